@@ -1,0 +1,20 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createCluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
+import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/http/lambda-adapter';
+import { createHttpApi } from '../../shared/http/router';
+
+const logger = new Logger({ serviceName: 'sluice-http' });
+// Built once per warm function: the head cache and topic cache live as long as it does.
+const api = createHttpApi(createCluster(configFromEnv()), {
+  onError: (error, request) => logger.error('request failed', { error: error as Error, path: request.path }),
+});
+
+/**
+ * The HTTP API behind API Gateway (HTTP API, payload v2) or a Lambda function URL: the same
+ * router the local server runs.
+ */
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  return toApiGatewayResult(await api(fromApiGatewayEvent(event)));
+}

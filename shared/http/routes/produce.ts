@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { Cluster } from '../../cluster';
+import { InvalidRequestError } from '../../errors';
+import type { RecordResult } from '../../log';
+import { mediaType, parseJson, parseJsonStream, validate } from '../body';
+import { errorBody, errorResponse, errorStatus } from '../errors';
+import { producerFromHeaders } from '../producer-headers';
+import { type ParsedRecord, parseV2Records, parseV3Record, type V2Format } from '../records';
+import { type HttpRequest, json, type RouteHandler } from '../types';
+
+const batchSchema = z.object({
+  entries: z.array(z.object({ id: z.union([z.string(), z.number()]) }).passthrough()).min(1),
+});
+
+const V2_FORMATS: Record<string, V2Format> = {
+  'application/vnd.kafka.json.v2+json': 'json',
+  'application/vnd.kafka.binary.v2+json': 'binary',
+  'application/json': 'json',
+};
+
+/** Produce routes: v3 single and streaming, v3 `records:batch`, and v2. */
+export function produceRoutes(cluster: Cluster, now: () => number = Date.now): Record<string, RouteHandler> {
+  const clusterId = cluster.config.clusterId;
+
+  async function append(topicName: string, request: HttpRequest, parse: (at: number) => ParsedRecord[]) {
+    const topic = await cluster.topics.get(topicName);
+    const producer = producerFromHeaders(request);
+    const parsed = parse(now());
+    const results = await cluster.log.append(
+      topic,
+      parsed.map((p) => p.record),
+      producer,
+    );
+    return { parsed, results };
+  }
+
+  function report(topicName: string, parsed: ParsedRecord, result: RecordResult) {
+    if (!result.ok) return errorBody(result.error);
+    return {
+      error_code: 200,
+      cluster_id: clusterId,
+      topic_name: topicName,
+      partition_id: result.partition,
+      offset: result.offset,
+      timestamp: new Date(result.timestamp).toISOString(),
+      key: parsed.key,
+      value: parsed.value,
+    };
+  }
+
+  return {
+    'POST /v3/clusters/:cluster_id/topics/:topic/records': async (request, params) => {
+      requireJson(request);
+      const documents = parseJsonStream(request);
+      const { parsed, results } = await append(params.topic, request, (at) =>
+        documents.map((doc, i) => parseV3Record(doc, i, at)),
+      );
+      if (results.length === 1) {
+        const [result] = results;
+        return result.ok ? json(200, report(params.topic, parsed[0], result)) : errorResponse(result.error);
+      }
+      // Streaming mode: one delivery report per record, in order, concatenated.
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: results.map((result, i) => JSON.stringify(report(params.topic, parsed[i], result))).join('\n'),
+      };
+    },
+
+    'POST /v3/clusters/:cluster_id/topics/:topic/records::batch': async (request, params) => {
+      requireJson(request);
+      const body = validate(batchSchema, parseJson(request), 'records:batch body');
+      const ids = new Set<string>();
+      for (const entry of body.entries) {
+        const id = String(entry.id);
+        if (ids.has(id))
+          throw new InvalidRequestError(`records:batch entry id "${id}" appears twice: ids must be unique.`);
+        ids.add(id);
+      }
+      const { parsed, results } = await append(params.topic, request, (at) =>
+        body.entries.map(({ id: _id, ...record }, i) => parseV3Record(record, i, at)),
+      );
+      const successes: unknown[] = [];
+      const failures: unknown[] = [];
+      results.forEach((result, i) => {
+        const id = String(body.entries[i].id);
+        if (result.ok) successes.push({ id, ...report(params.topic, parsed[i], result) });
+        else failures.push({ id, ...errorBody(result.error) });
+      });
+      return json(207, { successes, failures });
+    },
+
+    'POST /topics/:topic': async (request, params) => {
+      const type = mediaType(request);
+      const format = V2_FORMATS[type === '' ? 'application/json' : type];
+      if (!format) {
+        throw new InvalidRequestError(
+          `Content-Type "${type}" is not supported: use application/vnd.kafka.json.v2+json or application/vnd.kafka.binary.v2+json.`,
+          { status: 415, errorCode: 41501 },
+        );
+      }
+      const body = parseJson(request);
+      const { results } = await append(params.topic, request, (at) =>
+        parseV2Records(body, format, at).map((record) => ({ record, key: null, value: null })),
+      );
+      if (results.every((result) => !result.ok)) return errorResponse(results[0].error);
+      return json(200, {
+        key_schema_id: null,
+        value_schema_id: null,
+        offsets: results.map((result) =>
+          result.ok
+            ? { partition: result.partition, offset: result.offset, error_code: null, error: null }
+            : {
+                partition: result.partition,
+                offset: null,
+                error_code: errorStatus(result.error).errorCode,
+                error: result.error.message,
+              },
+        ),
+      });
+    },
+  };
+}
+
+function requireJson(request: HttpRequest): void {
+  const type = mediaType(request);
+  if (type !== '' && type !== 'application/json') {
+    throw new InvalidRequestError(
+      `Content-Type "${type}" is not supported here: send the records as application/json.`,
+      { status: 415, errorCode: 41501 },
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { Cluster } from '../../cluster';
+import { configEntries } from '../../topics/configs';
+import type { Topic } from '../../topics/registry';
+import { parseJson, validate } from '../body';
+import { json, noContent, type RouteHandler } from '../types';
+
+const createTopicSchema = z.object({
+  topic_name: z.string(),
+  partitions_count: z.number().int().optional(),
+  replication_factor: z.number().int().optional(),
+  configs: z.array(z.object({ name: z.string(), value: z.string().nullable() })).optional(),
+});
+
+/** Confluent v3 `KafkaTopic`, plus the topic's configs inline. */
+export function topicResource(clusterId: string, topic: Topic) {
+  const self = `/v3/clusters/${clusterId}/topics/${topic.name}`;
+  return {
+    kind: 'KafkaTopic',
+    metadata: { self, resource_name: `crn:///kafka=${clusterId}/topic=${topic.name}` },
+    cluster_id: clusterId,
+    topic_name: topic.name,
+    is_internal: false,
+    // S3 and DynamoDB keep data across three availability zones.
+    replication_factor: 3,
+    partitions_count: topic.partitionCount,
+    partitions: { related: `${self}/partitions` },
+    configs: configEntries(topic.configs),
+    authorized_operations: [],
+  };
+}
+
+/** Topic administration routes: create, list, describe, delete, partitions. */
+export function topicRoutes(cluster: Cluster): Record<string, RouteHandler> {
+  const clusterId = cluster.config.clusterId;
+  return {
+    'POST /v3/clusters/:cluster_id/topics': async (request) => {
+      const body = validate(createTopicSchema, parseJson(request), 'Create topic');
+      const topic = await cluster.topics.create({
+        name: body.topic_name,
+        partitionCount: body.partitions_count,
+        configs: body.configs,
+      });
+      return json(201, topicResource(clusterId, topic));
+    },
+    'GET /v3/clusters/:cluster_id/topics': async () => {
+      const topics = await cluster.topics.list();
+      return json(200, {
+        kind: 'KafkaTopicList',
+        metadata: { self: `/v3/clusters/${clusterId}/topics`, next: null },
+        data: topics.map((topic) => topicResource(clusterId, topic)),
+      });
+    },
+    'GET /v3/clusters/:cluster_id/topics/:topic': async (_request, params) =>
+      json(200, topicResource(clusterId, await cluster.topics.get(params.topic))),
+    'DELETE /v3/clusters/:cluster_id/topics/:topic': async (_request, params) => {
+      await cluster.topics.delete(params.topic);
+      return noContent();
+    },
+    'GET /v3/clusters/:cluster_id/topics/:topic/partitions': async (_request, params) => {
+      const topic = await cluster.topics.get(params.topic);
+      const partitions = await Promise.all(
+        Array.from({ length: topic.partitionCount }, async (_, partition) => {
+          const offsets = await cluster.log.offsets(topic, partition);
+          return {
+            kind: 'KafkaPartition',
+            metadata: { self: `/v3/clusters/${clusterId}/topics/${topic.name}/partitions/${partition}` },
+            cluster_id: clusterId,
+            topic_name: topic.name,
+            partition_id: partition,
+            log_start_offset: offsets.logStartOffset,
+            log_end_offset: offsets.logEndOffset,
+          };
+        }),
+      );
+      return json(200, { kind: 'KafkaPartitionList', metadata: {}, data: partitions });
+    },
+    'GET /v3/clusters': async () =>
+      json(200, { kind: 'KafkaClusterList', metadata: {}, data: [clusterResource(clusterId)] }),
+    'GET /v3/clusters/:cluster_id': async () => json(200, clusterResource(clusterId)),
+  };
+}
+
+function clusterResource(clusterId: string) {
+  return {
+    kind: 'KafkaCluster',
+    metadata: { self: `/v3/clusters/${clusterId}` },
+    cluster_id: clusterId,
+    topics: { related: `/v3/clusters/${clusterId}/topics` },
+    consumer_groups: { related: `/v3/clusters/${clusterId}/consumer-groups` },
+  };
+}

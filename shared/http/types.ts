@@ -1,0 +1,31 @@
+/** A transport-neutral HTTP request: what the Lambda handler and the local server both produce. */
+export interface HttpRequest {
+  readonly method: string;
+  /** Path without the query string, not URL-decoded. */
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Buffer;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Route parameters, URL-decoded. */
+export type RouteParams = Readonly<Record<string, string>>;
+
+export type RouteHandler = (request: HttpRequest, params: RouteParams) => Promise<HttpResponse>;
+
+/** A JSON response. */
+export function json(status: number, body: unknown): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** A response with no body (204). */
+export function noContent(): HttpResponse {
+  return { status: 204, headers: {}, body: '' };
+}

@@ -1,0 +1,39 @@
+import { InvalidRequestError } from '../errors';
+
+const LEGAL = /^[a-zA-Z0-9._-]+$/;
+/** Kafka's limit: 249 characters, so that a partition directory name stays within 255. */
+export const MAX_TOPIC_NAME_LENGTH = 249;
+
+/**
+ * Checks a topic name against Kafka's rules and throws an {@link InvalidRequestError} that
+ * says which rule it breaks.
+ *
+ * @example
+ * validateTopicName('orders'); // ok
+ * validateTopicName('..');     // throws
+ */
+export function validateTopicName(name: string): void {
+  if (name.length === 0) throw invalid('Topic name is empty: give 1 to 249 characters from [a-zA-Z0-9._-].');
+  if (name === '.' || name === '..')
+    throw invalid(`Topic name "${name}" is not allowed: "." and ".." are reserved.`);
+  if (name.length > MAX_TOPIC_NAME_LENGTH) {
+    throw invalid(`Topic name is ${name.length} characters long: the limit is ${MAX_TOPIC_NAME_LENGTH}.`);
+  }
+  if (!LEGAL.test(name)) {
+    throw invalid(
+      `Topic name "${name}" has characters outside [a-zA-Z0-9._-]: use only letters, digits, ".", "_" and "-".`,
+    );
+  }
+}
+
+/**
+ * Kafka forbids two topics whose names differ only by "." versus "_", because both map to
+ * the same metric name. Two names collide exactly when their collision keys are equal.
+ */
+export function collisionKey(name: string): string {
+  return name.replaceAll('.', '_');
+}
+
+function invalid(message: string): InvalidRequestError {
+  return new InvalidRequestError(message, { errorCode: 40003 });
+}
