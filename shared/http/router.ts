@@ -13,6 +13,8 @@ export type RouteTable = Record<string, RouteHandler>;
 export interface HttpApiOptions {
   /** Extra route tables (consumer groups, …) mounted beside the core ones. */
   readonly routes?: readonly RouteTable[];
+  /** Called after records were appended to a topic; must not throw or block. */
+  readonly onProduced?: (topic: string) => void;
   /** Called with every 5xx error, for logging. */
   readonly onError?: (error: unknown, request: HttpRequest) => void;
 }
@@ -31,7 +33,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
   const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
   const tables = [
     topicRoutes(cluster),
-    produceRoutes(cluster),
+    produceRoutes(cluster, { onProduced: options.onProduced }),
     consumeRoutes(cluster),
     ...(options.routes ?? []),
   ];

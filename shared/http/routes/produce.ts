@@ -19,7 +19,15 @@ const V2_FORMATS: Record<string, V2Format> = {
 };
 
 /** Produce routes: v3 single and streaming, v3 `records:batch`, and v2. */
-export function produceRoutes(cluster: Cluster, now: () => number = Date.now): Record<string, RouteHandler> {
+export interface ProduceRouteOptions {
+  /** Called after records were appended to a topic (wake-on-produce for idle consumer groups). */
+  readonly onProduced?: (topic: string) => void;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {}): Record<string, RouteHandler> {
+  const now = options.now ?? Date.now;
   const clusterId = cluster.config.clusterId;
 
   async function append(topicName: string, request: HttpRequest, parse: (at: number) => ParsedRecord[]) {
@@ -31,6 +39,7 @@ export function produceRoutes(cluster: Cluster, now: () => number = Date.now): R
       parsed.map((p) => p.record),
       producer,
     );
+    if (results.some((result) => result.ok)) options.onProduced?.(topic.name);
     return { parsed, results };
   }
 
