@@ -3,6 +3,7 @@
  * AWS_ENDPOINT_URL points elsewhere), creates the bucket and tables, and serves the HTTP
  * API on 127.0.0.1:${PORT:-8080}. Data lives under .sluice/ and survives restarts.
  */
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createCluster } from '../shared/cluster';
 import { configFromEnv } from '../shared/config';
@@ -11,44 +12,62 @@ import { createHttpApi } from '../shared/http/router';
 import { assertJavaAvailable, type LocalAws, startLocalAws } from '../shared/local';
 import { provisionResources } from '../shared/storage/provision';
 
+// The SDK warns that releases after January 2027 need Node 22; Node 20 is supported here
+// through the lock file, so that one warning is noise for a local user.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.error(warning);
+});
+
+let aws: LocalAws | undefined;
+let server: Server | undefined;
+let stopping: Promise<void> | undefined;
+
+/** Stops what has started so far; safe to call during start-up and more than once. */
+function stop(reason: string): Promise<void> {
+  stopping ??= (async () => {
+    console.error(`${reason}: stopping…`);
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server?.close(() => resolve()));
+    }
+    await aws?.stop();
+    console.error('stopped');
+  })();
+  return stopping;
+}
+
 async function main(): Promise<void> {
+  // Handlers first, so Ctrl-C during start-up still stops the emulators it started.
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
   const port = Number(process.env.PORT ?? 8080);
-  let aws: LocalAws | undefined;
   if (!process.env.AWS_ENDPOINT_URL && !process.env.SLUICE_USE_AWS) {
     assertJavaAvailable();
-    aws = await startLocalAws({
-      dataDir: join(process.cwd(), '.sluice'),
-      log: (line) => console.error(line),
-    });
+    aws = await startLocalAws({ dataDir: process.env.SLUICE_DATA_DIR ?? join(process.cwd(), '.sluice') });
     process.env.AWS_ENDPOINT_URL = aws.endpoint;
   }
+  if (stopping) return;
   const config = configFromEnv();
   const cluster = createCluster(config);
   await provisionResources(config, cluster.clients);
 
   const api = createHttpApi(cluster, { onError: (error) => console.error('request failed:', error) });
-  const server = createNodeServer({ api, maxRequestBytes: config.maxRequestBytes });
+  server = createNodeServer({ api, maxRequestBytes: config.maxRequestBytes });
+  const listening = server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    listening.once('error', reject);
+    listening.listen(port, '127.0.0.1', resolve);
   });
-  console.log(`Sluice is ready at http://127.0.0.1:${port} (cluster id "${config.clusterId}")`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`${signal}: stopping…`);
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await aws?.stop();
-    console.error('stopped');
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  if (stopping) return stop('stopped during start-up');
+  const address = listening.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  console.log(`Sluice is ready at http://127.0.0.1:${actualPort} (cluster id "${config.clusterId}")`);
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
+  await stop('start-up failed');
 });

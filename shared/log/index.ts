@@ -31,7 +31,7 @@ export interface LogOptions {
   readonly index: LogIndex;
   /** A new partitioner per request (sticky batches). @default createDefaultPartitioner */
   readonly partitioner?: () => Partitioner;
-  /** @default 30 */
+  /** @default 100 */
   readonly maxCommitAttempts?: number;
   /** @default Date.now */
   readonly now?: () => number;

@@ -26,7 +26,10 @@ export interface ProduceRouteOptions {
   readonly now?: () => number;
 }
 
-export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {}): Record<string, RouteHandler> {
+export function produceRoutes(
+  cluster: Cluster,
+  options: ProduceRouteOptions = {},
+): Record<string, RouteHandler> {
   const now = options.now ?? Date.now;
   const clusterId = cluster.config.clusterId;
 

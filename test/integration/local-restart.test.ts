@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Runs `npm start`'s entry point as a real process with its own data directory. */
+async function startBackbone(
+  dataDir: string,
+): Promise<{ url: string; child: ChildProcess; stop: () => Promise<number | null> }> {
+  const env = { ...process.env, PORT: '0', SLUICE_DATA_DIR: dataDir };
+  delete env.AWS_ENDPOINT_URL; // start its own emulators, exactly as `npm start` does
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /ready at (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${stderr}`)));
+  });
+  const stop = () =>
+    new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => resolve(code));
+      child.kill('SIGTERM');
+    });
+  return { url, child, stop };
+}
+
+async function call(url: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('restarting the local backbone', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sluice-restart-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps every topic and record, and offsets continue where they stopped', async () => {
+    const first = await startBackbone(dataDir);
+    try {
+      expect(
+        (
+          await call(first.url, 'POST', '/v3/clusters/local/topics', {
+            topic_name: 'kept',
+            partitions_count: 2,
+          })
+        ).status,
+      ).toBe(201);
+      for (const n of [0, 1, 2]) {
+        const produced = await call(first.url, 'POST', '/v3/clusters/local/topics/kept/records', {
+          partition_id: 1,
+          value: { type: 'STRING', data: `before-${n}` },
+        });
+        expect(produced.body.offset).toBe(n);
+      }
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+
+    const second = await startBackbone(dataDir);
+    try {
+      const topics = await call(second.url, 'GET', '/v3/clusters/local/topics');
+      expect(topics.body.data.map((t: { topic_name: string }) => t.topic_name)).toEqual(['kept']);
+      const produced = await call(second.url, 'POST', '/v3/clusters/local/topics/kept/records', {
+        partition_id: 1,
+        value: { type: 'STRING', data: 'after' },
+      });
+      expect(produced.body.offset).toBe(3);
+      const read = await call(
+        second.url,
+        'GET',
+        '/v3/clusters/local/topics/kept/partitions/1/records?offset=0',
+      );
+      expect(
+        read.body.records.map((r: { value: string }) => Buffer.from(r.value, 'base64').toString()),
+      ).toEqual(['before-0', 'before-1', 'before-2', 'after']);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 120_000);
+});

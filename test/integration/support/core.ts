@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { type Cluster, type ClusterOptions, createCluster } from '../../../shared/cluster';
+import type { ProducedRecord } from '../../../shared/codec/types';
+import { configFromEnv } from '../../../shared/config';
+import { createHttpApi, type HttpApi } from '../../../shared/http/router';
+import type { HttpRequest } from '../../../shared/http/types';
+import type { Topic } from '../../../shared/topics/registry';
+
+/** A name no other test uses, so tests share the emulators without seeing each other. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A cluster on the emulators the global setup started (a fresh head cache each call). */
+export function newCluster(options: ClusterOptions = {}): Cluster {
+  return createCluster(configFromEnv(), options);
+}
+
+export async function newTopic(cluster: Cluster, partitionCount = 1, prefix = 'topic'): Promise<Topic> {
+  return cluster.topics.create({ name: uniqueName(prefix), partitionCount });
+}
+
+export function textRecord(
+  value: string,
+  key: string | null = null,
+  partition?: number,
+): ProducedRecord & { partition?: number } {
+  return {
+    key: key === null ? null : Buffer.from(key),
+    value: Buffer.from(value),
+    headers: [],
+    timestamp: Date.now(),
+    partition,
+  };
+}
+
+/** Reads a whole partition from offset 0 through the core fetch path. */
+export async function readAll(cluster: Cluster, topic: Topic, partition: number) {
+  const records = [];
+  let offset = 0;
+  for (;;) {
+    const page = await cluster.log.fetch({ topic, partition, offset, maxRecords: 1000 });
+    records.push(...page.records);
+    if (page.records.length === 0 || page.nextOffset >= page.logEndOffset) return records;
+    offset = page.nextOffset;
+  }
+}
+
+/** Sends requests to an HttpApi the way the local server and the Lambda handler do. */
+export function httpClient(api: HttpApi) {
+  return async (
+    method: string,
+    pathWithQuery: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; text: string }> => {
+    const url = new URL(pathWithQuery, 'http://localhost');
+    const raw =
+      body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.isBuffer(body)
+          ? body
+          : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const request: HttpRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { 'content-type': 'application/json', ...lower(headers) },
+      body: raw,
+    };
+    const response = await api(request);
+    let parsed: unknown;
+    try {
+      parsed = response.body ? JSON.parse(response.body) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed, text: response.body };
+  };
+}
+
+export function newApi(cluster: Cluster = newCluster()) {
+  return httpClient(createHttpApi(cluster));
+}
+
+function lower(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
