@@ -2,12 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Json } from './support/core';
 
 /** Runs `npm start`'s entry point as a real process with its own data directory. */
 async function startBackbone(
   dataDir: string,
 ): Promise<{ url: string; child: ChildProcess; stop: () => Promise<number | null> }> {
-  const env = { ...process.env, PORT: '0', SLUICE_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SLUICE_DATA_DIR: dataDir };
   delete env.AWS_ENDPOINT_URL; // start its own emulators, exactly as `npm start` does
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     env,
@@ -34,7 +35,12 @@ async function startBackbone(
   return { url, child, stop };
 }
 
-async function call(url: string, method: string, path: string, body?: unknown) {
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${url}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },

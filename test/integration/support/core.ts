@@ -6,6 +6,10 @@ import { createHttpApi, type HttpApi } from '../../../shared/http/router';
 import type { HttpRequest } from '../../../shared/http/types';
 import type { Topic } from '../../../shared/topics/registry';
 
+/** JSON answers as tests read them: loosely, field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: tests assert on the shape, so a loose type reads best
+export type Json = any;
+
 /** A name no other test uses, so tests share the emulators without seeing each other. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -53,7 +57,7 @@ export function httpClient(api: HttpApi) {
     pathWithQuery: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<{ status: number; body: any; text: string }> => {
+  ): Promise<{ status: number; body: Json; text: string }> => {
     const url = new URL(pathWithQuery, 'http://localhost');
     const raw =
       body === undefined
