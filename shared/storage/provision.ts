@@ -1,0 +1,75 @@
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  type KeySchemaElement,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { type BucketLocationConstraint, CreateBucketCommand } from '@aws-sdk/client-s3';
+import type { SluiceConfig } from '../config';
+import type { AwsClients } from './aws';
+import { LOG_TABLE_KEYS, META_TABLE_KEYS } from './schema';
+
+type TableKeys = typeof LOG_TABLE_KEYS | typeof META_TABLE_KEYS;
+
+/**
+ * Creates Sluice's bucket and two tables unless they exist, and waits until both tables are
+ * ACTIVE. Safe to run on every start: resources that already exist are left as they are.
+ * For local endpoints and tests; on AWS the CDK construct owns these resources.
+ *
+ * @example
+ * const config = configFromEnv();
+ * await provisionResources(config, createAwsClients(config));
+ */
+export async function provisionResources(config: SluiceConfig, clients: AwsClients): Promise<void> {
+  await Promise.all([
+    createBucket(config, clients),
+    createTable(clients, config.logTable, LOG_TABLE_KEYS),
+    createTable(clients, config.metaTable, META_TABLE_KEYS),
+  ]);
+}
+
+async function createBucket(config: SluiceConfig, { s3 }: AwsClients): Promise<void> {
+  // us-east-1 is the one region that rejects an explicit location constraint.
+  const location =
+    config.region === 'us-east-1'
+      ? undefined
+      : { LocationConstraint: config.region as BucketLocationConstraint };
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: config.bucket, CreateBucketConfiguration: location }));
+  } catch (error) {
+    // s3rver answers BucketAlreadyExists even for a bucket it created for us.
+    if (!isNamed(error, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists')) throw error;
+  }
+}
+
+async function createTable(clients: AwsClients, name: string, keys: TableKeys): Promise<void> {
+  const { partitionKey, sortKey } = keys;
+  const attributes: AttributeDefinition[] = [
+    { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
+    { AttributeName: sortKey.name, AttributeType: sortKey.type },
+  ];
+  const schema: KeySchemaElement[] = [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' },
+    { AttributeName: sortKey.name, KeyType: 'RANGE' },
+  ];
+  try {
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        AttributeDefinitions: attributes,
+        KeySchema: schema,
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    if (!isNamed(error, 'ResourceInUseException')) throw error;
+  }
+  await waitUntilTableExists(
+    { client: clients.dynamodb, minDelay: 1, maxDelay: 5, maxWaitTime: 300 },
+    { TableName: name },
+  );
+}
+
+function isNamed(error: unknown, ...names: string[]): boolean {
+  return error instanceof Error && names.includes(error.name);
+}

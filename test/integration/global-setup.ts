@@ -1,0 +1,4 @@
+import { setupIntegrationAws } from '../../shared/local/testing';
+
+/** Starts the local emulators unless AWS_ENDPOINT_URL names some already, and provisions them. */
+export default setupIntegrationAws;
