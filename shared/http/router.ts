@@ -14,7 +14,7 @@ export interface HttpApiOptions {
   /** Extra route tables (consumer groups, …) mounted beside the core ones. */
   readonly routes?: readonly RouteTable[];
   /** Called after records were appended to a topic; must not throw or block. */
-  readonly onProduced?: (topic: string) => void;
+  readonly onProduced?: (topic: string, records: number) => void;
   /** Called with every 5xx error, for logging. */
   readonly onError?: (error: unknown, request: HttpRequest) => void;
 }

@@ -21,7 +21,7 @@ const V2_FORMATS: Record<string, V2Format> = {
 /** Produce routes: v3 single and streaming, v3 `records:batch`, and v2. */
 export interface ProduceRouteOptions {
   /** Called after records were appended to a topic (wake-on-produce for idle consumer groups). */
-  readonly onProduced?: (topic: string) => void;
+  readonly onProduced?: (topic: string, records: number) => void;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -42,7 +42,8 @@ export function produceRoutes(
       parsed.map((p) => p.record),
       producer,
     );
-    if (results.some((result) => result.ok)) options.onProduced?.(topic.name);
+    const appended = results.filter((result) => result.ok).length;
+    if (appended > 0) options.onProduced?.(topic.name, appended);
     return { parsed, results };
   }
 
