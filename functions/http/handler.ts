@@ -4,10 +4,14 @@ import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/http/lambda-adapter';
 import { createHttpApi } from '../../shared/http/router';
+import { createProduceMetrics } from './metrics';
 
 const logger = new Logger({ serviceName: 'sluice-http' });
+const config = configFromEnv();
+const metrics = createProduceMetrics(config.clusterId);
 // Built once per warm function: the head cache and topic cache live as long as it does.
-const api = createHttpApi(createCluster(configFromEnv()), {
+const api = createHttpApi(createCluster(config), {
+  onProduced: (_topic, records) => metrics.produced(records),
   onError: (error, request) => logger.error('request failed', { error: error as Error, path: request.path }),
 });
 
@@ -16,5 +20,8 @@ const api = createHttpApi(createCluster(configFromEnv()), {
  * router the local server runs.
  */
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  return toApiGatewayResult(await api(fromApiGatewayEvent(event)));
+  const started = Date.now();
+  const response = await api(fromApiGatewayEvent(event));
+  metrics.publish(Date.now() - started);
+  return toApiGatewayResult(response);
 }
