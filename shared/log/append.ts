@@ -45,9 +45,10 @@ export interface AppendDeps {
   /** @default createDefaultPartitioner */
   readonly partitioner?: () => Partitioner;
   /**
-   * Conditional-put attempts per partition before a retriable error. With n writers racing
-   * flat out on one partition each attempt loses with probability about (n-1)/n, so 100
-   * attempts leave 8 racing writers a ~1e-6 chance per request of giving up.
+   * Conditional-put attempts per partition before a retriable error. Every attempt after the
+   * second targets the true head, so with n writers racing flat out on one partition an
+   * attempt loses with probability about (n-1)/n: 100 attempts leave 8 racing writers a
+   * ~1e-6 chance per request of giving up.
    * @default 100
    */
   readonly maxCommitAttempts?: number;
@@ -211,11 +212,16 @@ async function commitSection(
         deps.heads.advance(key, base + entry.count);
         return base;
       case 'lost-race':
-        base = outcome.occupant.baseOffset + outcome.occupant.count;
+        // The occupant says where the head was a moment ago: usually one step on. Losing
+        // again means this writer has fallen behind a busy partition, and stepping one item
+        // per attempt would never catch up, so it reads the true head instead.
+        base =
+          attempt === 1
+            ? outcome.occupant.baseOffset + outcome.occupant.count
+            : await readHead(deps.index, entry.topicId, entry.partition);
         deps.heads.advance(key, base);
-        // Jump straight to the new head; once contention is clearly heavy, a little jitter
-        // spreads the racers so they stop colliding in lockstep.
-        if (attempt > 3) await deps.sleep(Math.random() * Math.min(20, 2 ** (attempt - 3)));
+        // A little jitter once contention is clearly heavy, so racers stop colliding in lockstep.
+        if (attempt > 3) await deps.sleep(Math.random() * Math.min(10, attempt));
         break;
       case 'sequence-conflict': {
         // A concurrent request of the same producer committed first: ours is its duplicate,

@@ -1,3 +1,4 @@
+import { AwsRequestCounter } from '../../shared/storage/aws';
 import { newCluster, newTopic, readAll, textRecord } from './support/core';
 
 describe('concurrent appends to one partition', () => {
@@ -69,5 +70,22 @@ describe('concurrent appends to one partition', () => {
       total += stored.length;
     }
     expect(total).toBe(4 * 5 * 12);
+  });
+});
+
+describe('a writer whose head cache is far behind', () => {
+  it('catches up with a bounded number of attempts instead of stepping one batch at a time', async () => {
+    const counter = new AwsRequestCounter();
+    const stale = newCluster({ counter });
+    const topic = await newTopic(stale, 1, 'stale');
+    await stale.log.append(topic, [textRecord('first')]); // the stale writer's cache now says 1
+    const busy = newCluster();
+    for (let i = 0; i < 30; i++) await busy.log.append(topic, [textRecord(`busy-${i}`)]);
+
+    counter.reset();
+    const [result] = await stale.log.append(topic, [textRecord('late')]);
+    expect(result.ok && result.offset).toBe(31);
+    // Lose at 1, step to 2 and lose again, read the head, win: 3 writes and 1 query.
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 3, 'DynamoDB.Query': 1, 'S3.PutObject': 1 });
   });
 });
