@@ -9,6 +9,7 @@ import { createCluster } from '../shared/cluster';
 import { configFromEnv } from '../shared/config';
 import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
+import { groupRoutes } from '../shared/http/routes/groups';
 import { assertJavaAvailable, type LocalAws, startLocalAws } from '../shared/local';
 import { provisionResources } from '../shared/storage/provision';
 
@@ -53,7 +54,10 @@ async function main(): Promise<void> {
   const cluster = createCluster(config);
   await provisionResources(config, cluster.clients);
 
-  const api = createHttpApi(cluster, { onError: (error) => console.error('request failed:', error) });
+  const api = createHttpApi(cluster, {
+    routes: [groupRoutes(cluster)],
+    onError: (error) => console.error('request failed:', error),
+  });
   server = createNodeServer({ api, maxRequestBytes: config.maxRequestBytes });
   const listening = server;
   await new Promise<void>((resolve, reject) => {

@@ -44,7 +44,9 @@ describe('concurrent appends to one partition', () => {
     const stored = await readAll(admin, topic, 0);
     expect(stored.map((record) => record.offset)).toEqual(offsets);
     for (const { request, offsets: mine } of all) {
-      mine.forEach((offset, i) => expect(stored[offset].value?.toString()).toBe(`${request}-${i}`));
+      mine.forEach((offset, i) => {
+        expect(stored[offset].value?.toString()).toBe(`${request}-${i}`);
+      });
     }
   });
 
