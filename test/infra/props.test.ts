@@ -1,0 +1,191 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Sluice, type SluiceProps } from '../../infra';
+import { type CfnJson, newApp, resourcesOf, synthSluice } from './support';
+
+describe('clusterId', () => {
+  it('defaults to the stack name in lower case', () => {
+    expect(new Sluice(new Stack(newApp(), 'ShopEvents'), 'Sluice').clusterId).toBe('shopevents');
+  });
+
+  it('falls back to "sluice" when the stack name is no valid cluster id', () => {
+    const stack = new Stack(newApp(), 'Shop', { stackName: `s${'x'.repeat(70)}` });
+    expect(new Sluice(stack, 'Sluice').clusterId).toBe('sluice');
+  });
+
+  it('accepts [a-zA-Z0-9_-] and rejects anything else, naming the prop', () => {
+    expect(new Sluice(new Stack(newApp(), 'A'), 'Sluice', { clusterId: 'Prod_eu-1' }).clusterId).toBe(
+      'Prod_eu-1',
+    );
+    for (const bad of ['', 'a.b', 'a/b', 'x'.repeat(65)]) {
+      expect(() => new Sluice(new Stack(newApp(), 'B'), 'Sluice', { clusterId: bad })).toThrow(
+        /Sluice: clusterId/,
+      );
+    }
+  });
+});
+
+describe('prop validation', () => {
+  it.each<[keyof SluiceProps, SluiceProps]>([
+    ['apiMemorySize', { apiMemorySize: 64 }],
+    ['pollerMemorySize', { pollerMemorySize: 20_000 }],
+    ['maxRequestBytes', { maxRequestBytes: 6 * 1024 * 1024 + 1 }],
+    ['throttlingRateLimit', { throttlingRateLimit: 0 }],
+    ['throttlingBurstLimit', { throttlingBurstLimit: 1.5 }],
+    ['lagAlarmThreshold', { lagAlarmThreshold: -1 }],
+    ['pollerTimeout', { pollerTimeout: Duration.seconds(30) }],
+    ['pollerTimeout', { pollerTimeout: Duration.minutes(16) }],
+    ['segmentExpiration', { segmentExpiration: Duration.hours(12) }],
+    ['serverAccessLogsPrefix', { serverAccessLogsPrefix: 'x/' }],
+  ])('rejects a bad %s with a message naming it', (prop, props) => {
+    expect(() => new Sluice(new Stack(newApp(), 'V'), 'Sluice', props)).toThrow(
+      new RegExp(`Sluice: ${prop}`),
+    );
+  });
+});
+
+describe('with a customer managed KMS key', () => {
+  const { template } = (() => {
+    const stack = new Stack(newApp(), 'Kms');
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    new Sluice(stack, 'Sluice', { encryptionKey: key });
+    return { template: Template.fromStack(stack) };
+  })();
+
+  it('encrypts the bucket with SSE-KMS and an S3 Bucket Key', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': ['Key961B73FD', 'Arn'] },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('encrypts both tables with the key', () => {
+    const tables = Object.values(resourcesOf(template, 'AWS::DynamoDB::Table'));
+    expect(tables).toHaveLength(2);
+    for (const t of tables) {
+      expect(t.Properties.SSESpecification).toEqual({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': ['Key961B73FD', 'Arn'] },
+      });
+    }
+  });
+
+  it('lets the functions use the key, with named actions only', () => {
+    const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Record<string, CfnJson>[],
+    );
+    const onKey = statements.filter((st) => JSON.stringify(st.Resource).includes('Key961B73FD'));
+    expect(onKey.flatMap((st) => st.Action).sort()).toEqual([
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    ]);
+  });
+});
+
+describe('removal and retention props', () => {
+  it('can make a disposable stack: DESTROY without deletion protection', () => {
+    const { template } = synthSluice({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    for (const t of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
+      expect(t.DeletionPolicy).toBe('Delete');
+      expect(t.Properties.DeletionProtectionEnabled).toBe(false);
+    }
+  });
+
+  it('warns that DESTROY with deletion protection cannot delete the tables', () => {
+    const stack = new Stack(newApp(), 'Both');
+    new Sluice(stack, 'Sluice', { removalPolicy: RemovalPolicy.DESTROY });
+    Annotations.fromStack(stack).hasWarning(
+      '/Both/Sluice',
+      Match.stringLikeRegexp('deletionProtection is on'),
+    );
+  });
+
+  it('adds the segment expiration backstop and extra lifecycle rules after the multipart rule', () => {
+    const { template } = synthSluice({
+      segmentExpiration: Duration.days(30),
+      lifecycleRules: [
+        {
+          id: 'ia',
+          transitions: [
+            { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(31) },
+          ],
+        },
+      ],
+    });
+    const rules = Object.values(resourcesOf(template, 'AWS::S3::Bucket'))[0].Properties.LifecycleConfiguration
+      .Rules;
+    expect(rules.map((r: { Id: string }) => r.Id)).toEqual([
+      'abort-incomplete-multipart-uploads',
+      'segment-expiration-backstop',
+      'ia',
+    ]);
+    expect(rules[1]).toMatchObject({ ExpirationInDays: 30, Status: 'Enabled' });
+  });
+
+  it('sends server access logs to a given bucket', () => {
+    const stack = new Stack(newApp(), 'Logs');
+    const logs = s3.Bucket.fromBucketName(stack, 'AccessLogs', 'my-access-logs');
+    new Sluice(stack, 'Sluice', { serverAccessLogsBucket: logs });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: 'my-access-logs', LogFilePrefix: 'sluice-data/' },
+    });
+  });
+});
+
+describe('endpoint props', () => {
+  it('applies the throttling props to the $default stage', () => {
+    const { template } = synthSluice({ throttlingRateLimit: 50, throttlingBurstLimit: 100 });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+  });
+
+  it('opens every route only when allowUnauthenticatedAccess is set, with a warning', () => {
+    const stack = new Stack(newApp(), 'Open');
+    new Sluice(stack, 'Sluice', { allowUnauthenticatedAccess: true });
+    for (const route of Object.values(resourcesOf(Template.fromStack(stack), 'AWS::ApiGatewayV2::Route'))) {
+      expect(route.Properties.AuthorizationType).toBe('NONE');
+    }
+    Annotations.fromStack(stack).hasWarning(
+      '/Open/Sluice',
+      Match.stringLikeRegexp('anyone who finds the endpoint'),
+    );
+  });
+
+  it('passes maxRequestBytes to the functions', () => {
+    const { template } = synthSluice({ maxRequestBytes: 1_000_000 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SLUICE_MAX_REQUEST_BYTES: '1000000' }) },
+    });
+  });
+});
+
+describe('alarm actions', () => {
+  it('notify the alarm topic on alarm and on recovery', () => {
+    const stack = new Stack(newApp(), 'Alarms');
+    const topic = new sns.Topic(stack, 'Pager', { enforceSSL: true });
+    const sluice = new Sluice(stack, 'Sluice', { alarmTopic: topic });
+    const alarms = Object.values(resourcesOf(Template.fromStack(stack), 'AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(sluice.alarms.length);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Pager/) }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^Pager/) }]);
+    }
+  });
+});
