@@ -26,9 +26,9 @@ function routerRoutes(): { method: string; path: string }[] {
       return {
         method,
         path: path
-          .replace(/::/g, '\u0000')
-          .replace(/:(\w+)/g, '{$1}')
-          .replace(/\u0000/g, ':'),
+          .split('::')
+          .map((part) => part.replace(/:(\w+)/g, '{$1}'))
+          .join(':'),
       };
     });
 }
