@@ -2,16 +2,25 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
+import { wakerFromEnv } from '../../shared/groups';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/http/lambda-adapter';
 import { createHttpApi } from '../../shared/http/router';
+import { groupRoutes } from '../../shared/http/routes/groups';
 import { createProduceMetrics } from './metrics';
 
 const logger = new Logger({ serviceName: 'sluice-http' });
 const config = configFromEnv();
 const metrics = createProduceMetrics(config.clusterId);
 // Built once per warm function: the head cache and topic cache live as long as it does.
-const api = createHttpApi(createCluster(config), {
-  onProduced: (_topic, records) => metrics.produced(records),
+const cluster = createCluster(config);
+// Wakes the poller of an idle consumer group that reads a topic just written to.
+const wake = wakerFromEnv(cluster);
+const api = createHttpApi(cluster, {
+  routes: [groupRoutes(cluster)],
+  onProduced: (topic, records) => {
+    metrics.produced(records);
+    wake?.(topic);
+  },
   onError: (error, request) => logger.error('request failed', { error: error as Error, path: request.path }),
 });
 

@@ -1,0 +1,186 @@
+/**
+ * The poller of one consumer group: started every minute by a schedule and woken by
+ * producers (wake-on-produce), it holds the group's partition leases, invokes the group's
+ * handler function synchronously with Lambda's self-managed Kafka event, commits, and hands
+ * its leases back before its own timeout. All the work is the shared poller runtime.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { type Cluster, createCluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
+import {
+  type Clock,
+  createGroupService,
+  createLambdaHandlerInvoker,
+  type HandlerInvoker,
+  newMemberId,
+  type PollerLogger,
+  type PollerSummary,
+  runPoller,
+  type Sleep,
+  systemClock,
+  type WakeEvent,
+} from '../../shared/groups';
+import { type ConsumerConfig, consumerConfigFromEnv } from './config';
+import { createPollerMetrics, type PollerMetrics } from './metrics';
+
+/** The part of Lambda's context the poller reads. */
+export interface PollerContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** What one invocation did. */
+export type PollerHandlerResult =
+  | ({ readonly status: 'ran' } & PollerSummary)
+  | { readonly status: 'already-running' | 'nothing-to-do'; readonly memberId: string };
+
+export interface PollerHandlerOptions {
+  /** @default createCluster(configFromEnv()) */
+  readonly cluster?: Cluster;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** How the group's handler function is called. @default Lambda InvokeCommand, RequestResponse */
+  readonly invoke?: HandlerInvoker;
+  /**
+   * Time kept free at the end of the invocation: no batch starts after
+   * `remaining - margin`, leaving room to finish the batch in hand and release the leases.
+   * @default SLUICE_POLLER_SAFETY_MARGIN_MS, else 10 % of the remaining time, 1 to 30 s
+   */
+  readonly safetyMarginMs?: number;
+  /** Stop after this long without records. @default SLUICE_POLLER_IDLE_MS, else 10000 */
+  readonly idleTimeoutMs?: number;
+  /** @default 30000 */
+  readonly leaseDurationMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly pollIntervalMs?: number;
+  readonly retryBackoffMs?: number;
+  readonly clockSkewToleranceMs?: number;
+  /** @default Date.now */
+  readonly now?: Clock;
+  readonly sleep?: Sleep;
+  readonly logger?: PollerLogger;
+  /** @default Powertools Metrics in the `Sluice` namespace */
+  readonly metrics?: PollerMetrics;
+}
+
+/**
+ * Builds the poller's Lambda handler; tests pass an in-process `invoke` and a cluster.
+ *
+ * @example
+ * const handle = createPollerHandler({ invoke: async (_name, event) => myHandler(event) });
+ * await handle({}, { getRemainingTimeInMillis: () => 60_000 });
+ */
+export function createPollerHandler(options: PollerHandlerOptions = {}) {
+  const env = options.env ?? process.env;
+  const consumer: ConsumerConfig = consumerConfigFromEnv(env);
+  const cluster = options.cluster ?? createCluster(configFromEnv(env));
+  const now = options.now ?? systemClock;
+  const logger = options.logger ?? powertoolsLogger(new Logger({ serviceName: 'sluice-poller' }));
+  const invoke =
+    options.invoke ?? createLambdaHandlerInvoker(new LambdaClient({ region: cluster.config.region }));
+  const metrics = options.metrics ?? createPollerMetrics(cluster.config.clusterId, consumer.group);
+  const leaseDurationMs = options.leaseDurationMs ?? 30_000;
+  const clockSkewToleranceMs = options.clockSkewToleranceMs ?? 1_000;
+  const groups = createGroupService({ cluster, now, clockSkewToleranceMs });
+  const idleTimeoutMs = options.idleTimeoutMs ?? Number(env.SLUICE_POLLER_IDLE_MS ?? 10_000);
+  const policy = {
+    startingPosition: consumer.startingPosition,
+    startingPositionTimestamp: consumer.startingPositionTimestamp ?? undefined,
+    autoOffsetReset: consumer.startingPosition === 'LATEST' ? ('latest' as const) : ('earliest' as const),
+  };
+
+  return async function handler(event: unknown, context: PollerContext): Promise<PollerHandlerResult> {
+    const start = now();
+    const remaining = context.getRemainingTimeInMillis();
+    const margin =
+      options.safetyMarginMs ??
+      (env.SLUICE_POLLER_SAFETY_MARGIN_MS
+        ? Number(env.SLUICE_POLLER_SAFETY_MARGIN_MS)
+        : Math.min(30_000, Math.max(1_000, Math.floor(remaining / 10))));
+    const memberId = newMemberId('poller');
+    const wake = wakeOf(event, consumer.group);
+
+    // One poller per group: the schedule and every producer's wake-up race for the marker.
+    const claim = await groups.store.claimMarker(
+      consumer.group,
+      memberId,
+      start + leaseDurationMs,
+      start,
+      wake?.token,
+    );
+    if (claim.kind !== 'claimed') return { status: 'already-running', memberId };
+    // A scheduled start with nothing to read costs a few reads, not a round of lease writes.
+    if (!wake && !(await groups.hasPendingRecords(consumer.group, consumer.topics, policy))) {
+      await groups.store.clearMarker(consumer.group, memberId);
+      return { status: 'nothing-to-do', memberId };
+    }
+
+    const summary = await runPoller({
+      cluster,
+      groups,
+      group: consumer.group,
+      topics: consumer.topics,
+      handler: (kafkaEvent) => invoke(consumer.functionName, kafkaEvent),
+      batchSize: consumer.batchSize,
+      maxBatchingWindowMs: consumer.maxBatchingWindowMs,
+      startingPosition: consumer.startingPosition,
+      startingPositionTimestamp: policy.startingPositionTimestamp,
+      autoOffsetReset: policy.autoOffsetReset,
+      retryAttempts: consumer.retryAttempts,
+      bisectOnError: consumer.bisectOnError,
+      onFailureTopic: consumer.onFailureTopic ?? undefined,
+      deadline: start + remaining - margin,
+      idleTimeoutMs,
+      leaseDurationMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      pollIntervalMs: options.pollIntervalMs,
+      retryBackoffMs: options.retryBackoffMs,
+      clockSkewToleranceMs,
+      bootstrapServers: env.SLUICE_ENDPOINT_URL || undefined,
+      memberId,
+      markRunning: true,
+      now,
+      sleep: options.sleep,
+      logger,
+      observer: metrics.observer,
+    });
+    try {
+      const lags = await groups.lags(consumer.group);
+      metrics.lag(lags.reduce((max, l) => Math.max(max, l.lag), 0));
+    } catch (error) {
+      logger.warn('could not compute the group lag', { error: String(error) });
+    }
+    metrics.publish();
+    return { status: 'ran', ...summary };
+  };
+}
+
+/** Powertools' Logger takes attributes as a rest parameter; undefined is not one. */
+function powertoolsLogger(logger: Logger): PollerLogger {
+  return {
+    info: (message, fields) => logger.info(message, fields ?? {}),
+    warn: (message, fields) => logger.warn(message, fields ?? {}),
+    error: (message, fields) => logger.error(message, fields ?? {}),
+  };
+}
+
+/** The wake-up payload of this group, if the invocation is one. */
+function wakeOf(event: unknown, group: string): WakeEvent | undefined {
+  const e = event as Partial<WakeEvent> | null;
+  return e?.source === 'sluice.wake' && e.group === group && typeof e.token === 'string'
+    ? (e as WakeEvent)
+    : undefined;
+}
+
+let cached: ReturnType<typeof createPollerHandler> | undefined;
+
+/**
+ * The Lambda entry point (schedule or wake-up event).
+ *
+ * @example
+ * // CDK: entry functions/poller/handler.ts, handler 'handler', env SLUICE_CONSUMER_CONFIG
+ */
+export async function handler(event: unknown, context: PollerContext): Promise<PollerHandlerResult> {
+  cached ??= createPollerHandler();
+  return cached(event, context);
+}

@@ -1,0 +1,185 @@
+/**
+ * `sluice run-consumer`: runs a consumer function's handler on this machine with the same
+ * poller runtime the deployed Lambda poller uses. It talks to storage directly (S3 and
+ * DynamoDB, or the emulators `AWS_ENDPOINT_URL` names), not to the HTTP API.
+ */
+import type { PollerLogger } from '../../groups';
+import { integer, parse, UsageError, type Values } from '../args';
+import type { Command } from '../command';
+import { loadHandler } from '../handler-loader';
+import { type CliIo, writeLine } from '../io';
+
+const HELP = `Usage: sluice run-consumer --group G --topics T[,T2] --handler FILE[:export] [options]
+
+Runs a handler written for AWS Lambda's self-managed Kafka trigger (the one you deploy with
+sluice.addConsumer) as a member of consumer group G, until Ctrl-C.
+
+Options:
+  --group G                   consumer group
+  --topics T[,T2]             topics to consume, comma-separated
+  --handler FILE[:export]     .js, .mjs or .ts file; the export defaults to "handler"
+  --batch-size N              most records per event (default 100)
+  --max-batching-window-ms N  how long to gather records before invoking (default 500)
+  --retry-attempts N          retries of a failed batch, -1 for forever (default -1)
+  --on-failure TOPIC          dead-letter topic for batches that failed every retry
+  --bisect-on-error           split a failing batch to isolate the bad record
+  --from-beginning            partitions with no committed offset start at the oldest record
+                              (default: only new records)
+  --timeout-ms T              stop after T ms without a record
+  --verbose                   log what the poller does (stderr)
+  --json                      print the run's summary as JSON on stdout
+  -h, --help                  this help
+
+It reads storage the way the server does: AWS_ENDPOINT_URL for emulators or LocalStack
+(unset: real AWS with the usual credential chain and AWS_REGION), SLUICE_BUCKET,
+SLUICE_LOG_TABLE, SLUICE_META_TABLE and SLUICE_CLUSTER_ID.
+
+Example:
+  sluice run-consumer --group orders-app --topics orders \\
+    --handler functions/examples/order-handler.ts --retry-attempts 2 --on-failure orders-dlq`;
+
+const OPTIONS = {
+  group: { type: 'string' },
+  topics: { type: 'string' },
+  handler: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'max-batching-window-ms': { type: 'string' },
+  'retry-attempts': { type: 'string' },
+  'on-failure': { type: 'string' },
+  'bisect-on-error': { type: 'boolean', default: false },
+  'from-beginning': { type: 'boolean', default: false },
+  'timeout-ms': { type: 'string' },
+  verbose: { type: 'boolean', default: false },
+} as const;
+
+/**
+ * The `run-consumer` command.
+ *
+ * @example
+ * await runConsumerCommand.run(['--help'], io);
+ */
+export const runConsumerCommand: Command = {
+  name: 'run-consumer',
+  summary: 'run a Lambda-style Kafka handler locally as a consumer group member',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, OPTIONS, 'run-consumer');
+    if (values.help) {
+      await writeLine(io.stdout, HELP);
+      return;
+    }
+    if (positionals.length > 0) {
+      throw new UsageError(`Unexpected argument "${positionals[0]}" (see: sluice run-consumer --help)`);
+    }
+    const group = required(values, 'group');
+    const topics = required(values, 'topics')
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
+    if (topics.length === 0)
+      throw new UsageError('--topics names no topic (see: sluice run-consumer --help)');
+    const handler = await loadHandler(required(values, 'handler'), io.cwd ?? process.cwd(), group);
+
+    // Loaded here, not at the top: the AWS SDK costs a second of start-up every other command skips.
+    const [{ createCluster }, { configFromEnv }, { runPoller }] = await Promise.all([
+      import('../../cluster'),
+      import('../../config'),
+      import('../../groups'),
+    ]);
+    const config = configFromEnv({ ...io.env });
+    if (!config.endpoint)
+      await writeLine(io.stderr, `sluice: AWS_ENDPOINT_URL is not set: using AWS in ${config.region}.`);
+    const cluster = createCluster(config);
+    const timers = trackedSleep();
+    try {
+      const summary = await runPoller({
+        cluster,
+        group,
+        topics,
+        handler,
+        batchSize: integer(values, 'batch-size', undefined, 'run-consumer'),
+        maxBatchingWindowMs: integer(values, 'max-batching-window-ms', undefined, 'run-consumer'),
+        retryAttempts: signedInteger(values, 'retry-attempts'),
+        onFailureTopic: values['on-failure'] as string | undefined,
+        bisectOnError: values['bisect-on-error'] === true,
+        startingPosition: values['from-beginning'] ? 'TRIM_HORIZON' : 'LATEST',
+        idleTimeoutMs: integer(values, 'timeout-ms', undefined, 'run-consumer'),
+        signal: io.signal,
+        sleep: timers.sleep,
+        logger: logger(io, values.verbose === true),
+      });
+      if (values.json) {
+        await writeLine(io.stdout, JSON.stringify(summary));
+      } else {
+        await writeLine(
+          io.stderr,
+          `Stopped (${summary.reason}): ${summary.committedRecords} records handled and committed, ` +
+            `${summary.deadLetteredRecords} dead-lettered.`,
+        );
+      }
+    } finally {
+      timers.clear();
+      cluster.clients.s3.destroy();
+      cluster.clients.dynamodb.destroy();
+    }
+  },
+};
+
+/**
+ * The poller's sleep, with every timer remembered: a stopped poller may leave a long sleep
+ * behind (it races it against the stop), and a pending timer would keep the CLI process
+ * alive for seconds after the run ended.
+ */
+function trackedSleep() {
+  const timers = new Set<NodeJS.Timeout>();
+  return {
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            resolve();
+          },
+          Math.max(0, ms),
+        );
+        timers.add(timer);
+      }),
+    clear() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
+
+function required(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new UsageError(`--${name} is required (see: sluice run-consumer --help)`);
+  }
+  return value;
+}
+
+function signedInteger(values: Values, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (!/^-?\d+$/.test(String(raw).trim())) {
+    throw new UsageError(
+      `--${name} must be an integer (-1 for forever), got "${raw}" (see: sluice run-consumer --help)`,
+    );
+  }
+  return Number(raw);
+}
+
+function logger(io: CliIo, verbose: boolean): PollerLogger {
+  const line = (level: string, message: string, fields?: Record<string, unknown>) => {
+    const detail = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+    void writeLine(io.stderr, `sluice run-consumer: ${level}${message}${detail}`);
+  };
+  return {
+    info: (message, fields) => {
+      if (verbose) line('', message, fields);
+    },
+    warn: (message, fields) => line('warning: ', message, fields),
+    error: (message, fields) => line('error: ', message, fields),
+  };
+}

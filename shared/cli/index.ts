@@ -1,0 +1,82 @@
+/**
+ * `sluice`: the command-line tool. {@link main} takes the arguments and the outside world
+ * (streams, environment, abort signal) and resolves to the exit code, so tests run it
+ * in-process and `bin/sluice.js` only wires it to the real process.
+ */
+import { SluiceError } from '../errors';
+import { UsageError } from './args';
+import type { Command } from './command';
+import { consumeCommand } from './commands/consume';
+import { groupsCommand } from './commands/groups';
+import { produceCommand } from './commands/produce';
+import { runConsumerCommand } from './commands/run-consumer';
+import { topicsCommand } from './commands/topics';
+import { type CliIo, writeLine } from './io';
+
+export type { CliIo, Output } from './io';
+
+/**
+ * Commands in the order `sluice --help` lists them.
+ *
+ * @example
+ * COMMANDS.map((c) => c.name); // ['topics', 'produce', 'consume', 'groups', 'run-consumer']
+ */
+export const COMMANDS: Command[] = [
+  topicsCommand,
+  produceCommand,
+  consumeCommand,
+  groupsCommand,
+  runConsumerCommand,
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: sluice <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `sluice <command> --help` for the options of a command.',
+    'The server is --url or $SLUICE_URL (default http://127.0.0.1:8080; start one with `npm start`).',
+  ].join('\n');
+}
+
+/**
+ * Runs one command line and resolves to the exit code: 0 on success, 1 on any error, which
+ * is reported as one line on stderr saying what to do. Never calls process.exit.
+ *
+ * @example
+ * const code = await main(['topics', 'list'], { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      await writeLine(name === undefined ? io.stderr : io.stdout, usage());
+      return name === undefined ? 1 : 0;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      throw new UsageError(
+        `Unknown command "${name}": use one of ${COMMANDS.map((c) => c.name).join(', ')} (see: sluice --help)`,
+      );
+    }
+    await command.run(rest, io);
+    return 0;
+  } catch (error) {
+    await writeLine(io.stderr, `sluice: ${describe(error)}`);
+    return 1;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof UsageError || error instanceof SluiceError) return oneLine(error.message);
+  if (error instanceof TypeError || error instanceof RangeError) return oneLine(error.message);
+  if (error instanceof Error) return oneLine(error.message || error.name);
+  return oneLine(String(error));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}

@@ -1,0 +1,76 @@
+/**
+ * Lifecycles as explicit state tables with guarded transitions: a transition not in the
+ * table is a programming error and throws, instead of leaving a half-stopped poller.
+ */
+
+/** The poller: created → starting → running → stopping → stopped (or straight to stopping on a failed start). */
+export type PollerState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+const POLLER: Record<PollerState, readonly PollerState[]> = {
+  created: ['starting'],
+  starting: ['running', 'stopping'],
+  running: ['stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+/**
+ * One partition's worker: `running` fetches and delivers; `draining` finishes the batch in
+ * hand and stops (the lease is then released); `lost` means the lease moved to another
+ * member — nothing more may be committed; `stopped` is final.
+ */
+export type WorkerState = 'running' | 'draining' | 'lost' | 'stopped';
+
+const WORKER: Record<WorkerState, readonly WorkerState[]> = {
+  running: ['draining', 'lost', 'stopped'],
+  draining: ['lost', 'stopped'],
+  lost: ['stopped'],
+  stopped: [],
+};
+
+/** A state holder that only moves along its table. */
+export interface StateMachine<S extends string> {
+  readonly state: S;
+  /** Moves to `to`; throws if the table does not allow it. */
+  to(to: S): void;
+  /** Moves to `to` if allowed; returns whether it moved. */
+  tryTo(to: S): boolean;
+}
+
+function machine<S extends string>(
+  table: Record<S, readonly S[]>,
+  initial: S,
+  what: string,
+): StateMachine<S> {
+  let state = initial;
+  return {
+    get state() {
+      return state;
+    },
+    to(to) {
+      if (!table[state].includes(to)) throw new Error(`${what}: illegal transition ${state} → ${to}`);
+      state = to;
+    },
+    tryTo(to) {
+      if (!table[state].includes(to)) return false;
+      state = to;
+      return true;
+    },
+  };
+}
+
+/**
+ * @example
+ * const life = pollerLifecycle(); life.to('starting');
+ */
+export function pollerLifecycle(): StateMachine<PollerState> {
+  return machine(POLLER, 'created', 'poller');
+}
+
+/**
+ * @example
+ * const life = workerLifecycle(); life.tryTo('draining');
+ */
+export function workerLifecycle(): StateMachine<WorkerState> {
+  return machine(WORKER, 'running', 'partition worker');
+}

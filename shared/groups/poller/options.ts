@@ -1,0 +1,195 @@
+import type { Cluster } from '../../cluster';
+import { InvalidRequestError } from '../../errors';
+import { type Clock, realSleep, type Sleep, systemClock } from '../clock';
+import type { KafkaEvent, KafkaHandlerResult } from '../event';
+import { newMemberId, validateGroupName } from '../names';
+import { heartbeatIntervalFor } from '../service';
+import type { OffsetReset, StartingPosition, StartPolicy } from '../types';
+
+/** Where the poller reports what it does; Powertools' `Logger` and `console` both fit. */
+export interface PollerLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Hooks for metrics: called after the fact, must not throw. */
+export interface PollerObserver {
+  /** A batch (or its successful part) was handled and committed. */
+  onCommitted?(info: { topic: string; partition: number; records: number; offset: number }): void;
+  /** Records were sent to the dead-letter topic (or skipped when there is none) after the last retry. */
+  onDeadLettered?(info: { topic: string; partition: number; offsets: number[]; error: string }): void;
+  /** A batch failed and will be retried. */
+  onRetry?(info: { topic: string; partition: number; attempt: number; error: string }): void;
+}
+
+/** The options of {@link createPoller}; they mirror a Lambda event source mapping for Kafka. */
+export interface PollerOptions {
+  readonly cluster: Cluster;
+  readonly group: string;
+  readonly topics: readonly string[];
+  /**
+   * The consumer function: receives an event shaped like AWS Lambda's self-managed Kafka
+   * event, one partition per event, and may return `{ batchItemFailures }`. A throw fails
+   * the whole batch; see {@link KafkaHandlerResult} for the answers understood. (Declared as a method so a handler typed with `@types/aws-lambda`'s
+   * `SelfManagedKafkaEvent` is accepted.)
+   */
+  handler(event: KafkaEvent): Promise<unknown> | unknown;
+  /** Most records in one event (1..10000). @default 100 */
+  readonly batchSize?: number;
+  /** How long to gather records before invoking with a partial batch, in ms (0..300000). @default 500 */
+  readonly maxBatchingWindowMs?: number;
+  /** Where partitions with no committed offset start. @default 'TRIM_HORIZON' */
+  readonly startingPosition?: StartingPosition;
+  /** Milliseconds since the epoch; required with `AT_TIMESTAMP`. */
+  readonly startingPositionTimestamp?: number;
+  /** When the committed offset fell out of the log. @default 'latest' for LATEST, else 'earliest' */
+  readonly autoOffsetReset?: OffsetReset;
+  /** Retries of a failed batch before it is dead-lettered (or skipped); -1 retries forever. @default -1 */
+  readonly retryAttempts?: number;
+  /** Split a batch whose handler threw in two and retry each half (does not count as a retry). @default false */
+  readonly bisectOnError?: boolean;
+  /** Dead-letter topic for records that failed every retry. @default none: they are skipped */
+  readonly onFailureTopic?: string;
+  /** Stop taking work at this time (by `now`), then hand the leases back. @default none */
+  readonly deadline?: number;
+  /** Stop when aborted. */
+  readonly signal?: AbortSignal;
+  /** Stop after this long without a record on any partition. @default none (run until stopped) */
+  readonly idleTimeoutMs?: number;
+  /** Lease (and member session) length. @default 30000 */
+  readonly leaseDurationMs?: number;
+  /** Heartbeat: renew, rebalance, learn of lost leases. @default leaseDurationMs / 3, at most 5000 */
+  readonly heartbeatIntervalMs?: number;
+  /** First wait of an idle partition between fetches; doubles up to `maxPollIntervalMs`. @default 100 */
+  readonly pollIntervalMs?: number;
+  /** @default 1000 */
+  readonly maxPollIntervalMs?: number;
+  /** First retry backoff; doubles per retry up to `maxRetryBackoffMs`. @default 200 */
+  readonly retryBackoffMs?: number;
+  /** @default 10000 */
+  readonly maxRetryBackoffMs?: number;
+  /** Soft cap on key+value bytes per event: Lambda's sync payload limit is 6 MB after base64. @default 4194304 */
+  readonly maxBatchBytes?: number;
+  /** The event's `bootstrapServers`. @default `sluice://{clusterId}` */
+  readonly bootstrapServers?: string;
+  /** @default a fresh `poller-…` id */
+  readonly memberId?: string;
+  /** Keep the group's "poller running" marker fresh, for wake-on-produce. @default false */
+  readonly markRunning?: boolean;
+  /** @default 1000 */
+  readonly clockSkewToleranceMs?: number;
+  /** @default Date.now */
+  readonly now?: Clock;
+  /** @default setTimeout-based */
+  readonly sleep?: Sleep;
+  /** @default warnings and errors to stderr */
+  readonly logger?: PollerLogger;
+  readonly observer?: PollerObserver;
+}
+
+/** Options with every default applied. */
+export type ResolvedPollerOptions = Required<
+  Omit<
+    PollerOptions,
+    | 'handler'
+    | 'startingPositionTimestamp'
+    | 'onFailureTopic'
+    | 'deadline'
+    | 'signal'
+    | 'idleTimeoutMs'
+    | 'observer'
+  >
+> &
+  Pick<PollerOptions, 'handler' | 'onFailureTopic' | 'deadline' | 'signal' | 'idleTimeoutMs' | 'observer'> & {
+    readonly policy: StartPolicy;
+  };
+
+const stderrLogger: PollerLogger = {
+  info: () => {},
+  warn: (message, fields) => console.error(`sluice poller: ${message}`, fields ?? ''),
+  error: (message, fields) => console.error(`sluice poller: ${message}`, fields ?? ''),
+};
+
+/**
+ * Applies defaults and checks every option, naming the one that is wrong.
+ *
+ * @example
+ * const resolved = resolvePollerOptions({ cluster, group: 'g', topics: ['t'], handler: async () => {} });
+ */
+export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOptions {
+  validateGroupName(options.group);
+  if (options.topics.length === 0) throw invalid('topics must name at least one topic');
+  if (typeof options.handler !== 'function') throw invalid('handler must be a function');
+  const batchSize = integer('batchSize', options.batchSize ?? 100, 1, 10_000);
+  const maxBatchingWindowMs = integer('maxBatchingWindowMs', options.maxBatchingWindowMs ?? 500, 0, 300_000);
+  const retryAttempts = integer('retryAttempts', options.retryAttempts ?? -1, -1, 10_000);
+  const leaseDurationMs = integer('leaseDurationMs', options.leaseDurationMs ?? 30_000, 100, 3_600_000);
+  const heartbeatIntervalMs = integer(
+    'heartbeatIntervalMs',
+    options.heartbeatIntervalMs ?? heartbeatIntervalFor(leaseDurationMs),
+    1,
+    Math.floor(leaseDurationMs / 2),
+  );
+  const startingPosition = options.startingPosition ?? 'TRIM_HORIZON';
+  if (!['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'].includes(startingPosition)) {
+    throw invalid(`startingPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP, got "${startingPosition}"`);
+  }
+  if (startingPosition === 'AT_TIMESTAMP' && !Number.isFinite(options.startingPositionTimestamp)) {
+    throw invalid(
+      'startingPositionTimestamp (ms since the epoch) is required with startingPosition AT_TIMESTAMP',
+    );
+  }
+  if (options.onFailureTopic !== undefined && options.topics.includes(options.onFailureTopic)) {
+    throw invalid(
+      `onFailureTopic "${options.onFailureTopic}" is one of the consumed topics: failed records would loop`,
+    );
+  }
+  return {
+    cluster: options.cluster,
+    group: options.group,
+    topics: [...new Set(options.topics)],
+    handler: options.handler.bind(options),
+    batchSize,
+    maxBatchingWindowMs,
+    startingPosition,
+    autoOffsetReset: options.autoOffsetReset ?? (startingPosition === 'LATEST' ? 'latest' : 'earliest'),
+    policy: {
+      startingPosition,
+      startingPositionTimestamp: options.startingPositionTimestamp,
+      autoOffsetReset: options.autoOffsetReset ?? (startingPosition === 'LATEST' ? 'latest' : 'earliest'),
+    },
+    retryAttempts,
+    bisectOnError: options.bisectOnError ?? false,
+    onFailureTopic: options.onFailureTopic,
+    deadline: options.deadline,
+    signal: options.signal,
+    idleTimeoutMs: options.idleTimeoutMs,
+    leaseDurationMs,
+    heartbeatIntervalMs,
+    pollIntervalMs: integer('pollIntervalMs', options.pollIntervalMs ?? 100, 1, 60_000),
+    maxPollIntervalMs: integer('maxPollIntervalMs', options.maxPollIntervalMs ?? 1_000, 1, 60_000),
+    retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? 200, 0, 600_000),
+    maxRetryBackoffMs: integer('maxRetryBackoffMs', options.maxRetryBackoffMs ?? 10_000, 0, 600_000),
+    maxBatchBytes: integer('maxBatchBytes', options.maxBatchBytes ?? 4 * 1024 * 1024, 1, 64 * 1024 * 1024),
+    bootstrapServers: options.bootstrapServers ?? `sluice://${options.cluster.config.clusterId}`,
+    memberId: options.memberId ?? newMemberId('poller'),
+    markRunning: options.markRunning ?? false,
+    clockSkewToleranceMs: integer('clockSkewToleranceMs', options.clockSkewToleranceMs ?? 1_000, 0, 600_000),
+    now: options.now ?? systemClock,
+    sleep: options.sleep ?? realSleep,
+    logger: options.logger ?? stderrLogger,
+    observer: options.observer,
+  };
+}
+
+function integer(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function invalid(message: string): InvalidRequestError {
+  return new InvalidRequestError(`Poller: ${message}.`);
+}

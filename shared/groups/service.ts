@@ -1,0 +1,447 @@
+import type { Cluster } from '../cluster';
+import { FencedError, InvalidRequestError, NotFoundError } from '../errors';
+import type { Topic } from '../topics/registry';
+import { planAssignment } from './balance';
+import { type Clock, systemClock } from './clock';
+import { newMemberId, validateGroupName, validateMemberId } from './names';
+import { resolveStartOffset } from './positions';
+import { createDynamoGroupStore, type GroupStore, type ReleaseOutcome } from './store';
+import {
+  type Assignment,
+  type GroupSnapshot,
+  type LeaseClaim,
+  type LeaseRecord,
+  type MemberRecord,
+  partitionName,
+  type StartPolicy,
+} from './types';
+
+export interface GroupServiceOptions {
+  readonly cluster: Cluster;
+  /** @default the DynamoDB store on the cluster's meta table */
+  readonly store?: GroupStore;
+  /** @default Date.now */
+  readonly now?: Clock;
+  /**
+   * How far two members' wall clocks may disagree. A lease or a member counts as expired
+   * only this long after its expiry time, so a member whose clock runs ahead does not take
+   * a lease its owner still believes it holds.
+   * @default 1000
+   */
+  readonly clockSkewToleranceMs?: number;
+}
+
+export interface JoinRequest {
+  readonly group: string;
+  readonly topics: readonly string[];
+  /** Session (and lease) length: a member that does not heartbeat within it is gone. */
+  readonly sessionTimeoutMs: number;
+  readonly policy: StartPolicy;
+  /** @default 'http' */
+  readonly kind?: 'http' | 'poller';
+  /** @default a fresh id */
+  readonly memberId?: string;
+  /** Give back surplus leases only when the caller says so (pollers finish their batch first). @default false */
+  readonly deferRelease?: boolean;
+}
+
+export interface HeartbeatRequest {
+  readonly group: string;
+  readonly memberId: string;
+  /** @default false */
+  readonly deferRelease?: boolean;
+}
+
+/** A member's view after a join or heartbeat. */
+export interface MemberState {
+  readonly group: string;
+  readonly memberId: string;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** Partitions held, with their epochs and start offsets (including those in `revoking`). */
+  readonly assignments: readonly Assignment[];
+  /** With `deferRelease`: held partitions the member should finish and give back. */
+  readonly revoking: readonly Assignment[];
+}
+
+export interface OffsetCommit {
+  readonly topic: string;
+  readonly partition: number;
+  readonly epoch: number;
+  /** Next offset to consume. */
+  readonly offset: number;
+}
+
+export interface GroupDescription {
+  readonly group: string;
+  readonly state: 'STABLE' | 'EMPTY';
+  readonly members: readonly MemberRecord[];
+  readonly leases: readonly LeaseRecord[];
+}
+
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly currentOffset: number;
+  readonly logEndOffset: number;
+  readonly lag: number;
+  /** Member holding the partition, or '' when nobody does. */
+  readonly consumerId: string;
+}
+
+/** The lease protocol as operations: the HTTP routes and the poller runtime both call these. */
+export interface GroupService {
+  readonly store: GroupStore;
+  join(request: JoinRequest): Promise<MemberState>;
+  heartbeat(request: HeartbeatRequest): Promise<MemberState>;
+  /** Commits offsets; throws {@link FencedError} if any claim is stale (the others still commit). */
+  commit(group: string, memberId: string, offsets: readonly OffsetCommit[]): Promise<OffsetCommit[]>;
+  /** One conditional commit; `extendTo` renews the lease in the same write. Throws {@link FencedError}. */
+  commitClaim(group: string, claim: LeaseClaim, offset: number, extendTo?: number): Promise<void>;
+  release(group: string, claim: LeaseClaim): Promise<ReleaseOutcome>;
+  /** Releases the member's leases, so others take them at once, and removes the member. */
+  leave(group: string, memberId: string): Promise<void>;
+  list(): Promise<GroupDescription[]>;
+  /** Throws {@link NotFoundError} (40404) for a group nobody ever joined. */
+  describe(group: string): Promise<GroupDescription>;
+  lags(group: string): Promise<PartitionLag[]>;
+  /** Whether any partition of `topics` has records the group has not consumed yet. */
+  hasPendingRecords(group: string, topics: readonly string[], policy: StartPolicy): Promise<boolean>;
+}
+
+/** Error code of "no such member": the client must join again. */
+export const UNKNOWN_MEMBER_ERROR_CODE = 40405;
+/** Error code of "no such consumer group". */
+export const UNKNOWN_GROUP_ERROR_CODE = 40404;
+
+/**
+ * Suggested heartbeat interval for a session: a third of it, so two heartbeats may be lost
+ * before the session ends, and at most 5 s, so rebalances stay quick.
+ */
+export function heartbeatIntervalFor(sessionTimeoutMs: number): number {
+  return Math.max(10, Math.min(5_000, Math.floor(sessionTimeoutMs / 3)));
+}
+
+/**
+ * Builds the group service over a cluster.
+ *
+ * @example
+ * const groups = createGroupService({ cluster });
+ * const member = await groups.join({ group: 'billing', topics: ['orders'], sessionTimeoutMs: 30_000,
+ *   policy: { startingPosition: 'LATEST', autoOffsetReset: 'latest' } });
+ * await groups.commit('billing', member.memberId, [{ topic: 'orders', partition: 0, epoch: member.assignments[0].epoch, offset: 10 }]);
+ */
+export function createGroupService(options: GroupServiceOptions): GroupService {
+  const { cluster } = options;
+  const store =
+    options.store ??
+    createDynamoGroupStore({ dynamodb: cluster.clients.dynamodb, table: cluster.config.metaTable });
+  const now = options.now ?? systemClock;
+  const skew = options.clockSkewToleranceMs ?? 1_000;
+
+  async function topicOrUndefined(name: string): Promise<Topic | undefined> {
+    try {
+      return await cluster.topics.get(name);
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  function unknownMember(group: string, memberId: string): NotFoundError {
+    return new NotFoundError(
+      `Member "${memberId}" is not a live member of consumer group "${group}": its session expired or it left. Join the group again.`,
+      { errorCode: UNKNOWN_MEMBER_ERROR_CODE },
+    );
+  }
+
+  async function rebalance(
+    group: string,
+    me: MemberRecord,
+    snapshot: GroupSnapshot,
+    deferRelease: boolean,
+  ): Promise<MemberState> {
+    const at = now();
+    const topics = (await Promise.all(me.topics.map(topicOrUndefined))).filter((t): t is Topic => !!t);
+    const byName = new Map<string, { topic: Topic; partition: number }>();
+    for (const topic of topics) {
+      for (let p = 0; p < topic.partitionCount; p++)
+        byName.set(partitionName(topic.name, p), { topic, partition: p });
+    }
+    const leases = new Map<string, LeaseRecord>();
+    for (const lease of snapshot.leases) {
+      const name = partitionName(lease.topic, lease.partition);
+      if (byName.has(name)) leases.set(name, lease);
+    }
+    const mySet = new Set(me.topics);
+    const members = snapshot.members
+      .filter((m) => m.memberId === me.memberId || m.expiresAt + skew > at)
+      .filter((m) => m.topics.some((t) => mySet.has(t)))
+      .map((m) => m.memberId);
+    const plan = planAssignment({
+      me: me.memberId,
+      partitions: [...byName.keys()],
+      leases,
+      members,
+      now: at,
+      skewToleranceMs: skew,
+    });
+
+    const releasing = new Set(plan.release);
+    const assignments: Assignment[] = [];
+    const revoking: Assignment[] = [];
+    await Promise.all(
+      plan.mine.map(async (name) => {
+        const lease = leases.get(name) as LeaseRecord;
+        const { topic, partition } = byName.get(name) as { topic: Topic; partition: number };
+        const claim = { topic: topic.name, partition, owner: me.memberId, epoch: lease.epoch };
+        if (releasing.has(name) && !deferRelease) {
+          await store.release(group, claim);
+          return;
+        }
+        let expiresAt = lease.expiresAt;
+        // Renew only past half-life: a heartbeat every third of the session renews each
+        // lease about every other beat, halving the writes.
+        if (expiresAt - now() < me.sessionTimeoutMs / 2) {
+          expiresAt = now() + me.sessionTimeoutMs;
+          if ((await store.renew(group, claim, expiresAt)) === 'fenced') return;
+        }
+        const committedOffset =
+          lease.committed !== undefined && lease.topicId === topic.id
+            ? lease.committed
+            : await resolveStartOffset(cluster, topic, partition, lease, me.policy);
+        const assignment = { topic: topic.name, partition, epoch: lease.epoch, committedOffset, expiresAt };
+        assignments.push(assignment);
+        if (releasing.has(name)) revoking.push(assignment);
+      }),
+    );
+
+    // Acquire in rounds of "as many as still wanted", so a lost race costs one more round.
+    let next = 0;
+    let acquired = 0;
+    while (acquired < plan.want && next < plan.candidates.length) {
+      const round = plan.candidates.slice(next, next + (plan.want - acquired));
+      next += round.length;
+      const outcomes = await Promise.all(
+        round.map(async (name) => {
+          const { topic, partition } = byName.get(name) as { topic: Topic; partition: number };
+          const seen = leases.get(name);
+          const committed = await resolveStartOffset(cluster, topic, partition, seen, me.policy);
+          const t = now();
+          return store.acquire(group, {
+            seen,
+            topic: topic.name,
+            partition,
+            topicId: topic.id,
+            owner: me.memberId,
+            expiresAt: t + me.sessionTimeoutMs,
+            expiredBefore: t - skew,
+            committed,
+          });
+        }),
+      );
+      for (const outcome of outcomes) {
+        if (outcome.kind !== 'acquired') continue;
+        acquired++;
+        const { lease } = outcome;
+        assignments.push({
+          topic: lease.topic,
+          partition: lease.partition,
+          epoch: lease.epoch,
+          committedOffset: lease.committed ?? 0,
+          expiresAt: lease.expiresAt,
+        });
+      }
+    }
+    const order = (a: Assignment, b: Assignment) =>
+      a.topic.localeCompare(b.topic) || a.partition - b.partition;
+    return {
+      group,
+      memberId: me.memberId,
+      sessionTimeoutMs: me.sessionTimeoutMs,
+      heartbeatIntervalMs: heartbeatIntervalFor(me.sessionTimeoutMs),
+      assignments: assignments.sort(order),
+      revoking: revoking.sort(order),
+    };
+  }
+
+  /** Deletes member items that expired long ago: DynamoDB TTL is not relied on (locally it never deletes). */
+  async function sweepMembers(group: string, snapshot: GroupSnapshot, at: number): Promise<void> {
+    const stale = snapshot.members.filter((m) => m.expiresAt + Math.max(60_000, 2 * m.sessionTimeoutMs) < at);
+    await Promise.all(stale.map((m) => store.removeMember(group, m.memberId, m.expiresAt)));
+  }
+
+  async function commitClaim(group: string, claim: LeaseClaim, offset: number, extendTo?: number) {
+    if ((await store.commit(group, claim, offset, extendTo)) === 'fenced') {
+      throw new FencedError(
+        `Member "${claim.owner}" no longer holds ${claim.topic}-${claim.partition} at epoch ${claim.epoch} ` +
+          `in consumer group "${group}": the partition moved to another member. Heartbeat (or join again) to learn the current assignment.`,
+        { topic: claim.topic, partition: claim.partition, offset },
+      );
+    }
+  }
+
+  async function describe(group: string): Promise<GroupDescription> {
+    validateGroupName(group);
+    const [exists, snapshot] = await Promise.all([store.groupExists(group), store.snapshot(group)]);
+    if (!exists && snapshot.leases.length === 0 && snapshot.members.length === 0) {
+      throw new NotFoundError(`Consumer group "${group}" does not exist: no member ever joined it.`, {
+        errorCode: UNKNOWN_GROUP_ERROR_CODE,
+      });
+    }
+    const at = now();
+    const members = snapshot.members.filter((m) => m.expiresAt > at);
+    return { group, state: members.length > 0 ? 'STABLE' : 'EMPTY', members, leases: snapshot.leases };
+  }
+
+  return {
+    store,
+
+    async join(request) {
+      validateGroupName(request.group);
+      const memberId = request.memberId ?? newMemberId(request.kind === 'poller' ? 'poller' : 'consumer');
+      validateMemberId(memberId);
+      if (request.topics.length === 0) throw new InvalidRequestError('topics must name at least one topic.');
+      if (!Number.isInteger(request.sessionTimeoutMs) || request.sessionTimeoutMs <= 0) {
+        throw new InvalidRequestError(
+          `session timeout must be a positive integer, got ${request.sessionTimeoutMs}.`,
+        );
+      }
+      if (
+        request.policy.startingPosition === 'AT_TIMESTAMP' &&
+        request.policy.startingPositionTimestamp === undefined
+      ) {
+        throw new InvalidRequestError('startingPosition AT_TIMESTAMP needs startingPositionTimestamp.');
+      }
+      // Unknown topics are refused here (404); a topic deleted later is just skipped.
+      await Promise.all(request.topics.map((t) => cluster.topics.get(t)));
+      const at = now();
+      const me: MemberRecord = {
+        memberId,
+        topics: [...new Set(request.topics)],
+        expiresAt: at + request.sessionTimeoutMs,
+        sessionTimeoutMs: request.sessionTimeoutMs,
+        policy: request.policy,
+        kind: request.kind ?? 'http',
+        joinedAt: at,
+      };
+      await Promise.all([store.registerGroup(request.group, at), store.putMember(request.group, me)]);
+      const snapshot = await store.snapshot(request.group);
+      return rebalance(request.group, me, snapshot, request.deferRelease ?? false);
+    },
+
+    async heartbeat({ group, memberId, deferRelease }) {
+      validateGroupName(group);
+      validateMemberId(memberId);
+      const snapshot = await store.snapshot(group);
+      const at = now();
+      const found = snapshot.members.find((m) => m.memberId === memberId);
+      if (!found || found.expiresAt <= at) {
+        if (found) await store.removeMember(group, memberId, found.expiresAt);
+        throw unknownMember(group, memberId);
+      }
+      const expiresAt = at + found.sessionTimeoutMs;
+      if ((await store.renewMember(group, memberId, expiresAt, at)) === 'unknown')
+        throw unknownMember(group, memberId);
+      await sweepMembers(group, snapshot, at);
+      return rebalance(group, { ...found, expiresAt }, snapshot, deferRelease ?? false);
+    },
+
+    async commit(group, memberId, offsets) {
+      validateGroupName(group);
+      validateMemberId(memberId);
+      const results = await Promise.allSettled(
+        offsets.map((o) =>
+          commitClaim(
+            group,
+            { topic: o.topic, partition: o.partition, owner: memberId, epoch: o.epoch },
+            o.offset,
+          ),
+        ),
+      );
+      const fenced = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [{ error: r.reason, commit: offsets[i] }] : [],
+      );
+      if (fenced.length > 0) {
+        const other = fenced.find((f) => !(f.error instanceof FencedError));
+        if (other) throw other.error;
+        const list = fenced
+          .map((f) => `${f.commit.topic}-${f.commit.partition} (epoch ${f.commit.epoch})`)
+          .join(', ');
+        throw new FencedError(
+          `Member "${memberId}" no longer holds ${list} in consumer group "${group}": those partitions moved to ` +
+            'another member and their offsets were not committed. Heartbeat to learn the current assignment.',
+          { topic: fenced[0].commit.topic, partition: fenced[0].commit.partition },
+        );
+      }
+      return [...offsets];
+    },
+
+    commitClaim,
+
+    release: (group, claim) => store.release(group, claim),
+
+    async leave(group, memberId) {
+      validateGroupName(group);
+      validateMemberId(memberId);
+      const snapshot = await store.snapshot(group);
+      await Promise.all(
+        snapshot.leases
+          .filter((l) => l.owner === memberId)
+          .map((l) =>
+            store.release(group, { topic: l.topic, partition: l.partition, owner: memberId, epoch: l.epoch }),
+          ),
+      );
+      await store.removeMember(group, memberId);
+    },
+
+    async list() {
+      const names = await store.listGroups();
+      return Promise.all(names.map(describe));
+    },
+
+    describe,
+
+    async lags(group) {
+      const { leases } = await describe(group);
+      const at = now();
+      const lags = await Promise.all(
+        leases.map(async (lease): Promise<PartitionLag | undefined> => {
+          if (lease.committed === undefined) return undefined;
+          const topic = await topicOrUndefined(lease.topic);
+          if (!topic || topic.id !== lease.topicId || lease.partition >= topic.partitionCount)
+            return undefined;
+          const { logEndOffset } = await cluster.log.offsets(topic, lease.partition);
+          const live = lease.owner !== undefined && lease.expiresAt + skew > at;
+          return {
+            topic: lease.topic,
+            partition: lease.partition,
+            currentOffset: lease.committed,
+            logEndOffset,
+            lag: Math.max(0, logEndOffset - lease.committed),
+            consumerId: live ? (lease.owner as string) : '',
+          };
+        }),
+      );
+      return lags
+        .filter((l): l is PartitionLag => !!l)
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    },
+
+    async hasPendingRecords(group, topicNames, policy) {
+      const snapshot = await store.snapshot(group);
+      const leases = new Map(snapshot.leases.map((l) => [partitionName(l.topic, l.partition), l]));
+      const topics = (await Promise.all(topicNames.map(topicOrUndefined))).filter((t): t is Topic => !!t);
+      const checks = topics.flatMap((topic) =>
+        Array.from({ length: topic.partitionCount }, async (_, partition) => {
+          const { logStartOffset, logEndOffset } = await cluster.log.offsets(topic, partition);
+          const lease = leases.get(partitionName(topic.name, partition));
+          if (lease?.committed !== undefined && lease.topicId === topic.id)
+            return logEndOffset > lease.committed;
+          return policy.startingPosition !== 'LATEST' && logEndOffset > logStartOffset;
+        }),
+      );
+      return (await Promise.all(checks)).some(Boolean);
+    },
+  };
+}

@@ -1,0 +1,505 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type {
+  GroupSnapshot,
+  LeaseClaim,
+  LeaseRecord,
+  MemberRecord,
+  OffsetReset,
+  PollerMarker,
+  StartingPosition,
+} from './types';
+
+/**
+ * Every outcome of the conditional write that takes a lease:
+ * - `acquired`: the lease was free (never taken, released, or expired) and is now ours,
+ *   with a new epoch; `previousOwner` names the member it was taken over from, if any;
+ * - `lost-race`: between our read and our write someone else acquired, renewed or
+ *   released it; `current` is what the table holds now.
+ */
+export type AcquireOutcome =
+  | { readonly kind: 'acquired'; readonly lease: LeaseRecord; readonly previousOwner?: string }
+  | { readonly kind: 'lost-race'; readonly current?: LeaseRecord };
+
+/**
+ * Outcomes of a write conditional on `owner = me AND epoch = e` (renew, commit, release):
+ * the write happened, or the claim is stale — the lease changed hands — and it is `fenced`.
+ */
+export type RenewOutcome = 'renewed' | 'fenced';
+export type CommitOutcome = 'committed' | 'fenced';
+export type ReleaseOutcome = 'released' | 'fenced';
+
+/** A member's heartbeat write: `renewed`, or `unknown` when the item is gone or expired. */
+export type MemberRenewOutcome = 'renewed' | 'unknown';
+
+/** The wake marker's claim: `claimed`, or `already-running` with the live marker. */
+export type MarkerClaimOutcome =
+  | { readonly kind: 'claimed' }
+  | { readonly kind: 'already-running'; readonly marker?: PollerMarker };
+
+/** What a lease acquisition writes. */
+export interface AcquireRequest {
+  /** The item as read (undefined: no item yet). The write is conditional on it. */
+  readonly seen: LeaseRecord | undefined;
+  readonly topic: string;
+  readonly partition: number;
+  readonly topicId: string;
+  readonly owner: string;
+  readonly expiresAt: number;
+  /** A lease whose expiry is below this counts as expired (now minus the skew tolerance). */
+  readonly expiredBefore: number;
+  /** The offset to start from, written with the acquisition so every later owner agrees. */
+  readonly committed: number;
+}
+
+/**
+ * The port to the meta table's consumer-group items. Every item of a group shares the
+ * partition key `group#{group}`, so one query reads the whole group — no scans, ever:
+ * - `lease#{topic}#{partition}` — owner, expiry, epoch, committed offset;
+ * - `member#{memberId}` — topics, heartbeat expiry, session length, start policy;
+ * - `poller` — the "a poller is running" marker of wake-on-produce.
+ * Group names are listed under `pk = 'consumer-groups'`.
+ */
+export interface GroupStore {
+  snapshot(group: string): Promise<GroupSnapshot>;
+  registerGroup(group: string, now: number): Promise<void>;
+  groupExists(group: string): Promise<boolean>;
+  listGroups(): Promise<string[]>;
+  putMember(group: string, member: MemberRecord): Promise<void>;
+  renewMember(group: string, memberId: string, expiresAt: number, now: number): Promise<MemberRenewOutcome>;
+  /** Deletes a member item; with `ifExpiresAt`, only if it was not renewed meanwhile. */
+  removeMember(group: string, memberId: string, ifExpiresAt?: number): Promise<void>;
+  acquire(group: string, request: AcquireRequest): Promise<AcquireOutcome>;
+  renew(group: string, claim: LeaseClaim, expiresAt: number): Promise<RenewOutcome>;
+  /** Moves the committed offset; with `extendTo`, the same write renews the lease. */
+  commit(group: string, claim: LeaseClaim, offset: number, extendTo?: number): Promise<CommitOutcome>;
+  release(group: string, claim: LeaseClaim): Promise<ReleaseOutcome>;
+  readMarker(group: string): Promise<PollerMarker | undefined>;
+  /** Claims the marker if it is absent, expired, or held by `takeoverFrom` (a waker's token). */
+  claimMarker(
+    group: string,
+    owner: string,
+    expiresAt: number,
+    now: number,
+    takeoverFrom?: string,
+  ): Promise<MarkerClaimOutcome>;
+  refreshMarker(group: string, owner: string, expiresAt: number): Promise<void>;
+  clearMarker(group: string, owner: string): Promise<void>;
+}
+
+export interface DynamoGroupStoreOptions {
+  readonly dynamodb: DynamoDBClient;
+  /** The meta table (pk S, sk S). */
+  readonly table: string;
+}
+
+const GROUPS_PK = 'consumer-groups';
+const MARKER_SK = 'poller';
+const NAMES = {
+  '#owner': 'owner',
+  '#exp': 'expiresAt',
+  '#epoch': 'epoch',
+  '#off': 'committed',
+};
+
+/**
+ * The DynamoDB implementation of {@link GroupStore}: every lease change is one conditional
+ * UpdateItem, so no transaction is ever needed.
+ *
+ * @example
+ * const store = createDynamoGroupStore({ dynamodb: cluster.clients.dynamodb, table: cluster.config.metaTable });
+ * const { leases, members } = await store.snapshot('billing');
+ */
+export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupStore {
+  const { dynamodb, table } = options;
+
+  async function conditional<T>(write: () => Promise<unknown>, ok: T, failed: T): Promise<T> {
+    try {
+      await write();
+      return ok;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return failed;
+      throw error;
+    }
+  }
+
+  function claimed(group: string, claim: LeaseClaim) {
+    return {
+      TableName: table,
+      Key: leaseKey(group, claim.topic, claim.partition),
+      ConditionExpression: '#owner = :me AND #epoch = :epoch',
+    };
+  }
+
+  const claimValues = (claim: LeaseClaim): Record<string, AttributeValue> => ({
+    ':me': { S: claim.owner },
+    ':epoch': { N: String(claim.epoch) },
+  });
+
+  return {
+    async snapshot(group) {
+      const leases: LeaseRecord[] = [];
+      const members: MemberRecord[] = [];
+      let marker: PollerMarker | undefined;
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await dynamodb.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: groupKey(group) } },
+            ExclusiveStartKey: start,
+            ConsistentRead: true,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const sk = item.sk.S ?? '';
+          if (sk.startsWith('lease#')) leases.push(leaseFromItem(item));
+          else if (sk.startsWith('member#')) members.push(memberFromItem(item));
+          else if (sk === MARKER_SK) marker = markerFromItem(item);
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return { leases, members, marker };
+    },
+
+    async registerGroup(group, now) {
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: GROUPS_PK }, sk: { S: group } },
+          UpdateExpression: 'SET #at = if_not_exists(#at, :now)',
+          ExpressionAttributeNames: { '#at': 'createdAt' },
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
+        }),
+      );
+    },
+
+    async groupExists(group) {
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: GROUPS_PK }, sk: { S: group } } }),
+      );
+      return Item !== undefined;
+    },
+
+    async listGroups() {
+      const groups: string[] = [];
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await dynamodb.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: GROUPS_PK } },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) groups.push(item.sk.S as string);
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return groups;
+    },
+
+    async putMember(group, member) {
+      await dynamodb.send(new PutItemCommand({ TableName: table, Item: memberToItem(group, member) }));
+    },
+
+    renewMember(group, memberId, expiresAt, now) {
+      return conditional<MemberRenewOutcome>(
+        () =>
+          dynamodb.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: memberKey(group, memberId),
+              UpdateExpression: 'SET #exp = :exp',
+              ConditionExpression: 'attribute_exists(pk) AND #exp > :now',
+              ExpressionAttributeNames: { '#exp': NAMES['#exp'] },
+              ExpressionAttributeValues: { ':exp': { N: String(expiresAt) }, ':now': { N: String(now) } },
+            }),
+          ),
+        'renewed',
+        'unknown',
+      );
+    },
+
+    async removeMember(group, memberId, ifExpiresAt) {
+      await conditional(
+        () =>
+          dynamodb.send(
+            new DeleteItemCommand({
+              TableName: table,
+              Key: memberKey(group, memberId),
+              ...(ifExpiresAt === undefined
+                ? {}
+                : {
+                    ConditionExpression: '#exp = :exp',
+                    ExpressionAttributeNames: { '#exp': NAMES['#exp'] },
+                    ExpressionAttributeValues: { ':exp': { N: String(ifExpiresAt) } },
+                  }),
+            }),
+          ),
+        true,
+        false,
+      );
+    },
+
+    async acquire(group, request) {
+      const { seen } = request;
+      const epoch = (seen?.epoch ?? 0) + 1;
+      const values: Record<string, AttributeValue> = {
+        ':t': { S: request.topic },
+        ':p': { N: String(request.partition) },
+        ':tid': { S: request.topicId },
+        ':me': { S: request.owner },
+        ':exp': { N: String(request.expiresAt) },
+        ':next': { N: String(epoch) },
+        ':off': { N: String(request.committed) },
+      };
+      if (seen) {
+        values[':seen'] = { N: String(seen.epoch) };
+        values[':cutoff'] = { N: String(request.expiredBefore) };
+      }
+      try {
+        await dynamodb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: leaseKey(group, request.topic, request.partition),
+            UpdateExpression:
+              'SET #topic = :t, #part = :p, #tid = :tid, #owner = :me, #exp = :exp, #epoch = :next, #off = :off',
+            // Re-checked at write time against the stored item: a renewal after our read
+            // makes the lease live again and the write fails, so a live lease is never stolen.
+            ConditionExpression: seen
+              ? '#epoch = :seen AND (attribute_not_exists(#owner) OR #exp < :cutoff)'
+              : 'attribute_not_exists(pk)',
+            ExpressionAttributeNames: {
+              ...NAMES,
+              '#topic': 'topic',
+              '#part': 'partition',
+              '#tid': 'topicId',
+            },
+            ExpressionAttributeValues: values,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          return { kind: 'lost-race', current: error.Item ? leaseFromItem(error.Item) : undefined };
+        }
+        throw error;
+      }
+      const lease: LeaseRecord = {
+        topic: request.topic,
+        partition: request.partition,
+        topicId: request.topicId,
+        owner: request.owner,
+        expiresAt: request.expiresAt,
+        epoch,
+        committed: request.committed,
+      };
+      return { kind: 'acquired', lease, previousOwner: seen?.owner };
+    },
+
+    renew(group, claim, expiresAt) {
+      return conditional<RenewOutcome>(
+        () =>
+          dynamodb.send(
+            new UpdateItemCommand({
+              ...claimed(group, claim),
+              UpdateExpression: 'SET #exp = :exp',
+              ExpressionAttributeNames: {
+                '#owner': NAMES['#owner'],
+                '#epoch': NAMES['#epoch'],
+                '#exp': NAMES['#exp'],
+              },
+              ExpressionAttributeValues: { ...claimValues(claim), ':exp': { N: String(expiresAt) } },
+            }),
+          ),
+        'renewed',
+        'fenced',
+      );
+    },
+
+    commit(group, claim, offset, extendTo) {
+      return conditional<CommitOutcome>(
+        () =>
+          dynamodb.send(
+            new UpdateItemCommand({
+              ...claimed(group, claim),
+              UpdateExpression: extendTo === undefined ? 'SET #off = :off' : 'SET #off = :off, #exp = :exp',
+              ExpressionAttributeNames:
+                extendTo === undefined
+                  ? { '#owner': NAMES['#owner'], '#epoch': NAMES['#epoch'], '#off': NAMES['#off'] }
+                  : NAMES,
+              ExpressionAttributeValues: {
+                ...claimValues(claim),
+                ':off': { N: String(offset) },
+                ...(extendTo === undefined ? {} : { ':exp': { N: String(extendTo) } }),
+              },
+            }),
+          ),
+        'committed',
+        'fenced',
+      );
+    },
+
+    release(group, claim) {
+      return conditional<ReleaseOutcome>(
+        () =>
+          dynamodb.send(
+            new UpdateItemCommand({
+              ...claimed(group, claim),
+              // The epoch moves on release too, so a claim taken before it can never match again.
+              UpdateExpression: 'SET #epoch = :next, #exp = :zero REMOVE #owner',
+              ExpressionAttributeNames: {
+                '#owner': NAMES['#owner'],
+                '#epoch': NAMES['#epoch'],
+                '#exp': NAMES['#exp'],
+              },
+              ExpressionAttributeValues: {
+                ...claimValues(claim),
+                ':next': { N: String(claim.epoch + 1) },
+                ':zero': { N: '0' },
+              },
+            }),
+          ),
+        'released',
+        'fenced',
+      );
+    },
+
+    async readMarker(group) {
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: groupKey(group) }, sk: { S: MARKER_SK } } }),
+      );
+      return Item ? markerFromItem(Item) : undefined;
+    },
+
+    async claimMarker(group, owner, expiresAt, now, takeoverFrom) {
+      const values: Record<string, AttributeValue> = {
+        ':me': { S: owner },
+        ':exp': { N: String(expiresAt) },
+        ':now': { N: String(now) },
+      };
+      if (takeoverFrom !== undefined) values[':from'] = { S: takeoverFrom };
+      try {
+        await dynamodb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: { S: groupKey(group) }, sk: { S: MARKER_SK } },
+            UpdateExpression: 'SET #owner = :me, #exp = :exp',
+            ConditionExpression:
+              'attribute_not_exists(pk) OR #exp <= :now' +
+              (takeoverFrom === undefined ? '' : ' OR #owner = :from'),
+            ExpressionAttributeNames: { '#owner': NAMES['#owner'], '#exp': NAMES['#exp'] },
+            ExpressionAttributeValues: values,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { kind: 'claimed' };
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          return { kind: 'already-running', marker: error.Item ? markerFromItem(error.Item) : undefined };
+        }
+        throw error;
+      }
+    },
+
+    async refreshMarker(group, owner, expiresAt) {
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: groupKey(group) }, sk: { S: MARKER_SK } },
+          UpdateExpression: 'SET #owner = :me, #exp = :exp',
+          ExpressionAttributeNames: { '#owner': NAMES['#owner'], '#exp': NAMES['#exp'] },
+          ExpressionAttributeValues: { ':me': { S: owner }, ':exp': { N: String(expiresAt) } },
+        }),
+      );
+    },
+
+    async clearMarker(group, owner) {
+      await conditional(
+        () =>
+          dynamodb.send(
+            new DeleteItemCommand({
+              TableName: table,
+              Key: { pk: { S: groupKey(group) }, sk: { S: MARKER_SK } },
+              ConditionExpression: '#owner = :me',
+              ExpressionAttributeNames: { '#owner': NAMES['#owner'] },
+              ExpressionAttributeValues: { ':me': { S: owner } },
+            }),
+          ),
+        true,
+        false,
+      );
+    },
+  };
+}
+
+function groupKey(group: string): string {
+  return `group#${group}`;
+}
+
+function leaseKey(group: string, topic: string, partition: number): Record<string, AttributeValue> {
+  return { pk: { S: groupKey(group) }, sk: { S: `lease#${topic}#${partition}` } };
+}
+
+function memberKey(group: string, memberId: string): Record<string, AttributeValue> {
+  return { pk: { S: groupKey(group) }, sk: { S: `member#${memberId}` } };
+}
+
+function leaseFromItem(item: Record<string, AttributeValue>): LeaseRecord {
+  return {
+    topic: item.topic.S as string,
+    partition: Number(item.partition.N),
+    topicId: item.topicId?.S,
+    owner: item.owner?.S,
+    expiresAt: Number(item.expiresAt?.N ?? 0),
+    epoch: Number(item.epoch?.N ?? 0),
+    committed: item.committed?.N === undefined ? undefined : Number(item.committed.N),
+  };
+}
+
+function memberToItem(group: string, member: MemberRecord): Record<string, AttributeValue> {
+  const { policy } = member;
+  return {
+    ...memberKey(group, member.memberId),
+    topics: { S: JSON.stringify(member.topics) },
+    expiresAt: { N: String(member.expiresAt) },
+    session: { N: String(member.sessionTimeoutMs) },
+    start: { S: policy.startingPosition },
+    ...(policy.startingPositionTimestamp === undefined
+      ? {}
+      : { startTs: { N: String(policy.startingPositionTimestamp) } }),
+    reset: { S: policy.autoOffsetReset },
+    kind: { S: member.kind },
+    joinedAt: { N: String(member.joinedAt) },
+  };
+}
+
+function memberFromItem(item: Record<string, AttributeValue>): MemberRecord {
+  return {
+    memberId: (item.sk.S as string).slice('member#'.length),
+    topics: JSON.parse(item.topics.S as string) as string[],
+    expiresAt: Number(item.expiresAt.N),
+    sessionTimeoutMs: Number(item.session.N),
+    policy: {
+      startingPosition: item.start.S as StartingPosition,
+      startingPositionTimestamp: item.startTs?.N === undefined ? undefined : Number(item.startTs.N),
+      autoOffsetReset: item.reset.S as OffsetReset,
+    },
+    kind: item.kind.S === 'poller' ? 'poller' : 'http',
+    joinedAt: Number(item.joinedAt.N),
+  };
+}
+
+function markerFromItem(item: Record<string, AttributeValue>): PollerMarker {
+  return { owner: item.owner?.S ?? '', expiresAt: Number(item.expiresAt?.N ?? 0) };
+}

@@ -1,0 +1,120 @@
+/**
+ * Helpers for tests of consumer groups: clocks that tests move by hand, topics with unique
+ * names, and a produce shortcut. Not used by production code.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Cluster } from '../cluster';
+import type { RecordHeader } from '../codec/types';
+import type { Topic } from '../topics/registry';
+import type { Clock } from './clock';
+
+/** A wall clock shifted by an adjustable offset: `advance` jumps it forward, as a paused peer sees time pass. */
+export interface ShiftedClock {
+  readonly now: Clock;
+  advance(ms: number): void;
+}
+
+/**
+ * @example
+ * const clock = shiftedClock(); clock.advance(60_000); // this member now lives a minute ahead
+ */
+export function shiftedClock(offsetMs = 0): ShiftedClock {
+  let offset = offsetMs;
+  return {
+    now: () => Date.now() + offset,
+    advance(ms) {
+      offset += ms;
+    },
+  };
+}
+
+/**
+ * A topic with a unique name.
+ *
+ * @example
+ * const topic = await createTestTopic(cluster, 'orders', 4);
+ */
+export function createTestTopic(cluster: Cluster, prefix: string, partitions: number): Promise<Topic> {
+  return cluster.topics.create({
+    name: `${prefix}-${randomUUID().slice(0, 12)}`,
+    partitionCount: partitions,
+  });
+}
+
+/**
+ * A consumer group id nobody else uses.
+ *
+ * @example
+ * const group = testGroupName('billing');
+ */
+export function testGroupName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 12)}`;
+}
+
+/** A record to produce in a test. */
+export interface TestRecord {
+  readonly partition: number;
+  readonly value: string | null;
+  readonly key?: string | null;
+  readonly headers?: readonly RecordHeader[];
+  readonly timestamp?: number;
+}
+
+/**
+ * Appends records in one request and returns their offsets; throws if any failed.
+ *
+ * @example
+ * await produce(cluster, topic, [{ partition: 0, value: 'a' }]);
+ */
+export async function produce(
+  cluster: Cluster,
+  topic: Topic,
+  records: readonly TestRecord[],
+): Promise<number[]> {
+  const results = await cluster.log.append(
+    topic,
+    records.map((r) => ({
+      partition: r.partition,
+      key: r.key === undefined || r.key === null ? null : Buffer.from(r.key),
+      value: r.value === null ? null : Buffer.from(r.value),
+      headers: r.headers ?? [],
+      timestamp: r.timestamp ?? Date.now(),
+    })),
+  );
+  return results.map((r) => {
+    if (!r.ok) throw r.error;
+    return r.offset;
+  });
+}
+
+/**
+ * Polls `condition` until it holds or `timeoutMs` passes (then throws with `what`).
+ *
+ * @example
+ * await waitFor(() => seen.size === 100, 'all records delivered');
+ */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Poller timings for tests: quick heartbeats and polls, short leases, instant backoff. */
+export const FAST_POLLER = {
+  leaseDurationMs: 3_000,
+  heartbeatIntervalMs: 150,
+  pollIntervalMs: 20,
+  maxPollIntervalMs: 50,
+  maxBatchingWindowMs: 0,
+  retryBackoffMs: 1,
+  maxRetryBackoffMs: 5,
+} as const;
+
+/** A logger that keeps quiet (tests assert on behaviour, not on log lines). */
+export const silentLogger = { info: () => {}, warn: () => {}, error: () => {} };

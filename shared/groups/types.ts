@@ -1,0 +1,83 @@
+/**
+ * The consumer-group data model shared by the lease store, the planner, the group service,
+ * the poller runtime and the HTTP routes. See `docs/consumer-groups.md`.
+ */
+
+/** Where a partition with no committed offset starts, as in Lambda's Kafka trigger. */
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+
+/** What to do when the committed offset is outside the log (Kafka's `auto.offset.reset`). */
+export type OffsetReset = 'earliest' | 'latest';
+
+/** How a member chooses its first offset on a partition. */
+export interface StartPolicy {
+  readonly startingPosition: StartingPosition;
+  /** Milliseconds since the epoch; required with `AT_TIMESTAMP`. */
+  readonly startingPositionTimestamp?: number;
+  /** Used when the committed offset fell below the log start (retention) or beyond its end. */
+  readonly autoOffsetReset: OffsetReset;
+}
+
+/** A member of a group: an HTTP consumer or a poller. */
+export interface MemberRecord {
+  readonly memberId: string;
+  readonly topics: readonly string[];
+  /** Wall-clock time after which the member counts as gone. */
+  readonly expiresAt: number;
+  /** Lease and session length of this member, in ms. */
+  readonly sessionTimeoutMs: number;
+  readonly policy: StartPolicy;
+  readonly kind: 'http' | 'poller';
+  readonly joinedAt: number;
+}
+
+/** The lease item of one (group, topic, partition). */
+export interface LeaseRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Id of the topic incarnation the committed offset belongs to. */
+  readonly topicId?: string;
+  /** Absent when the lease is free (never taken, or released). */
+  readonly owner?: string;
+  readonly expiresAt: number;
+  /** Fencing token: +1 on every change of ownership (acquire and release). */
+  readonly epoch: number;
+  /** Kafka meaning: the next offset to consume. */
+  readonly committed?: number;
+}
+
+/** The "a poller is running for this group" marker that wake-on-produce checks. */
+export interface PollerMarker {
+  readonly owner: string;
+  readonly expiresAt: number;
+}
+
+/** Everything stored under one group's partition key, read with one query. */
+export interface GroupSnapshot {
+  readonly leases: readonly LeaseRecord[];
+  readonly members: readonly MemberRecord[];
+  readonly marker?: PollerMarker;
+}
+
+/** Identifies a held lease: every write on it is conditional on both fields. */
+export interface LeaseClaim {
+  readonly topic: string;
+  readonly partition: number;
+  readonly owner: string;
+  readonly epoch: number;
+}
+
+/** One partition a member holds, as the join and heartbeat answers report it. */
+export interface Assignment {
+  readonly topic: string;
+  readonly partition: number;
+  readonly epoch: number;
+  /** Where to start reading: the committed offset (or the resolved start when none). */
+  readonly committedOffset: number;
+  readonly expiresAt: number;
+}
+
+/** `{topic}#{partition}`: the planner's name for a partition. */
+export function partitionName(topic: string, partition: number): string {
+  return `${topic}#${partition}`;
+}

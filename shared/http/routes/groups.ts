@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import type { Cluster } from '../../cluster';
+import {
+  createGroupService,
+  type GroupDescription,
+  type GroupService,
+  type MemberState,
+  type PartitionLag,
+} from '../../groups/service';
+import type { OffsetReset } from '../../groups/types';
+import { parseJson, parseNonNegativeInteger, validate } from '../body';
+import { type HttpRequest, json, noContent, type RouteHandler } from '../types';
+
+const joinSchema = z.object({
+  topics: z.array(z.string().min(1)).min(1),
+  session_timeout_ms: z.number().int().min(6_000).max(300_000).optional(),
+  auto_offset_reset: z.enum(['earliest', 'latest']).optional(),
+});
+
+const offsetValue = z.union([z.number(), z.string()]);
+const commitSchema = z.object({
+  offsets: z
+    .array(
+      z.object({
+        topic_name: z.string().min(1),
+        partition_id: offsetValue,
+        epoch: offsetValue,
+        offset: offsetValue,
+      }),
+    )
+    .min(1),
+});
+
+/** Session length of an HTTP member when the join does not say. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+
+/**
+ * Consumer-group routes: Confluent v3 group, lag and lag-summary reads, and Sluice's
+ * membership protocol for remote consumers (join, heartbeat, commit, leave — KIP-848's
+ * single-heartbeat shape). Lambda pollers and HTTP members share one lease protocol.
+ *
+ * @example
+ * const api = createHttpApi(cluster, { routes: [groupRoutes(cluster)] });
+ */
+export function groupRoutes(
+  cluster: Cluster,
+  groups: GroupService = createGroupService({ cluster }),
+): Record<string, RouteHandler> {
+  const clusterId = cluster.config.clusterId;
+  const base = `/v3/clusters/${clusterId}/consumer-groups`;
+  const GROUP = '/v3/clusters/:cluster_id/consumer-groups/:group';
+  const MEMBER = `${GROUP}/members/:member_id`;
+
+  function member(state: MemberState) {
+    return json(200, {
+      kind: 'SluiceConsumerMember',
+      metadata: { self: `${base}/${state.group}/members/${state.memberId}` },
+      cluster_id: clusterId,
+      group_id: state.group,
+      member_id: state.memberId,
+      session_timeout_ms: state.sessionTimeoutMs,
+      heartbeat_interval_ms: state.heartbeatIntervalMs,
+      assignments: state.assignments.map((a) => ({
+        topic_name: a.topic,
+        partition_id: a.partition,
+        epoch: a.epoch,
+        committed_offset: a.committedOffset,
+      })),
+    });
+  }
+
+  function groupResource(group: GroupDescription) {
+    const self = `${base}/${group.group}`;
+    return {
+      kind: 'KafkaConsumerGroup',
+      metadata: { self, resource_name: `crn:///kafka=${clusterId}/consumer-group=${group.group}` },
+      cluster_id: clusterId,
+      consumer_group_id: group.group,
+      is_simple: false,
+      partition_assignor: 'sluice-lease',
+      state: group.state,
+      type: 'CONSUMER',
+      coordinator: { related: `/v3/clusters/${clusterId}/brokers/0` },
+      consumers: { related: `${self}/consumers` },
+      lag_summary: { related: `${self}/lag-summary` },
+      // Sluice extension: who is in the group right now.
+      members: group.members.map((m) => ({ member_id: m.memberId, kind: m.kind, topics: m.topics })),
+    };
+  }
+
+  function lagResource(group: string, lag: PartitionLag) {
+    return {
+      kind: 'KafkaConsumerLag',
+      metadata: { self: `${base}/${group}/lags/${lag.topic}/partitions/${lag.partition}` },
+      cluster_id: clusterId,
+      consumer_group_id: group,
+      topic_name: lag.topic,
+      partition_id: lag.partition,
+      current_offset: lag.currentOffset,
+      log_end_offset: lag.logEndOffset,
+      lag: lag.lag,
+      consumer_id: lag.consumerId,
+      instance_id: null,
+      client_id: '',
+    };
+  }
+
+  return {
+    'POST /v3/clusters/:cluster_id/consumer-groups/:group/members': async (request, params) => {
+      const body = validate(joinSchema, parseJson(request), 'Join consumer group');
+      const reset: OffsetReset = body.auto_offset_reset ?? 'latest';
+      const state = await groups.join({
+        group: params.group,
+        topics: body.topics,
+        sessionTimeoutMs: body.session_timeout_ms ?? DEFAULT_SESSION_TIMEOUT_MS,
+        policy: {
+          startingPosition: reset === 'earliest' ? 'TRIM_HORIZON' : 'LATEST',
+          autoOffsetReset: reset,
+        },
+        kind: 'http',
+      });
+      return member(state);
+    },
+
+    [`POST ${MEMBER}/heartbeat`]: async (request, params) => {
+      optionalObjectBody(request, 'Heartbeat');
+      return member(await groups.heartbeat({ group: params.group, memberId: params.member_id }));
+    },
+
+    [`POST ${MEMBER}/offsets`]: async (request, params) => {
+      const body = validate(commitSchema, parseJson(request), 'Commit offsets');
+      const offsets = body.offsets.map((o, i) => ({
+        topic: o.topic_name,
+        partition: parseNonNegativeInteger(o.partition_id, `offsets[${i}].partition_id`),
+        epoch: parseNonNegativeInteger(o.epoch, `offsets[${i}].epoch`),
+        offset: parseNonNegativeInteger(o.offset, `offsets[${i}].offset`),
+      }));
+      const committed = await groups.commit(params.group, params.member_id, offsets);
+      return json(200, {
+        committed: committed.map((c) => ({
+          topic_name: c.topic,
+          partition_id: c.partition,
+          offset: c.offset,
+        })),
+      });
+    },
+
+    [`DELETE ${MEMBER}`]: async (_request, params) => {
+      await groups.leave(params.group, params.member_id);
+      return noContent();
+    },
+
+    'GET /v3/clusters/:cluster_id/consumer-groups': async () => {
+      const list = await groups.list();
+      return json(200, {
+        kind: 'KafkaConsumerGroupList',
+        metadata: { self: base, next: null },
+        data: list.sort((a, b) => a.group.localeCompare(b.group)).map(groupResource),
+      });
+    },
+
+    [`GET ${GROUP}`]: async (_request, params) =>
+      json(200, groupResource(await groups.describe(params.group))),
+
+    [`GET ${GROUP}/lags`]: async (_request, params) => {
+      const lags = await groups.lags(params.group);
+      return json(200, {
+        kind: 'KafkaConsumerLagList',
+        metadata: { self: `${base}/${params.group}/lags`, next: null },
+        data: lags.map((lag) => lagResource(params.group, lag)),
+      });
+    },
+
+    [`GET ${GROUP}/lag-summary`]: async (_request, params) => {
+      const lags = await groups.lags(params.group);
+      const max = lags.reduce<PartitionLag | undefined>(
+        (best, l) => (!best || l.lag > best.lag ? l : best),
+        undefined,
+      );
+      const self = `${base}/${params.group}`;
+      return json(200, {
+        kind: 'KafkaConsumerGroupLagSummary',
+        metadata: { self: `${self}/lag-summary` },
+        cluster_id: clusterId,
+        consumer_group_id: params.group,
+        max_lag_consumer_id: max?.consumerId ?? '',
+        max_lag_instance_id: null,
+        max_lag_client_id: '',
+        max_lag_topic_name: max?.topic ?? '',
+        max_lag_partition_id: max?.partition ?? 0,
+        max_lag: max?.lag ?? 0,
+        total_lag: lags.reduce((sum, l) => sum + l.lag, 0),
+        max_lag_consumer: { related: `${self}/consumers/${max?.consumerId ?? ''}` },
+        max_lag_partition: {
+          related: `/v3/clusters/${clusterId}/topics/${max?.topic ?? ''}/partitions/${max?.partition ?? 0}`,
+        },
+      });
+    },
+  };
+}
+
+/** A heartbeat may carry no body or a JSON object (ignored, kept for future fields). */
+function optionalObjectBody(request: HttpRequest, what: string): void {
+  if (request.body.toString('utf8').trim() === '') return;
+  validate(z.object({}).loose(), parseJson(request), what);
+}

@@ -1,0 +1,222 @@
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { createCluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
+import { FencedError, NotFoundError } from '../../shared/errors';
+import { createGroupService, type GroupService, offsetForTimestamp } from '../../shared/groups';
+import { createDynamoGroupStore } from '../../shared/groups/store';
+import { createTestTopic, produce, shiftedClock, testGroupName } from '../../shared/groups/testing';
+import type { StartPolicy } from '../../shared/groups/types';
+import { destroyClients } from '../../shared/local/testing';
+
+const cluster = createCluster(configFromEnv());
+afterAll(() => destroyClients(cluster.clients));
+
+const EARLIEST: StartPolicy = { startingPosition: 'TRIM_HORIZON', autoOffsetReset: 'earliest' };
+const LATEST: StartPolicy = { startingPosition: 'LATEST', autoOffsetReset: 'latest' };
+const SESSION = 6_000;
+
+function join(groups: GroupService, group: string, topics: string[], policy = EARLIEST) {
+  return groups.join({ group, topics, sessionTimeoutMs: SESSION, policy });
+}
+
+describe('lease protocol', () => {
+  it('gives a lone member every partition, starting at the log start', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 3);
+    await produce(cluster, topic, [
+      { partition: 0, value: 'a' },
+      { partition: 0, value: 'b' },
+    ]);
+    const groups = createGroupService({ cluster });
+    const member = await join(groups, testGroupName('g'), [topic.name]);
+    expect(member.assignments.map((a) => [a.partition, a.committedOffset, a.epoch])).toEqual([
+      [0, 0, 1],
+      [1, 0, 1],
+      [2, 0, 1],
+    ]);
+  });
+
+  it('splits partitions evenly once a second member joins, without taking live leases', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 4);
+    const group = testGroupName('g');
+    const groups = createGroupService({ cluster });
+    const a = await join(groups, group, [topic.name]);
+    const b = await join(groups, group, [topic.name]);
+    expect(a.assignments).toHaveLength(4);
+    expect(b.assignments).toHaveLength(0);
+
+    // a gives back down to ceil(4/2) on its heartbeat; b takes the freed ones on its own.
+    const a2 = await groups.heartbeat({ group, memberId: a.memberId });
+    const b2 = await groups.heartbeat({ group, memberId: b.memberId });
+    expect(a2.assignments).toHaveLength(2);
+    expect(b2.assignments).toHaveLength(2);
+    const all = [...a2.assignments, ...b2.assignments].map((x) => x.partition).sort();
+    expect(all).toEqual([0, 1, 2, 3]);
+    // Ownership changed twice for b's partitions (release, acquire): epoch 3.
+    expect(b2.assignments.every((x) => x.epoch === 3)).toBe(true);
+  });
+
+  it('fences a zombie: a member paused past its lease cannot commit after another took over', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 1);
+    await produce(cluster, topic, [{ partition: 0, value: 'x' }]);
+    const group = testGroupName('g');
+    const zombie = await join(createGroupService({ cluster }), group, [topic.name]);
+    const [held] = zombie.assignments;
+
+    // The zombie is paused; the group's clock moves past its lease and session.
+    const later = shiftedClock(SESSION + 5_000);
+    const survivorService = createGroupService({ cluster, now: later.now });
+    const survivor = await join(survivorService, group, [topic.name]);
+    expect(survivor.assignments.map((a) => a.epoch)).toEqual([held.epoch + 1]);
+
+    const zombieService = createGroupService({ cluster });
+    await expect(
+      zombieService.commit(group, zombie.memberId, [
+        { topic: topic.name, partition: 0, epoch: held.epoch, offset: 1 },
+      ]),
+    ).rejects.toThrow(FencedError);
+    const lags = await zombieService.lags(group);
+    expect(lags[0].currentOffset).toBe(0);
+    // And its heartbeat tells it to join again.
+    await expect(survivorService.heartbeat({ group, memberId: zombie.memberId })).rejects.toMatchObject({
+      errorCode: 40405,
+    });
+  });
+
+  it('lets the others take the partitions of a member that leaves at once', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 2);
+    const group = testGroupName('g');
+    const groups = createGroupService({ cluster });
+    const a = await join(groups, group, [topic.name]);
+    const b = await join(groups, group, [topic.name]);
+    await groups.leave(group, a.memberId);
+    const b2 = await groups.heartbeat({ group, memberId: b.memberId });
+    expect(b2.assignments.map((x) => x.partition)).toEqual([0, 1]);
+    await expect(groups.heartbeat({ group, memberId: a.memberId })).rejects.toThrow(NotFoundError);
+  });
+
+  it('keeps a committed offset across members and epochs', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 1);
+    await produce(cluster, topic, [
+      { partition: 0, value: 'a' },
+      { partition: 0, value: 'b' },
+      { partition: 0, value: 'c' },
+    ]);
+    const group = testGroupName('g');
+    const groups = createGroupService({ cluster });
+    const a = await join(groups, group, [topic.name]);
+    await groups.commit(group, a.memberId, [
+      { topic: topic.name, partition: 0, epoch: a.assignments[0].epoch, offset: 2 },
+    ]);
+    await groups.leave(group, a.memberId);
+    const b = await join(groups, group, [topic.name], LATEST);
+    expect(b.assignments[0].committedOffset).toBe(2);
+  });
+
+  it('starts a new group at TRIM_HORIZON, LATEST or AT_TIMESTAMP', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 1);
+    const base = 1_700_000_000_000;
+    for (let i = 0; i < 4; i++) {
+      await produce(cluster, topic, [
+        { partition: 0, value: `a${i}`, timestamp: base + i * 1_000 },
+        { partition: 0, value: `b${i}`, timestamp: base + i * 1_000 + 500 },
+      ]);
+    }
+    const groups = createGroupService({ cluster });
+    const start = async (policy: StartPolicy) =>
+      (await join(groups, testGroupName('g'), [topic.name], policy)).assignments[0].committedOffset;
+    expect(await start(EARLIEST)).toBe(0);
+    expect(await start(LATEST)).toBe(8);
+    const at = (ts: number) =>
+      start({ startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: ts, autoOffsetReset: 'earliest' });
+    expect(await at(base + 2_000)).toBe(4);
+    expect(await at(base + 2_200)).toBe(5);
+    expect(await at(base + 2_600)).toBe(6);
+    expect(await at(0)).toBe(0);
+    expect(await at(base + 60_000)).toBe(8);
+    expect(await offsetForTimestamp(cluster, topic, 0, base + 3_500)).toBe(7);
+  });
+
+  it('follows auto.offset.reset when the committed offset fell below the log start', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 1);
+    await produce(cluster, topic, [{ partition: 0, value: 'old' }]);
+    await produce(cluster, topic, [
+      { partition: 0, value: 'new1' },
+      { partition: 0, value: 'new2' },
+    ]);
+    const group = testGroupName('g');
+    const groups = createGroupService({ cluster });
+    const a = await join(groups, group, [topic.name]);
+    await groups.leave(group, a.memberId);
+    // Retention removes the first batch: the log now starts at 1, above the committed 0.
+    await cluster.clients.dynamodb.send(
+      new DeleteItemCommand({
+        TableName: cluster.config.logTable,
+        Key: { pk: { S: `${topic.id}#0` }, sk: { N: '0' } },
+      }),
+    );
+    const earliest = await join(groups, group, [topic.name], EARLIEST);
+    expect(earliest.assignments[0].committedOffset).toBe(1);
+    await groups.commit(group, earliest.memberId, [
+      { topic: topic.name, partition: 0, epoch: earliest.assignments[0].epoch, offset: 0 },
+    ]);
+    await groups.leave(group, earliest.memberId);
+    const latest = await join(groups, group, [topic.name], LATEST);
+    expect(latest.assignments[0].committedOffset).toBe(3);
+  });
+
+  it('names every outcome of the conditional lease writes', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 1);
+    const group = testGroupName('g');
+    const store = createDynamoGroupStore({
+      dynamodb: cluster.clients.dynamodb,
+      table: cluster.config.metaTable,
+    });
+    const now = Date.now();
+    const request = {
+      seen: undefined,
+      topic: topic.name,
+      partition: 0,
+      topicId: topic.id,
+      expiresAt: now + 10_000,
+      expiredBefore: now - 1_000,
+      committed: 0,
+    };
+    const first = await store.acquire(group, { ...request, owner: 'a' });
+    const second = await store.acquire(group, { ...request, owner: 'b' });
+    expect(first.kind).toBe('acquired');
+    expect(second).toMatchObject({ kind: 'lost-race', current: { owner: 'a', epoch: 1 } });
+    if (first.kind !== 'acquired') throw new Error('unreachable');
+    const claim = { topic: topic.name, partition: 0, owner: 'a', epoch: 1 };
+    // b read the lease while it was live: its takeover attempt loses even after a renewal.
+    expect(await store.renew(group, claim, now + 20_000)).toBe('renewed');
+    expect(await store.acquire(group, { ...request, seen: first.lease, owner: 'b' })).toMatchObject({
+      kind: 'lost-race',
+    });
+    expect(await store.commit(group, claim, 5)).toBe('committed');
+    expect(await store.commit(group, { ...claim, epoch: 7 }, 6)).toBe('fenced');
+    expect(await store.release(group, claim)).toBe('released');
+    expect(await store.release(group, claim)).toBe('fenced');
+    const [released] = (await store.snapshot(group)).leases;
+    expect(released).toMatchObject({ owner: undefined, epoch: 2, committed: 5 });
+    expect(await store.acquire(group, { ...request, seen: released, owner: 'b' })).toMatchObject({
+      kind: 'acquired',
+      lease: { owner: 'b', epoch: 3 },
+    });
+  });
+
+  it('says whether a group has records to consume', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 2);
+    const group = testGroupName('g');
+    const groups = createGroupService({ cluster });
+    expect(await groups.hasPendingRecords(group, [topic.name], EARLIEST)).toBe(false);
+    await produce(cluster, topic, [{ partition: 1, value: 'x' }]);
+    expect(await groups.hasPendingRecords(group, [topic.name], EARLIEST)).toBe(true);
+    expect(await groups.hasPendingRecords(group, [topic.name], LATEST)).toBe(false);
+    const a = await join(groups, group, [topic.name]);
+    const p1 = a.assignments.find((x) => x.partition === 1);
+    await groups.commit(group, a.memberId, [
+      { topic: topic.name, partition: 1, epoch: p1?.epoch ?? 0, offset: 1 },
+    ]);
+    expect(await groups.hasPendingRecords(group, [topic.name], EARLIEST)).toBe(false);
+  });
+});

@@ -1,0 +1,223 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createPollerHandler } from '../../functions/poller/handler';
+import type { PollerMetrics } from '../../functions/poller/metrics';
+import { createCluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
+import {
+  createGroupService,
+  createLambdaAsyncInvoker,
+  createLambdaHandlerInvoker,
+  HandlerFunctionError,
+  type KafkaEvent,
+} from '../../shared/groups';
+import {
+  createTestTopic,
+  FAST_POLLER,
+  produce,
+  silentLogger,
+  testGroupName,
+} from '../../shared/groups/testing';
+import { destroyClients } from '../../shared/local/testing';
+import type { Topic } from '../../shared/topics/registry';
+
+const cluster = createCluster(configFromEnv());
+afterAll(() => destroyClients(cluster.clients));
+
+const quietMetrics: PollerMetrics = { observer: {}, lag: () => {}, publish: () => {} };
+
+function consumerEnv(group: string, topic: Topic, extra: Record<string, unknown> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SLUICE_CONSUMER_CONFIG: JSON.stringify({
+      group,
+      topics: [topic.name],
+      functionName: 'order-handler',
+      batchSize: 10,
+      maxBatchingWindowMs: 0,
+      startingPosition: 'TRIM_HORIZON',
+      startingPositionTimestamp: null,
+      retryAttempts: -1,
+      bisectOnError: false,
+      onFailureTopic: null,
+      ...extra,
+    }),
+  };
+}
+
+function pollerHandler(
+  env: NodeJS.ProcessEnv,
+  invoke: (name: string, event: KafkaEvent) => Promise<unknown>,
+) {
+  return createPollerHandler({
+    cluster,
+    env,
+    invoke,
+    logger: silentLogger,
+    metrics: quietMetrics,
+    leaseDurationMs: FAST_POLLER.leaseDurationMs,
+    heartbeatIntervalMs: FAST_POLLER.heartbeatIntervalMs,
+    pollIntervalMs: FAST_POLLER.pollIntervalMs,
+  });
+}
+
+/** A Lambda context whose deadline is `ms` from now. */
+function contextWithin(ms: number) {
+  const deadline = Date.now() + ms;
+  return { getRemainingTimeInMillis: () => deadline - Date.now() };
+}
+
+describe('Lambda poller handler', () => {
+  it('invokes the function with the records, then exits before its deadline with its leases released', async () => {
+    const topic = await createTestTopic(cluster, 'lambda', 2);
+    const group = testGroupName('lambda');
+    await produce(
+      cluster,
+      topic,
+      Array.from({ length: 30 }, (_, i) => ({ partition: i % 2, value: `v${i}` })),
+    );
+    const invoked: string[] = [];
+    let records = 0;
+    const handle = pollerHandler(consumerEnv(group, topic), async (name, event) => {
+      invoked.push(name);
+      records += Object.values(event.records).flat().length;
+      return { batchItemFailures: [] };
+    });
+
+    const started = Date.now();
+    const result = await handle(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+      contextWithin(3_000),
+    );
+    const elapsed = Date.now() - started;
+
+    expect(result).toMatchObject({ status: 'ran', reason: 'deadline', committedRecords: 30 });
+    expect(elapsed).toBeLessThan(3_000);
+    expect(records).toBe(30);
+    expect(new Set(invoked)).toEqual(new Set(['order-handler']));
+    const groups = createGroupService({ cluster });
+    const { leases, members } = await groups.describe(group);
+    expect(leases).toHaveLength(2);
+    expect(leases.every((l) => l.owner === undefined && l.committed === 15)).toBe(true);
+    expect(members).toEqual([]);
+    expect(await groups.store.readMarker(group)).toBeUndefined();
+  });
+
+  it('runs one poller per group: a second start while one runs returns at once', async () => {
+    const topic = await createTestTopic(cluster, 'lambda', 1);
+    const group = testGroupName('lambda');
+    await produce(cluster, topic, [{ partition: 0, value: 'x' }]);
+    const handle = pollerHandler(consumerEnv(group, topic), async () => undefined);
+    const first = handle({}, contextWithin(2_500));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await handle({}, contextWithin(2_500));
+    expect(second.status).toBe('already-running');
+    expect((await first).status).toBe('ran');
+  });
+
+  it('costs only reads when a scheduled start finds nothing to consume', async () => {
+    const topic = await createTestTopic(cluster, 'lambda', 3);
+    const group = testGroupName('lambda');
+    const handle = pollerHandler(consumerEnv(group, topic), async () => undefined);
+    expect((await handle({}, contextWithin(5_000))).status).toBe('nothing-to-do');
+    const snapshot = await createGroupService({ cluster }).store.snapshot(group);
+    expect(snapshot).toEqual({ leases: [], members: [], marker: undefined });
+  });
+
+  it('treats a FunctionError of the target as a failed batch and dead-letters after the retries', async () => {
+    const topic = await createTestTopic(cluster, 'lambda', 1);
+    const dlq = await createTestTopic(cluster, 'lambda-dlq', 1);
+    const group = testGroupName('lambda');
+    await produce(cluster, topic, [{ partition: 0, value: 'bad' }]);
+    let calls = 0;
+    const handle = pollerHandler(
+      consumerEnv(group, topic, { retryAttempts: 1, onFailureTopic: dlq.name }),
+      async (name) => {
+        calls++;
+        throw new HandlerFunctionError(name, 'Error', 'boom');
+      },
+    );
+    const result = await handle({}, contextWithin(2_000));
+    expect(result).toMatchObject({ status: 'ran', deadLetteredRecords: 1 });
+    expect(calls).toBe(2);
+    const dead = await cluster.log.fetch({ topic: dlq, partition: 0, offset: 0 });
+    expect(dead.records.map((r) => r.value?.toString())).toEqual(['bad']);
+  });
+});
+
+describe('Lambda invoke ports', () => {
+  let server: Server;
+  let lambda: LambdaClient;
+  const requests: { path: string; type?: string; body: string }[] = [];
+  let answer: { status: number; headers: Record<string, string>; body: string } = {
+    status: 200,
+    headers: {},
+    body: '',
+  };
+
+  beforeAll(async () => {
+    // Stands in for the Lambda API: records the Invoke calls and answers as told.
+    server = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        requests.push({
+          path: req.url ?? '',
+          type: req.headers['x-amz-invocation-type'] as string | undefined,
+          body: Buffer.concat(chunks).toString(),
+        });
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    lambda = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+  });
+  afterAll(async () => {
+    lambda.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const event: KafkaEvent = {
+    eventSource: 'SelfManagedKafka',
+    bootstrapServers: 'sluice://local',
+    records: {},
+  };
+
+  it('invokes RequestResponse and returns the partial batch response', async () => {
+    answer = { status: 200, headers: {}, body: '{"batchItemFailures":[]}' };
+    const result = await createLambdaHandlerInvoker(lambda)('order-handler', event);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(requests.at(-1)).toMatchObject({
+      path: '/2015-03-31/functions/order-handler/invocations',
+      type: 'RequestResponse',
+    });
+    expect(JSON.parse(requests.at(-1)?.body ?? '')).toEqual(event);
+  });
+
+  it('turns a FunctionError into a thrown HandlerFunctionError', async () => {
+    answer = {
+      status: 200,
+      headers: { 'x-amz-function-error': 'Unhandled' },
+      body: '{"errorType":"TypeError","errorMessage":"x is undefined"}',
+    };
+    await expect(createLambdaHandlerInvoker(lambda)('order-handler', event)).rejects.toThrow(
+      'order-handler failed with TypeError: x is undefined',
+    );
+  });
+
+  it('starts a function asynchronously with InvocationType Event', async () => {
+    answer = { status: 202, headers: {}, body: '' };
+    await createLambdaAsyncInvoker(lambda)('billing-poller', { source: 'sluice.wake' });
+    expect(requests.at(-1)).toMatchObject({
+      path: '/2015-03-31/functions/billing-poller/invocations',
+      type: 'Event',
+    });
+  });
+});

@@ -1,0 +1,263 @@
+import { createCluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
+import { createGroupService, createPoller, type KafkaEvent, type PollerOptions } from '../../shared/groups';
+import { realSleep } from '../../shared/groups/clock';
+import {
+  createTestTopic,
+  FAST_POLLER,
+  produce,
+  shiftedClock,
+  silentLogger,
+  testGroupName,
+  waitFor,
+} from '../../shared/groups/testing';
+import { destroyClients } from '../../shared/local/testing';
+import type { Topic } from '../../shared/topics/registry';
+
+const cluster = createCluster(configFromEnv());
+afterAll(() => destroyClients(cluster.clients));
+
+/** Every delivery of every record, by `{partition}:{offset}`, plus the events seen. */
+function recorder() {
+  const deliveries: { partition: number; offset: number; value: string }[] = [];
+  const events: KafkaEvent[] = [];
+  return {
+    deliveries,
+    events,
+    record(event: KafkaEvent) {
+      events.push(event);
+      for (const records of Object.values(event.records)) {
+        for (const r of records) {
+          deliveries.push({
+            partition: r.partition,
+            offset: r.offset,
+            value: Buffer.from(r.value, 'base64').toString(),
+          });
+        }
+      }
+    },
+    distinct: () => new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size,
+    offsetsOf: (partition: number) =>
+      deliveries.filter((d) => d.partition === partition).map((d) => d.offset),
+  };
+}
+
+function poller(
+  topic: Topic,
+  group: string,
+  overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'>,
+) {
+  return createPoller({
+    cluster,
+    group,
+    topics: [topic.name],
+    logger: silentLogger,
+    ...FAST_POLLER,
+    ...overrides,
+  });
+}
+
+async function produceSpread(topic: Topic, count: number, from = 0): Promise<void> {
+  const records = Array.from({ length: count }, (_, i) => ({
+    partition: (from + i) % topic.partitionCount,
+    value: `r${from + i}`,
+  }));
+  // Several requests, as several producers would send them.
+  for (let i = 0; i < records.length; i += 10) await produce(cluster, topic, records.slice(i, i + 10));
+}
+
+async function committedOffsets(group: string): Promise<number[]> {
+  const lags = await createGroupService({ cluster }).lags(group);
+  return lags.map((l) => l.currentOffset);
+}
+
+describe('poller runtime', () => {
+  it('reads everything in per-partition order; a restarted member resumes at the committed offsets', async () => {
+    const topic = await createTestTopic(cluster, 'poll', 3);
+    const group = testGroupName('order');
+    await produceSpread(topic, 60);
+
+    const first = recorder();
+    const a = poller(topic, group, { batchSize: 7, handler: async (e) => first.record(e) });
+    const running = a.run();
+    await waitFor(() => first.distinct() === 60, 'first run delivers 60 records');
+    await a.stop();
+    const summary = await running;
+    expect(summary).toMatchObject({ reason: 'stopped', committedRecords: 60, lostPartitions: 0 });
+
+    for (const event of first.events) {
+      expect(event.eventSource).toBe('SelfManagedKafka');
+      const keys = Object.keys(event.records);
+      expect(keys).toHaveLength(1);
+      expect(event.records[keys[0]].length).toBeLessThanOrEqual(7);
+    }
+    for (let p = 0; p < 3; p++) expect(first.offsetsOf(p)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(await committedOffsets(group)).toEqual([20, 20, 20]);
+
+    await produceSpread(topic, 30, 60);
+    const second = recorder();
+    const b = poller(topic, group, { batchSize: 7, handler: async (e) => second.record(e) });
+    const rerun = b.run();
+    await waitFor(() => second.distinct() === 30, 'second run delivers the 30 new records');
+    await b.stop();
+    await rerun;
+    for (let p = 0; p < 3; p++)
+      expect(second.offsetsOf(p)).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));
+    expect(second.deliveries.map((d) => d.value).sort()).toEqual(
+      Array.from({ length: 30 }, (_, i) => `r${60 + i}`).sort(),
+    );
+  });
+
+  it('splits the partitions between two members: both get work, together everything, duplicates only around a handover', async () => {
+    const topic = await createTestTopic(cluster, 'poll', 4);
+    const group = testGroupName('split');
+    const seenA = recorder();
+    const seenB = recorder();
+    const a = poller(topic, group, { batchSize: 5, handler: async (e) => seenA.record(e) });
+    const runA = a.run();
+    await produceSpread(topic, 40);
+    await waitFor(() => seenA.distinct() >= 10, 'a starts consuming');
+
+    const b = poller(topic, group, { batchSize: 5, handler: async (e) => seenB.record(e) });
+    const runB = b.run();
+    await waitFor(() => a.assignments().length === 2 && b.assignments().length === 2, 'a 2/2 split');
+    await produceSpread(topic, 40, 40);
+    const all = () =>
+      new Set([...seenA.deliveries, ...seenB.deliveries].map((d) => `${d.partition}:${d.offset}`));
+    await waitFor(() => all().size === 80, 'all 80 records delivered');
+    const bPartitions = new Set(b.assignments().map((k) => Number(k.split('-').pop())));
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([runA, runB]);
+
+    expect(seenB.deliveries.length).toBeGreaterThan(0);
+    expect(seenA.deliveries.some((d) => !bPartitions.has(d.partition) && d.offset >= 10)).toBe(true);
+    // Each member saw its partitions in order.
+    for (const seen of [seenA, seenB]) {
+      for (let p = 0; p < 4; p++) {
+        const offsets = seen.offsetsOf(p);
+        expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+      }
+    }
+    // A record delivered twice can only belong to a partition that changed hands.
+    const counts = new Map<string, number>();
+    for (const d of [...seenA.deliveries, ...seenB.deliveries]) {
+      const key = `${d.partition}:${d.offset}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of counts) if (n > 1) expect(bPartitions.has(Number(key.split(':')[0]))).toBe(true);
+    expect(await committedOffsets(group)).toEqual([20, 20, 20, 20]);
+  });
+
+  it('moves the partitions of a member killed mid-batch to another member after its lease expires, losing nothing', async () => {
+    const topic = await createTestTopic(cluster, 'poll', 2);
+    const group = testGroupName('kill');
+    await produceSpread(topic, 20);
+
+    // The victim hangs inside its first batch of partition 0, then everything it runs stops:
+    // no heartbeat, no release, no leave — as if the process died.
+    let killed = false;
+    const hung = recorder();
+    const victim = poller(topic, group, {
+      batchSize: 4,
+      sleep: (ms) => (killed ? new Promise<void>(() => {}) : realSleep(ms)),
+      handler: async (event) => {
+        hung.record(event);
+        if (event.records[`${topic.name}-0`]) {
+          killed = true;
+          await new Promise<void>(() => {});
+        }
+      },
+    });
+    void victim.run();
+    await waitFor(() => killed, 'the victim is inside a batch of partition 0');
+
+    // The survivor's clock is past the victim's lease and session (no real waiting).
+    const later = shiftedClock(FAST_POLLER.leaseDurationMs + 5_000);
+    const seen = recorder();
+    const survivor = poller(topic, group, {
+      batchSize: 4,
+      now: later.now,
+      handler: async (e) => seen.record(e),
+    });
+    const run = survivor.run();
+    await waitFor(() => seen.offsetsOf(0).length === 10, 'the survivor delivers all of partition 0');
+    await waitFor(async () => (await committedOffsets(group)).join() === '10,10', 'everything committed');
+    await survivor.stop();
+    await run;
+
+    // Partition 0's hung batch was never committed, so the survivor starts it from offset 0.
+    expect(seen.offsetsOf(0)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    const delivered = new Set(
+      [...hung.deliveries, ...seen.deliveries].map((d) => `${d.partition}:${d.offset}`),
+    );
+    expect(delivered.size).toBe(20);
+  });
+
+  it('fences a zombie poller: paused past its lease, its late commit is refused and the offset never goes back', async () => {
+    const topic = await createTestTopic(cluster, 'poll', 1);
+    const group = testGroupName('zombie');
+    await produceSpread(topic, 10);
+
+    let paused = false;
+    let resume: () => void = () => {};
+    const resumed = new Promise<void>((r) => {
+      resume = r;
+    });
+    let inBatch = false;
+    const zombieSeen = recorder();
+    const zombie = poller(topic, group, {
+      batchSize: 5,
+      sleep: async (ms) => {
+        if (paused) await resumed;
+        await realSleep(ms);
+      },
+      handler: async (event) => {
+        zombieSeen.record(event);
+        inBatch = true;
+        paused = true;
+        await resumed;
+      },
+    });
+    const zombieRun = zombie.run();
+    await waitFor(() => inBatch, 'the zombie is inside its first batch');
+
+    const later = shiftedClock(FAST_POLLER.leaseDurationMs + 5_000);
+    const seen = recorder();
+    const survivor = poller(topic, group, {
+      batchSize: 5,
+      now: later.now,
+      handler: async (e) => seen.record(e),
+    });
+    const run = survivor.run();
+    await waitFor(
+      async () => (await committedOffsets(group)).join() === '10',
+      'the survivor commits everything',
+    );
+
+    // The zombie wakes up, finishes its batch (offsets 0..4) and tries to commit 5.
+    resume();
+    await waitFor(() => zombie.assignments().length === 0, 'the zombie learns it lost the partition');
+    await zombie.stop();
+    const zombieSummary = await zombieRun;
+    await survivor.stop();
+    await run;
+
+    expect(zombieSummary.committedRecords).toBe(0);
+    expect(await committedOffsets(group)).toEqual([10]);
+    expect(seen.offsetsOf(0)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('stops taking work at its deadline and hands its leases back', async () => {
+    const topic = await createTestTopic(cluster, 'poll', 2);
+    const group = testGroupName('deadline');
+    const seen = recorder();
+    const a = poller(topic, group, { deadline: Date.now() + 1_000, handler: async (e) => seen.record(e) });
+    const started = Date.now();
+    const summary = await a.run();
+    expect(summary.reason).toBe('deadline');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const { leases, members } = await createGroupService({ cluster }).describe(group);
+    expect(leases.every((l) => l.owner === undefined)).toBe(true);
+    expect(members).toEqual([]);
+  });
+});
