@@ -5,9 +5,9 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { queryAll } from '../storage/query-all';
 import type {
   GroupSnapshot,
   LeaseClaim,
@@ -149,25 +149,12 @@ export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupS
       const leases: LeaseRecord[] = [];
       const members: MemberRecord[] = [];
       let marker: PollerMarker | undefined;
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await dynamodb.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: groupKey(group) } },
-            ExclusiveStartKey: start,
-            ConsistentRead: true,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const sk = item.sk.S ?? '';
-          if (sk.startsWith('lease#')) leases.push(leaseFromItem(item));
-          else if (sk.startsWith('member#')) members.push(memberFromItem(item));
-          else if (sk === MARKER_SK) marker = markerFromItem(item);
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      for (const item of await queryAll(dynamodb, table, groupKey(group), { consistent: true })) {
+        const sk = item.sk.S ?? '';
+        if (sk.startsWith('lease#')) leases.push(leaseFromItem(item));
+        else if (sk.startsWith('member#')) members.push(memberFromItem(item));
+        else if (sk === MARKER_SK) marker = markerFromItem(item);
+      }
       return { leases, members, marker };
     },
 
@@ -191,21 +178,7 @@ export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupS
     },
 
     async listGroups() {
-      const groups: string[] = [];
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await dynamodb.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: GROUPS_PK } },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) groups.push(item.sk.S as string);
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return groups;
+      return (await queryAll(dynamodb, table, GROUPS_PK)).map((item) => item.sk.S as string);
     },
 
     async putMember(group, member) {

@@ -3,11 +3,11 @@ import {
   type AttributeValue,
   type DynamoDBClient,
   GetItemCommand,
-  QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { AlreadyExistsError, InvalidRequestError, NotFoundError } from '../errors';
+import { queryAll } from '../storage/query-all';
 import { parseTopicConfigs, type TopicConfigs } from './configs';
 import { collisionKey, validateTopicName } from './names';
 
@@ -151,22 +151,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
   }
 
   async function list(): Promise<Topic[]> {
-    const topics: Topic[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await dynamodb.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: TOPIC_PK } },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) topics.push(fromItem(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return topics;
+    return (await queryAll(dynamodb, table, TOPIC_PK, { consistent: true })).map(fromItem);
   }
 
   async function remove(name: string): Promise<void> {
