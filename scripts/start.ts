@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole backbone on this machine. Starts the AWS-API emulators (unless
- * AWS_ENDPOINT_URL points elsewhere), creates the bucket and tables, and serves the HTTP
- * API on 127.0.0.1:${PORT:-8080}. Data lives under .sluice/ and survives restarts.
+ * AWS_ENDPOINT_URL points elsewhere), creates the bucket and tables, serves the HTTP API on
+ * 127.0.0.1:${PORT:-8080} and runs the consumer groups declared in sluice.config.json.
+ * Data lives under .sluice/ and survives restarts.
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { createHttpApi } from '../shared/http/router';
 import { groupRoutes } from '../shared/http/routes/groups';
 import { assertJavaAvailable, type LocalAws, startLocalAws } from '../shared/local';
 import { provisionResources } from '../shared/storage/provision';
+import { ensureTopics, readLocalApp, runConsumers } from './local-app';
 
 // The SDK warns that releases after January 2027 need Node 22; Node 20 is supported here
 // through the lock file, so that one warning is noise for a local user.
@@ -22,12 +24,17 @@ process.on('warning', (warning) => {
 
 let aws: LocalAws | undefined;
 let server: Server | undefined;
+let consumers: Promise<void> | undefined;
 let stopping: Promise<void> | undefined;
+const stopConsumers = new AbortController();
 
 /** Stops what has started so far; safe to call during start-up and more than once. */
 function stop(reason: string): Promise<void> {
   stopping ??= (async () => {
     console.error(`${reason}: stopping…`);
+    // Pollers first: they release their leases while the emulators are still up.
+    stopConsumers.abort();
+    await consumers;
     if (server) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server?.close(() => resolve()));
@@ -53,6 +60,8 @@ async function main(): Promise<void> {
   const config = configFromEnv();
   const cluster = createCluster(config);
   await provisionResources(config, cluster.clients);
+  const app = readLocalApp(process.env.SLUICE_CONFIG ?? 'sluice.config.json');
+  await ensureTopics(cluster, app);
 
   const api = createHttpApi(cluster, {
     routes: [groupRoutes(cluster)],
@@ -67,6 +76,11 @@ async function main(): Promise<void> {
   if (stopping) return stop('stopped during start-up');
   const address = listening.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
+  if (aws)
+    console.error(`AWS APIs (DynamoDB, S3) at ${aws.endpoint}: AWS_ENDPOINT_URL for sluice run-consumer`);
+  consumers = runConsumers(cluster, app, stopConsumers.signal).catch((error: unknown) => {
+    console.error('consumers stopped:', error instanceof Error ? error.message : error);
+  });
   console.log(`Sluice is ready at http://127.0.0.1:${actualPort} (cluster id "${config.clusterId}")`);
 }
 

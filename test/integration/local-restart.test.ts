@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json } from './support/core';
@@ -8,7 +8,12 @@ import type { Json } from './support/core';
 async function startBackbone(
   dataDir: string,
 ): Promise<{ url: string; child: ChildProcess; stop: () => Promise<number | null> }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SLUICE_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    SLUICE_DATA_DIR: dataDir,
+    SLUICE_CONFIG: join(dataDir, 'sluice.config.json'),
+  };
   delete env.AWS_ENDPOINT_URL; // start its own emulators, exactly as `npm start` does
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     env,
@@ -53,6 +58,23 @@ describe('restarting the local backbone', () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sluice-restart-'));
+    // The app's declarations: a topic, and a consumer whose handler notes what it sees.
+    await writeFile(
+      join(dataDir, 'sluice.config.json'),
+      JSON.stringify({
+        topics: [{ name: 'declared', partitions: 1 }],
+        consumers: [{ group: 'noter', topics: ['declared'], handler: 'noter.js', maxBatchingWindowMs: 50 }],
+      }),
+    );
+    await writeFile(
+      join(dataDir, 'noter.js'),
+      `const { appendFileSync } = require('node:fs');
+exports.handler = async (event) => {
+  for (const records of Object.values(event.records)) {
+    for (const r of records) appendFileSync(__dirname + '/seen.txt', Buffer.from(r.value, 'base64').toString() + '\\n');
+  }
+};`,
+    );
   });
   afterAll(async () => {
     await rm(dataDir, { recursive: true, force: true });
@@ -83,7 +105,10 @@ describe('restarting the local backbone', () => {
     const second = await startBackbone(dataDir);
     try {
       const topics = await call(second.url, 'GET', '/v3/clusters/local/topics');
-      expect(topics.body.data.map((t: { topic_name: string }) => t.topic_name)).toEqual(['kept']);
+      expect(topics.body.data.map((t: { topic_name: string }) => t.topic_name).sort()).toEqual([
+        'declared',
+        'kept',
+      ]);
       const produced = await call(second.url, 'POST', '/v3/clusters/local/topics/kept/records', {
         partition_id: 1,
         value: { type: 'STRING', data: 'after' },
@@ -99,6 +124,36 @@ describe('restarting the local backbone', () => {
       ).toEqual(['before-0', 'before-1', 'before-2', 'after']);
     } finally {
       expect(await second.stop()).toBe(0);
+    }
+  }, 180_000);
+
+  it('runs the consumer groups declared in the app config', async () => {
+    const backbone = await startBackbone(dataDir);
+    try {
+      await call(backbone.url, 'POST', '/v3/clusters/local/topics/declared/records', {
+        value: { type: 'STRING', data: 'hello consumer' },
+      });
+      const seen = join(dataDir, 'seen.txt');
+      for (let i = 0; i < 300; i++) {
+        const text = await readFile(seen, 'utf8').catch(() => '');
+        if (text.includes('hello consumer')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await readFile(seen, 'utf8')).toBe('hello consumer\n');
+      // The commit follows the handler's success: wait for it, boundedly.
+      let lag = -1;
+      for (let i = 0; i < 100 && lag !== 0; i++) {
+        const summary = await call(
+          backbone.url,
+          'GET',
+          '/v3/clusters/local/consumer-groups/noter/lag-summary',
+        );
+        lag = summary.body.total_lag;
+        if (lag !== 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(lag).toBe(0);
+    } finally {
+      expect(await backbone.stop()).toBe(0);
     }
   }, 120_000);
 });
