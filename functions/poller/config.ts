@@ -1,21 +1,21 @@
-import { z } from 'zod';
 import { InvalidRequestError } from '../../shared/errors';
+import * as z from '../../shared/validation';
 
 /**
  * The poller's configuration: the JSON document the CDK construct puts in
  * `SLUICE_CONSUMER_CONFIG` (see `infra/consumer-options.ts`, `ConsumerConfigDocument`).
  */
 export const consumerConfigSchema = z.object({
-  group: z.string().min(1),
-  topics: z.array(z.string().min(1)).min(1),
-  functionName: z.string().min(1),
-  batchSize: z.number().int().min(1).max(10_000).default(100),
-  maxBatchingWindowMs: z.number().int().min(0).max(300_000).default(500),
-  startingPosition: z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']).default('TRIM_HORIZON'),
-  startingPositionTimestamp: z.number().nullable().optional(),
-  retryAttempts: z.number().int().min(-1).max(10_000).default(-1),
-  bisectOnError: z.boolean().default(false),
-  onFailureTopic: z.string().min(1).nullable().optional(),
+  group: z.string().check(z.minLength(1)),
+  topics: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  functionName: z.string().check(z.minLength(1)),
+  batchSize: z._default(z.int().check(z.gte(1), z.lte(10_000)), 100),
+  maxBatchingWindowMs: z._default(z.int().check(z.gte(0), z.lte(300_000)), 500),
+  startingPosition: z._default(z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']), 'TRIM_HORIZON'),
+  startingPositionTimestamp: z.optional(z.nullable(z.number())),
+  retryAttempts: z._default(z.int().check(z.gte(-1), z.lte(10_000)), -1),
+  bisectOnError: z._default(z.boolean(), false),
+  onFailureTopic: z.optional(z.nullable(z.string().check(z.minLength(1)))),
 });
 
 export type ConsumerConfig = z.infer<typeof consumerConfigSchema>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
 import type { Cluster } from '../cluster';
+import * as z from '../validation';
 import { type Clock, systemClock } from './clock';
 import { type AsyncInvoker, createLambdaAsyncInvoker } from './lambda-invoke';
 import { createDynamoGroupStore, type GroupStore } from './store';
@@ -108,7 +108,11 @@ export function createWaker(options: WakerOptions): Waker {
 }
 
 const targetsSchema = z.array(
-  z.object({ group: z.string().min(1), topics: z.array(z.string().min(1)), functionName: z.string().min(1) }),
+  z.object({
+    group: z.string().check(z.minLength(1)),
+    topics: z.array(z.string().check(z.minLength(1))),
+    functionName: z.string().check(z.minLength(1)),
+  }),
 );
 
 /**

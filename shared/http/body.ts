@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import { InvalidRequestError } from '../errors';
+import type * as z from '../validation';
 import type { HttpRequest } from './types';
 
 /** Media type of a request without parameters, lower case ('' when absent). */
@@ -79,7 +79,7 @@ function parseDocument(text: string, index: number): unknown {
 }
 
 /** Validates against a schema, turning the first issue into a 400 (or 422 for payloads) that names the field. */
-export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string, errorCode = 40003): T {
+export function validate<T>(schema: z.ZodMiniType<T>, value: unknown, what: string, errorCode = 40003): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

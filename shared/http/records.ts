@@ -1,32 +1,32 @@
-import { z } from 'zod';
 import type { RecordHeader } from '../codec/types';
 import { InvalidRequestError } from '../errors';
 import type { AppendRecord } from '../log';
+import * as z from '../validation';
 import { decodeBase64, validate } from './body';
 
 /** Confluent's three data types for a key or a value without a schema. */
 export type DataType = 'BINARY' | 'STRING' | 'JSON';
 
-const data = z
-  .object({
-    type: z.enum(['BINARY', 'STRING', 'JSON']).optional(),
-    data: z.unknown().optional(),
-    schema_id: z.unknown().optional(),
-    subject: z.unknown().optional(),
-  })
-  .nullable()
-  .optional();
+const data = z.optional(
+  z.nullable(
+    z.object({
+      type: z.optional(z.enum(['BINARY', 'STRING', 'JSON'])),
+      data: z.optional(z.unknown()),
+      schema_id: z.optional(z.unknown()),
+      subject: z.optional(z.unknown()),
+    }),
+  ),
+);
 
 /** One record of a v3 produce request (`records` or an entry of `records:batch`). */
 export const v3RecordSchema = z.object({
-  partition_id: z.number().int().nullable().optional(),
-  headers: z
-    .array(z.object({ name: z.string(), value: z.string().nullable().optional() }))
-    .nullable()
-    .optional(),
+  partition_id: z.optional(z.nullable(z.int())),
+  headers: z.optional(
+    z.nullable(z.array(z.object({ name: z.string(), value: z.optional(z.nullable(z.string())) }))),
+  ),
   key: data,
   value: data,
-  timestamp: z.string().nullable().optional(),
+  timestamp: z.optional(z.nullable(z.string())),
 });
 
 export type V3Record = z.infer<typeof v3RecordSchema>;
@@ -112,12 +112,12 @@ const v2BodySchema = z.object({
   records: z
     .array(
       z.object({
-        key: z.unknown().optional(),
-        value: z.unknown().optional(),
-        partition: z.number().int().nullable().optional(),
+        key: z.optional(z.unknown()),
+        value: z.optional(z.unknown()),
+        partition: z.optional(z.nullable(z.int())),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 /** Validates and converts a v2 produce body (`{"records":[{key, value, partition}]}`). */

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Cluster } from '../../cluster';
 import {
   createGroupService,
@@ -8,13 +7,14 @@ import {
   type PartitionLag,
 } from '../../groups/service';
 import type { OffsetReset } from '../../groups/types';
+import * as z from '../../validation';
 import { parseJson, parseNonNegativeInteger, validate } from '../body';
 import { type HttpRequest, json, noContent, type RouteHandler } from '../types';
 
 const joinSchema = z.object({
-  topics: z.array(z.string().min(1)).min(1),
-  session_timeout_ms: z.number().int().min(6_000).max(300_000).optional(),
-  auto_offset_reset: z.enum(['earliest', 'latest']).optional(),
+  topics: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  session_timeout_ms: z.optional(z.int().check(z.gte(6_000), z.lte(300_000))),
+  auto_offset_reset: z.optional(z.enum(['earliest', 'latest'])),
 });
 
 const offsetValue = z.union([z.number(), z.string()]);
@@ -22,13 +22,13 @@ const commitSchema = z.object({
   offsets: z
     .array(
       z.object({
-        topic_name: z.string().min(1),
+        topic_name: z.string().check(z.minLength(1)),
         partition_id: offsetValue,
         epoch: offsetValue,
         offset: offsetValue,
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 /** Session length of an HTTP member when the join does not say. */
@@ -202,5 +202,5 @@ export function groupRoutes(
 /** A heartbeat may carry no body or a JSON object (ignored, kept for future fields). */
 function optionalObjectBody(request: HttpRequest, what: string): void {
   if (request.body.toString('utf8').trim() === '') return;
-  validate(z.object({}).loose(), parseJson(request), what);
+  validate(z.looseObject({}), parseJson(request), what);
 }

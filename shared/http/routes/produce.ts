@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import type { Cluster } from '../../cluster';
 import { InvalidRequestError } from '../../errors';
 import type { RecordResult } from '../../log';
+import * as z from '../../validation';
 import { mediaType, parseJson, parseJsonStream, validate } from '../body';
 import { errorBody, errorResponse, errorStatus } from '../errors';
 import { producerFromHeaders } from '../producer-headers';
@@ -9,7 +9,7 @@ import { type ParsedRecord, parseV2Records, parseV3Record, type V2Format } from 
 import { type HttpRequest, json, type RouteHandler } from '../types';
 
 const batchSchema = z.object({
-  entries: z.array(z.object({ id: z.union([z.string(), z.number()]) }).passthrough()).min(1),
+  entries: z.array(z.looseObject({ id: z.union([z.string(), z.number()]) })).check(z.minLength(1)),
 });
 
 const V2_FORMATS: Record<string, V2Format> = {

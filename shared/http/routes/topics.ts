@@ -1,15 +1,15 @@
-import { z } from 'zod';
 import type { Cluster } from '../../cluster';
 import { configEntries } from '../../topics/configs';
 import type { Topic } from '../../topics/registry';
+import * as z from '../../validation';
 import { parseJson, validate } from '../body';
 import { json, noContent, type RouteHandler } from '../types';
 
 const createTopicSchema = z.object({
   topic_name: z.string(),
-  partitions_count: z.number().int().optional(),
-  replication_factor: z.number().int().optional(),
-  configs: z.array(z.object({ name: z.string(), value: z.string().nullable() })).optional(),
+  partitions_count: z.optional(z.int()),
+  replication_factor: z.optional(z.int()),
+  configs: z.optional(z.array(z.object({ name: z.string(), value: z.nullable(z.string()) }))),
 });
 
 /** Confluent v3 `KafkaTopic`, plus the topic's configs inline. */
