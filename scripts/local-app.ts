@@ -6,38 +6,34 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { loadHandler } from '../shared/cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import { AlreadyExistsError } from '../shared/errors';
 import { runPoller } from '../shared/groups';
+import * as z from '../shared/validation';
+
+const topicSchema = z.object({
+  name: z.string(),
+  partitions: z.optional(z.int()),
+  configs: z.optional(z.record(z.string(), z.string())),
+});
+
+const consumerSchema = z.object({
+  group: z.string(),
+  topics: z.array(z.string()).check(z.minLength(1)),
+  /** `FILE[:export]`, relative to the config file. */
+  handler: z.string(),
+  batchSize: z.optional(z.int()),
+  maxBatchingWindowMs: z.optional(z.int()),
+  startingPosition: z.optional(z.enum(['TRIM_HORIZON', 'LATEST'])),
+  retryAttempts: z.optional(z.int()),
+  bisectOnError: z.optional(z.boolean()),
+  onFailure: z.optional(z.string()),
+});
 
 const appSchema = z.object({
-  topics: z
-    .array(
-      z.object({
-        name: z.string(),
-        partitions: z.number().int().optional(),
-        configs: z.record(z.string(), z.string()).optional(),
-      }),
-    )
-    .optional(),
-  consumers: z
-    .array(
-      z.object({
-        group: z.string(),
-        topics: z.array(z.string()).min(1),
-        /** `FILE[:export]`, relative to the config file. */
-        handler: z.string(),
-        batchSize: z.number().int().optional(),
-        maxBatchingWindowMs: z.number().int().optional(),
-        startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']).optional(),
-        retryAttempts: z.number().int().optional(),
-        bisectOnError: z.boolean().optional(),
-        onFailure: z.string().optional(),
-      }),
-    )
-    .optional(),
+  topics: z.optional(z.array(topicSchema)),
+  consumers: z.optional(z.array(consumerSchema)),
 });
 
 export type LocalApp = z.infer<typeof appSchema> & { readonly directory: string };
