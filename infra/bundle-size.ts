@@ -11,7 +11,13 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { ORDER_HANDLER_ENTRY } from './example-stack';
-import { HTTP_HANDLER_ENTRY, POLLER_HANDLER_ENTRY, REPO_ROOT, SLUICE_BUNDLING } from './sluice-function';
+import {
+  HTTP_HANDLER_ENTRY,
+  POLLER_HANDLER_ENTRY,
+  REPO_ROOT,
+  RETENTION_HANDLER_ENTRY,
+  SLUICE_BUNDLING,
+} from './sluice-function';
 
 /** Largest acceptable minified bundle, in bytes. */
 export const BUNDLE_BUDGET_BYTES = 1_500_000;
@@ -76,7 +82,9 @@ export async function measureBundle(entry: string): Promise<BundleReport> {
 
 /** The entries Sluice deploys that exist in this checkout. */
 export function deployedEntries(): string[] {
-  return [HTTP_HANDLER_ENTRY, POLLER_HANDLER_ENTRY, ORDER_HANDLER_ENTRY].filter((e) => fs.existsSync(e));
+  return [HTTP_HANDLER_ENTRY, POLLER_HANDLER_ENTRY, RETENTION_HANDLER_ENTRY, ORDER_HANDLER_ENTRY].filter(
+    (e) => fs.existsSync(e),
+  );
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`;

@@ -15,6 +15,9 @@ export const HTTP_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'http', 'han
 /** Entry of the consumer poller (one function per consumer group). */
 export const POLLER_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'poller', 'handler.ts');
 
+/** Entry of the scheduled retention sweeper. */
+export const RETENTION_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'retention', 'handler.ts');
+
 /**
  * How every Sluice function is bundled (local esbuild, no Docker).
  *

@@ -59,6 +59,13 @@ export interface SluiceProps {
    */
   readonly segmentExpiration?: Duration;
   /**
+   * How often the retention function sweeps every topic (deleting records past the topic's
+   * `retention.ms`), a whole number of minutes. Records live up to this much longer than
+   * their retention, as in Kafka, where deletion waits for the next check.
+   * @default Duration.minutes(5)
+   */
+  readonly retentionSchedule?: Duration;
+  /**
    * More lifecycle rules for the data bucket (the hook for storage-class transitions).
    * @default - only the rule aborting incomplete multipart uploads after 1 day
    */
@@ -234,6 +241,12 @@ export function validateProps(props: SluiceProps): void {
     const days = props.segmentExpiration.toDays({ integral: false });
     if (!Number.isInteger(days) || days < 1) {
       throw new Error(`Sluice: segmentExpiration must be a whole number of days (>= 1), got ${days}.`);
+    }
+  }
+  if (props.retentionSchedule !== undefined) {
+    const minutes = props.retentionSchedule.toMinutes({ integral: false });
+    if (!Number.isInteger(minutes) || minutes < 1) {
+      throw new Error(`Sluice: retentionSchedule must be a whole number of minutes (>= 1), got ${minutes}.`);
     }
   }
   if (props.serverAccessLogsPrefix !== undefined && !props.serverAccessLogsBucket) {

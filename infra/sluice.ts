@@ -25,7 +25,12 @@ import { Construct } from 'constructs';
 import { LOG_TABLE_KEYS, META_TABLE_KEYS } from '../shared/storage/schema';
 import { checkTopic, resolveConsumerOptions, type SluiceConsumerOptions } from './consumer-options';
 import { grantedPaths, SLUICE_ROUTES } from './routes';
-import { HTTP_HANDLER_ENTRY, POLLER_HANDLER_ENTRY, SluiceFunction } from './sluice-function';
+import {
+  HTTP_HANDLER_ENTRY,
+  POLLER_HANDLER_ENTRY,
+  RETENTION_HANDLER_ENTRY,
+  SluiceFunction,
+} from './sluice-function';
 import {
   LAMBDA_PAYLOAD_LIMIT,
   resolveClusterId,
@@ -64,6 +69,8 @@ export class Sluice extends Construct {
   readonly metaTable: dynamodb.Table;
   /** The function serving the HTTP API. */
   readonly apiFunction: SluiceFunction;
+  /** The scheduled retention sweeper (every `retentionSchedule`). */
+  readonly retentionFunction: SluiceFunction;
   /** The HTTP API. */
   readonly httpApi: apigwv2.HttpApi;
   /** The `$default` stage (access logs, throttling). */
@@ -280,6 +287,14 @@ export class Sluice extends Construct {
     this.monitorFunction(this.apiFunction.function, 'ApiFunction');
     this.monitorTable(this.logTable, 'LogTable');
     this.monitorTable(this.metaTable, 'MetaTable');
+
+    // --- Retention -----------------------------------------------------------------------
+    // Overlapping runs are harmless: every delete is conditional (docs/retention.md).
+    this.retentionFunction = this.addScheduledFunction('Retention', {
+      entry: RETENTION_HANDLER_ENTRY,
+      schedule: events.Schedule.rate(props.retentionSchedule ?? Duration.minutes(5)),
+      description: "deletes index items and segment objects past each topic's retention.ms",
+    });
 
     // --- Outputs -------------------------------------------------------------------------
     new CfnOutput(this, 'EndpointUrl', {

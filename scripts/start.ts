@@ -12,6 +12,7 @@ import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
 import { groupRoutes } from '../shared/http/routes/groups';
 import { assertJavaAvailable, type LocalAws, startLocalAws } from '../shared/local';
+import { sweepAll } from '../shared/retention';
 import { provisionResources } from '../shared/storage/provision';
 import { ensureTopics, readLocalApp, runConsumers } from './local-app';
 
@@ -26,12 +27,14 @@ let aws: LocalAws | undefined;
 let server: Server | undefined;
 let consumers: Promise<void> | undefined;
 let stopping: Promise<void> | undefined;
+let retention: NodeJS.Timeout | undefined;
 const stopConsumers = new AbortController();
 
 /** Stops what has started so far; safe to call during start-up and more than once. */
 function stop(reason: string): Promise<void> {
   stopping ??= (async () => {
     console.error(`${reason}: stopping…`);
+    clearInterval(retention);
     // Pollers first: they release their leases while the emulators are still up.
     stopConsumers.abort();
     await consumers;
@@ -51,6 +54,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   const port = Number(process.env.PORT ?? 8080);
+  const retentionIntervalMs = Number(process.env.SLUICE_RETENTION_INTERVAL_MS ?? 60_000);
+  if (!Number.isInteger(retentionIntervalMs) || retentionIntervalMs < 1) {
+    throw new Error(
+      `SLUICE_RETENTION_INTERVAL_MS must be a positive number of milliseconds, got "${process.env.SLUICE_RETENTION_INTERVAL_MS}".`,
+    );
+  }
   if (!process.env.AWS_ENDPOINT_URL && !process.env.SLUICE_USE_AWS) {
     assertJavaAvailable();
     aws = await startLocalAws({ dataDir: process.env.SLUICE_DATA_DIR ?? join(process.cwd(), '.sluice') });
@@ -78,6 +87,20 @@ async function main(): Promise<void> {
   const actualPort = typeof address === 'object' && address ? address.port : port;
   if (aws)
     console.error(`AWS APIs (DynamoDB, S3) at ${aws.endpoint}: AWS_ENDPOINT_URL for sluice run-consumer`);
+  // The retention sweeper: a failed sweep is logged and the next tick tries again.
+  let sweeping = false;
+  retention = setInterval(() => {
+    if (sweeping || stopping) return;
+    sweeping = true;
+    sweepAll(cluster, Date.now())
+      .then(({ failures }) => {
+        for (const { topic, error } of failures) console.error(`retention of "${topic}" failed:`, error);
+      })
+      .catch((error: unknown) => console.error('retention sweep failed:', error))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, retentionIntervalMs).unref();
   consumers = runConsumers(cluster, app, stopConsumers.signal).catch((error: unknown) => {
     console.error('consumers stopped:', error instanceof Error ? error.message : error);
   });

@@ -2,8 +2,15 @@
  * The segment codec: how a produce request's records become one S3 object, and how a
  * consumer turns one byte range of it back into records. See `docs/segment-format.md`.
  */
-export type { EncodeSegmentOptions } from './segment';
-export { decodeSection, decodeSegment, encodeSegment, SEGMENT_CONTENT_TYPE } from './segment';
+export type { EncodeSegmentOptions, SegmentDirectoryEntry } from './segment';
+export {
+  decodeSection,
+  decodeSegment,
+  decodeSegmentHeader,
+  encodeSegment,
+  SEGMENT_CONTENT_TYPE,
+  segmentHeaderSize,
+} from './segment';
 export type {
   Compression,
   ProducedRecord,

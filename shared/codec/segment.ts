@@ -455,3 +455,59 @@ export function decodeSegment(bytes: Buffer): { partition: number; records: Stor
   }
   return result;
 }
+
+/** One directory entry of a segment object: where a partition's section lies. */
+export interface SegmentDirectoryEntry {
+  readonly partition: number;
+  readonly byteStart: number;
+  readonly byteLength: number;
+}
+
+/**
+ * How many bytes the object header occupies, from a prefix of at least 9 bytes (magic,
+ * version and section count), so a reader can fetch exactly the header with a ranged GET.
+ *
+ * @example
+ * ```ts
+ * const size = segmentHeaderSize(await segments.getRange(key, 0, 9)); // 13 + 12 × sections
+ * ```
+ */
+export function segmentHeaderSize(prefix: Buffer): number {
+  if (prefix.length < SEG_DIRECTORY) throw corrupt(`header prefix of ${prefix.length} bytes is too short`);
+  if (prefix.readUInt32BE(0) !== SEGMENT_MAGIC) throw corrupt('bad segment magic');
+  if (prefix[SEG_VERSION] !== FORMAT_VERSION)
+    throw corrupt(`unknown segment format version ${prefix[SEG_VERSION]}`);
+  const count = prefix.readUInt32BE(SEG_COUNT);
+  if (count < 1) throw corrupt('segment has no sections');
+  return SEG_DIRECTORY + DIRECTORY_ENTRY_SIZE * count + 4;
+}
+
+/**
+ * Decodes the object header's directory (which partitions have a section, and where) from
+ * the first bytes of a segment; trailing section bytes are ignored. Retention uses it to
+ * learn which partitions may still reference an object. Throws {@link CorruptDataError}
+ * when the bytes are not a whole, checksummed header.
+ *
+ * @example
+ * ```ts
+ * const directory = decodeSegmentHeader(await segments.getRange(key, 0, 4096));
+ * directory.map((d) => d.partition); // e.g. [0, 3]
+ * ```
+ */
+export function decodeSegmentHeader(bytes: Buffer): SegmentDirectoryEntry[] {
+  const size = segmentHeaderSize(bytes);
+  if (size > bytes.length) throw corrupt(`header of ${size} bytes is cut at ${bytes.length}`);
+  const crcAt = size - 4;
+  if (crc32(bytes.subarray(0, crcAt)) !== bytes.readUInt32BE(crcAt)) {
+    throw corrupt('segment header checksum mismatch');
+  }
+  const directory: SegmentDirectoryEntry[] = [];
+  for (let entry = SEG_DIRECTORY; entry < crcAt; entry += DIRECTORY_ENTRY_SIZE) {
+    directory.push({
+      partition: bytes.readInt32BE(entry),
+      byteStart: bytes.readUInt32BE(entry + 4),
+      byteLength: bytes.readUInt32BE(entry + 8),
+    });
+  }
+  return directory;
+}

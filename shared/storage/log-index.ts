@@ -1,6 +1,7 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -55,6 +56,19 @@ export type CommitOutcome =
   | { readonly kind: 'lost-race'; readonly occupant: IndexEntry }
   | { readonly kind: 'sequence-conflict' };
 
+/**
+ * Every outcome of the conditional delete retention uses (the item must be unchanged):
+ * - `deleted`: the item was there, unchanged, and is now gone;
+ * - `already-gone`: no item at that key (another sweeper, or a retry of our own delete
+ *   whose first attempt had succeeded) — the goal is reached all the same;
+ * - `changed`: an item is there but points elsewhere. Items are never rewritten, so this
+ *   means the caller's view is wrong; the occupant is left alone.
+ */
+export type DeleteOutcome =
+  | { readonly kind: 'deleted' }
+  | { readonly kind: 'already-gone' }
+  | { readonly kind: 'changed'; readonly occupant: IndexEntry };
+
 /** The port to the DynamoDB partition-log index (and the producer state beside it). */
 export interface LogIndex {
   /** The entry holding the highest offsets, read consistently. */
@@ -68,6 +82,15 @@ export interface LogIndex {
   /** Conditionally writes `entry` at its base offset (and the producer state, when guarded). */
   commit(entry: IndexEntry, guard?: ProducerGuard): Promise<CommitOutcome>;
   producerState(producerId: string, topicId: string, partition: number): Promise<ProducerState | undefined>;
+  /** Deletes `entry` only if the item at its key still points at the same section (retention). */
+  delete(entry: IndexEntry): Promise<DeleteOutcome>;
+  /**
+   * Whether an item of the partition still points at `segmentKey`, read consistently from
+   * the partition's first item. The walk stops at the first item appended after `lateAfter`
+   * (the segment's append time plus the longest a commit can take): that item was committed
+   * after any item of the segment could have been, so it sits after it in the chain.
+   */
+  holdsSegment(topicId: string, partition: number, segmentKey: string, lateAfter: number): Promise<boolean>;
 }
 
 export interface DynamoLogIndexOptions {
@@ -173,7 +196,68 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     };
   }
 
+  async function remove(entry: IndexEntry): Promise<DeleteOutcome> {
+    try {
+      await dynamodb.send(
+        new DeleteItemCommand({
+          TableName: logTable,
+          Key: {
+            pk: { S: partitionKey(entry.topicId, entry.partition) },
+            sk: { N: String(entry.baseOffset) },
+          },
+          // A missing attribute fails the comparison, so an absent item fails the condition too.
+          ConditionExpression: 'seg = :seg AND #start = :start',
+          ExpressionAttributeNames: { '#start': 'start' },
+          ExpressionAttributeValues: {
+            ':seg': { S: entry.segmentKey },
+            ':start': { N: String(entry.byteStart) },
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'deleted' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return error.Item ? { kind: 'changed', occupant: fromItem(error.Item) } : { kind: 'already-gone' };
+    }
+  }
+
+  async function holdsSegment(
+    topicId: string,
+    partition: number,
+    segmentKey: string,
+    lateAfter: number,
+  ): Promise<boolean> {
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      // The filter returns the segment's item or the first "late" item, whichever comes
+      // first; either answers the question, so one returned item ends the walk.
+      const page = await dynamodb.send(
+        new QueryCommand({
+          TableName: logTable,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'seg = :seg OR #at > :late',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: {
+            ':pk': { S: partitionKey(topicId, partition) },
+            ':seg': { S: segmentKey },
+            ':late': { N: String(lateAfter) },
+          },
+          Limit: 100,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const found = page.Items?.[0];
+      if (found) return found.seg.S === segmentKey;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return false;
+  }
+
   return {
+    delete: remove,
+    holdsSegment,
     last: (topicId, partition) => queryOne(topicId, partition, false),
     first: (topicId, partition) => queryOne(topicId, partition, true),
     floor: (topicId, partition, offset) => queryOne(topicId, partition, false, offset),

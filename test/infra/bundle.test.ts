@@ -11,7 +11,11 @@ import {
 } from '../../infra/bundle-size';
 import { ORDER_HANDLER_ENTRY } from '../../infra/example-stack';
 import { Sluice } from '../../infra/sluice';
-import { HTTP_HANDLER_ENTRY, POLLER_HANDLER_ENTRY } from '../../infra/sluice-function';
+import {
+  HTTP_HANDLER_ENTRY,
+  POLLER_HANDLER_ENTRY,
+  RETENTION_HANDLER_ENTRY,
+} from '../../infra/sluice-function';
 import { newApp } from './support';
 
 const reports = new Map<string, BundleReport>();
@@ -33,13 +37,19 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('function bundles', () => {
-  it('exist for the HTTP function, the poller and the example handler', () => {
-    expect([...reports.keys()]).toEqual([HTTP_HANDLER_ENTRY, POLLER_HANDLER_ENTRY, ORDER_HANDLER_ENTRY]);
+  it('exist for the HTTP function, the poller, the retention sweeper and the example handler', () => {
+    expect([...reports.keys()]).toEqual([
+      HTTP_HANDLER_ENTRY,
+      POLLER_HANDLER_ENTRY,
+      RETENTION_HANDLER_ENTRY,
+      ORDER_HANDLER_ENTRY,
+    ]);
   });
 
   it.each([
     ['functions/http/handler.ts', HTTP_HANDLER_ENTRY],
     ['functions/poller/handler.ts', POLLER_HANDLER_ENTRY],
+    ['functions/retention/handler.ts', RETENTION_HANDLER_ENTRY],
     ['functions/examples/order-handler.ts', ORDER_HANDLER_ENTRY],
   ])('%s exports handler', (_name, entry) => {
     expect(fs.readFileSync(entry, 'utf8')).toMatch(/export (async function handler\b|const handler\b)/);

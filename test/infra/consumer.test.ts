@@ -221,7 +221,7 @@ describe('addConsumer', () => {
       MetricName: 'Throttles',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: pollerId() } }],
     });
-    expect(sluice.alarms).toHaveLength(8);
+    expect(sluice.alarms).toHaveLength(10);
   });
 
   it('adds the group to the lag and dead-letter graphs of the dashboard', () => {

@@ -100,19 +100,22 @@ describe('IAM policies of the example stack', () => {
 describe('the example stack', () => {
   it('runs every function on Node.js 22, arm64', () => {
     const functions = Object.values(resourcesOf(template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const fn of functions)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
   });
 
-  it('starts the orders-app poller every minute', () => {
+  it('starts the orders-app poller every minute and the retention sweeper every five', () => {
     const rules = Object.values(resourcesOf(template, 'AWS::Events::Rule'));
-    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+    expect(rules.map((r) => r.Properties.ScheduleExpression).sort()).toEqual([
+      'rate(1 minute)',
+      'rate(5 minutes)',
+    ]);
   });
 
-  it('has the eight alarms: two functions x (errors, throttles), two tables, lag and dead letters', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
-    expect(stack.sluice.alarms).toHaveLength(8);
+  it('has the ten alarms: three functions x (errors, throttles), two tables, lag and dead letters', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    expect(stack.sluice.alarms).toHaveLength(10);
   });
 
   it('has one dashboard, the five Sluice outputs and the example handler log group', () => {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { SLUICE_ROUTES, type Sluice } from '../../infra';
 import { HTTP_HANDLER_ENTRY, REPO_ROOT } from '../../infra/sluice-function';
@@ -196,7 +197,10 @@ describe('the HTTPS endpoint', () => {
       PayloadFormatVersion: '2.0',
       IntegrationUri: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SluiceApiFunction'), 'Arn'] },
     });
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    const apiPermissions = Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+    );
+    expect(apiPermissions).toHaveLength(1);
   });
 
   it('has an explicit $default stage with JSON access logs and throttling', () => {
@@ -219,11 +223,11 @@ describe('the HTTPS endpoint', () => {
 });
 
 describe('monitoring', () => {
-  it('alarms on the HTTP function errors and throttles and on each table throttling', () => {
+  it('alarms on the HTTP and retention functions errors and throttles and on each table throttling', () => {
     const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
     const names = alarms.map((a) => a.Properties.MetricName ?? 'math');
-    expect(names.filter((n) => n === 'Errors')).toHaveLength(1);
-    expect(names.filter((n) => n === 'Throttles')).toHaveLength(1);
+    expect(names.filter((n) => n === 'Errors')).toHaveLength(2);
+    expect(names.filter((n) => n === 'Throttles')).toHaveLength(2);
     const tableAlarms = alarms.filter((a) => a.Properties.Metrics);
     expect(tableAlarms).toHaveLength(2);
     for (const alarm of tableAlarms) {
@@ -232,7 +236,7 @@ describe('monitoring', () => {
         .map((m) => m.MetricStat.Metric.MetricName);
       expect(metricNames.sort()).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
     }
-    expect(sluice.alarms).toHaveLength(4);
+    expect(sluice.alarms).toHaveLength(6);
   });
 
   it('has a dashboard with produce and consume rates, latency and lag', () => {
@@ -290,5 +294,50 @@ describe('outputs', () => {
     expect(byPrefix('SluiceBucketName')).toEqual({ Ref: expect.stringMatching(/^SluiceDataBucket/) });
     expect(byPrefix('SluiceLogTableName')).toEqual({ Ref: expect.stringMatching(/^SluiceLogTable/) });
     expect(byPrefix('SluiceMetaTableName')).toEqual({ Ref: expect.stringMatching(/^SluiceMetaTable/) });
+  });
+});
+
+describe('the retention sweeper', () => {
+  const retentionFunctionId = () =>
+    Stack.of(sluice).getLogicalId(sluice.retentionFunction.function.node.defaultChild as CfnResource);
+
+  it('deploys the retention handler, run every five minutes by a schedule with no retries', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('retention\\.ms'),
+      Timeout: 300,
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [retentionFunctionId(), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [retentionFunctionId(), 'Arn'] },
+    });
+  });
+
+  it('may read and delete segment objects and index items', () => {
+    const role = sluice.retentionFunction.function.role?.node.defaultChild as CfnResource;
+    const roleId = Stack.of(sluice).getLogicalId(role);
+    const actions = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, CfnJson>[])
+      .flatMap((st) => st.Action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['s3:GetObject', 's3:DeleteObject', 'dynamodb:Query', 'dynamodb:DeleteItem']),
+    );
+  });
+
+  it('runs on the retentionSchedule prop, in whole minutes', () => {
+    const { template: custom } = synthSluice({ retentionSchedule: Duration.minutes(15) }, 'Custom');
+    custom.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    expect(() => synthSluice({ retentionSchedule: Duration.seconds(30) }, 'TooOften')).toThrow(
+      /retentionSchedule must be a whole number of minutes/,
+    );
   });
 });

@@ -1,0 +1,10 @@
+/**
+ * Time-based retention (Kafka's `retention.ms`, `cleanup.policy=delete`): deletes expired
+ * index items from the front of each partition, never the last one, then the S3 objects no
+ * item references any more. Design note: `docs/retention.md`.
+ */
+export { isExpired, retentionTimestamp } from './expiry';
+export { collectSegment, type ObjectOutcome } from './objects';
+export { type PartitionSweep, sweepPartition, type TouchedSegment } from './partition';
+export { sweepAll, sweepTopic } from './sweep';
+export type { RetentionDeps, SweepAllResult, SweepCounts } from './types';

@@ -1,0 +1,73 @@
+import type { Cluster } from '../cluster';
+import type { Topic } from '../topics/registry';
+import { collectSegment } from './objects';
+import { sweepPartition, type TouchedSegment } from './partition';
+import { mapLimit } from './pool';
+import { addCounts, NO_COUNTS, type RetentionDeps, type SweepAllResult, type SweepCounts } from './types';
+
+/**
+ * Applies the topic's `retention.ms` at `now`: every partition loses its expired front
+ * items (never its last one), then each object those items pointed at is deleted if no item
+ * of any partition references it any more. Objects are looked at only after every partition
+ * was walked, so a sweep that removed all of an object's items also deletes the object.
+ * Safe to run twice and concurrently: deletes are conditional and idempotent.
+ *
+ * @example
+ * const counts = await sweepTopic({ index: cluster.index, segments: cluster.segments }, topic, Date.now());
+ */
+export async function sweepTopic(deps: RetentionDeps, topic: Topic, now: number): Promise<SweepCounts> {
+  if (topic.configs['retention.ms'] < 0) return NO_COUNTS;
+  const concurrency = deps.concurrency ?? 16;
+  const partitions = Array.from({ length: topic.partitionCount }, (_, p) => p);
+  const sweeps = await mapLimit(partitions, concurrency, (p) => sweepPartition(deps, topic, p, now));
+
+  const segments = new Map<string, { segment: TouchedSegment; gone: Set<number> }>();
+  for (const touched of sweeps.flatMap((s) => s.touched)) {
+    const known = segments.get(touched.segmentKey);
+    if (known) known.gone.add(touched.partition);
+    else segments.set(touched.segmentKey, { segment: touched, gone: new Set([touched.partition]) });
+  }
+  const outcomes = await mapLimit([...segments.values()], concurrency, ({ segment, gone }) =>
+    collectSegment(deps, topic, segment, gone),
+  );
+  return {
+    partitions: partitions.length,
+    itemsDeleted: sum(sweeps.map((s) => s.itemsDeleted)),
+    itemsAlreadyGone: sum(sweeps.map((s) => s.itemsAlreadyGone)),
+    itemsChanged: sum(sweeps.map((s) => s.itemsChanged)),
+    objectsDeleted: outcomes.filter((o) => o === 'deleted').length,
+    objectsKept: outcomes.filter((o) => o === 'kept').length,
+    objectsMissing: outcomes.filter((o) => o === 'missing').length,
+  };
+}
+
+/**
+ * Sweeps every topic in the registry, one after another. A topic that fails is reported in
+ * `failures` and the others still run. Topics deleted from the registry are not swept (their
+ * items and objects stay; see docs/retention.md).
+ *
+ * @example
+ * const result = await sweepAll(createCluster(configFromEnv()), Date.now());
+ */
+export async function sweepAll(
+  cluster: Pick<Cluster, 'topics' | 'index' | 'segments'>,
+  now: number,
+  options: Omit<RetentionDeps, 'index' | 'segments'> = {},
+): Promise<SweepAllResult> {
+  const deps: RetentionDeps = { ...options, index: cluster.index, segments: cluster.segments };
+  const topics: Topic[] = await cluster.topics.list();
+  let counts = NO_COUNTS;
+  const failures: { topic: string; error: unknown }[] = [];
+  for (const topic of topics) {
+    try {
+      counts = addCounts(counts, await sweepTopic(deps, topic, now));
+    } catch (error) {
+      failures.push({ topic: topic.name, error });
+    }
+  }
+  return { ...counts, topics: topics.length, failures };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,63 @@
+import type { LogIndex } from '../storage/log-index';
+import type { SegmentStore } from '../storage/segment-store';
+
+/** What a sweep needs: the two storage ports and a few tuning knobs. */
+export interface RetentionDeps {
+  readonly index: LogIndex;
+  readonly segments: SegmentStore;
+  /** Index items read per query while walking a partition. @default 100 */
+  readonly pageSize?: number;
+  /**
+   * The longest a produce's index commit can trail its append time (the API function's
+   * timeout is 29 s; the default leaves a wide margin). Bounds the reference check of a
+   * shared object, see {@link LogIndex.holdsSegment}. @default 300000
+   */
+  readonly commitGraceMs?: number;
+  /** Partitions (and then objects) of one topic swept at once. @default 16 */
+  readonly concurrency?: number;
+}
+
+/** What a sweep did, as counts (they add up across topics). */
+export interface SweepCounts {
+  readonly partitions: number;
+  /** Index items this sweep deleted. */
+  readonly itemsDeleted: number;
+  /** Expired items already deleted by someone else (a concurrent sweep) when we got there. */
+  readonly itemsAlreadyGone: number;
+  /** Items that no longer matched what was read; left alone, and their partition's walk stopped. */
+  readonly itemsChanged: number;
+  readonly objectsDeleted: number;
+  /** Objects still referenced by an item of another partition: a later sweep deletes them. */
+  readonly objectsKept: number;
+  /** Objects already gone from S3 (an earlier sweep deleted them). */
+  readonly objectsMissing: number;
+}
+
+/** The result of {@link sweepAll}: the counts plus the topics whose sweep failed. */
+export interface SweepAllResult extends SweepCounts {
+  readonly topics: number;
+  readonly failures: readonly { readonly topic: string; readonly error: unknown }[];
+}
+
+export const NO_COUNTS: SweepCounts = {
+  partitions: 0,
+  itemsDeleted: 0,
+  itemsAlreadyGone: 0,
+  itemsChanged: 0,
+  objectsDeleted: 0,
+  objectsKept: 0,
+  objectsMissing: 0,
+};
+
+/** Field-by-field sum of two counts. */
+export function addCounts(a: SweepCounts, b: SweepCounts): SweepCounts {
+  return {
+    partitions: a.partitions + b.partitions,
+    itemsDeleted: a.itemsDeleted + b.itemsDeleted,
+    itemsAlreadyGone: a.itemsAlreadyGone + b.itemsAlreadyGone,
+    itemsChanged: a.itemsChanged + b.itemsChanged,
+    objectsDeleted: a.objectsDeleted + b.objectsDeleted,
+    objectsKept: a.objectsKept + b.objectsKept,
+    objectsMissing: a.objectsMissing + b.objectsMissing,
+  };
+}

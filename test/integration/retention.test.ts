@@ -1,0 +1,259 @@
+import { createRetentionHandler } from '../../functions/retention/handler';
+import type { Cluster } from '../../shared/cluster';
+import { NotFoundError, OffsetOutOfRangeError } from '../../shared/errors';
+import { type RetentionDeps, sweepAll, sweepTopic } from '../../shared/retention';
+import { AwsRequestCounter } from '../../shared/storage/aws';
+import type { IndexEntry } from '../../shared/storage/log-index';
+import type { Topic } from '../../shared/topics/registry';
+import { newApi, newCluster, textRecord, uniqueName } from './support/core';
+
+const HOUR = 3_600_000;
+
+function depsOf(cluster: Cluster): RetentionDeps {
+  return { index: cluster.index, segments: cluster.segments };
+}
+
+async function retentionTopic(cluster: Cluster, retentionMs: number, partitionCount = 1): Promise<Topic> {
+  return cluster.topics.create({
+    name: uniqueName('retention'),
+    partitionCount,
+    configs: [{ name: 'retention.ms', value: String(retentionMs) }],
+  });
+}
+
+/** One produce request (one index item per partition it touches). */
+async function produce(cluster: Cluster, topic: Topic, values: string[], partition = 0, timestamp?: number) {
+  const results = await cluster.log.append(
+    topic,
+    values.map((v) => ({
+      ...textRecord(v, null, partition),
+      ...(timestamp === undefined ? {} : { timestamp }),
+    })),
+  );
+  expect(results.every((r) => r.ok)).toBe(true);
+  return results;
+}
+
+async function items(cluster: Cluster, topic: Topic, partition: number): Promise<IndexEntry[]> {
+  return cluster.index.range(topic.id, partition, 0, 1000);
+}
+
+async function objectExists(cluster: Cluster, key: string): Promise<boolean> {
+  try {
+    await cluster.segments.getRange(key, 0, 4);
+    return true;
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+}
+
+describe('retention', () => {
+  it('deletes expired items from the front, moves log_start_offset up and answers 416 below it', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, HOUR);
+    const old = Date.now() - 2 * HOUR;
+    await produce(cluster, topic, ['a0', 'a1'], 0, old);
+    await produce(cluster, topic, ['b0'], 0, old);
+    await produce(cluster, topic, ['c0', 'c1']);
+    await produce(cluster, topic, ['d0']);
+    const [first] = await items(cluster, topic, 0);
+
+    const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
+    expect(counts).toMatchObject({ partitions: 1, itemsDeleted: 2, objectsDeleted: 2, objectsKept: 0 });
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 3, logEndOffset: 6 });
+    expect(await objectExists(cluster, first.segmentKey)).toBe(false);
+
+    await expect(cluster.log.fetch({ topic, partition: 0, offset: 0 })).rejects.toBeInstanceOf(
+      OffsetOutOfRangeError,
+    );
+    const reset = await cluster.log.fetch({ topic, partition: 0, offset: 0, autoOffsetReset: 'earliest' });
+    expect(reset.records.map((r) => [r.offset, r.value?.toString()])).toEqual([
+      [3, 'c0'],
+      [4, 'c1'],
+      [5, 'd0'],
+    ]);
+
+    const call = newApi(cluster);
+    const base = `/v3/clusters/local/topics/${topic.name}/partitions`;
+    expect((await call('GET', base)).body.data[0]).toMatchObject({ log_start_offset: 3, log_end_offset: 6 });
+    const below = await call('GET', `${base}/0/records?offset=1`);
+    expect(below.status).toBe(416);
+    expect(below.body).toMatchObject({ error_code: 41601, log_start_offset: 3, log_end_offset: 6 });
+    const earliest = await call('GET', `${base}/0/records?offset=1&auto_offset_reset=earliest`);
+    expect(earliest.status).toBe(200);
+  });
+
+  it('stops at the first unexpired item, even when later items have expired', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, HOUR);
+    const old = Date.now() - 2 * HOUR;
+    await produce(cluster, topic, ['old'], 0, old);
+    await produce(cluster, topic, ['fresh']);
+    await produce(cluster, topic, ['old-again'], 0, old);
+    await produce(cluster, topic, ['head']);
+
+    await sweepTopic(depsOf(cluster), topic, Date.now());
+    expect((await items(cluster, topic, 0)).map((i) => i.baseOffset)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the last item when everything expired, and the next produce continues at the old head', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, 1000);
+    await produce(cluster, topic, ['a', 'b']);
+    await produce(cluster, topic, ['c', 'd', 'e']);
+    const later = Date.now() + 10 * HOUR;
+
+    await sweepTopic(depsOf(cluster), topic, later);
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 2, logEndOffset: 5 });
+
+    // A fresh process (empty head cache) must find the head in the kept item.
+    const other = newCluster();
+    const [next] = await produce(other, await other.topics.get(topic.name), ['f']);
+    expect(next).toMatchObject({ ok: true, offset: 5 });
+    await sweepTopic(depsOf(other), topic, later + 10 * HOUR);
+    expect(await other.log.offsets(topic, 0)).toEqual({ logStartOffset: 5, logEndOffset: 6 });
+    const read = await other.log.fetch({ topic, partition: 0, offset: 0, autoOffsetReset: 'earliest' });
+    expect(read.records.map((r) => [r.offset, r.value?.toString()])).toEqual([[5, 'f']]);
+  });
+
+  it('deletes an object shared by two partitions only after both partitions dropped their items', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, 1000, 2);
+    await cluster.log.append(topic, [textRecord('p0', null, 0), textRecord('p1', null, 1)]);
+    await produce(cluster, topic, ['p1-head'], 1);
+    const [shared] = await items(cluster, topic, 0);
+    const later = Date.now() + HOUR;
+
+    // Partition 1 drops its item; partition 0's item is its last, so it still points at the object.
+    const first = await sweepTopic(depsOf(cluster), topic, later);
+    expect(first).toMatchObject({ itemsDeleted: 1, objectsDeleted: 0, objectsKept: 1 });
+    expect(await objectExists(cluster, shared.segmentKey)).toBe(true);
+    expect(await cluster.log.fetch({ topic, partition: 0, offset: 0 })).toMatchObject({
+      records: [expect.objectContaining({ offset: 0 })],
+    });
+
+    await produce(cluster, topic, ['p0-head'], 0);
+    const second = await sweepTopic(depsOf(cluster), topic, later + HOUR);
+    expect(second).toMatchObject({ itemsDeleted: 1, objectsDeleted: 1, objectsKept: 0 });
+    expect(await objectExists(cluster, shared.segmentKey)).toBe(false);
+  });
+
+  it('deletes a shared object in one sweep when both partitions drop their items together', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, 1000, 2);
+    await cluster.log.append(topic, [textRecord('p0', null, 0), textRecord('p1', null, 1)]);
+    await cluster.log.append(topic, [textRecord('p0-head', null, 0), textRecord('p1-head', null, 1)]);
+    const [shared] = await items(cluster, topic, 0);
+
+    const counts = await sweepTopic(depsOf(cluster), topic, Date.now() + HOUR);
+    expect(counts).toMatchObject({ itemsDeleted: 2, objectsDeleted: 1, objectsKept: 0 });
+    expect(await objectExists(cluster, shared.segmentKey)).toBe(false);
+  });
+
+  it('keeps everything when retention.ms is -1', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, -1);
+    await produce(cluster, topic, ['a'], 0, 0);
+    await produce(cluster, topic, ['b'], 0, 0);
+    const counts = await sweepTopic(depsOf(cluster), topic, Date.now() + 1000 * 365 * 24 * HOUR);
+    expect(counts.itemsDeleted).toBe(0);
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 0, logEndOffset: 2 });
+  });
+
+  it('is idempotent: a second sweep finds nothing to do and changes nothing', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, 1000, 2);
+    for (let i = 0; i < 3; i++) {
+      await cluster.log.append(topic, [textRecord(`x${i}`, null, 0), textRecord(`y${i}`, null, 1)]);
+    }
+    const later = Date.now() + HOUR;
+    const first = await sweepTopic(depsOf(cluster), topic, later);
+    expect(first).toMatchObject({ itemsDeleted: 4, objectsDeleted: 2 });
+    const before = [await items(cluster, topic, 0), await items(cluster, topic, 1)];
+
+    const again = await sweepTopic(depsOf(cluster), topic, later);
+    expect(again).toMatchObject({ itemsDeleted: 0, itemsAlreadyGone: 0, objectsDeleted: 0, objectsKept: 0 });
+    expect([await items(cluster, topic, 0), await items(cluster, topic, 1)]).toEqual(before);
+    expect(await cluster.log.offsets(topic, 1)).toEqual({ logStartOffset: 2, logEndOffset: 3 });
+  });
+
+  it('still deletes the object when a concurrent sweeper deleted the item first (already-gone)', async () => {
+    // The other sweeper wins the race for every item, then (say) dies before the object.
+    const cluster = newCluster({
+      wrapIndex: (index) => ({
+        ...index,
+        async delete(entry) {
+          expect(await index.delete(entry)).toEqual({ kind: 'deleted' });
+          return index.delete(entry);
+        },
+      }),
+    });
+    const topic = await retentionTopic(cluster, 1000);
+    await produce(cluster, topic, ['a']);
+    await produce(cluster, topic, ['head']);
+    const [expired] = await items(cluster, topic, 0);
+
+    const counts = await sweepTopic(depsOf(cluster), topic, Date.now() + HOUR);
+    expect(counts).toMatchObject({ itemsDeleted: 0, itemsAlreadyGone: 1, objectsDeleted: 1 });
+    expect(await objectExists(cluster, expired.segmentKey)).toBe(false);
+  });
+
+  it('refuses to delete an item that no longer matches (changed)', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, 1000);
+    await produce(cluster, topic, ['a']);
+    const [item] = await items(cluster, topic, 0);
+    const outcome = await cluster.index.delete({ ...item, segmentKey: 'segments/elsewhere' });
+    expect(outcome).toEqual({ kind: 'changed', occupant: item });
+    expect(await items(cluster, topic, 0)).toEqual([item]);
+  });
+
+  it('costs one query on a partition with nothing expired (five items long)', async () => {
+    const counter = new AwsRequestCounter();
+    const cluster = newCluster({ counter });
+    const topic = await retentionTopic(cluster, HOUR);
+    for (let i = 0; i < 5; i++) await produce(cluster, topic, [`r${i}`]);
+    counter.reset();
+    const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
+    expect(counts.itemsDeleted).toBe(0);
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 1 });
+  });
+
+  it('sweepAll sweeps every topic in the registry', async () => {
+    const cluster = newCluster();
+    const a = await retentionTopic(cluster, 1);
+    const b = await retentionTopic(cluster, 1, 3);
+    await produce(cluster, a, ['a0']);
+    await produce(cluster, a, ['a1']);
+    await produce(cluster, b, ['b0'], 2);
+    await produce(cluster, b, ['b1'], 2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Real time: other tests' topics share the emulators and keep their default retention.
+    const result = await sweepAll(cluster, Date.now());
+    expect(result.topics).toBeGreaterThanOrEqual(2);
+    expect(result.failures).toEqual([]);
+    expect(await cluster.log.offsets(a, 0)).toEqual({ logStartOffset: 1, logEndOffset: 2 });
+    expect(await cluster.log.offsets(b, 2)).toEqual({ logStartOffset: 1, logEndOffset: 2 });
+    expect(await cluster.log.offsets(b, 0)).toEqual({ logStartOffset: 0, logEndOffset: 0 });
+  });
+
+  it('the scheduled handler sweeps and logs the counts', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, 1);
+    await produce(cluster, topic, ['a']);
+    await produce(cluster, topic, ['b']);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const logged: { message: string; extra: Record<string, unknown> }[] = [];
+    const logger = {
+      info: (message: string, extra: Record<string, unknown>) => logged.push({ message, extra }),
+      error: (message: string, extra: Record<string, unknown>) => logged.push({ message, extra }),
+    };
+
+    const result = await createRetentionHandler({ cluster, logger })();
+    expect(result.itemsDeleted).toBeGreaterThanOrEqual(1);
+    expect(logged[0]).toMatchObject({ message: 'retention sweep done', extra: { failed: 0 } });
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 1, logEndOffset: 2 });
+  });
+});
