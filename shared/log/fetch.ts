@@ -57,7 +57,11 @@ export async function partitionOffsets(
     deps.index.first(topic.id, partition),
     deps.index.last(topic.id, partition),
   ]);
-  return { logStartOffset: first?.baseOffset ?? endOf(last), logEndOffset: endOf(last) };
+  // The two reads race with appends (and retention), so derive nothing from the other one:
+  // no first item means the partition was still empty, and offsets start at 0; the start
+  // is clamped so a retention sweep between the reads cannot make the range inverted.
+  const logEndOffset = endOf(last);
+  return { logStartOffset: Math.min(first?.baseOffset ?? 0, logEndOffset), logEndOffset };
 }
 
 /**

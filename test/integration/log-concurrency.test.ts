@@ -91,3 +91,33 @@ describe('a writer whose head cache is far behind', () => {
     expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 3, 'DynamoDB.Query': 1, 'S3.PutObject': 1 });
   });
 });
+
+describe('log offsets read while a first append lands', () => {
+  it('reports the log start as 0, not the new end, when the partition was empty at the first read', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The start is read before the append and the end after it, as two parallel queries can.
+    const reader = newCluster({
+      wrapIndex: (index) => ({
+        ...index,
+        first: async (topicId, partition) => {
+          const first = await index.first(topicId, partition);
+          await gate;
+          return first;
+        },
+        last: async (topicId, partition) => {
+          await gate;
+          return index.last(topicId, partition);
+        },
+      }),
+    });
+    const topic = await newTopic(reader, 1, 'first-append');
+    const offsets = reader.log.offsets(topic, 0);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the start query run
+    await newCluster().log.append(topic, [textRecord('a'), textRecord('b'), textRecord('c')]);
+    release();
+    expect(await offsets).toEqual({ logStartOffset: 0, logEndOffset: 3 });
+  });
+});
