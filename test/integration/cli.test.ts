@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type CliIo, main } from '../../shared/cli';
-import { startTestServer, type TestServer } from '../../shared/client/testing';
 import { groupRoutes } from '../../shared/http/routes/groups';
-import { uniqueName } from '../../shared/local/testing';
+import { startTestServer, type TestServer } from '../support/client-server';
+import { uniqueName } from '../support/local-aws';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { createAdmin } from '../../shared/client/admin';
 import { createConsumer, type KafkaMessage } from '../../shared/client/consumer';
 import { createProducer } from '../../shared/client/producer';
-import { startTestServer, type TestServer } from '../../shared/client/testing';
 import { groupRoutes } from '../../shared/http/routes/groups';
 import { json } from '../../shared/http/types';
-import { uniqueName } from '../../shared/local/testing';
+import { startTestServer, type TestServer } from '../support/client-server';
+import { uniqueName } from '../support/local-aws';
 
 let server: TestServer;
 /** Commits answered "fenced" (409 / 40901) instead of being passed on, while positive. */

@@ -1,10 +1,10 @@
 import { createAdmin } from '../../shared/client/admin';
 import { fetchPartition } from '../../shared/client/consumer/messages';
 import { createProducer } from '../../shared/client/producer';
-import { startTestServer, type TestServer } from '../../shared/client/testing';
 import { createTransport } from '../../shared/client/transport';
 import { AlreadyExistsError, InvalidRequestError, NotFoundError } from '../../shared/errors';
-import { uniqueName } from '../../shared/local/testing';
+import { startTestServer, type TestServer } from '../support/client-server';
+import { uniqueName } from '../support/local-aws';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { setupIntegrationAws } from '../../shared/local/testing';
+import { setupIntegrationAws } from '../support/local-aws';
 
 /** Starts the local emulators unless AWS_ENDPOINT_URL names some already, and provisions them. */
 export default setupIntegrationAws;

@@ -1,10 +1,10 @@
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
-import { createTestTopic, produce, testGroupName } from '../../shared/groups/testing';
 import { createHttpApi } from '../../shared/http/router';
 import { groupRoutes } from '../../shared/http/routes/groups';
 import type { HttpResponse } from '../../shared/http/types';
-import { destroyClients } from '../../shared/local/testing';
+import { createTestTopic, produce, testGroupName } from '../support/groups';
+import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => destroyClients(cluster.clients));

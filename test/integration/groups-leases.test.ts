@@ -4,9 +4,9 @@ import { configFromEnv } from '../../shared/config';
 import { FencedError, NotFoundError } from '../../shared/errors';
 import { createGroupService, type GroupService, offsetForTimestamp } from '../../shared/groups';
 import { createDynamoGroupStore } from '../../shared/groups/store';
-import { createTestTopic, produce, shiftedClock, testGroupName } from '../../shared/groups/testing';
 import type { StartPolicy } from '../../shared/groups/types';
-import { destroyClients } from '../../shared/local/testing';
+import { createTestTopic, produce, shiftedClock, testGroupName } from '../support/groups';
+import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => destroyClients(cluster.clients));

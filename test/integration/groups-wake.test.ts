@@ -2,16 +2,10 @@ import { createPollerHandler, type PollerHandlerResult } from '../../functions/p
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createGroupService, createWaker, type WakeEvent, wakerFromEnv } from '../../shared/groups';
-import {
-  createTestTopic,
-  FAST_POLLER,
-  silentLogger,
-  testGroupName,
-  waitFor,
-} from '../../shared/groups/testing';
 import { createHttpApi } from '../../shared/http/router';
-import { destroyClients } from '../../shared/local/testing';
 import { AwsRequestCounter } from '../../shared/storage/aws';
+import { createTestTopic, FAST_POLLER, silentLogger, testGroupName, waitFor } from '../support/groups';
+import { destroyClients } from '../support/local-aws';
 
 const counter = new AwsRequestCounter();
 const cluster = createCluster(configFromEnv(), { counter });

@@ -5,6 +5,7 @@ import type { Context, SelfManagedKafkaEvent } from 'aws-lambda';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createPoller, type KafkaEvent, type PollerOptions } from '../../shared/groups';
+import type { Topic } from '../../shared/topics/registry';
 import {
   createTestTopic,
   FAST_POLLER,
@@ -12,9 +13,8 @@ import {
   silentLogger,
   testGroupName,
   waitFor,
-} from '../../shared/groups/testing';
-import { destroyClients } from '../../shared/local/testing';
-import type { Topic } from '../../shared/topics/registry';
+} from '../support/groups';
+import { destroyClients } from '../support/local-aws';
 
 // The package declares only `exports`, which this repository's `moduleResolution: node` cannot
 // follow for types: take the types from the file and the code through `require`.

@@ -11,9 +11,9 @@ import {
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { configFromEnv } from '../../shared/config';
 import { startLocalAws } from '../../shared/local';
-import { destroyClients, integrationAws, javaAvailable, uniqueName } from '../../shared/local/testing';
 import { createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
+import { destroyClients, integrationAws, javaAvailable, uniqueName } from '../support/local-aws';
 
 const { config, clients } = integrationAws();
 afterAll(() => destroyClients(clients));

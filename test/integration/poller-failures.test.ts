@@ -3,21 +3,13 @@ import type { StoredRecord } from '../../shared/codec/types';
 import { configFromEnv } from '../../shared/config';
 import {
   createGroupService,
-  createPoller,
   DEAD_LETTER_HEADERS,
   type KafkaEvent,
   type PollerOptions,
 } from '../../shared/groups';
-import {
-  createTestTopic,
-  FAST_POLLER,
-  produce,
-  silentLogger,
-  testGroupName,
-  waitFor,
-} from '../../shared/groups/testing';
-import { destroyClients } from '../../shared/local/testing';
 import type { Topic } from '../../shared/topics/registry';
+import { createTestTopic, produce, testGroupName, testPoller, waitFor } from '../support/groups';
+import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => destroyClients(cluster.clients));
@@ -27,14 +19,7 @@ function poller(
   group: string,
   overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'>,
 ) {
-  return createPoller({
-    cluster,
-    group,
-    topics: [topic.name],
-    logger: silentLogger,
-    ...FAST_POLLER,
-    ...overrides,
-  });
+  return testPoller(cluster, topic, group, overrides);
 }
 
 const decoded = (r: { value: string }) => Buffer.from(r.value, 'base64').toString();

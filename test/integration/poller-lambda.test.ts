@@ -12,15 +12,9 @@ import {
   HandlerFunctionError,
   type KafkaEvent,
 } from '../../shared/groups';
-import {
-  createTestTopic,
-  FAST_POLLER,
-  produce,
-  silentLogger,
-  testGroupName,
-} from '../../shared/groups/testing';
-import { destroyClients } from '../../shared/local/testing';
 import type { Topic } from '../../shared/topics/registry';
+import { createTestTopic, FAST_POLLER, produce, silentLogger, testGroupName } from '../support/groups';
+import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => destroyClients(cluster.clients));

@@ -4,11 +4,11 @@
  * emulators). Not used at run time.
  */
 import type { AddressInfo } from 'node:net';
-import { type Cluster, createCluster } from '../cluster';
-import { configFromEnv } from '../config';
-import { createNodeServer } from '../http/node-server';
-import { createHttpApi, type RouteTable } from '../http/router';
-import type { HttpRequest, HttpResponse } from '../http/types';
+import { type Cluster, createCluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
+import { createNodeServer } from '../../shared/http/node-server';
+import { createHttpApi, type RouteTable } from '../../shared/http/router';
+import type { HttpRequest, HttpResponse } from '../../shared/http/types';
 
 /** A running test server. */
 export interface TestServer {

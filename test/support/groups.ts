@@ -3,10 +3,11 @@
  * names, and a produce shortcut. Not used by production code.
  */
 import { randomUUID } from 'node:crypto';
-import type { Cluster } from '../cluster';
-import type { RecordHeader } from '../codec/types';
-import type { Topic } from '../topics/registry';
-import type { Clock } from './clock';
+import type { Cluster } from '../../shared/cluster';
+import type { RecordHeader } from '../../shared/codec/types';
+import { createPoller, type PollerOptions } from '../../shared/groups';
+import type { Clock } from '../../shared/groups/clock';
+import type { Topic } from '../../shared/topics/registry';
 
 /** A wall clock shifted by an adjustable offset: `advance` jumps it forward, as a paused peer sees time pass. */
 export interface ShiftedClock {
@@ -118,3 +119,23 @@ export const FAST_POLLER = {
 
 /** A logger that keeps quiet (tests assert on behaviour, not on log lines). */
 export const silentLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * A poller of `group` over one topic with the fast test timings and a quiet logger; the
+ * handler and anything else come from `overrides`.
+ */
+export function testPoller(
+  cluster: Cluster,
+  topic: Topic,
+  group: string,
+  overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'>,
+) {
+  return createPoller({
+    cluster,
+    group,
+    topics: [topic.name],
+    logger: silentLogger,
+    ...FAST_POLLER,
+    ...overrides,
+  });
+}

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { configFromEnv, type SluiceConfig } from '../config';
-import { type AwsClients, createAwsClients } from '../storage/aws';
-import { provisionResources } from '../storage/provision';
-import { assertJavaAvailable } from './java';
-import { type LocalAws, startLocalAws } from './local-aws';
+import { configFromEnv, type SluiceConfig } from '../../shared/config';
+import { assertJavaAvailable } from '../../shared/local/java';
+import { type LocalAws, startLocalAws } from '../../shared/local/local-aws';
+import { type AwsClients, createAwsClients } from '../../shared/storage/aws';
+import { provisionResources } from '../../shared/storage/provision';
 
 // Jest runs globalSetup and globalTeardown in the same process; only globalThis links them.
 const HANDLE = Symbol.for('sluice.integration.localAws');
