@@ -1,18 +1,18 @@
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
-import { createGroupService, createPoller, type KafkaEvent, type PollerOptions } from '../../shared/groups';
+import { createGroupService, type KafkaEvent, type PollerOptions } from '../../shared/groups';
 import { realSleep } from '../../shared/groups/clock';
+import type { Topic } from '../../shared/topics/registry';
 import {
   createTestTopic,
   FAST_POLLER,
   produce,
   shiftedClock,
-  silentLogger,
   testGroupName,
+  testPoller,
   waitFor,
-} from '../../shared/groups/testing';
-import { destroyClients } from '../../shared/local/testing';
-import type { Topic } from '../../shared/topics/registry';
+} from '../support/groups';
+import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => destroyClients(cluster.clients));
@@ -47,14 +47,7 @@ function poller(
   group: string,
   overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'>,
 ) {
-  return createPoller({
-    cluster,
-    group,
-    topics: [topic.name],
-    logger: silentLogger,
-    ...FAST_POLLER,
-    ...overrides,
-  });
+  return testPoller(cluster, topic, group, overrides);
 }
 
 async function produceSpread(topic: Topic, count: number, from = 0): Promise<void> {
