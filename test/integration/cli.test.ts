@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { type CliIo, main } from '../../shared/cli';
+import { main } from '../../shared/cli';
 import { groupRoutes } from '../../shared/http/routes/groups';
+import { memoryIo } from '../support/cli-io';
 import { startTestServer, type TestServer } from '../support/client-server';
 import { uniqueName } from '../support/local-aws';
 
@@ -17,26 +17,9 @@ const name = (prefix: string) => uniqueName(prefix).slice(0, 40);
 
 /** Runs `sluice …` in-process and collects what it wrote. */
 async function sluice(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdin: Readable.from([Buffer.from(stdin)]),
-    stdout: {
-      write: (chunk) => {
-        stdout += chunk;
-        return true;
-      },
-    },
-    stderr: {
-      write: (chunk) => {
-        stderr += chunk;
-        return true;
-      },
-    },
-    env: { ...process.env, SLUICE_URL: server.url },
-  };
+  const io = memoryIo(stdin, { ...process.env, SLUICE_URL: server.url });
   const code = await main(args, io);
-  return { code, stdout, stderr };
+  return { code, stdout: io.out(), stderr: io.err() };
 }
 
 describe('sluice CLI', () => {

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
-import { type CliIo, main } from '../../shared/cli';
+import { main } from '../../shared/cli';
 import { integer, pairs, parse, UsageError } from '../../shared/cli/args';
 import { parseHandlerSpec } from '../../shared/cli/handler-loader';
 import { readLines } from '../../shared/cli/io';
 import { formatTable } from '../../shared/cli/table';
+import { memoryIo } from '../support/cli-io';
 
 async function collect(input: AsyncIterable<string>): Promise<string[]> {
   const lines: string[] = [];
@@ -11,28 +12,7 @@ async function collect(input: AsyncIterable<string>): Promise<string[]> {
   return lines;
 }
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  let stdout = '';
-  let stderr = '';
-  return {
-    stdin: Readable.from([]),
-    stdout: {
-      write: (chunk) => {
-        stdout += chunk;
-        return true;
-      },
-    },
-    stderr: {
-      write: (chunk) => {
-        stderr += chunk;
-        return true;
-      },
-    },
-    env: {},
-    out: () => stdout,
-    err: () => stderr,
-  };
-}
+const io = () => memoryIo();
 
 describe('readLines', () => {
   it('splits chunks at LF and CRLF, across chunk boundaries, keeping a last line without newline', async () => {
