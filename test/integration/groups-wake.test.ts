@@ -4,7 +4,14 @@ import { configFromEnv } from '../../shared/config';
 import { createGroupService, createWaker, type WakeEvent, wakerFromEnv } from '../../shared/groups';
 import { createHttpApi } from '../../shared/http/router';
 import { AwsRequestCounter } from '../../shared/storage/aws';
-import { createTestTopic, FAST_POLLER, silentLogger, testGroupName, waitFor } from '../support/groups';
+import {
+  consumerEnv,
+  createTestTopic,
+  FAST_POLLER,
+  silentLogger,
+  testGroupName,
+  waitFor,
+} from '../support/groups';
 import { destroyClients } from '../support/local-aws';
 
 const counter = new AwsRequestCounter();
@@ -102,17 +109,7 @@ describe('wake-on-produce', () => {
     const group = testGroupName('wake');
     const consumed: string[] = [];
     const env = {
-      ...process.env,
-      SLUICE_CONSUMER_CONFIG: JSON.stringify({
-        group,
-        topics: [topic.name],
-        functionName: 'order-handler',
-        batchSize: 10,
-        maxBatchingWindowMs: 0,
-        startingPosition: 'TRIM_HORIZON',
-        retryAttempts: -1,
-        bisectOnError: false,
-      }),
+      ...consumerEnv(group, topic),
       SLUICE_WAKE_TARGETS: JSON.stringify([{ group, topics: [topic.name], functionName: 'poller-fn' }]),
     };
     const poller = createPollerHandler({

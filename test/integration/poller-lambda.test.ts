@@ -12,33 +12,20 @@ import {
   HandlerFunctionError,
   type KafkaEvent,
 } from '../../shared/groups';
-import type { Topic } from '../../shared/topics/registry';
-import { createTestTopic, FAST_POLLER, produce, silentLogger, testGroupName } from '../support/groups';
+import {
+  consumerEnv,
+  createTestTopic,
+  FAST_POLLER,
+  produce,
+  silentLogger,
+  testGroupName,
+} from '../support/groups';
 import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => destroyClients(cluster.clients));
 
 const quietMetrics: PollerMetrics = { observer: {}, lag: () => {}, publish: () => {} };
-
-function consumerEnv(group: string, topic: Topic, extra: Record<string, unknown> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    SLUICE_CONSUMER_CONFIG: JSON.stringify({
-      group,
-      topics: [topic.name],
-      functionName: 'order-handler',
-      batchSize: 10,
-      maxBatchingWindowMs: 0,
-      startingPosition: 'TRIM_HORIZON',
-      startingPositionTimestamp: null,
-      retryAttempts: -1,
-      bisectOnError: false,
-      onFailureTopic: null,
-      ...extra,
-    }),
-  };
-}
 
 function pollerHandler(
   env: NodeJS.ProcessEnv,

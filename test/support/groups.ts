@@ -139,3 +139,27 @@ export function testPoller(
     ...overrides,
   });
 }
+
+/** The environment the CDK construct gives a group's Lambda poller (`SLUICE_CONSUMER_CONFIG`). */
+export function consumerEnv(
+  group: string,
+  topic: Topic,
+  extra: Record<string, unknown> = {},
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SLUICE_CONSUMER_CONFIG: JSON.stringify({
+      group,
+      topics: [topic.name],
+      functionName: 'order-handler',
+      batchSize: 10,
+      maxBatchingWindowMs: 0,
+      startingPosition: 'TRIM_HORIZON',
+      startingPositionTimestamp: null,
+      retryAttempts: -1,
+      bisectOnError: false,
+      onFailureTopic: null,
+      ...extra,
+    }),
+  };
+}
