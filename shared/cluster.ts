@@ -21,7 +21,9 @@ export interface ClusterOptions {
   /** Wraps the storage ports, e.g. to inject a crash between two writes in a test. */
   readonly wrapSegments?: (store: SegmentStore) => SegmentStore;
   readonly wrapIndex?: (index: LogIndex) => LogIndex;
-  readonly log?: Partial<Pick<LogOptions, 'partitioner' | 'maxCommitAttempts' | 'now' | 'sleep'>>;
+  readonly log?: Partial<
+    Pick<LogOptions, 'partitioner' | 'commitDeadlineMs' | 'holeGraceMs' | 'now' | 'observer'>
+  >;
   /** @default 30000 */
   readonly topicCacheTtlMs?: number;
 }

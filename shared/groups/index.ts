@@ -31,7 +31,7 @@ export {
   type StopReason,
 } from './poller';
 export { DEAD_LETTER_HEADERS } from './poller/dead-letter';
-export { offsetForTimestamp, resolveStartOffset } from './positions';
+export { resolveStartOffset } from './positions';
 export {
   createGroupService,
   type GroupDescription,

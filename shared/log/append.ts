@@ -9,11 +9,18 @@ import {
   UnavailableError,
 } from '../errors';
 import { createDefaultPartitioner, type Partitioner } from '../partitioner';
-import type { IndexEntry, LogIndex, ProducerGuard, ProducerState } from '../storage/log-index';
-import { partitionKey } from '../storage/log-index';
+import type {
+  CommitOutcome,
+  DataSlot,
+  LogIndex,
+  ProducerGuard,
+  ProducerState,
+  Reservation,
+  VoidOutcome,
+} from '../storage/log-index';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
-import type { HeadCache } from './head-cache';
+import type { LogObserver } from './view';
 
 /** A record to append; `partition` pins it, otherwise the partitioner decides. */
 export interface AppendRecord extends ProducedRecord {
@@ -41,26 +48,24 @@ export type RecordResult =
 export interface AppendDeps {
   readonly segments: SegmentStore;
   readonly index: LogIndex;
-  readonly heads: HeadCache;
   /** @default createDefaultPartitioner */
   readonly partitioner?: () => Partitioner;
   /**
-   * Conditional-put attempts per partition before a retriable error. Every attempt after the
-   * second targets the true head, so with n writers racing flat out on one partition an
-   * attempt loses with probability about (n-1)/n: 100 attempts leave 8 racing writers a
-   * ~1e-6 chance per request of giving up.
-   * @default 100
+   * The longest a writer may take from sending its reservation to sending its slot put. Past
+   * it the writer voids its own range and answers a retriable error, so a range older than
+   * the readers' grace period can only be a dead writer's.
    */
-  readonly maxCommitAttempts?: number;
+  readonly commitDeadlineMs: number;
   readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
+  readonly observer?: LogObserver;
 }
 
 /**
- * Appends one request's records: validate everything, place each record, write ONE segment
- * object holding a section per partition, then commit each section at its partition's head
- * with a conditional put. A record is acknowledged (`ok: true`) only once both writes are
- * durable. See `docs/architecture.md` for why the chain stays gapless.
+ * Appends one request's records: validate everything, place each record, then at once write
+ * ONE segment object holding a section per partition and reserve each partition's offsets
+ * from its sequencer; then commit each section with a write-once put of its slot. A record is
+ * acknowledged (`ok: true`) only once both writes are durable. A writer that fails after
+ * reserving voids its own range. Design note: `docs/design/sequenced-log.md`.
  *
  * @example
  * const results = await appendRecords(deps, { topic, records: [{ key: null, value: Buffer.from('hi'), headers: [], timestamp: Date.now() }] });
@@ -89,21 +94,28 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
   if (fresh.length > 0) {
     const { bytes, sections: locations } = encodeSegment(fresh);
     const segmentKey = `segments/${topic.id}/${deps.now()}-${randomBytes(8).toString('hex')}`;
-    await deps.segments.put(segmentKey, bytes);
+    const reservations = await reserveBesidePut(deps, topic, segmentKey, bytes, locations);
     const appendedAt = deps.now();
     await Promise.all(
-      locations.map(async (location) => {
-        const entry: Omit<IndexEntry, 'baseOffset'> = {
+      locations.map(async (location, i) => {
+        const slot: DataSlot = {
+          kind: 'data',
           topicId: topic.id,
-          segmentKey,
-          appendedAt,
-          ...location,
+          partition: location.partition,
+          baseOffset: reservations[i].baseOffset,
           count: location.recordCount,
+          reservedAt: reservations[i].reservedAt,
+          segmentKey,
+          byteStart: location.byteStart,
+          byteLength: location.byteLength,
+          firstTimestamp: location.firstTimestamp,
+          maxTimestamp: location.maxTimestamp,
+          appendedAt,
         };
         try {
           offsets.set(
             location.partition,
-            await commitSection(deps, topic, entry, guards.get(location.partition)),
+            await commitSlot(deps, topic, slot, guards.get(location.partition)),
           );
         } catch (error) {
           if (!(error instanceof SluiceError)) throw error;
@@ -122,6 +134,36 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
     next.set(partition, offset + 1);
     return { ok: true, partition, offset, timestamp: record.timestamp };
   });
+}
+
+/**
+ * The S3 PUT and the reservations run side by side. If any of them fails, every range that
+ * was reserved is voided at once (nobody will write it) and the failure is thrown: the
+ * request fails whole, with nothing acknowledged.
+ */
+async function reserveBesidePut(
+  deps: AppendDeps,
+  topic: Topic,
+  segmentKey: string,
+  bytes: Buffer,
+  locations: readonly { partition: number; recordCount: number }[],
+): Promise<Reservation[]> {
+  const [put, ...reserved] = await Promise.allSettled([
+    deps.segments.put(segmentKey, bytes),
+    ...locations.map((location) =>
+      deps.index.reserve(topic.id, location.partition, location.recordCount, deps.now()),
+    ),
+  ]);
+  const failed = [put, ...reserved].find((outcome) => outcome.status === 'rejected');
+  if (!failed) return reserved.map((outcome) => (outcome as PromiseFulfilledResult<Reservation>).value);
+  await Promise.allSettled(
+    reserved.map((outcome, i) =>
+      outcome.status === 'fulfilled'
+        ? voidOwnRange(deps, topic.id, locations[i].partition, outcome.value)
+        : undefined,
+    ),
+  );
+  throw (failed as PromiseRejectedResult).reason;
 }
 
 /** Rejects the whole request before anything is written if any record breaks a rule. */
@@ -194,54 +236,106 @@ function checkSequence(
   );
 }
 
-async function commitSection(
+/** How often an idempotent batch re-reserves after another request of its producer won the race. */
+const MAX_SEQUENCE_RETRIES = 3;
+
+/**
+ * Commits one partition's section at its reserved range and returns its base offset. Every
+ * failure after the reservation ends with the range voided by this writer (or found already
+ * voided, or found holding this very batch — a put whose answer was lost — which is a success).
+ */
+async function commitSlot(
   deps: AppendDeps,
   topic: Topic,
-  entry: Omit<IndexEntry, 'baseOffset'>,
+  reserved: DataSlot,
   initialGuard: ProducerGuard | undefined,
 ): Promise<number> {
-  const key = partitionKey(entry.topicId, entry.partition);
+  let slot = reserved;
   let guard = initialGuard;
-  let base = deps.heads.get(key) ?? (await readHead(deps.index, entry.topicId, entry.partition));
-  const attempts = deps.maxCommitAttempts ?? 100;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const outcome = await deps.index.commit({ ...entry, baseOffset: base }, guard);
+  for (let attempt = 0; ; attempt++) {
+    const remaining = (slot.reservedAt ?? 0) + deps.commitDeadlineMs - deps.now();
+    let outcome: CommitOutcome;
+    try {
+      if (remaining <= 0) throw lateError(deps, topic, slot);
+      outcome = await deps.index.commit(slot, guard, AbortSignal.timeout(remaining));
+    } catch (error) {
+      // The put may or may not have landed: the void decides, by the same write-once slot.
+      let settled: VoidOutcome | undefined;
+      try {
+        settled = await voidOwnRange(deps, topic.id, slot.partition, slot);
+      } catch {
+        // Storage is away: a reader voids the range once the grace period has passed.
+      }
+      if (settled?.kind === 'data' && isSameBatch(settled.occupant, slot)) return slot.baseOffset;
+      throw isAbort(error) ? lateError(deps, topic, slot) : error;
+    }
     switch (outcome.kind) {
       case 'appended':
       case 'already-appended':
-        deps.heads.advance(key, base + entry.count);
-        return base;
-      case 'lost-race':
-        // The occupant says where the head was a moment ago: usually one step on. Losing
-        // again means this writer has fallen behind a busy partition, and stepping one item
-        // per attempt would never catch up, so it reads the true head instead.
-        base =
-          attempt === 1
-            ? outcome.occupant.baseOffset + outcome.occupant.count
-            : await readHead(deps.index, entry.topicId, entry.partition);
-        deps.heads.advance(key, base);
-        // A little jitter once contention is clearly heavy, so racers stop colliding in lockstep.
-        if (attempt > 3) await deps.sleep(Math.random() * Math.min(10, attempt));
-        break;
+        return slot.baseOffset;
+      case 'voided':
+        throw lateError(deps, topic, slot);
       case 'sequence-conflict': {
-        // A concurrent request of the same producer committed first: ours is its duplicate,
-        // out of order, or (state re-read) still the next batch.
+        // Another request of the same producer committed first: ours is its duplicate, out of
+        // order, or (state re-read) still the next batch, which then needs a fresh range.
         if (!guard) throw new Error('sequence-conflict without a producer guard');
-        const state = await deps.index.producerState(guard.producerId, entry.topicId, entry.partition);
-        const duplicate = checkSequence(topic, entry.partition, guard.sequence, entry.count, state);
+        await voidOwnRange(deps, topic.id, slot.partition, slot);
+        const state = await deps.index.producerState(guard.producerId, slot.topicId, slot.partition);
+        const duplicate = checkSequence(topic, slot.partition, guard.sequence, slot.count, state);
         if (duplicate !== undefined) return duplicate;
+        if (attempt >= MAX_SEQUENCE_RETRIES) {
+          throw new UnavailableError(
+            `Producer ${guard.producerId} raced itself on ${topic.name}-${slot.partition}: retry the request.`,
+            { topic: topic.name, partition: slot.partition },
+          );
+        }
         guard = { ...guard, expected: state };
+        const again = await deps.index.reserve(slot.topicId, slot.partition, slot.count, deps.now());
+        slot = { ...slot, baseOffset: again.baseOffset, reservedAt: again.reservedAt };
         break;
       }
     }
   }
-  throw new UnavailableError(
-    `Partition ${entry.partition} of "${topic.name}" is under heavy write contention: ${attempts} commit attempts lost the race. Retry the request.`,
-    { topic: topic.name, partition: entry.partition },
-  );
 }
 
-async function readHead(index: LogIndex, topicId: string, partition: number): Promise<number> {
-  const last = await index.last(topicId, partition);
-  return last ? last.baseOffset + last.count : 0;
+/** Voids a range this writer reserved and will not write. */
+async function voidOwnRange(
+  deps: AppendDeps,
+  topicId: string,
+  partition: number,
+  range: Pick<DataSlot, 'baseOffset' | 'count' | 'reservedAt'>,
+): Promise<VoidOutcome> {
+  const outcome = await deps.index.void({
+    kind: 'void',
+    topicId,
+    partition,
+    baseOffset: range.baseOffset,
+    count: range.count,
+    reservedAt: range.reservedAt,
+    voidedAt: deps.now(),
+  });
+  deps.observer?.onVoid?.({
+    topicId,
+    partition,
+    baseOffset: range.baseOffset,
+    count: range.count,
+    by: 'writer',
+    outcome: outcome.kind,
+  });
+  return outcome;
+}
+
+function isSameBatch(occupant: DataSlot, slot: DataSlot): boolean {
+  return occupant.segmentKey === slot.segmentKey && occupant.byteStart === slot.byteStart;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+function lateError(deps: AppendDeps, topic: Topic, slot: DataSlot): UnavailableError {
+  return new UnavailableError(
+    `The append to ${topic.name}-${slot.partition} did not commit within ${deps.commitDeadlineMs} ms of reserving its offsets, so it was not written: retry the request.`,
+    { topic: topic.name, partition: slot.partition },
+  );
 }

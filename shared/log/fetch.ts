@@ -1,9 +1,11 @@
 import { decodeSection } from '../codec';
 import type { StoredRecord } from '../codec/types';
 import { InvalidRequestError, NotFoundError, OffsetOutOfRangeError } from '../errors';
-import type { IndexEntry, LogIndex } from '../storage/log-index';
+import type { DataSlot, Slot } from '../storage/log-index';
+import { slotEnd } from '../storage/log-index';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
+import { type PartitionView, readView, type ViewDeps } from './view';
 
 /** What to do when the requested offset is outside the log (Kafka's `auto.offset.reset`). */
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
@@ -22,52 +24,47 @@ export interface FetchRequest {
 
 export interface FetchResult {
   readonly records: StoredRecord[];
-  /** The offset to fetch next. */
+  /** The offset to fetch next (past any voided range the fetch walked over). */
   readonly nextOffset: number;
   readonly logStartOffset: number;
+  /** The readable end (high watermark): the end of the settled prefix of the log. */
   readonly logEndOffset: number;
 }
 
 export interface PartitionOffsets {
   readonly logStartOffset: number;
+  /** The readable end: never an offset whose reservation is still open. */
   readonly logEndOffset: number;
 }
 
-export interface FetchDeps {
+export interface FetchDeps extends ViewDeps {
   readonly segments: SegmentStore;
-  readonly index: LogIndex;
 }
 
-/** Index entries read per query while walking forward. */
-const PAGE = 16;
+/** Slots read per query while walking forward from an offset below the newest slots. */
+const PAGE = 32;
 
 /**
- * The partition's first retained offset and its end (the next offset to be written).
+ * The partition's first retained offset and its readable end. One query in the common case.
  *
  * @example
  * const { logStartOffset, logEndOffset } = await partitionOffsets(deps, topic, 0);
  */
 export async function partitionOffsets(
-  deps: FetchDeps,
+  deps: ViewDeps,
   topic: Topic,
   partition: number,
 ): Promise<PartitionOffsets> {
   checkPartition(topic, partition);
-  const [first, last] = await Promise.all([
-    deps.index.first(topic.id, partition),
-    deps.index.last(topic.id, partition),
-  ]);
-  // The two reads race with appends (and retention), so derive nothing from the other one:
-  // no first item means the partition was still empty, and offsets start at 0; the start
-  // is clamped so a retention sweep between the reads cannot make the range inverted.
-  const logEndOffset = endOf(last);
-  return { logStartOffset: Math.min(first?.baseOffset ?? 0, logEndOffset), logEndOffset };
+  const view = await readView(deps, topic.id, partition);
+  return { logStartOffset: view.logStartOffset, logEndOffset: view.readableEnd };
 }
 
 /**
- * Reads records from `offset` on. Cost is independent of the partition's history: three
- * point queries (start, end, the entry holding `offset`), one walk forward, and one ranged
- * GET per segment section touched — S3 is never listed.
+ * Reads records from `offset` on, never past the readable end, skipping voided ranges. Cost
+ * is independent of the partition's history: one query for the sequencer and the newest
+ * slots (which already hold what a consumer near the end needs), one more forward query when
+ * `offset` is older, and one ranged GET per section touched — S3 is never listed.
  *
  * @example
  * const { records, nextOffset } = await fetchRecords(deps, { topic, partition: 0, offset: 0, maxRecords: 100 });
@@ -82,34 +79,42 @@ export async function fetchRecords(deps: FetchDeps, request: FetchRequest): Prom
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
     throw new InvalidRequestError(`max_bytes must be a positive integer, got ${maxBytes}.`);
   }
-  const { logStartOffset, logEndOffset } = await partitionOffsets(deps, topic, partition);
-  const offset = resolveOffset(request, logStartOffset, logEndOffset);
-  const empty = { records: [], nextOffset: offset, logStartOffset, logEndOffset };
-  if (offset >= logEndOffset) return empty;
+  checkPartition(topic, partition);
+  const view = await readView(deps, topic.id, partition);
+  const { logStartOffset, readableEnd } = view;
+  const offset = resolveOffset(request, logStartOffset, readableEnd);
+  if (offset >= readableEnd) {
+    return { records: [], nextOffset: offset, logStartOffset, logEndOffset: readableEnd };
+  }
 
-  const holder = await deps.index.floor(topic.id, partition, offset);
-  if (!holder) return empty;
-  const entries = await entriesToRead(deps.index, holder, offset, maxRecords, maxBytes);
+  const slots = await slotsToRead(deps, view, topic.id, partition, offset, maxRecords, maxBytes);
   const sections = await Promise.all(
-    entries.map(async (entry) =>
-      decodeSection(
-        await deps.segments.getRange(entry.segmentKey, entry.byteStart, entry.byteLength),
-        entry.baseOffset,
-      ),
+    slots.map(async (slot) =>
+      slot.kind === 'data'
+        ? decodeSection(
+            await deps.segments.getRange(slot.segmentKey, slot.byteStart, slot.byteLength),
+            slot.baseOffset,
+          )
+        : [],
     ),
   );
 
   const records: StoredRecord[] = [];
   let bytes = 0;
-  for (const record of sections.flat()) {
-    if (record.offset < offset) continue;
-    const size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-    if (records.length >= maxRecords || (records.length > 0 && bytes + size > maxBytes)) break;
-    records.push(record);
-    bytes += size;
+  let nextOffset = offset;
+  walk: for (let i = 0; i < slots.length; i++) {
+    for (const record of sections[i]) {
+      if (record.offset < offset) continue;
+      const size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+      if (records.length >= maxRecords || (records.length > 0 && bytes + size > maxBytes)) break walk;
+      records.push(record);
+      bytes += size;
+      nextOffset = record.offset + 1;
+    }
+    // A slot read to its end (or a void) moves the position past it, even without records.
+    nextOffset = Math.max(nextOffset, slotEnd(slots[i]));
   }
-  const nextOffset = records.length > 0 ? records[records.length - 1].offset + 1 : offset;
-  return { records, nextOffset, logStartOffset, logEndOffset };
+  return { records, nextOffset, logStartOffset, logEndOffset: readableEnd };
 }
 
 function resolveOffset(request: FetchRequest, logStartOffset: number, logEndOffset: number): number {
@@ -129,28 +134,47 @@ function resolveOffset(request: FetchRequest, logStartOffset: number, logEndOffs
   }
 }
 
-/** Entries from the one holding `offset` until enough records or bytes are covered. */
-async function entriesToRead(
-  index: LogIndex,
-  holder: IndexEntry,
+/**
+ * Slots from the one holding `offset` until enough records or bytes are covered, all below the
+ * readable end. Reuses the newest slots the view already read when `offset` is among them.
+ */
+async function slotsToRead(
+  deps: FetchDeps,
+  view: PartitionView,
+  topicId: string,
+  partition: number,
   offset: number,
   maxRecords: number,
   maxBytes: number,
-): Promise<IndexEntry[]> {
-  const picked: IndexEntry[] = [];
+): Promise<Slot[]> {
+  const picked: Slot[] = [];
   let records = 0;
   let bytes = 0;
-  let from = holder.baseOffset;
-  for (;;) {
-    const page = await index.range(holder.topicId, holder.partition, from, PAGE);
-    for (const entry of page) {
-      picked.push(entry);
-      records += entry.baseOffset + entry.count - Math.max(offset, entry.baseOffset);
-      bytes += entry.byteLength;
-      if (records >= maxRecords || bytes >= maxBytes) return picked;
+  /** Adds a slot; true once the limits are covered. */
+  const take = (slot: Slot): boolean => {
+    picked.push(slot);
+    if (slot.kind === 'void') return false;
+    records += slotEnd(slot) - Math.max(offset, slot.baseOffset);
+    bytes += (slot as DataSlot).byteLength;
+    return records >= maxRecords || bytes >= maxBytes;
+  };
+
+  const known = view.slots;
+  if (known.length > 0 && known[0].baseOffset <= offset) {
+    for (const slot of known) {
+      if (slotEnd(slot) <= offset) continue;
+      if (take(slot)) break;
     }
-    if (page.length < PAGE) return picked;
-    from = page[page.length - 1].baseOffset + 1;
+    return picked;
+  }
+  for (let cursor = offset; ; ) {
+    const page = await deps.index.slotsAfter(topicId, partition, cursor, PAGE);
+    for (const slot of page.slots) {
+      if (slot.baseOffset >= view.readableEnd) return picked;
+      if (take(slot)) return picked;
+      cursor = slotEnd(slot);
+    }
+    if (!page.more || page.slots.length === 0 || cursor >= view.readableEnd) return picked;
   }
 }
 
@@ -161,8 +185,4 @@ function checkPartition(topic: Topic, partition: number): void {
       { topic: topic.name, partition, errorCode: 40402 },
     );
   }
-}
-
-function endOf(entry: IndexEntry | undefined): number {
-  return entry ? entry.baseOffset + entry.count : 0;
 }

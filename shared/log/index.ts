@@ -10,10 +10,12 @@ import {
   type PartitionOffsets,
   partitionOffsets,
 } from './fetch';
-import { createHeadCache } from './head-cache';
+import { offsetForTimestamp } from './timestamps';
+import type { LogObserver } from './view';
 
 export type { AppendRecord, ProducerIdentity, RecordResult } from './append';
 export type { AutoOffsetReset, FetchRequest, FetchResult, PartitionOffsets } from './fetch';
+export type { LogObserver, PartitionView, VoidedBy } from './view';
 
 /** The partition log: append and read, over the two storage ports. */
 export interface Log {
@@ -23,41 +25,69 @@ export interface Log {
     producer?: ProducerIdentity,
   ): Promise<RecordResult[]>;
   fetch(request: FetchRequest): Promise<FetchResult>;
+  /** The log start and the readable end (high watermark). */
   offsets(topic: Topic, partition: number): Promise<PartitionOffsets>;
+  /** The first offset with a record timestamp at or after `timestamp`, or the readable end. */
+  offsetForTimestamp(topic: Topic, partition: number, timestamp: number): Promise<number>;
 }
+
+/**
+ * The longest an append may take from reserving its offsets to sending its slot put. The API
+ * function's timeout is 29 s; an append needs a few hundred ms, so 10 s is already a writer in
+ * trouble.
+ */
+export const DEFAULT_COMMIT_DEADLINE_MS = 10_000;
+
+/**
+ * How long a reserved range may stay unwritten before a reader voids it: the commit deadline
+ * plus a margin for a put sent just before it to land and for clocks between hosts to differ.
+ */
+export const DEFAULT_HOLE_GRACE_MS = 30_000;
 
 export interface LogOptions {
   readonly segments: SegmentStore;
   readonly index: LogIndex;
   /** A new partitioner per request (sticky batches). @default createDefaultPartitioner */
   readonly partitioner?: () => Partitioner;
-  /** @default 100 */
-  readonly maxCommitAttempts?: number;
+  /** @default DEFAULT_COMMIT_DEADLINE_MS */
+  readonly commitDeadlineMs?: number;
+  /** Must exceed `commitDeadlineMs` by the margin explained at its default. @default DEFAULT_HOLE_GRACE_MS */
+  readonly holeGraceMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly observer?: LogObserver;
 }
 
 /**
- * Builds the log. One instance per warm process: it owns the head cache.
+ * Builds the log. It holds no state of its own: any number of processes may append to and
+ * read the same partitions. Design note: docs/design/sequenced-log.md.
  *
  * @example
  * const log = createLog({ segments: createS3SegmentStore({ s3, bucket }), index: createDynamoLogIndex({ dynamodb, logTable, metaTable }) });
  * const [result] = await log.append(topic, [{ key: null, value: Buffer.from('hi'), headers: [], timestamp: Date.now() }]);
  */
 export function createLog(options: LogOptions): Log {
+  const commitDeadlineMs = options.commitDeadlineMs ?? DEFAULT_COMMIT_DEADLINE_MS;
+  const holeGraceMs = options.holeGraceMs ?? DEFAULT_HOLE_GRACE_MS;
+  if (!(holeGraceMs > commitDeadlineMs)) {
+    throw new RangeError(
+      `holeGraceMs (${holeGraceMs}) must be longer than commitDeadlineMs (${commitDeadlineMs}), or readers could void a range its writer is still committing.`,
+    );
+  }
   const deps = {
     segments: options.segments,
     index: options.index,
-    heads: createHeadCache(),
     partitioner: options.partitioner,
-    maxCommitAttempts: options.maxCommitAttempts,
+    commitDeadlineMs,
+    holeGraceMs,
     now: options.now ?? Date.now,
-    sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    observer: options.observer,
   };
   return {
     append: (topic, records, producer) => appendRecords(deps, { topic, records, producer }),
     fetch: (request) => fetchRecords(deps, request),
     offsets: (topic, partition) => partitionOffsets(deps, topic, partition),
+    offsetForTimestamp: (topic, partition, timestamp) =>
+      offsetForTimestamp(deps, topic, partition, timestamp),
   };
 }

@@ -1,7 +1,7 @@
-import type { IndexEntry } from '../storage/log-index';
+import type { DataSlot } from '../storage/log-index';
 
 /**
- * The time retention measures an index item's age from: the largest record timestamp of its
+ * The time retention measures a slot's age from: the largest record timestamp of its
  * section (Kafka's rule for a segment), but never later than the moment it was appended.
  * Record timestamps are chosen by clients; without the cap, one record stamped in the future
  * would hold back deletion of its item, and of every item after it, until that future came.
@@ -12,7 +12,7 @@ import type { IndexEntry } from '../storage/log-index';
  * retentionTimestamp({ ...entry, maxTimestamp: 5_000, appendedAt: 9_000 }); // 5000
  * retentionTimestamp({ ...entry, maxTimestamp: 99_000, appendedAt: 9_000 }); // 9000 (future stamp capped)
  */
-export function retentionTimestamp(entry: Pick<IndexEntry, 'maxTimestamp' | 'appendedAt'>): number {
+export function retentionTimestamp(entry: Pick<DataSlot, 'maxTimestamp' | 'appendedAt'>): number {
   return Math.min(entry.maxTimestamp, entry.appendedAt);
 }
 
@@ -27,7 +27,7 @@ export function retentionTimestamp(entry: Pick<IndexEntry, 'maxTimestamp' | 'app
  * isExpired({ maxTimestamp: 1_000, appendedAt: 1_000 }, -1, Number.MAX_SAFE_INTEGER); // false
  */
 export function isExpired(
-  entry: Pick<IndexEntry, 'maxTimestamp' | 'appendedAt'>,
+  entry: Pick<DataSlot, 'maxTimestamp' | 'appendedAt'>,
   retentionMs: number,
   now: number,
 ): boolean {

@@ -1,7 +1,7 @@
 /**
  * Time-based retention (Kafka's `retention.ms`, `cleanup.policy=delete`): deletes expired
- * index items from the front of each partition, never the last one, then the S3 objects no
- * item references any more. Design note: `docs/retention.md`.
+ * slots from the front of each partition (the log start may reach the log end), then the S3
+ * objects no slot references any more. Design note: `docs/retention.md`.
  */
 export { isExpired, retentionTimestamp } from './expiry';
 export { collectSegment, type ObjectOutcome } from './objects';

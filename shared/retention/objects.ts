@@ -4,18 +4,18 @@ import type { Topic } from '../topics/registry';
 import type { TouchedSegment } from './partition';
 import type { RetentionDeps } from './types';
 
-/** What happened to one object whose index items retention removed. */
+/** What happened to one object whose slots retention removed. */
 export type ObjectOutcome = 'deleted' | 'kept' | 'missing';
 
 /** Enough for one ranged GET to cover the header of an object of up to 340 sections. */
 const HEADER_GUESS = 4096;
 
 /**
- * Deletes a segment object once no index item references it. An object holds sections of
+ * Deletes a segment object once no slot references it. An object holds sections of
  * several partitions of the topic, so its header's directory says which partitions to ask;
  * partitions in `gone` (this sweep saw their item deleted) are not asked again. Any item
  * still pointing at the object keeps it — a later sweep, the one deleting that item,
- * deletes it then. Call only after the index items were deleted: index first, then S3.
+ * deletes it then. Call only after the slots were deleted: index first, then S3.
  *
  * @example
  * await collectSegment(deps, topic, touched, new Set([touched.partition]));

@@ -1,9 +1,9 @@
-import type { IndexEntry } from '../storage/log-index';
+import { type Slot, slotEnd } from '../storage/log-index';
 import type { Topic } from '../topics/registry';
 import { isExpired } from './expiry';
 import type { RetentionDeps } from './types';
 
-/** An object whose index item this sweep removed (or found removed) in one partition. */
+/** An object whose slot this sweep removed (or found removed) in one partition. */
 export interface TouchedSegment {
   readonly segmentKey: string;
   readonly partition: number;
@@ -21,11 +21,12 @@ export interface PartitionSweep {
 }
 
 /**
- * Deletes one partition's expired index items from the front, Kafka style: walk from the
- * first item in offset (= append) order, stop at the first item that is not expired, and
- * never delete the partition's last item: it holds the head, so the next produce continues
- * after it and offsets are never reused. Deleting the front items is what moves the log
- * start offset up. Costs one query when nothing has expired.
+ * Deletes one partition's expired slots from the front, Kafka style: walk from the log start
+ * in offset order, stop at the first slot that is not expired or at the readable end. Every
+ * expired slot may go, the last one included: the next offset comes from the sequencer, not
+ * from the slots, so the log start may reach the log end and no offset is ever handed out
+ * twice. The log start is moved up first, then the slots are deleted, so a reader never
+ * looks for a slot that is gone. Costs two queries when nothing has expired.
  *
  * @example
  * const { itemsDeleted, touched } = await sweepPartition(deps, topic, 0, Date.now());
@@ -39,33 +40,45 @@ export async function sweepPartition(
   const pageSize = deps.pageSize ?? 100;
   const retentionMs = topic.configs['retention.ms'];
   const result = { itemsDeleted: 0, itemsAlreadyGone: 0, itemsChanged: 0, touched: [] as TouchedSegment[] };
-  // Read only once something is about to be deleted, so an idle partition costs one query.
-  let last: IndexEntry | undefined;
-  let from = 0;
-  for (;;) {
-    const page = await deps.index.range(topic.id, partition, from, pageSize);
-    for (const entry of page) {
-      if (!isExpired(entry, retentionMs, now)) return result;
-      last ??= await deps.index.last(topic.id, partition);
-      // Items appended after this read sit above `last`, so they are never reached either.
-      if (!last || entry.baseOffset >= last.baseOffset) return result;
-      const outcome = await deps.index.delete(entry);
-      if (outcome.kind === 'changed') {
-        // Items are never rewritten, so our view is stale: stop rather than guess.
-        result.itemsChanged++;
-        return result;
-      }
-      if (outcome.kind === 'deleted') result.itemsDeleted++;
-      else result.itemsAlreadyGone++;
-      // Already gone counts too: the sweeper that deleted it may have died before the object.
+  const { logStartOffset, logEndOffset } = await deps.log.offsets(topic, partition);
+
+  const expired: Slot[] = [];
+  let cursor = logStartOffset;
+  walk: while (cursor < logEndOffset) {
+    const page = await deps.index.slotsAfter(topic.id, partition, cursor, pageSize);
+    for (const slot of page.slots) {
+      if (slotEnd(slot) > logEndOffset || !isExpired(expiryTimes(slot), retentionMs, now)) break walk;
+      expired.push(slot);
+      cursor = slotEnd(slot);
+    }
+    if (!page.more || page.slots.length === 0) break;
+  }
+  if (expired.length === 0) return result;
+
+  await deps.index.advance(topic.id, partition, { logStartOffset: cursor, readableHint: logEndOffset });
+  for (const slot of expired) {
+    const outcome = await deps.index.delete(slot);
+    if (outcome.kind === 'changed') {
+      // Slots are write-once, so our view is stale: stop rather than guess.
+      result.itemsChanged++;
+      return result;
+    }
+    if (outcome.kind === 'deleted') result.itemsDeleted++;
+    else result.itemsAlreadyGone++;
+    // Already gone counts too: the sweeper that deleted it may have died before the object.
+    if (slot.kind === 'data') {
       result.touched.push({
-        segmentKey: entry.segmentKey,
+        segmentKey: slot.segmentKey,
         partition,
-        appendedAt: entry.appendedAt,
-        byteStart: entry.byteStart,
+        appendedAt: slot.appendedAt,
+        byteStart: slot.byteStart,
       });
     }
-    if (page.length < pageSize) return result;
-    from = page[page.length - 1].baseOffset + 1;
   }
+  return result;
+}
+
+/** A void holds no records: it ages from the moment it was written. */
+function expiryTimes(slot: Slot): { maxTimestamp: number; appendedAt: number } {
+  return slot.kind === 'data' ? slot : { maxTimestamp: slot.voidedAt, appendedAt: slot.voidedAt };
 }

@@ -7,13 +7,13 @@ import { addCounts, NO_COUNTS, type RetentionDeps, type SweepAllResult, type Swe
 
 /**
  * Applies the topic's `retention.ms` at `now`: every partition loses its expired front
- * items (never its last one), then each object those items pointed at is deleted if no item
+ * slots (all of them, if all expired), then each object those items pointed at is deleted if no item
  * of any partition references it any more. Objects are looked at only after every partition
  * was walked, so a sweep that removed all of an object's items also deletes the object.
  * Safe to run twice and concurrently: deletes are conditional and idempotent.
  *
  * @example
- * const counts = await sweepTopic({ index: cluster.index, segments: cluster.segments }, topic, Date.now());
+ * const counts = await sweepTopic({ log: cluster.log, index: cluster.index, segments: cluster.segments }, topic, Date.now());
  */
 export async function sweepTopic(deps: RetentionDeps, topic: Topic, now: number): Promise<SweepCounts> {
   if (topic.configs['retention.ms'] < 0) return NO_COUNTS;
@@ -50,11 +50,16 @@ export async function sweepTopic(deps: RetentionDeps, topic: Topic, now: number)
  * const result = await sweepAll(createCluster(configFromEnv()), Date.now());
  */
 export async function sweepAll(
-  cluster: Pick<Cluster, 'topics' | 'index' | 'segments'>,
+  cluster: Pick<Cluster, 'topics' | 'log' | 'index' | 'segments'>,
   now: number,
-  options: Omit<RetentionDeps, 'index' | 'segments'> = {},
+  options: Omit<RetentionDeps, 'log' | 'index' | 'segments'> = {},
 ): Promise<SweepAllResult> {
-  const deps: RetentionDeps = { ...options, index: cluster.index, segments: cluster.segments };
+  const deps: RetentionDeps = {
+    ...options,
+    log: cluster.log,
+    index: cluster.index,
+    segments: cluster.segments,
+  };
   const topics: Topic[] = await cluster.topics.list();
   let counts = NO_COUNTS;
   const failures: { topic: string; error: unknown }[] = [];

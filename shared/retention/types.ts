@@ -1,15 +1,17 @@
+import type { Log } from '../log';
 import type { LogIndex } from '../storage/log-index';
 import type { SegmentStore } from '../storage/segment-store';
 
-/** What a sweep needs: the two storage ports and a few tuning knobs. */
+/** What a sweep needs: the log's readable end, the two storage ports and a few tuning knobs. */
 export interface RetentionDeps {
+  readonly log: Pick<Log, 'offsets'>;
   readonly index: LogIndex;
   readonly segments: SegmentStore;
   /** Index items read per query while walking a partition. @default 100 */
   readonly pageSize?: number;
   /**
-   * The longest a produce's index commit can trail its append time (the API function's
-   * timeout is 29 s; the default leaves a wide margin). Bounds the reference check of a
+   * The longest a produce's slot commit can trail its append time (an append gives up 10 s
+   * after reserving; the default leaves a wide margin). Bounds the reference check of a
    * shared object, see {@link LogIndex.holdsSegment}. @default 300000
    */
   readonly commitGraceMs?: number;

@@ -2,26 +2,76 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   DeleteItemCommand,
+  type DeleteItemCommandInput,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { SEQUENCER_SORT_KEY } from './schema';
 
-/** One committed batch of one partition: records `[baseOffset, baseOffset + count)`. */
-export interface IndexEntry {
+/** Fields every slot of a partition's log has: the offsets `[baseOffset, baseOffset + count)`. */
+interface SlotRange {
   readonly topicId: string;
   readonly partition: number;
   readonly baseOffset: number;
   readonly count: number;
+  /**
+   * When the writer sent the reservation of this range, by its clock (absent on slots written
+   * before the sequencer existed). Bounds the age of any hole below this slot.
+   */
+  readonly reservedAt?: number;
+  /** Written by the first format (sort key = base offset, no sequencer). Read-only. */
+  readonly legacy?: boolean;
+}
+
+/** A committed batch: one section of one segment object. */
+export interface DataSlot extends SlotRange {
+  readonly kind: 'data';
   readonly segmentKey: string;
   readonly byteStart: number;
   readonly byteLength: number;
   readonly firstTimestamp: number;
   readonly maxTimestamp: number;
   readonly appendedAt: number;
+}
+
+/** A reserved range that will never hold records (its writer failed or was too slow). */
+export interface VoidSlot extends SlotRange {
+  readonly kind: 'void';
+  /** When the void was written; retention ages voids from here. */
+  readonly voidedAt: number;
+}
+
+/** One write-once item of a partition's log. */
+export type Slot = DataSlot | VoidSlot;
+
+/** The end of a slot's range (exclusive): the next slot starts here. */
+export function slotEnd(slot: Pick<Slot, 'baseOffset' | 'count'>): number {
+  return slot.baseOffset + slot.count;
+}
+
+/** The per-partition sequencer item: where offsets come from, and two watermarks. */
+export interface SequencerState {
+  /** The next offset the sequencer will hand out: every offset below it is reserved. */
+  readonly nextOffset: number;
+  /** The log start offset: retention has removed (or may remove) every slot below it. */
+  readonly logStartOffset: number;
+  /** A readable end some reader verified: every offset below it is written or void. */
+  readonly readableHint: number;
+  /** When the latest reservation was sent, by its writer's clock. */
+  readonly lastReservedAt: number;
+}
+
+/** A range of offsets handed out by the sequencer, `[baseOffset, baseOffset + count)`. */
+export interface Reservation {
+  readonly baseOffset: number;
+  readonly count: number;
+  /** When the reservation request was sent (the writer's clock): its deadline runs from here. */
+  readonly reservedAt: number;
 }
 
 /** What an idempotent producer last appended to one partition. */
@@ -34,7 +84,7 @@ export interface ProducerState {
   readonly nextSequence: number;
 }
 
-/** The producer-state check written in the same transaction as the index item. */
+/** The producer-state check written in the same transaction as the data slot. */
 export interface ProducerGuard {
   readonly producerId: string;
   readonly sequence: number;
@@ -43,88 +93,210 @@ export interface ProducerGuard {
 }
 
 /**
- * Every outcome of the conditional write at the head (SlateDB style):
- * - `appended`: the slot was free and is now ours;
- * - `already-appended`: the slot holds our own entry (an SDK retry of a write that had
- *   succeeded), so it counts as appended;
- * - `lost-race`: another writer took the slot; `occupant` tells where the head moved;
- * - `sequence-conflict`: the idempotent producer's state changed since it was read.
+ * Every outcome of the conditional put of a data slot (the commit):
+ * - `appended`: the slot was empty and now holds our batch — the records are durable;
+ * - `already-appended`: the slot holds our own batch (an SDK retry of a put that had
+ *   succeeded, its response lost), so it counts as appended;
+ * - `voided`: a void took the slot first (a reader found our range open past the grace
+ *   period, or the range was never ours) — nothing of ours is in the log;
+ * - `sequence-conflict`: the idempotent producer's state changed since it was read; nothing
+ *   was written.
  */
 export type CommitOutcome =
   | { readonly kind: 'appended' }
   | { readonly kind: 'already-appended' }
-  | { readonly kind: 'lost-race'; readonly occupant: IndexEntry }
+  | { readonly kind: 'voided'; readonly occupant: Slot }
   | { readonly kind: 'sequence-conflict' };
+
+/**
+ * Every outcome of the conditional put of a void:
+ * - `voided`: the slot was empty and is now void;
+ * - `already-void`: another void holds it (another reader, or the writer itself);
+ * - `data`: a data slot holds it — its writer committed after all.
+ */
+export type VoidOutcome =
+  | { readonly kind: 'voided' }
+  | { readonly kind: 'already-void' }
+  | { readonly kind: 'data'; readonly occupant: DataSlot };
 
 /**
  * Every outcome of the conditional delete retention uses (the item must be unchanged):
  * - `deleted`: the item was there, unchanged, and is now gone;
  * - `already-gone`: no item at that key (another sweeper, or a retry of our own delete
  *   whose first attempt had succeeded) — the goal is reached all the same;
- * - `changed`: an item is there but points elsewhere. Items are never rewritten, so this
- *   means the caller's view is wrong; the occupant is left alone.
+ * - `changed`: an item is there but is not the one read. Slots are write-once, so this means
+ *   the caller's view is wrong; the occupant is left alone.
  */
 export type DeleteOutcome =
   | { readonly kind: 'deleted' }
   | { readonly kind: 'already-gone' }
-  | { readonly kind: 'changed'; readonly occupant: IndexEntry };
+  | { readonly kind: 'changed'; readonly occupant: Slot };
 
-/** The port to the DynamoDB partition-log index (and the producer state beside it). */
+/** A page of slots read from the top of a partition, highest offsets first. */
+export interface TailPage {
+  /** Undefined when the partition has never been reserved from (empty, or the first format). */
+  readonly sequencer: SequencerState | undefined;
+  /** Slots in descending offset order. */
+  readonly slots: readonly Slot[];
+  /** Whether slots below the last one returned exist. */
+  readonly more: boolean;
+}
+
+/** A page of slots in ascending offset order. */
+export interface SlotPage {
+  readonly slots: readonly Slot[];
+  /** Whether slots above the last one returned exist. */
+  readonly more: boolean;
+}
+
+/** The port to a partition's sequenced log in DynamoDB (and the producer state beside it). */
 export interface LogIndex {
-  /** The entry holding the highest offsets, read consistently. */
-  last(topicId: string, partition: number): Promise<IndexEntry | undefined>;
-  /** The entry holding the lowest retained offsets. */
-  first(topicId: string, partition: number): Promise<IndexEntry | undefined>;
-  /** The entry with the greatest base offset ≤ `offset`. */
-  floor(topicId: string, partition: number, offset: number): Promise<IndexEntry | undefined>;
-  /** Up to `limit` entries with base offset ≥ `fromBaseOffset`, ascending. */
-  range(topicId: string, partition: number, fromBaseOffset: number, limit: number): Promise<IndexEntry[]>;
-  /** Conditionally writes `entry` at its base offset (and the producer state, when guarded). */
-  commit(entry: IndexEntry, guard?: ProducerGuard): Promise<CommitOutcome>;
-  producerState(producerId: string, topicId: string, partition: number): Promise<ProducerState | undefined>;
-  /** Deletes `entry` only if the item at its key still points at the same section (retention). */
-  delete(entry: IndexEntry): Promise<DeleteOutcome>;
   /**
-   * Whether an item of the partition still points at `segmentKey`, read consistently from
-   * the partition's first item. The walk stops at the first item appended after `lateAfter`
-   * (the segment's append time plus the longest a commit can take): that item was committed
-   * after any item of the segment could have been, so it sits after it in the chain.
+   * Reserves `count` offsets from the partition's sequencer: one atomic `UpdateItem ADD`.
+   * Seeds the sequencer first if the partition has none (a new partition, or a log written
+   * before the sequencer existed).
+   */
+  reserve(topicId: string, partition: number, count: number, now: number): Promise<Reservation>;
+  /** The sequencer and up to `limit` slots from the top of the partition, in one query. */
+  tail(topicId: string, partition: number, limit: number): Promise<TailPage>;
+  /** Up to `limit` slots whose ranges end after `offset`, ascending (the first one holds it). */
+  slotsAfter(topicId: string, partition: number, offset: number, limit: number): Promise<SlotPage>;
+  /** Write-once put of a data slot at its range (with the producer state, when guarded). */
+  commit(slot: DataSlot, guard?: ProducerGuard, signal?: AbortSignal): Promise<CommitOutcome>;
+  /** Write-once put of a void at its range. */
+  void(slot: VoidSlot): Promise<VoidOutcome>;
+  /**
+   * Moves the log start offset and the readable hint up (never down). Each moves only if the
+   * new value is greater.
+   */
+  advance(
+    topicId: string,
+    partition: number,
+    marks: { readonly logStartOffset?: number; readonly readableHint?: number },
+  ): Promise<void>;
+  producerState(producerId: string, topicId: string, partition: number): Promise<ProducerState | undefined>;
+  /** Deletes `slot` only if the item at its key is still that slot (retention). */
+  delete(slot: Slot): Promise<DeleteOutcome>;
+  /**
+   * Whether a slot of the partition still points at `segmentKey`, read consistently from the
+   * partition's first slot. The walk stops at the first slot appended after `lateAfter` (the
+   * segment's append time plus the longest a commit can take): that slot's range was reserved
+   * after the segment's, so it sits after it in the log.
    */
   holdsSegment(topicId: string, partition: number, segmentKey: string, lateAfter: number): Promise<boolean>;
 }
 
 export interface DynamoLogIndexOptions {
   readonly dynamodb: DynamoDBClient;
-  /** Table of index items (pk S, sk N). */
+  /** Table of slots and sequencers (pk S, sk N). */
   readonly logTable: string;
   /** Table of producer state (pk S, sk S). */
   readonly metaTable: string;
 }
 
+const SEQ = String(SEQUENCER_SORT_KEY);
+
 /**
- * The DynamoDB implementation: one item per committed batch at `pk = {topicId}#{partition}`,
- * `sk = baseOffset`, written with `attribute_not_exists(pk)`. Because every writer writes
- * only at the end of the contiguous chain, that single conditional put serialises appends.
+ * The DynamoDB implementation. Per partition, under `pk = {topicId}#{partition}`:
+ * - the sequencer at `sk = 2^53 − 1`: `nx` (next offset), `st` (log start), `rd` (readable
+ *   hint), `at` and `tok` (time and token of the latest reservation);
+ * - one write-once slot per reserved range at `sk = end offset` (exclusive), written with
+ *   `attribute_not_exists(pk)`: a data slot (`b`, `n`, `seg`, `start`, `len`, `fts`, `mts`,
+ *   `at`, `rat`) or a void (`b`, `n`, `void`, `at`, `rat`). Keying by the end makes the slot
+ *   holding offset o the first item with `sk > o`, so one forward query finds it and what follows.
+ * - slots of the first format (no sequencer) sit at `sk = base offset`, without `b`.
+ * Design note: docs/design/sequenced-log.md.
  *
  * @example
  * const index = createDynamoLogIndex({ dynamodb, logTable: config.logTable, metaTable: config.metaTable });
+ * const { baseOffset } = await index.reserve(topic.id, 0, 3, Date.now());
  */
 export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
   const { dynamodb, logTable, metaTable } = options;
 
-  async function queryOne(
+  function key(topicId: string, partition: number, sortKey: string): Record<string, AttributeValue> {
+    return { pk: { S: partitionKey(topicId, partition) }, sk: { N: sortKey } };
+  }
+
+  async function reserve(
     topicId: string,
     partition: number,
-    forward: boolean,
-    maxOffset?: number,
-  ): Promise<IndexEntry | undefined> {
-    const values: Record<string, AttributeValue> = { ':pk': { S: partitionKey(topicId, partition) } };
-    if (maxOffset !== undefined) values[':max'] = { N: String(maxOffset) };
+    count: number,
+    now: number,
+  ): Promise<Reservation> {
+    const token = `${now.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const { Attributes } = await dynamodb.send(
+          new UpdateItemCommand({
+            TableName: logTable,
+            Key: key(topicId, partition, SEQ),
+            // The token makes an SDK retry of a reservation that did apply fail the condition,
+            // which then returns the range it got instead of reserving a second one.
+            UpdateExpression: 'ADD nx :n SET #at = :now, tok = :tok',
+            ConditionExpression: 'attribute_exists(nx) AND tok <> :tok',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: {
+              ':n': { N: String(count) },
+              ':now': { N: String(now) },
+              ':tok': { S: token },
+            },
+            ReturnValues: 'UPDATED_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        const next = Number(Attributes?.nx?.N);
+        return { baseOffset: next - count, count, reservedAt: now };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (error.Item?.tok?.S === token) {
+          return { baseOffset: Number(error.Item.nx.N) - count, count, reservedAt: now };
+        }
+        if (error.Item) throw error; // cannot happen: the token is fresh
+        await seed(topicId, partition, now);
+      }
+    }
+    throw new Error(`The sequencer of ${partitionKey(topicId, partition)} could not be seeded.`);
+  }
+
+  /**
+   * Creates the sequencer of a partition that has none, continuing after the partition's last
+   * slot of the first format (0 for a new partition). A concurrent seeder loses the
+   * conditional put, which is fine: both read the same slots, which no writer changes without
+   * a sequencer.
+   */
+  async function seed(topicId: string, partition: number, now: number): Promise<void> {
+    const [first, last] = await Promise.all([
+      edgeSlot(topicId, partition, true),
+      edgeSlot(topicId, partition, false),
+    ]);
+    const end = last ? slotEnd(last) : 0;
+    try {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: logTable,
+          Item: {
+            ...key(topicId, partition, SEQ),
+            nx: { N: String(end) },
+            st: { N: String(first ? first.baseOffset : end) },
+            rd: { N: String(end) },
+            at: { N: String(now) },
+            tok: { S: 'seed' },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async function edgeSlot(topicId: string, partition: number, forward: boolean): Promise<Slot | undefined> {
     const { Items } = await dynamodb.send(
       new QueryCommand({
         TableName: logTable,
-        KeyConditionExpression: maxOffset === undefined ? 'pk = :pk' : 'pk = :pk AND sk <= :max',
-        ExpressionAttributeValues: values,
+        KeyConditionExpression: 'pk = :pk AND sk < :seq',
+        ExpressionAttributeValues: { ':pk': { S: partitionKey(topicId, partition) }, ':seq': { N: SEQ } },
         ScanIndexForward: forward,
         Limit: 1,
         ConsistentRead: true,
@@ -133,21 +305,80 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     return Items?.[0] ? fromItem(Items[0]) : undefined;
   }
 
-  async function commit(entry: IndexEntry, guard?: ProducerGuard): Promise<CommitOutcome> {
+  async function tail(topicId: string, partition: number, limit: number): Promise<TailPage> {
+    const { Items = [], LastEvaluatedKey } = await dynamodb.send(
+      new QueryCommand({
+        TableName: logTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: partitionKey(topicId, partition) } },
+        ScanIndexForward: false,
+        Limit: limit + 1,
+        ConsistentRead: true,
+      }),
+    );
+    const top = Items[0];
+    const sequencer = top && top.sk.N === SEQ ? fromSequencerItem(top) : undefined;
+    const slots = (sequencer ? Items.slice(1) : Items.slice(0, limit)).map(fromItem);
+    const more = LastEvaluatedKey !== undefined || (!sequencer && Items.length > limit);
+    return { sequencer, slots, more };
+  }
+
+  async function slotsAfter(
+    topicId: string,
+    partition: number,
+    offset: number,
+    limit: number,
+  ): Promise<SlotPage> {
+    const pk = { ':pk': { S: partitionKey(topicId, partition) } };
+    const { Items = [], LastEvaluatedKey } = await dynamodb.send(
+      new QueryCommand({
+        TableName: logTable,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :below',
+        ExpressionAttributeValues: {
+          ...pk,
+          ':after': { N: String(offset + 1) },
+          ':below': { N: String(SEQUENCER_SORT_KEY - 1) },
+        },
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    const slots = Items.map(fromItem);
+    // A first-format slot is keyed by its base, so the one holding `offset` sits at or below it.
+    if (slots.length === 0 || slots[0].baseOffset > offset) {
+      const { Items: below = [] } = await dynamodb.send(
+        new QueryCommand({
+          TableName: logTable,
+          KeyConditionExpression: 'pk = :pk AND sk <= :at',
+          FilterExpression: 'attribute_not_exists(b)',
+          ExpressionAttributeValues: { ':pk': pk[':pk'], ':at': { N: String(offset) } },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      );
+      const holder = below[0] ? fromItem(below[0]) : undefined;
+      if (holder && slotEnd(holder) > offset) slots.unshift(holder);
+    }
+    return { slots, more: LastEvaluatedKey !== undefined };
+  }
+
+  async function commit(slot: DataSlot, guard?: ProducerGuard, signal?: AbortSignal): Promise<CommitOutcome> {
     const put = {
       TableName: logTable,
-      Item: toItem(entry),
+      Item: toItem(slot),
       ConditionExpression: 'attribute_not_exists(pk)',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     try {
       if (!guard) {
-        await dynamodb.send(new PutItemCommand(put));
+        await dynamodb.send(new PutItemCommand(put), { abortSignal: signal });
       } else {
         await dynamodb.send(
           new TransactWriteItemsCommand({
-            TransactItems: [{ Put: put }, { Put: producerPut(entry, guard) }],
+            TransactItems: [{ Put: put }, { Put: producerPut(slot, guard) }],
           }),
+          { abortSignal: signal },
         );
       }
       return { kind: 'appended' };
@@ -156,8 +387,8 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
       if (error instanceof ConditionalCheckFailedException) {
         occupantItem = error.Item;
       } else if (error instanceof TransactionCanceledException) {
-        const [indexReason, producerReason] = error.CancellationReasons ?? [];
-        if (indexReason?.Code === 'ConditionalCheckFailed') occupantItem = indexReason.Item;
+        const [slotReason, producerReason] = error.CancellationReasons ?? [];
+        if (slotReason?.Code === 'ConditionalCheckFailed') occupantItem = slotReason.Item;
         else if (producerReason?.Code === 'ConditionalCheckFailed') return { kind: 'sequence-conflict' };
         else throw error;
       } else {
@@ -165,23 +396,75 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
       }
       if (!occupantItem) throw error;
       const occupant = fromItem(occupantItem);
-      const ours = occupant.segmentKey === entry.segmentKey && occupant.byteStart === entry.byteStart;
-      return ours ? { kind: 'already-appended' } : { kind: 'lost-race', occupant };
+      if (isSameData(occupant, slot)) return { kind: 'already-appended' };
+      if (occupant.kind === 'void') return { kind: 'voided', occupant };
+      throw new Error(
+        `Slot ${slotEnd(slot)} of ${partitionKey(slot.topicId, slot.partition)} holds another batch: two reservations overlapped.`,
+      );
     }
   }
 
-  function producerPut(entry: IndexEntry, guard: ProducerGuard) {
+  async function putVoid(slot: VoidSlot): Promise<VoidOutcome> {
+    try {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: logTable,
+          Item: toItem(slot),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'voided' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
+      const occupant = fromItem(error.Item);
+      return occupant.kind === 'data' ? { kind: 'data', occupant } : { kind: 'already-void' };
+    }
+  }
+
+  async function advance(
+    topicId: string,
+    partition: number,
+    marks: { readonly logStartOffset?: number; readonly readableHint?: number },
+  ): Promise<void> {
+    // One conditional update per mark keeps each monotonic on its own.
+    const updates: [string, number | undefined][] = [
+      ['st', marks.logStartOffset],
+      ['rd', marks.readableHint],
+    ];
+    await Promise.all(
+      updates.map(async ([name, value]) => {
+        if (value === undefined) return;
+        try {
+          await dynamodb.send(
+            new UpdateItemCommand({
+              TableName: logTable,
+              Key: key(topicId, partition, SEQ),
+              UpdateExpression: 'SET #m = :v',
+              ConditionExpression: 'attribute_exists(nx) AND #m < :v',
+              ExpressionAttributeNames: { '#m': name },
+              ExpressionAttributeValues: { ':v': { N: String(value) } },
+            }),
+          );
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }),
+    );
+  }
+
+  function producerPut(slot: DataSlot, guard: ProducerGuard) {
     const state: ProducerState = {
       lastSequence: guard.sequence,
-      lastBaseOffset: entry.baseOffset,
-      lastCount: entry.count,
-      nextSequence: guard.sequence + entry.count,
+      lastBaseOffset: slot.baseOffset,
+      lastCount: slot.count,
+      nextSequence: guard.sequence + slot.count,
     };
     return {
       TableName: metaTable,
       Item: {
         pk: { S: producerKey(guard.producerId) },
-        sk: { S: partitionKey(entry.topicId, entry.partition) },
+        sk: { S: partitionKey(slot.topicId, slot.partition) },
         lastSequence: { N: String(state.lastSequence) },
         lastBaseOffset: { N: String(state.lastBaseOffset) },
         lastCount: { N: String(state.lastCount) },
@@ -196,22 +479,29 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     };
   }
 
-  async function remove(entry: IndexEntry): Promise<DeleteOutcome> {
+  async function remove(slot: Slot): Promise<DeleteOutcome> {
+    const sortKey = String(slot.legacy ? slot.baseOffset : slotEnd(slot));
+    const condition: Pick<
+      DeleteItemCommandInput,
+      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    > =
+      slot.kind === 'data'
+        ? {
+            // A missing attribute fails the comparison, so an absent item fails the condition too.
+            ConditionExpression: 'seg = :seg AND #start = :start',
+            ExpressionAttributeNames: { '#start': 'start' },
+            ExpressionAttributeValues: {
+              ':seg': { S: slot.segmentKey },
+              ':start': { N: String(slot.byteStart) },
+            },
+          }
+        : { ConditionExpression: 'attribute_exists(#void)', ExpressionAttributeNames: { '#void': 'void' } };
     try {
       await dynamodb.send(
         new DeleteItemCommand({
           TableName: logTable,
-          Key: {
-            pk: { S: partitionKey(entry.topicId, entry.partition) },
-            sk: { N: String(entry.baseOffset) },
-          },
-          // A missing attribute fails the comparison, so an absent item fails the condition too.
-          ConditionExpression: 'seg = :seg AND #start = :start',
-          ExpressionAttributeNames: { '#start': 'start' },
-          ExpressionAttributeValues: {
-            ':seg': { S: entry.segmentKey },
-            ':start': { N: String(entry.byteStart) },
-          },
+          Key: key(slot.topicId, slot.partition, sortKey),
+          ...condition,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -230,16 +520,17 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
   ): Promise<boolean> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      // The filter returns the segment's item or the first "late" item, whichever comes
+      // The filter returns the segment's slot or the first "late" slot, whichever comes
       // first; either answers the question, so one returned item ends the walk.
       const page = await dynamodb.send(
         new QueryCommand({
           TableName: logTable,
-          KeyConditionExpression: 'pk = :pk',
+          KeyConditionExpression: 'pk = :pk AND sk < :seq',
           FilterExpression: 'seg = :seg OR #at > :late',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: {
             ':pk': { S: partitionKey(topicId, partition) },
+            ':seq': { N: SEQ },
             ':seg': { S: segmentKey },
             ':late': { N: String(lateAfter) },
           },
@@ -249,34 +540,21 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
         }),
       );
       const found = page.Items?.[0];
-      if (found) return found.seg.S === segmentKey;
+      if (found) return found.seg?.S === segmentKey;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return false;
   }
 
   return {
+    reserve,
+    tail,
+    slotsAfter,
+    commit,
+    void: putVoid,
+    advance,
     delete: remove,
     holdsSegment,
-    last: (topicId, partition) => queryOne(topicId, partition, false),
-    first: (topicId, partition) => queryOne(topicId, partition, true),
-    floor: (topicId, partition, offset) => queryOne(topicId, partition, false, offset),
-    async range(topicId, partition, fromBaseOffset, limit) {
-      const { Items } = await dynamodb.send(
-        new QueryCommand({
-          TableName: logTable,
-          KeyConditionExpression: 'pk = :pk AND sk >= :from',
-          ExpressionAttributeValues: {
-            ':pk': { S: partitionKey(topicId, partition) },
-            ':from': { N: String(fromBaseOffset) },
-          },
-          Limit: limit,
-          ConsistentRead: true,
-        }),
-      );
-      return (Items ?? []).map(fromItem);
-    },
-    commit,
     async producerState(producerId, topicId, partition) {
       const { Item } = await dynamodb.send(
         new GetItemCommand({
@@ -296,7 +574,7 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
   };
 }
 
-/** Partition key of a partition's index items: `{topicId}#{partition}`. */
+/** Partition key of a partition's slots and sequencer: `{topicId}#{partition}`. */
 export function partitionKey(topicId: string, partition: number): string {
   return `${topicId}#${partition}`;
 }
@@ -305,33 +583,66 @@ function producerKey(producerId: string): string {
   return `producer#${producerId}`;
 }
 
-function toItem(entry: IndexEntry): Record<string, AttributeValue> {
+function isSameData(occupant: Slot, slot: DataSlot): boolean {
+  return (
+    occupant.kind === 'data' &&
+    occupant.segmentKey === slot.segmentKey &&
+    occupant.byteStart === slot.byteStart
+  );
+}
+
+function toItem(slot: Slot): Record<string, AttributeValue> {
+  const common: Record<string, AttributeValue> = {
+    pk: { S: partitionKey(slot.topicId, slot.partition) },
+    sk: { N: String(slotEnd(slot)) },
+    b: { N: String(slot.baseOffset) },
+    n: { N: String(slot.count) },
+    ...(slot.reservedAt === undefined ? {} : { rat: { N: String(slot.reservedAt) } }),
+  };
+  if (slot.kind === 'void') return { ...common, void: { BOOL: true }, at: { N: String(slot.voidedAt) } };
   return {
-    pk: { S: partitionKey(entry.topicId, entry.partition) },
-    sk: { N: String(entry.baseOffset) },
-    n: { N: String(entry.count) },
-    seg: { S: entry.segmentKey },
-    start: { N: String(entry.byteStart) },
-    len: { N: String(entry.byteLength) },
-    fts: { N: String(entry.firstTimestamp) },
-    mts: { N: String(entry.maxTimestamp) },
-    at: { N: String(entry.appendedAt) },
+    ...common,
+    seg: { S: slot.segmentKey },
+    start: { N: String(slot.byteStart) },
+    len: { N: String(slot.byteLength) },
+    fts: { N: String(slot.firstTimestamp) },
+    mts: { N: String(slot.maxTimestamp) },
+    at: { N: String(slot.appendedAt) },
   };
 }
 
-function fromItem(item: Record<string, AttributeValue>): IndexEntry {
+function fromItem(item: Record<string, AttributeValue>): Slot {
   const pk = item.pk.S as string;
   const cut = pk.lastIndexOf('#');
-  return {
+  const count = Number(item.n.N);
+  const legacy = item.b === undefined;
+  const range = {
     topicId: pk.slice(0, cut),
     partition: Number(pk.slice(cut + 1)),
-    baseOffset: Number(item.sk.N),
-    count: Number(item.n.N),
+    baseOffset: legacy ? Number(item.sk.N) : Number(item.b.N),
+    count,
+    ...(item.rat ? { reservedAt: Number(item.rat.N) } : {}),
+    ...(legacy ? { legacy: true } : {}),
+  };
+  if (item.void) return { ...range, kind: 'void', voidedAt: Number(item.at.N) };
+  return {
+    ...range,
+    kind: 'data',
     segmentKey: item.seg.S as string,
     byteStart: Number(item.start.N),
     byteLength: Number(item.len.N),
     firstTimestamp: Number(item.fts.N),
     maxTimestamp: Number(item.mts.N),
     appendedAt: Number(item.at.N),
+  };
+}
+
+function fromSequencerItem(item: Record<string, AttributeValue>): SequencerState {
+  const nextOffset = Number(item.nx.N);
+  return {
+    nextOffset,
+    logStartOffset: Number(item.st?.N ?? 0),
+    readableHint: Number(item.rd?.N ?? 0),
+    lastReservedAt: Number(item.at?.N ?? 0),
   };
 }

@@ -2,8 +2,8 @@
  * Key schema of Sluice's two DynamoDB tables. The local harness and the CDK construct both
  * build their tables from these names, so the core, the emulator and AWS agree.
  *
- * - log table: `pk` (S) = `{topicId}#{partition}`, `sk` (N) = base offset of one committed
- *   section. One item per committed batch per partition.
+ * - log table: `pk` (S) = `{topicId}#{partition}`, `sk` (N) = the end offset of one slot (a
+ *   committed batch or a void), plus the partition's sequencer at {@link SEQUENCER_SORT_KEY}.
  * - meta table: `pk` (S), `sk` (S). Topics (`pk = 'topic'`, `sk = name`), idempotent
  *   producer state (`pk = 'producer#{id}'`), consumer-group leases (`pk = 'group#{name}'`).
  */
@@ -16,3 +16,10 @@ export const META_TABLE_KEYS = {
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
 } as const;
+
+/**
+ * Sort key of a partition's sequencer item in the log table. Slots are keyed by the end of
+ * their offset range, which stays below 2^53 − 1, so the sequencer sorts after every slot and
+ * a descending query returns it first, followed by the newest slots.
+ */
+export const SEQUENCER_SORT_KEY = Number.MAX_SAFE_INTEGER;

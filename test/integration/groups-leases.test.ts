@@ -1,8 +1,7 @@
-import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { FencedError, NotFoundError } from '../../shared/errors';
-import { createGroupService, type GroupService, offsetForTimestamp } from '../../shared/groups';
+import { createGroupService, type GroupService } from '../../shared/groups';
 import { createDynamoGroupStore } from '../../shared/groups/store';
 import type { StartPolicy } from '../../shared/groups/types';
 import { createTestTopic, produce, shiftedClock, testGroupName } from '../support/groups';
@@ -133,7 +132,7 @@ describe('lease protocol', () => {
     expect(await at(base + 2_600)).toBe(6);
     expect(await at(0)).toBe(0);
     expect(await at(base + 60_000)).toBe(8);
-    expect(await offsetForTimestamp(cluster, topic, 0, base + 3_500)).toBe(7);
+    expect(await cluster.log.offsetForTimestamp(topic, 0, base + 3_500)).toBe(7);
   });
 
   it('follows auto.offset.reset when the committed offset fell below the log start', async () => {
@@ -148,12 +147,9 @@ describe('lease protocol', () => {
     const a = await join(groups, group, [topic.name]);
     await groups.leave(group, a.memberId);
     // Retention removes the first batch: the log now starts at 1, above the committed 0.
-    await cluster.clients.dynamodb.send(
-      new DeleteItemCommand({
-        TableName: cluster.config.logTable,
-        Key: { pk: { S: `${topic.id}#0` }, sk: { N: '0' } },
-      }),
-    );
+    const [oldest] = (await cluster.index.slotsAfter(topic.id, 0, -1, 1)).slots;
+    await cluster.index.advance(topic.id, 0, { logStartOffset: 1 });
+    expect(await cluster.index.delete(oldest)).toEqual({ kind: 'deleted' });
     const earliest = await join(groups, group, [topic.name], EARLIEST);
     expect(earliest.assignments[0].committedOffset).toBe(1);
     await groups.commit(group, earliest.memberId, [

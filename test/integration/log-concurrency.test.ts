@@ -1,4 +1,3 @@
-import { AwsRequestCounter } from '../../shared/storage/aws';
 import { newCluster, newTopic, readAll, textRecord } from './support/core';
 
 describe('concurrent appends to one partition', () => {
@@ -9,7 +8,7 @@ describe('concurrent appends to one partition', () => {
     const requestsEach = 13;
     const recordsPerRequest = 5; // 8 × 13 × 5 = 520 records
 
-    // Separate clusters = separate warm processes, each with its own (stale) head cache.
+    // Separate clusters = separate warm processes, each with its own SDK clients.
     const results = await Promise.all(
       Array.from({ length: appenders }, async (_, a) => {
         const cluster = newCluster();
@@ -72,52 +71,5 @@ describe('concurrent appends to one partition', () => {
       total += stored.length;
     }
     expect(total).toBe(4 * 5 * 12);
-  });
-});
-
-describe('a writer whose head cache is far behind', () => {
-  it('catches up with a bounded number of attempts instead of stepping one batch at a time', async () => {
-    const counter = new AwsRequestCounter();
-    const stale = newCluster({ counter });
-    const topic = await newTopic(stale, 1, 'stale');
-    await stale.log.append(topic, [textRecord('first')]); // the stale writer's cache now says 1
-    const busy = newCluster();
-    for (let i = 0; i < 30; i++) await busy.log.append(topic, [textRecord(`busy-${i}`)]);
-
-    counter.reset();
-    const [result] = await stale.log.append(topic, [textRecord('late')]);
-    expect(result.ok && result.offset).toBe(31);
-    // Lose at 1, step to 2 and lose again, read the head, win: 3 writes and 1 query.
-    expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 3, 'DynamoDB.Query': 1, 'S3.PutObject': 1 });
-  });
-});
-
-describe('log offsets read while a first append lands', () => {
-  it('reports the log start as 0, not the new end, when the partition was empty at the first read', async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    // The start is read before the append and the end after it, as two parallel queries can.
-    const reader = newCluster({
-      wrapIndex: (index) => ({
-        ...index,
-        first: async (topicId, partition) => {
-          const first = await index.first(topicId, partition);
-          await gate;
-          return first;
-        },
-        last: async (topicId, partition) => {
-          await gate;
-          return index.last(topicId, partition);
-        },
-      }),
-    });
-    const topic = await newTopic(reader, 1, 'first-append');
-    const offsets = reader.log.offsets(topic, 0);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the start query run
-    await newCluster().log.append(topic, [textRecord('a'), textRecord('b'), textRecord('c')]);
-    release();
-    expect(await offsets).toEqual({ logStartOffset: 0, logEndOffset: 3 });
   });
 });

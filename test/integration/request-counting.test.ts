@@ -1,8 +1,15 @@
 import { AwsRequestCounter } from '../../shared/storage/aws';
 import { newCluster, newTopic, textRecord } from './support/core';
 
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'];
+const READS = ['Query', 'GetItem', 'Scan', 'BatchGetItem'];
+
+function dynamo(counter: AwsRequestCounter, commands: string[]): number {
+  return commands.reduce((sum, command) => sum + counter.count(`DynamoDB.${command}`), 0);
+}
+
 describe('AWS requests per operation', () => {
-  it('spends exactly 1 S3 PUT and 1 DynamoDB write, and no reads, on a warm single-partition produce', async () => {
+  it('spends 1 S3 PUT, 2 DynamoDB writes (reserve, commit) and no reads on a warm single-partition produce', async () => {
     const counter = new AwsRequestCounter();
     const cluster = newCluster({ counter });
     const topic = await newTopic(cluster, 4, 'count');
@@ -16,12 +23,43 @@ describe('AWS requests per operation', () => {
       textRecord('c', null, 2),
     ]);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 1, 'S3.PutObject': 1 });
+    expect(counter.snapshot()).toEqual({
+      'DynamoDB.PutItem': 1,
+      'DynamoDB.UpdateItem': 1,
+      'S3.PutObject': 1,
+    });
 
     // The same holds through the topic lookup the HTTP path does on every request.
     counter.reset();
     await cluster.log.append(await cluster.topics.get(topic.name), [textRecord('d', 'some-key')]);
-    expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 1, 'S3.PutObject': 1 });
+    expect(counter.snapshot()).toEqual({
+      'DynamoDB.PutItem': 1,
+      'DynamoDB.UpdateItem': 1,
+      'S3.PutObject': 1,
+    });
+  });
+
+  it('costs the same per produce with 16 writers racing on one partition as with one', async () => {
+    const counter = new AwsRequestCounter();
+    const admin = newCluster();
+    const topic = await newTopic(admin, 1, 'count-race');
+    const writers = Array.from({ length: 16 }, () => newCluster({ counter }));
+    await Promise.all(writers.map((w) => w.log.append(topic, [textRecord('warm-up')])));
+
+    counter.reset();
+    const perWriter = 5;
+    await Promise.all(
+      writers.map(async (writer, w) => {
+        for (let i = 0; i < perWriter; i++) {
+          const [result] = await writer.log.append(topic, [textRecord(`w${w}-${i}`)]);
+          expect(result.ok).toBe(true);
+        }
+      }),
+    );
+    const requests = writers.length * perWriter;
+    expect(counter.count('S3.PutObject')).toBe(requests);
+    expect(dynamo(counter, WRITES)).toBe(2 * requests);
+    expect(dynamo(counter, READS)).toBe(0);
   });
 
   it('writes one S3 object for a request that spans several partitions', async () => {
@@ -35,30 +73,55 @@ describe('AWS requests per operation', () => {
       textRecord('b', null, 1),
       textRecord('c', null, 2),
     ]);
-    expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 3, 'S3.PutObject': 1 });
+    expect(counter.snapshot()).toEqual({
+      'DynamoDB.PutItem': 3,
+      'DynamoDB.UpdateItem': 3,
+      'S3.PutObject': 1,
+    });
   });
 
-  it('costs a fetch the same few queries and one ranged GET per segment, whatever the history length', async () => {
+  it('fetches one section with at most 2 DynamoDB reads and 1 ranged GET, whatever the history length', async () => {
     async function fetchCost(history: number) {
       const counter = new AwsRequestCounter();
       const cluster = newCluster({ counter });
       const topic = await newTopic(cluster, 1, 'count-fetch');
       for (let i = 0; i < history; i++)
         await cluster.log.append(topic, [textRecord(`r${i}-a`), textRecord(`r${i}-b`)]);
-      counter.reset();
-      // Two records from the middle of the log, straddling two segments (two records each).
-      const result = await cluster.log.fetch({ topic, partition: 0, offset: history - 1, maxRecords: 2 });
-      expect(result.records.map((r) => r.value?.toString())).toEqual([
-        `r${history / 2 - 1}-b`,
-        `r${history / 2}-a`,
-      ]);
-      return counter.snapshot();
+      // A consumer reads the partition's offsets when it starts (and a reader persists the
+      // readable hint once it walked past many new slots), then fetches.
+      await cluster.log.offsets(topic, 0);
+      const costs: Record<string, number>[] = [];
+      for (const offset of [0, history, 2 * history - 2]) {
+        counter.reset();
+        const result = await cluster.log.fetch({ topic, partition: 0, offset, maxRecords: 2 });
+        expect(result.records.map((r) => r.offset)).toEqual([offset, offset + 1]);
+        costs.push(counter.snapshot());
+      }
+      return costs;
     }
     const short = await fetchCost(6);
-    const long = await fetchCost(60);
-    expect(long).toEqual(short);
-    expect(short['S3.GetObject']).toBe(2);
-    expect(short['DynamoDB.Query']).toBeLessThanOrEqual(4);
-    expect(Object.keys(short).sort()).toEqual(['DynamoDB.Query', 'S3.GetObject']);
+    const long = await fetchCost(300);
+    // A short log fits in the first query; a long one needs one more, never more than that.
+    expect(short).toEqual([1, 1, 1].map((q) => ({ 'DynamoDB.Query': q, 'S3.GetObject': 1 })));
+    expect(long).toEqual([2, 2, 1].map((q) => ({ 'DynamoDB.Query': q, 'S3.GetObject': 1 })));
+    for (const cost of [...short, ...long]) {
+      expect(cost['S3.GetObject']).toBe(1);
+      expect(cost['DynamoDB.Query']).toBeLessThanOrEqual(2);
+      expect(Object.keys(cost).sort()).toEqual(['DynamoDB.Query', 'S3.GetObject']);
+    }
+    // Near the end of the log, the one query that finds the end also finds the section.
+    expect(long[2]).toEqual({ 'DynamoDB.Query': 1, 'S3.GetObject': 1 });
+  });
+
+  it('answers a poll at the end of the log with one read and nothing else', async () => {
+    const counter = new AwsRequestCounter();
+    const cluster = newCluster({ counter });
+    const topic = await newTopic(cluster, 1, 'count-poll');
+    for (let i = 0; i < 40; i++) await cluster.log.append(topic, [textRecord(`r${i}`)]);
+    await cluster.log.offsets(topic, 0);
+    counter.reset();
+    const result = await cluster.log.fetch({ topic, partition: 0, offset: 40 });
+    expect(result).toMatchObject({ records: [], nextOffset: 40, logEndOffset: 40 });
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 1 });
   });
 });

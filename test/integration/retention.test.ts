@@ -3,14 +3,14 @@ import type { Cluster } from '../../shared/cluster';
 import { NotFoundError, OffsetOutOfRangeError } from '../../shared/errors';
 import { type RetentionDeps, sweepAll, sweepTopic } from '../../shared/retention';
 import { AwsRequestCounter } from '../../shared/storage/aws';
-import type { IndexEntry } from '../../shared/storage/log-index';
+import type { Slot } from '../../shared/storage/log-index';
 import type { Topic } from '../../shared/topics/registry';
 import { newApi, newCluster, textRecord, uniqueName } from './support/core';
 
 const HOUR = 3_600_000;
 
 function depsOf(cluster: Cluster): RetentionDeps {
-  return { index: cluster.index, segments: cluster.segments };
+  return { log: cluster.log, index: cluster.index, segments: cluster.segments };
 }
 
 async function retentionTopic(cluster: Cluster, retentionMs: number, partitionCount = 1): Promise<Topic> {
@@ -34,8 +34,13 @@ async function produce(cluster: Cluster, topic: Topic, values: string[], partiti
   return results;
 }
 
-async function items(cluster: Cluster, topic: Topic, partition: number): Promise<IndexEntry[]> {
-  return cluster.index.range(topic.id, partition, 0, 1000);
+async function items(cluster: Cluster, topic: Topic, partition: number): Promise<Slot[]> {
+  return [...(await cluster.index.slotsAfter(topic.id, partition, -1, 1000)).slots];
+}
+
+function segmentOf(slot: Slot): string {
+  if (slot.kind !== 'data') throw new Error(`expected a data slot, got ${JSON.stringify(slot)}`);
+  return slot.segmentKey;
 }
 
 async function objectExists(cluster: Cluster, key: string): Promise<boolean> {
@@ -62,7 +67,7 @@ describe('retention', () => {
     const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
     expect(counts).toMatchObject({ partitions: 1, itemsDeleted: 2, objectsDeleted: 2, objectsKept: 0 });
     expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 3, logEndOffset: 6 });
-    expect(await objectExists(cluster, first.segmentKey)).toBe(false);
+    expect(await objectExists(cluster, segmentOf(first))).toBe(false);
 
     await expect(cluster.log.fetch({ topic, partition: 0, offset: 0 })).rejects.toBeInstanceOf(
       OffsetOutOfRangeError,
@@ -97,46 +102,51 @@ describe('retention', () => {
     expect((await items(cluster, topic, 0)).map((i) => i.baseOffset)).toEqual([1, 2, 3]);
   });
 
-  it('keeps the last item when everything expired, and the next produce continues at the old head', async () => {
+  it('deletes every slot once everything expired: log start = log end, and the next produce continues after it', async () => {
     const cluster = newCluster();
     const topic = await retentionTopic(cluster, 1000);
     await produce(cluster, topic, ['a', 'b']);
     await produce(cluster, topic, ['c', 'd', 'e']);
     const later = Date.now() + 10 * HOUR;
 
-    await sweepTopic(depsOf(cluster), topic, later);
-    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 2, logEndOffset: 5 });
+    const counts = await sweepTopic(depsOf(cluster), topic, later);
+    expect(counts).toMatchObject({ itemsDeleted: 2, objectsDeleted: 2 });
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 5, logEndOffset: 5 });
+    expect(await items(cluster, topic, 0)).toEqual([]);
+    const empty = await cluster.log.fetch({ topic, partition: 0, offset: 0, autoOffsetReset: 'earliest' });
+    expect(empty).toMatchObject({ records: [], nextOffset: 5, logStartOffset: 5, logEndOffset: 5 });
 
-    // A fresh process (empty head cache) must find the head in the kept item.
+    // A fresh process continues from the sequencer, not from any slot.
     const other = newCluster();
     const [next] = await produce(other, await other.topics.get(topic.name), ['f']);
     expect(next).toMatchObject({ ok: true, offset: 5 });
-    await sweepTopic(depsOf(other), topic, later + 10 * HOUR);
-    expect(await other.log.offsets(topic, 0)).toEqual({ logStartOffset: 5, logEndOffset: 6 });
     const read = await other.log.fetch({ topic, partition: 0, offset: 0, autoOffsetReset: 'earliest' });
     expect(read.records.map((r) => [r.offset, r.value?.toString()])).toEqual([[5, 'f']]);
+    await sweepTopic(depsOf(other), topic, later + 10 * HOUR);
+    expect(await other.log.offsets(topic, 0)).toEqual({ logStartOffset: 6, logEndOffset: 6 });
   });
 
-  it('deletes an object shared by two partitions only after both partitions dropped their items', async () => {
+  it('deletes an object shared by two partitions only after both partitions dropped their slots', async () => {
     const cluster = newCluster();
-    const topic = await retentionTopic(cluster, 1000, 2);
-    await cluster.log.append(topic, [textRecord('p0', null, 0), textRecord('p1', null, 1)]);
-    await produce(cluster, topic, ['p1-head'], 1);
+    const topic = await retentionTopic(cluster, HOUR, 2);
+    // One request, one object: partition 1's record is old, partition 0's is fresh.
+    await cluster.log.append(topic, [
+      textRecord('p0', null, 0),
+      { ...textRecord('p1', null, 1), timestamp: Date.now() - 2 * HOUR },
+    ]);
     const [shared] = await items(cluster, topic, 0);
-    const later = Date.now() + HOUR;
 
-    // Partition 1 drops its item; partition 0's item is its last, so it still points at the object.
-    const first = await sweepTopic(depsOf(cluster), topic, later);
+    // Partition 1 drops its slot; partition 0's slot still points at the object.
+    const first = await sweepTopic(depsOf(cluster), topic, Date.now());
     expect(first).toMatchObject({ itemsDeleted: 1, objectsDeleted: 0, objectsKept: 1 });
-    expect(await objectExists(cluster, shared.segmentKey)).toBe(true);
+    expect(await objectExists(cluster, segmentOf(shared))).toBe(true);
     expect(await cluster.log.fetch({ topic, partition: 0, offset: 0 })).toMatchObject({
       records: [expect.objectContaining({ offset: 0 })],
     });
 
-    await produce(cluster, topic, ['p0-head'], 0);
-    const second = await sweepTopic(depsOf(cluster), topic, later + HOUR);
+    const second = await sweepTopic(depsOf(cluster), topic, Date.now() + 2 * HOUR);
     expect(second).toMatchObject({ itemsDeleted: 1, objectsDeleted: 1, objectsKept: 0 });
-    expect(await objectExists(cluster, shared.segmentKey)).toBe(false);
+    expect(await objectExists(cluster, segmentOf(shared))).toBe(false);
   });
 
   it('deletes a shared object in one sweep when both partitions drop their items together', async () => {
@@ -147,8 +157,8 @@ describe('retention', () => {
     const [shared] = await items(cluster, topic, 0);
 
     const counts = await sweepTopic(depsOf(cluster), topic, Date.now() + HOUR);
-    expect(counts).toMatchObject({ itemsDeleted: 2, objectsDeleted: 1, objectsKept: 0 });
-    expect(await objectExists(cluster, shared.segmentKey)).toBe(false);
+    expect(counts).toMatchObject({ itemsDeleted: 4, objectsDeleted: 2, objectsKept: 0 });
+    expect(await objectExists(cluster, segmentOf(shared))).toBe(false);
   });
 
   it('keeps everything when retention.ms is -1', async () => {
@@ -169,13 +179,13 @@ describe('retention', () => {
     }
     const later = Date.now() + HOUR;
     const first = await sweepTopic(depsOf(cluster), topic, later);
-    expect(first).toMatchObject({ itemsDeleted: 4, objectsDeleted: 2 });
+    expect(first).toMatchObject({ itemsDeleted: 6, objectsDeleted: 3 });
     const before = [await items(cluster, topic, 0), await items(cluster, topic, 1)];
 
     const again = await sweepTopic(depsOf(cluster), topic, later);
     expect(again).toMatchObject({ itemsDeleted: 0, itemsAlreadyGone: 0, objectsDeleted: 0, objectsKept: 0 });
     expect([await items(cluster, topic, 0), await items(cluster, topic, 1)]).toEqual(before);
-    expect(await cluster.log.offsets(topic, 1)).toEqual({ logStartOffset: 2, logEndOffset: 3 });
+    expect(await cluster.log.offsets(topic, 1)).toEqual({ logStartOffset: 3, logEndOffset: 3 });
   });
 
   it('still deletes the object when a concurrent sweeper deleted the item first (already-gone)', async () => {
@@ -195,8 +205,8 @@ describe('retention', () => {
     const [expired] = await items(cluster, topic, 0);
 
     const counts = await sweepTopic(depsOf(cluster), topic, Date.now() + HOUR);
-    expect(counts).toMatchObject({ itemsDeleted: 0, itemsAlreadyGone: 1, objectsDeleted: 1 });
-    expect(await objectExists(cluster, expired.segmentKey)).toBe(false);
+    expect(counts).toMatchObject({ itemsDeleted: 0, itemsAlreadyGone: 2, objectsDeleted: 2 });
+    expect(await objectExists(cluster, segmentOf(expired))).toBe(false);
   });
 
   it('refuses to delete an item that no longer matches (changed)', async () => {
@@ -204,12 +214,13 @@ describe('retention', () => {
     const topic = await retentionTopic(cluster, 1000);
     await produce(cluster, topic, ['a']);
     const [item] = await items(cluster, topic, 0);
+    if (item.kind !== 'data') throw new Error('expected a data slot');
     const outcome = await cluster.index.delete({ ...item, segmentKey: 'segments/elsewhere' });
     expect(outcome).toEqual({ kind: 'changed', occupant: item });
     expect(await items(cluster, topic, 0)).toEqual([item]);
   });
 
-  it('costs one query on a partition with nothing expired (five items long)', async () => {
+  it('costs two queries on a partition with nothing expired (the readable end, then the first slot)', async () => {
     const counter = new AwsRequestCounter();
     const cluster = newCluster({ counter });
     const topic = await retentionTopic(cluster, HOUR);
@@ -217,7 +228,7 @@ describe('retention', () => {
     counter.reset();
     const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
     expect(counts.itemsDeleted).toBe(0);
-    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 1 });
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 2 });
   });
 
   it('sweepAll sweeps every topic in the registry', async () => {
@@ -234,8 +245,8 @@ describe('retention', () => {
     const result = await sweepAll(cluster, Date.now());
     expect(result.topics).toBeGreaterThanOrEqual(2);
     expect(result.failures).toEqual([]);
-    expect(await cluster.log.offsets(a, 0)).toEqual({ logStartOffset: 1, logEndOffset: 2 });
-    expect(await cluster.log.offsets(b, 2)).toEqual({ logStartOffset: 1, logEndOffset: 2 });
+    expect(await cluster.log.offsets(a, 0)).toEqual({ logStartOffset: 2, logEndOffset: 2 });
+    expect(await cluster.log.offsets(b, 2)).toEqual({ logStartOffset: 2, logEndOffset: 2 });
     expect(await cluster.log.offsets(b, 0)).toEqual({ logStartOffset: 0, logEndOffset: 0 });
   });
 
@@ -252,8 +263,8 @@ describe('retention', () => {
     };
 
     const result = await createRetentionHandler({ cluster, logger })();
-    expect(result.itemsDeleted).toBeGreaterThanOrEqual(1);
+    expect(result.itemsDeleted).toBeGreaterThanOrEqual(2);
     expect(logged[0]).toMatchObject({ message: 'retention sweep done', extra: { failed: 0 } });
-    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 1, logEndOffset: 2 });
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 2, logEndOffset: 2 });
   });
 });

@@ -1,5 +1,4 @@
 import { InvalidRequestError } from '../../shared/errors';
-import { createHeadCache } from '../../shared/log/head-cache';
 import { DEFAULT_TOPIC_CONFIGS, parseTopicConfigs } from '../../shared/topics/configs';
 import { collisionKey, validateTopicName } from '../../shared/topics/names';
 
@@ -51,17 +50,5 @@ describe('topic configs', () => {
     [{ name: 'segment.ms', value: '1' }, 'Unknown topic config'],
   ])('refuses %j', (entry, why) => {
     expect(() => parseTopicConfigs([entry])).toThrow(why);
-  });
-});
-
-describe('head cache', () => {
-  it('only moves forward, so it never leads the real head after a stale update', () => {
-    const heads = createHeadCache();
-    expect(heads.get('t#0')).toBeUndefined();
-    heads.advance('t#0', 10);
-    heads.advance('t#0', 7);
-    expect(heads.get('t#0')).toBe(10);
-    heads.advance('t#0', 12);
-    expect(heads.get('t#0')).toBe(12);
   });
 });

@@ -38,14 +38,15 @@ export function textRecord(
   };
 }
 
-/** Reads a whole partition from offset 0 through the core fetch path. */
+/** Reads a whole partition, from its log start to its readable end, through the core fetch path. */
 export async function readAll(cluster: Cluster, topic: Topic, partition: number) {
   const records = [];
-  let offset = 0;
+  let offset = (await cluster.log.offsets(topic, partition)).logStartOffset;
   for (;;) {
     const page = await cluster.log.fetch({ topic, partition, offset, maxRecords: 1000 });
     records.push(...page.records);
-    if (page.records.length === 0 || page.nextOffset >= page.logEndOffset) return records;
+    if (page.nextOffset >= page.logEndOffset) return records;
+    if (page.nextOffset === offset) throw new Error(`The fetch at ${offset} made no progress.`);
     offset = page.nextOffset;
   }
 }
