@@ -260,6 +260,7 @@ export class Sluice extends Construct {
           this.metricProducedRecords({ period: minute }),
           this.metricConsumedRecords({ period: minute }),
         ],
+        right: [this.metricVoidedOffsets({ period: minute })],
       }),
       new cloudwatch.GraphWidget({
         title: 'Produce latency p99 (ms)',
@@ -518,6 +519,16 @@ export class Sluice extends Construct {
   /** Records appended by produce requests. @default Sum over 5 minutes */
   metricProducedRecords(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return this.metric('ProducedRecords', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Offsets voided: ranges a writer reserved and did not commit (it failed, or was too slow
+   * and a reader voided its range). Readers skip them; a steady rise means writers are
+   * failing between reserving and committing. See docs/design/sequenced-log.md.
+   * @default Sum over 5 minutes
+   */
+  metricVoidedOffsets(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('VoidedOffsets', { statistic: cloudwatch.Stats.SUM, ...props });
   }
 
   /** Produce request latency in milliseconds, from receipt to durable ack. @default p99 over 5 minutes */

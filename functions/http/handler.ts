@@ -11,8 +11,16 @@ import { createProduceMetrics } from './metrics';
 const logger = new Logger({ serviceName: 'sluice-http' });
 const config = configFromEnv();
 const metrics = createProduceMetrics(config.clusterId);
-// Built once per warm function: the head cache and topic cache live as long as it does.
-const cluster = createCluster(config);
+// Built once per warm function: the SDK clients and the topic cache live as long as it does.
+const cluster = createCluster(config, {
+  log: {
+    observer: {
+      onVoid: ({ count, outcome }) => {
+        if (outcome === 'voided') metrics.voided(count);
+      },
+    },
+  },
+});
 // Wakes the poller of an idle consumer group that reads a topic just written to.
 const wake = wakerFromEnv(cluster);
 const api = createHttpApi(cluster, {

@@ -4,12 +4,14 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 export interface ProduceMetrics {
   /** Notes records appended during the current invocation. */
   produced(records: number): void;
-  /** Publishes `ProducedRecords` and `ProduceLatency` if this invocation produced anything. */
+  /** Notes offsets this process voided (its own failed appends, or ranges found open too long). */
+  voided(offsets: number): void;
+  /** Publishes `ProducedRecords` and `ProduceLatency` if this invocation produced anything, and `VoidedOffsets`. */
   publish(latencyMs: number): void;
 }
 
 /**
- * `ProducedRecords` (Sum) and `ProduceLatency` (ms) in the `Sluice` namespace with the single
+ * `ProducedRecords` (Sum), `ProduceLatency` (ms) and `VoidedOffsets` (Sum) in the `Sluice` namespace with the single
  * dimension `ClusterId`. Powertools adds a `service` dimension by default; it is cleared, or
  * the metrics would not match the dashboard and alarms.
  *
@@ -25,16 +27,24 @@ export function createProduceMetrics(clusterId: string): ProduceMetrics {
   metrics.clearDefaultDimensions();
   metrics.setDefaultDimensions({ ClusterId: clusterId });
   let records = 0;
+  let voided = 0;
   return {
     produced(count) {
       records += count;
     },
+    voided(count) {
+      voided += count;
+    },
     publish(latencyMs) {
-      if (records === 0) return;
-      metrics.addMetric('ProducedRecords', MetricUnit.Count, records);
-      metrics.addMetric('ProduceLatency', MetricUnit.Milliseconds, latencyMs);
+      if (records === 0 && voided === 0) return;
+      if (records > 0) {
+        metrics.addMetric('ProducedRecords', MetricUnit.Count, records);
+        metrics.addMetric('ProduceLatency', MetricUnit.Milliseconds, latencyMs);
+      }
+      if (voided > 0) metrics.addMetric('VoidedOffsets', MetricUnit.Count, voided);
       metrics.publishStoredMetrics();
       records = 0;
+      voided = 0;
     },
   };
 }

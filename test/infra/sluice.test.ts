@@ -239,7 +239,7 @@ describe('monitoring', () => {
     expect(sluice.alarms).toHaveLength(6);
   });
 
-  it('has a dashboard with produce and consume rates, latency and lag', () => {
+  it('has a dashboard with produce and consume rates, voided offsets, latency and lag', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const widgets = dashboardWidgets(template);
     const metricsOf = (title: RegExp) =>
@@ -249,6 +249,7 @@ describe('monitoring', () => {
     expect(metricsOf(/^Produced and consumed/)).toEqual([
       ['Sluice', 'ProducedRecords'],
       ['Sluice', 'ConsumedRecords'],
+      ['Sluice', 'VoidedOffsets'],
     ]);
     expect(metricsOf(/^Produce latency p99/)).toEqual([['Sluice', 'ProduceLatency']]);
     expect(widgets.map((w) => w.properties.title)).toEqual(
@@ -272,6 +273,11 @@ describe('monitoring', () => {
       unit: 'Milliseconds',
     });
     expect(sluice.metricConsumedRecords()).toMatchObject({ metricName: 'ConsumedRecords', statistic: 'Sum' });
+    expect(sluice.metricVoidedOffsets()).toMatchObject({
+      metricName: 'VoidedOffsets',
+      statistic: 'Sum',
+      dimensions: { ClusterId: 'orders' },
+    });
     expect(sluice.metricConsumerLag('g1')).toMatchObject({
       metricName: 'ConsumerLag',
       statistic: 'Maximum',

@@ -144,6 +144,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
     let from = committed;
     let windowStart: number | undefined;
     for (;;) {
+      const asked = from;
       const result = await options.cluster.log.fetch({
         topic,
         partition,
@@ -152,8 +153,8 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
         maxBytes: Math.max(1, options.maxBatchBytes - bytes),
         autoOffsetReset: options.autoOffsetReset,
       });
-      // The committed offset fell out of the log and there is nothing to read: record the
-      // reset position so lag and the next owner agree with us.
+      // Nothing to read but the position moved (the committed offset fell out of the log, or
+      // the fetch walked over a voided range): record it so lag and the next owner agree.
       if (records.length === 0 && result.records.length === 0 && result.nextOffset !== committed) {
         await commit(result.nextOffset);
       }
@@ -164,6 +165,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
       from = result.nextOffset;
       if (records.length >= options.batchSize || bytes >= options.maxBatchBytes) return records;
       if (records.length === 0) {
+        if (result.nextOffset > asked && result.nextOffset < result.logEndOffset) continue; // past a void
         await pause(idleDelay);
         idleDelay = Math.min(idleDelay * 2, options.maxPollIntervalMs);
         return records;
