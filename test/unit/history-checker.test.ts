@@ -2,7 +2,7 @@ import type { StoredRecord } from '../../shared/codec/types';
 import { AppendHistory } from '../support/history';
 
 function stored(offset: number, value: string): StoredRecord {
-  return { offset, timestamp: 0, key: null, value: Buffer.from(value), headers: [] };
+  return { partition: 0, offset, timestamp: 0, key: null, value: Buffer.from(value), headers: [] };
 }
 
 /** Two acked attempts: ['a', 'b'] at 0–1 and ['c'] at 2; one unanswered: ['d']. */
