@@ -1,8 +1,7 @@
 /**
- * Groups the AWS calls an {@link AwsRequestCounter} saw into the billing classes the report
- * and the cost model use.
+ * Groups AWS calls (an `AwsRequestCounter` snapshot, by `Service.Command`) into the billing
+ * classes the report and the cost model use.
  */
-import type { AwsRequestCounter } from '../shared/storage/aws';
 
 /** AWS calls by billing class. */
 export interface AwsCalls {
@@ -20,20 +19,21 @@ const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'Ba
 const READS = ['Query', 'GetItem', 'Scan', 'BatchGetItem', 'TransactGetItems'];
 
 /**
- * Reads the counter's calls by class.
+ * Sorts calls by class.
  *
  * @example
- * counter.reset(); await work(); const calls = awsCalls(counter);
+ * awsCalls({ 'S3.PutObject': 2, 'DynamoDB.PutItem': 2 }).dynamodbWrite; // 2
  */
-export function awsCalls(counter: AwsRequestCounter): AwsCalls {
+export function awsCalls(counts: Record<string, number>): AwsCalls {
+  const count = (name: string) => counts[name] ?? 0;
   const sum = (commands: readonly string[]) =>
-    commands.reduce((total, command) => total + counter.count(`DynamoDB.${command}`), 0);
+    commands.reduce((total, command) => total + count(`DynamoDB.${command}`), 0);
   return {
-    s3Put: counter.count('S3.PutObject'),
-    s3Get: counter.count('S3.GetObject'),
+    s3Put: count('S3.PutObject'),
+    s3Get: count('S3.GetObject'),
     dynamodbWrite: sum(WRITES),
     dynamodbRead: sum(READS),
-    raw: counter.snapshot(),
+    raw: counts,
   };
 }
 
@@ -41,7 +41,7 @@ export function awsCalls(counter: AwsRequestCounter): AwsCalls {
  * Divides each class by `operations` (calls per operation); zeros when there were none.
  *
  * @example
- * perOperation(awsCalls(counter), 1000).s3Put; // e.g. 1
+ * perOperation(awsCalls(await harness.takeCounts()), 1000).s3Put; // e.g. 1
  */
 export function perOperation(calls: AwsCalls, operations: number): Omit<AwsCalls, 'raw'> {
   const per = (n: number) => (operations > 0 ? n / operations : 0);

@@ -30,7 +30,7 @@ export async function measureFetchCost(
 ): Promise<FetchCostResult> {
   const url = topicUrls(harness.baseUrl, harness.config.clusterId, topic).partition(0);
   await fetchPage(url, 0, plan.recordsPerRequest); // warm the topic cache
-  harness.counter.reset();
+  await harness.takeCounts();
   const latencies: number[] = [];
   let offset = 0;
   let logEnd = Number.POSITIVE_INFINITY;
@@ -42,9 +42,8 @@ export async function measureFetchCost(
     offset = page.nextOffset;
     logEnd = page.logEndOffset;
   }
-  const calls = awsCalls(harness.counter);
+  const calls = awsCalls(await harness.takeCounts());
 
-  harness.counter.reset();
   const empties = Math.max(5, Math.round(plan.fetches / 5));
   for (let i = 0; i < empties; i++) {
     const page = await fetchPage(url, logEnd, plan.recordsPerRequest);
@@ -54,7 +53,7 @@ export async function measureFetchCost(
   return {
     fetches: latencies.length,
     perFetch: perOperation(calls, latencies.length),
-    perEmptyFetch: perOperation(awsCalls(harness.counter), empties),
+    perEmptyFetch: perOperation(awsCalls(await harness.takeCounts()), empties),
     latencyMs: summarize(latencies),
     calls,
   };

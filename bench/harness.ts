@@ -1,29 +1,31 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type Cluster, createCluster } from '../shared/cluster';
 import { configFromEnv, type SluiceConfig } from '../shared/config';
-import { createNodeServer } from '../shared/http/node-server';
-import { createHttpApi } from '../shared/http/router';
 import { assertJavaAvailable, type LocalAws, startLocalAws } from '../shared/local';
-import { AwsRequestCounter } from '../shared/storage/aws';
+import { createAwsClients } from '../shared/storage/aws';
 import { provisionResources } from '../shared/storage/provision';
+import { startWorker, type Worker } from './workers';
 
-/** The emulators, the provisioned resources and the HTTP API the benchmark talks to. */
+/** The emulators, the provisioned resources and the two worker processes. */
 export interface BenchHarness {
   readonly config: SluiceConfig;
-  /** The server's cluster; its calls are counted by {@link BenchHarness.counter}. */
-  readonly cluster: Cluster;
-  readonly counter: AwsRequestCounter;
-  /** `http://127.0.0.1:<port>` of the in-process HTTP API. */
+  /**
+   * Serves the real HTTP API (at {@link BenchHarness.baseUrl}) with a counted cluster, and
+   * runs the raw-store baselines and the contention writers.
+   */
+  readonly server: Worker;
+  /** The HTTP load generator of the produce rounds. */
+  readonly load: Worker;
+  /** `http://127.0.0.1:<port>` of the server worker's HTTP API. */
   readonly baseUrl: string;
-  /** Stops the server and the emulators; safe to call more than once. */
+  /** The server cluster's AWS calls since the last reset, by `Service.Command`; then resets. */
+  takeCounts(): Promise<Record<string, number>>;
+  /** Stops the workers and the emulators; safe to call more than once. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts fresh in-memory emulators (never an endpoint from the environment), creates the
- * bucket and tables, and serves the real HTTP API on a free loopback port in this process.
- * On failure it stops whatever it had started before rethrowing.
+ * Starts fresh in-memory emulators (never an endpoint from the environment) behind the local
+ * edge, which runs in this process; creates the bucket and tables; and starts the server
+ * and load workers. On failure it stops whatever it had started before rethrowing.
  *
  * @example
  * const harness = await startHarness();
@@ -32,33 +34,27 @@ export interface BenchHarness {
 export async function startHarness(log: (line: string) => void = () => {}): Promise<BenchHarness> {
   assertJavaAvailable();
   const aws: LocalAws = await startLocalAws({ log });
-  let server: Server | undefined;
-  let cluster: Cluster | undefined;
+  const workers: Worker[] = [];
   const stop = once(async () => {
-    if (server) {
-      const open = server;
-      open.closeAllConnections();
-      await new Promise<void>((resolve) => open.close(() => resolve()));
-    }
-    cluster?.clients.s3.destroy();
-    cluster?.clients.dynamodb.destroy();
+    await Promise.all(workers.map((worker) => worker.stop()));
     await aws.stop();
   });
   try {
     // Built from defaults plus our own edge only: an AWS_ENDPOINT_URL in the environment is ignored.
     const config: SluiceConfig = { ...configFromEnv({}), endpoint: aws.endpoint };
-    const counter = new AwsRequestCounter();
-    cluster = createCluster(config, { counter });
-    await provisionResources(config, cluster.clients);
-    const api = createHttpApi(cluster, { onError: (error) => log(`request failed: ${String(error)}`) });
-    const listening = createNodeServer({ api, maxRequestBytes: config.maxRequestBytes });
-    server = listening;
-    await new Promise<void>((resolve, reject) => {
-      listening.once('error', reject);
-      listening.listen(0, '127.0.0.1', resolve);
-    });
-    const { port } = listening.address() as AddressInfo;
-    return { config, cluster, counter, baseUrl: `http://127.0.0.1:${port}`, stop };
+    const clients = createAwsClients(config);
+    try {
+      await provisionResources(config, clients);
+    } finally {
+      clients.s3.destroy();
+      clients.dynamodb.destroy();
+    }
+    const server = await startWorker('server');
+    workers.push(server);
+    const load = await startWorker('load');
+    workers.push(load);
+    const { baseUrl } = await server.call('serve', config);
+    return { config, server, load, baseUrl, takeCounts: () => server.call('counts', true), stop };
   } catch (error) {
     await stop();
     throw error;

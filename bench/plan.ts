@@ -4,15 +4,22 @@
  */
 export interface BenchPlan {
   readonly mode: 'quick' | 'full';
-  /** Concurrent HTTP clients (and raw-store workers for the baselines). */
+  /** Concurrent HTTP clients of the produce rounds (and raw-chain writers beside them). */
   readonly concurrency: number;
   /** Records per produce request and the size of each record's value, in bytes. */
   readonly recordsPerRequest: number;
   readonly recordBytes: number;
-  /** Produce requests through HTTP (after a short warm-up). */
+  /** Raw PutObject and PutItem calls that warm the emulators before anything is measured. */
+  readonly warmupOps: number;
+  readonly warmupMaxMs: number;
+  /** Rounds of the raw chain and of Sluice produce, each (odd: a true median). */
+  readonly produceRounds: number;
+  /** Produce requests before the rounds, not measured. */
+  readonly produceWarmupRequests: number;
+  /** Produce requests (and raw chains) per round, and the time limit of a round. */
   readonly produceRequests: number;
-  readonly produceMaxMs: number;
-  /** Operations of each raw-store baseline. */
+  readonly produceRoundMs: number;
+  /** Operations of each single raw-store baseline (PutObject alone, PutItem alone). */
   readonly baselineOps: number;
   readonly baselineMaxMs: number;
   /** Sequential fetches whose AWS calls are counted. */
@@ -20,9 +27,10 @@ export interface BenchPlan {
   /** Produce-then-poll samples of end-to-end latency. */
   readonly endToEndSamples: number;
   readonly endToEndMaxMs: number;
-  /** Producers racing on one partition, and for how long. */
-  readonly contentionProducers: number;
-  readonly contentionMs: number;
+  /** Writer counts racing on one partition; rounds of each side per count, and their length. */
+  readonly contentionProducers: readonly number[];
+  readonly contentionRounds: number;
+  readonly contentionRoundMs: number;
   /** Codec: records per batch, and how long each of the four codec measurements runs. */
   readonly codecRecords: number;
   readonly codecMs: number;
@@ -32,37 +40,47 @@ const COMMON = {
   concurrency: 16,
   recordsPerRequest: 10,
   recordBytes: 1024,
-  contentionProducers: 8,
+  contentionProducers: [8, 32, 64],
   codecRecords: 100,
 } as const;
 
-/** About a minute on a 2-core machine. */
+/** About a minute and a half on a 2-core machine. */
 export const QUICK_PLAN: BenchPlan = {
   ...COMMON,
   mode: 'quick',
-  produceRequests: 1_500,
-  produceMaxMs: 10_000,
-  baselineOps: 1_500,
-  baselineMaxMs: 6_000,
+  produceRounds: 5,
+  warmupOps: 1_500,
+  warmupMaxMs: 4_000,
+  produceWarmupRequests: 300,
+  produceRequests: 2_000,
+  produceRoundMs: 2_000,
+  baselineOps: 3_000,
+  baselineMaxMs: 2_000,
   fetches: 150,
   endToEndSamples: 40,
-  endToEndMaxMs: 10_000,
-  contentionMs: 6_000,
+  endToEndMaxMs: 8_000,
+  contentionRounds: 3,
+  contentionRoundMs: 2_000,
   codecMs: 1_500,
 };
 
-/** A few minutes: larger samples for steadier numbers. */
+/** A few minutes: longer rounds for steadier numbers. */
 export const FULL_PLAN: BenchPlan = {
   ...COMMON,
   mode: 'full',
-  produceRequests: 8_000,
-  produceMaxMs: 40_000,
-  baselineOps: 6_000,
-  baselineMaxMs: 20_000,
+  produceRounds: 7,
+  warmupOps: 4_000,
+  warmupMaxMs: 10_000,
+  produceWarmupRequests: 1_000,
+  produceRequests: 12_000,
+  produceRoundMs: 6_000,
+  baselineOps: 10_000,
+  baselineMaxMs: 6_000,
   fetches: 500,
   endToEndSamples: 200,
   endToEndMaxMs: 40_000,
-  contentionMs: 20_000,
+  contentionRounds: 5,
+  contentionRoundMs: 5_000,
   codecMs: 4_000,
 };
 

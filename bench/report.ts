@@ -1,14 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
-import type { BaselineResult } from './baseline';
 import type { CodecResult } from './codec';
 import type { EndToEndResult, FetchCostResult } from './consume';
 import type { ContentionResult } from './contention';
 import { ASSUMPTIONS, type CostRow, type MeasuredCosts, PRICES } from './cost';
 import type { BenchPlan } from './plan';
 import type { ProduceResult } from './produce';
-import { type LatencySummary, round } from './stats';
+import type { Round } from './rounds';
+import { type LatencySummary, round, summarize } from './stats';
 import { fmt, renderTable, usd } from './table';
 
 /** Everything one run measured. */
@@ -17,14 +17,14 @@ export interface BenchResults {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly codec: CodecResult;
-  readonly s3Put: BaselineResult;
-  readonly dynamodbPut: BaselineResult;
+  readonly s3Put: Round;
+  readonly dynamodbPut: Round;
   readonly produce: ProduceResult;
   readonly fetch: FetchCostResult;
   readonly endToEnd: EndToEndResult;
   /** Raw PutObject → PutItem → Query → GetObject, one at a time: the end-to-end baseline. */
   readonly rawChain: LatencySummary;
-  readonly contention: ContentionResult;
+  readonly contention: readonly ContentionResult[];
   readonly measuredCosts: MeasuredCosts;
   readonly cost: readonly CostRow[];
 }
@@ -46,6 +46,10 @@ export function toJson(r: BenchResults) {
       baselineS3PutPerSec: round(r.s3Put.opsPerSec),
       baselineDynamodbPutPerSec: round(r.dynamodbPut.opsPerSec),
       ratioToBaseline: round(r.produce.requestsPerSec / slower),
+      baselineChainPerSec: round(r.produce.chain.opsPerSec),
+      ratioToChain: round(r.produce.requestsPerSec / r.produce.chain.opsPerSec),
+      serverCpuUsPerRequest: round(r.produce.cpu.serverPerRequest),
+      baselineChainCpuUs: round(r.produce.cpu.baselinePerChain),
     },
     latency: {
       produceP50Ms: round(r.produce.latencyMs.p50),
@@ -69,11 +73,14 @@ export function toJson(r: BenchResults) {
       kafkajsDecodeMBps: round(r.codec.kafkajsDecodeMBps),
       ratioVsKafkajs: round(r.codec.ratioVsKafkajs),
     },
-    contention: {
-      producers: r.contention.producers,
-      commitsPerSec: round(r.contention.commitsPerSec),
-      conflictRate: round(r.contention.conflictRate),
-    },
+    contention: r.contention.map((c) => ({
+      producers: c.producers,
+      commitsPerSec: round(c.sluice.opsPerSec),
+      baselineChainPerSec: round(c.chain.opsPerSec),
+      ratio: round(c.sluice.opsPerSec / c.chain.opsPerSec),
+      voided: sum(c.sluiceRounds, (x) => x.voided),
+      gaveUp: sum(c.sluiceRounds, (x) => x.gaveUp),
+    })),
     cost: r.cost.map((row) => ({
       workload: row.workload,
       sluiceUsdPerMonth: round(row.sluiceUsdPerMonth),
@@ -93,6 +100,19 @@ export function toJson(r: BenchResults) {
         requestBodyBytes: r.produce.requestBodyBytes,
         segmentBytes: r.produce.segmentBytes,
         awsCalls: r.produce.calls.raw,
+        rounds: r.produce.rounds.map((x) => round(x.opsPerSec)),
+        chain: CHAINS[r.produce.chainKind],
+        chainRounds: r.produce.chainRounds.map((x) => round(x.opsPerSec)),
+        chainP50Ms: round(r.produce.chainLatencyMs.p50),
+        chainP99Ms: round(r.produce.chainLatencyMs.p99),
+        cpuUs: {
+          serverPerRequest: round(r.produce.cpu.serverPerRequest),
+          baselinePerChain: round(r.produce.cpu.baselinePerChain),
+          loadGeneratorPerRequest: round(r.produce.cpu.loadGeneratorPerRequest),
+          edgePerRequest: round(r.produce.cpu.edgePerRequest),
+          edgePerChain: round(r.produce.cpu.edgePerChain),
+          what: 'process.cpuUsage() user + system of each process over all rounds ÷ operations; server = the server worker (HTTP API + its SDK clients), baseline = the same worker running the raw chain, loadGenerator = the load worker, edge = the benchmark process (the local edge in front of the emulators)',
+        },
       },
       baselines: {
         s3PutObject: { ...roundBaseline(r.s3Put), objectBytes: r.produce.segmentBytes },
@@ -120,14 +140,32 @@ export function toJson(r: BenchResults) {
         unloadedProduceP50Ms: round(r.endToEnd.unloadedProduceMs.p50),
         unloadedProduceP99Ms: round(r.endToEnd.unloadedProduceMs.p99),
       },
-      contention: {
-        commits: r.contention.commits,
-        putItemCalls: r.contention.putItemCalls,
-        gaveUp: r.contention.gaveUp,
-        firstFailure: r.contention.firstFailure,
-        gapless: r.contention.gapless,
-        seconds: round(r.contention.elapsedMs / 1000),
-      },
+      contention: r.contention.map((c) => {
+        const commits = sum(c.sluiceRounds, (x) => x.commits);
+        const calls = (name: string) => sum(c.sluiceRounds, (x) => x.calls[name] ?? 0);
+        const dynamodbCalls = sum(c.sluiceRounds, (x) =>
+          Object.entries(x.calls).reduce(
+            (n, [name, count]) => n + (name.startsWith('DynamoDB.') ? count : 0),
+            0,
+          ),
+        );
+        return {
+          producers: c.producers,
+          chain: CHAINS[c.chainKind],
+          roundSeconds: round(r.plan.contentionRoundMs / 1000),
+          rounds: c.sluiceRounds.map((x) => round(x.opsPerSec)),
+          chainRounds: c.chainRounds.map((x) => round(x.opsPerSec)),
+          commits,
+          failed: sum(c.sluiceRounds, (x) => x.failed),
+          firstFailure: c.sluiceRounds.find((x) => x.firstFailure)?.firstFailure,
+          putItemPerCommit: round(calls('DynamoDB.PutItem') / commits),
+          dynamodbCallsPerCommit: round(dynamodbCalls / commits),
+          offsets: c.offsets,
+          cpuUsPerCommit: round(c.cpuUsPerCommit),
+          chainCpuUs: round(c.chainCpuUs),
+          chainP50Ms: round(summarize(c.chainRounds.flatMap((x) => x.latenciesMs)).p50),
+        };
+      }),
       codec: {
         recordsPerBatch: r.codec.recordsPerBatch,
         recordBytesPerBatch: r.codec.recordBytesPerBatch,
@@ -157,19 +195,33 @@ export function toJson(r: BenchResults) {
       cpus: cpus().length,
       loadAverage1m: round(loadavg()[0], 3),
       emulators: 'DynamoDB Local (in memory) + s3rver behind one edge, all on 127.0.0.1, in this run',
+      processes:
+        'benchmark process (local edge, orchestration), server worker (HTTP API, raw baselines, contention writers), load worker (HTTP load generator), DynamoDB Local (JVM), s3rver',
       units: 'MB = 10^6 bytes; GB in cost = 2^30 bytes; latencies in ms',
       note: 'Emulators, load generator and server share this machine: absolute numbers are local, ratios are the point.',
     },
   };
 }
 
-function roundBaseline(b: BaselineResult) {
+/** What each raw chain does, as written in the JSON and the report. */
+const CHAINS = {
+  'put-then-put': 'S3 PutObject, then DynamoDB conditional PutItem at a fresh key',
+  sequenced:
+    'S3 PutObject ∥ DynamoDB UpdateItem ADD on the partition sequencer item, then conditional PutItem at the reserved offset',
+} as const;
+
+function sum<T>(items: readonly T[], of: (item: T) => number): number {
+  return items.reduce((total, item) => total + of(item), 0);
+}
+
+function roundBaseline(b: Round) {
+  const latency = summarize(b.latenciesMs);
   return {
     opsPerSec: round(b.opsPerSec),
     ok: b.ok,
     failed: b.failed,
-    p50Ms: round(b.latencyMs.p50),
-    p99Ms: round(b.latencyMs.p99),
+    p50Ms: round(latency.p50),
+    p99Ms: round(latency.p99),
   };
 }
 
@@ -198,38 +250,69 @@ export function renderReport(r: BenchResults): string {
     `Sluice benchmark (${p.mode}) — ${r.startedAt}, ${fmt(r.durationMs / 1000, 0)} s, ` +
       `${j.meta.cpus} CPUs, load average ${fmt(j.meta.loadAverage1m, 2)}. Local emulators: compare ratios, not absolutes.`,
   );
+  const pr = r.produce;
   sections.push(
     `Produce through HTTP — records:batch of ${p.recordsPerRequest} × ${fmt(p.recordBytes, 0)} B, ` +
-      `${p.concurrency} keep-alive clients, one partition each\n` +
+      `${p.concurrency} keep-alive clients, one partition each; median of ${p.produceRounds} interleaved rounds\n` +
       renderTable(
-        ['', 'ops/s', 'p50 ms', 'p99 ms', 'ok', 'failed'],
+        ['', 'ops/s', 'p50 ms', 'p99 ms', 'ok', 'failed', 'rounds (ops/s)'],
         [
-          row(
-            'Sluice produce request',
-            r.produce.requestsPerSec,
-            r.produce.latencyMs,
-            r.produce.requests,
-            r.produce.failed,
-          ),
-          row(
-            `raw S3 PutObject (${fmt(r.produce.segmentBytes, 0)} B)`,
-            r.s3Put.opsPerSec,
-            r.s3Put.latencyMs,
-            r.s3Put.ok,
-            r.s3Put.failed,
-          ),
-          row(
-            'raw DynamoDB PutItem',
-            r.dynamodbPut.opsPerSec,
-            r.dynamodbPut.latencyMs,
-            r.dynamodbPut.ok,
-            r.dynamodbPut.failed,
-          ),
+          [
+            ...row('Sluice produce request', pr.requestsPerSec, pr.latencyMs, pr.requests, pr.failed),
+            rates(pr.rounds),
+          ],
+          [
+            ...row(
+              `raw chain (${pr.chainKind})`,
+              pr.chain.opsPerSec,
+              pr.chainLatencyMs,
+              sum(pr.chainRounds, (x) => x.ok),
+              sum(pr.chainRounds, (x) => x.failed),
+            ),
+            rates(pr.chainRounds),
+          ],
+          [
+            ...row(
+              `raw S3 PutObject alone (${fmt(pr.segmentBytes, 0)} B)`,
+              r.s3Put.opsPerSec,
+              summarize(r.s3Put.latenciesMs),
+              r.s3Put.ok,
+              r.s3Put.failed,
+            ),
+            '',
+          ],
+          [
+            ...row(
+              'raw DynamoDB PutItem alone',
+              r.dynamodbPut.opsPerSec,
+              summarize(r.dynamodbPut.latenciesMs),
+              r.dynamodbPut.ok,
+              r.dynamodbPut.failed,
+            ),
+            '',
+          ],
         ],
       ) +
-      `\n  records/s ${fmt(r.produce.recordsPerSec, 0)}, MB/s ${fmt(r.produce.mbPerSec, 2)}, ` +
-      `ratio to the slower raw store operation ${fmt(j.produce.ratioToBaseline, 2)}` +
-      (r.produce.firstError ? `\n  first failure: ${r.produce.firstError}` : ''),
+      `\n  raw chain: ${CHAINS[pr.chainKind]}` +
+      `\n  records/s ${fmt(pr.recordsPerSec, 0)}, MB/s ${fmt(pr.mbPerSec, 2)}; ` +
+      `ratio to the raw chain ${fmt(j.produce.ratioToChain, 2)} (goal ≥ 0.9), ` +
+      `to the slower single operation ${fmt(j.produce.ratioToBaseline, 2)}` +
+      (pr.firstError ? `\n  first failure: ${pr.firstError}` : ''),
+  );
+  sections.push(
+    'CPU per operation (µs, process.cpuUsage of each process, all rounds)\n' +
+      renderTable(
+        ['process', 'per produce request', 'per raw chain'],
+        [
+          [
+            'server worker (Sluice / raw chain)',
+            fmt(pr.cpu.serverPerRequest, 0),
+            fmt(pr.cpu.baselinePerChain, 0),
+          ],
+          ['load generator (raw HTTP/1.1 keep-alive)', fmt(pr.cpu.loadGeneratorPerRequest, 0), ''],
+          ['local edge (benchmark process)', fmt(pr.cpu.edgePerRequest, 0), fmt(pr.cpu.edgePerChain, 0)],
+        ],
+      ),
   );
   sections.push(
     'AWS requests (counted on the server cluster)\n' +
@@ -296,11 +379,39 @@ export function renderReport(r: BenchResults): string {
       ),
   );
   sections.push(
-    `Contention — ${r.contention.producers} producers (separate clusters) appending 1 record per call to one partition for ${fmt(r.contention.elapsedMs / 1000, 0)} s\n` +
-      `  commits/s ${fmt(r.contention.commitsPerSec)}, conflict rate ${fmt(r.contention.conflictRate * 100)} % ` +
-      `(${r.contention.putItemCalls} PutItem for ${r.contention.commits} commits), gave up ${r.contention.gaveUp}, ` +
-      `offsets gapless: ${r.contention.gapless ? 'yes' : 'NO'}` +
-      (r.contention.firstFailure ? `\n  first failed append: ${r.contention.firstFailure}` : ''),
+    `Contention — N writers (separate clusters, like warm Lambdas) appending 1 record per call to ONE partition; ` +
+      `median of ${p.contentionRounds} interleaved rounds of ${fmt(p.contentionRoundMs / 1000, 0)} s\n` +
+      renderTable(
+        [
+          'writers',
+          'Sluice commits/s',
+          'raw chain/s',
+          'ratio',
+          'gave up',
+          'voided',
+          'DynamoDB calls/commit',
+          'holes',
+          'duplicates',
+        ],
+        j.contention.map((c, i) => [
+          String(c.producers),
+          fmt(c.commitsPerSec),
+          fmt(c.baselineChainPerSec),
+          fmt(c.ratio, 2),
+          String(c.gaveUp),
+          String(c.voided),
+          fmt(j.details.contention[i].dynamodbCallsPerCommit, 2),
+          String(j.details.contention[i].offsets.holes),
+          String(j.details.contention[i].offsets.duplicates),
+        ]),
+      ) +
+      `\n  raw chain: ${CHAINS.sequenced}, all writers on one sequencer item; goal: ratio ≥ 0.5 at 64 writers, commits/s not falling as writers grow` +
+      r.contention
+        .flatMap((c) => {
+          const failure = c.sluiceRounds.find((x) => x.firstFailure)?.firstFailure;
+          return failure ? [`\n  first failed append at ${c.producers} writers: ${failure}`] : [];
+        })
+        .join(''),
   );
   sections.push(
     'Monthly cost, USD (list prices us-east-1, see details.prices; one consumer group; Kinesis with 24 h retention)\n' +
@@ -333,4 +444,8 @@ function latencyRow(name: string, latency: LatencySummary, samples = String(late
 
 function row(name: string, rate: number, latency: { p50: number; p99: number }, ok: number, failed: number) {
   return [name, fmt(rate), fmt(latency.p50), fmt(latency.p99), String(ok), String(failed)];
+}
+
+function rates(rounds: readonly { readonly opsPerSec: number }[]): string {
+  return rounds.map((x) => fmt(x.opsPerSec, 0)).join(' / ');
 }

@@ -1,14 +1,15 @@
 /**
- * `npm run bench` (full, a few minutes) and `npm run bench -- --quick` (about a minute).
+ * `npm run bench` (full, a few minutes) and `npm run bench -- --quick` (about a minute and a
+ * half).
  *
- * Starts its own in-memory emulators, serves the real HTTP API on a free loopback port in
- * this process, measures produce, fetch, end-to-end latency, the codec and write contention,
- * each beside a baseline measured in the same run, prints a report and writes
- * `bench/results/latest.json`. The emulators are stopped at the end, also on failure.
- * See docs/benchmarks.md for what each number means.
+ * Starts its own in-memory emulators behind the local edge (in this process), a server
+ * worker serving the real HTTP API and a load-generator worker, on 127.0.0.1. Warms the
+ * emulators, then measures produce, fetch, end-to-end latency, the codec and write
+ * contention, each beside the raw store work it stands for, measured in the same run in
+ * interleaved rounds. Prints a report and writes `bench/results/latest.json`. Everything is
+ * stopped at the end, also on failure. See docs/benchmarks.md for what each number means.
  */
 import { join } from 'node:path';
-import { measureDynamoPut, measureRawChain, measureS3Put } from './baseline';
 import { measureCodec } from './codec';
 import { measureEndToEnd, measureFetchCost } from './consume';
 import { measureContention } from './contention';
@@ -16,16 +17,13 @@ import { costTable, type MeasuredCosts } from './cost';
 import { type BenchHarness, startHarness } from './harness';
 import { planFromArgs } from './plan';
 import { measureProduce, sampleSegment } from './produce';
+import { quietSdkWarnings } from './quiet';
 import { renderReport, toJson, writeJson } from './report';
 import { nowMs } from './stats';
 
 const RESULTS = join(__dirname, 'results', 'latest.json');
 
-// The SDK warns that its releases after January 2027 need Node 22; that one warning is noise here.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.error(warning);
-});
+quietSdkWarnings();
 
 /** Progress goes to stderr, the report to stdout. */
 function step(message: string): void {
@@ -45,50 +43,48 @@ async function main(): Promise<void> {
     measureMs: plan.codecMs,
   });
 
-  step('starting in-memory emulators (DynamoDB Local + s3rver) and the HTTP API');
+  step('starting in-memory emulators (DynamoDB Local + s3rver), the server worker and the load worker');
   let harness: BenchHarness | undefined;
   const interrupt = () => {
-    step('interrupted: stopping the emulators');
+    step('interrupted: stopping the workers and the emulators');
     void (harness?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
     harness = await startHarness();
-    const config = harness.config;
-    const segment = sampleSegment(plan);
-    const baseline = {
-      config,
+    const { server } = harness;
+    const single = {
       concurrency: plan.concurrency,
-      total: plan.baselineOps,
-      maxMs: plan.baselineMaxMs,
+      recordsPerRequest: plan.recordsPerRequest,
+      recordBytes: plan.recordBytes,
     };
+    const segmentBytes = sampleSegment(plan).length;
 
-    step(`baseline: raw S3 PutObject of ${segment.length} B, ${plan.concurrency} concurrent`);
-    const s3Put = await measureS3Put(baseline, segment);
-    step(`baseline: raw DynamoDB PutItem, ${plan.concurrency} concurrent`);
-    const dynamodbPut = await measureDynamoPut(baseline);
-    step(`produce: up to ${plan.produceRequests} records:batch requests through HTTP`);
+    step(`warm-up: up to ${plan.warmupOps} raw PutObject and PutItem calls (s3rver starts cold)`);
+    await server.call('s3Put', { ...single, total: plan.warmupOps, maxMs: plan.warmupMaxMs });
+    await server.call('dynamodbPut', { ...single, total: plan.warmupOps, maxMs: plan.warmupMaxMs / 2 });
+
+    step(`baseline: raw S3 PutObject of ${segmentBytes} B, then raw PutItem, ${plan.concurrency} concurrent`);
+    const limits = { concurrency: plan.concurrency, total: plan.baselineOps, maxMs: plan.baselineMaxMs };
+    const s3Put = await server.call('s3Put', { ...single, ...limits });
+    const dynamodbPut = await server.call('dynamodbPut', limits);
+
+    step(
+      `produce: ${plan.produceRounds} rounds of the raw chain and of records:batch through HTTP, interleaved`,
+    );
     const produce = await measureProduce(harness, plan);
     step('fetch: AWS calls per fetch');
     const fetch = await measureFetchCost(harness, plan, produce.topic);
     step(`end to end: up to ${plan.endToEndSamples} produce-then-poll samples`);
     const endToEnd = await measureEndToEnd(harness, plan);
     step('baseline: raw PutObject → PutItem → Query → GetObject, one at a time');
-    const rawChain = await measureRawChain(
-      config,
-      sampleSegment({ ...plan, recordsPerRequest: 1 }),
-      plan.endToEndSamples,
-      plan.endToEndMaxMs,
-    );
-    step(
-      `contention: ${plan.contentionProducers} producers on one partition for ${plan.contentionMs / 1000} s`,
-    );
-    const contention = await measureContention(harness, {
-      producers: plan.contentionProducers,
-      durationMs: plan.contentionMs,
+    const rawChain = await server.call('rawChainLatency', {
+      samples: plan.endToEndSamples,
+      maxMs: plan.endToEndMaxMs,
       recordBytes: plan.recordBytes,
     });
+    const contention = await measureContention(harness, plan, step);
 
     const rawBytes = plan.recordsPerRequest * plan.recordBytes;
     const measuredCosts: MeasuredCosts = {
@@ -118,7 +114,7 @@ async function main(): Promise<void> {
     console.log(renderReport(results));
     step(`wrote ${RESULTS}`);
   } finally {
-    step('stopping the emulators');
+    step('stopping the workers and the emulators');
     await harness?.stop();
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -125,6 +126,31 @@ describe('the edge', () => {
       __type: 'UnknownServiceException',
       message: expect.stringContaining('sqs'),
     });
+  });
+
+  it('keeps serving after a client hangs up halfway through an upload', async () => {
+    const { hostname, port } = new URL(config.endpoint as string);
+    const key = uniqueName('abandoned');
+    await new Promise<void>((resolve) => {
+      const socket = connect({ host: hostname, port: Number(port) }, () => {
+        socket.write(
+          `PUT /${config.bucket}/${key} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+            'Authorization: AWS4-HMAC-SHA256 Credential=key/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0\r\n' +
+            'Content-Length: 1000000\r\n\r\n' +
+            'x'.repeat(1000),
+        );
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => resolve());
+    });
+
+    const next = uniqueName('after');
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: config.bucket, Key: next, Body: Buffer.from('ok') }),
+    );
+    const got = await clients.s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: next }));
+    expect((await bytesOf(got.Body)).toString()).toBe('ok');
   });
 });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { decodeBase64, parseJsonStream, parseNonNegativeInteger } from '../../shared/http/body';
 import type { HttpRequest } from '../../shared/http/types';
 
@@ -26,7 +27,36 @@ describe('strict base64', () => {
   it('decodes standard base64 and refuses what Node would silently skip', () => {
     expect(decodeBase64('aGk=', 'v').toString()).toBe('hi');
     expect(decodeBase64('', 'v').length).toBe(0);
-    for (const bad of ['aGk', 'a=Gk', 'aG!k', '****']) expect(() => decodeBase64(bad, 'v')).toThrow('base64');
+    for (const bad of ['aGk', 'a=Gk', 'aG!k', '****', 'aG-k', 'aG_k', 'aGk=aGk=']) {
+      expect(() => decodeBase64(bad, 'v')).toThrow('base64');
+    }
+  });
+
+  it('accepts whitespace and non-zero padding bits, like the regular expression always did', () => {
+    expect(decodeBase64('aG\nk=', 'v').toString()).toBe('hi');
+    expect(decodeBase64(' aGl= ', 'v').toString()).toBe('hi');
+  });
+
+  it('decodes any bytes from their canonical encoding', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const buffer = Buffer.from(bytes);
+        expect(decodeBase64(buffer.toString('base64'), 'v')).toEqual(buffer);
+      }),
+    );
+  });
+
+  it('accepts and refuses exactly what the strict regular expression does', () => {
+    const strict = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    const chars = fc.constantFrom(...'AQgwz09+/=-_ !\n'.split(''));
+    fc.assert(
+      fc.property(fc.string({ unit: chars, maxLength: 24 }), (text) => {
+        const compact = text.replace(/\s+/g, '');
+        if (strict.test(compact)) expect(decodeBase64(text, 'v')).toEqual(Buffer.from(compact, 'base64'));
+        else expect(() => decodeBase64(text, 'v')).toThrow('base64');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -1,0 +1,120 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkOffsets, voidedRanges } from '../../bench/contention';
+import { checkBatchAnswer } from '../../bench/http-client';
+import { planFromArgs } from '../../bench/plan';
+import { openRawConnection, rawPost } from '../../bench/raw-http';
+import { cpuPerOp, interleave, medianRound } from '../../bench/rounds';
+import type { Cluster } from '../../shared/cluster';
+
+describe('benchmark rounds', () => {
+  it('reports the median round, the lower middle one for an even count', () => {
+    const rounds = [5, 1, 3, 4].map((opsPerSec) => ({ opsPerSec }));
+    expect(medianRound(rounds.slice(0, 3)).opsPerSec).toBe(3);
+    expect(medianRound(rounds).opsPerSec).toBe(3);
+    expect(() => medianRound([])).toThrow('no rounds');
+  });
+
+  it('interleaves baseline and Sluice rounds, swapping which goes first', async () => {
+    const order: string[] = [];
+    const result = await interleave(
+      4,
+      async (round) => {
+        order.push(`B${round}`);
+        return round;
+      },
+      async (round) => {
+        order.push(`S${round}`);
+        return -round;
+      },
+    );
+    expect(order).toEqual(['B0', 'S0', 'S1', 'B1', 'B2', 'S2', 'S3', 'B3']);
+    expect(result).toEqual({ baseline: [0, 1, 2, 3], sluice: [-0, -1, -2, -3] });
+  });
+
+  it('divides total CPU by total operations', () => {
+    expect(
+      cpuPerOp([
+        { ok: 10, cpuUs: 5000 },
+        { ok: 30, cpuUs: 11000 },
+      ]),
+    ).toBe(400);
+    expect(cpuPerOp([{ ok: 0, cpuUs: 1 }])).toBeNaN();
+  });
+
+  it('has three writer counts and an odd number of rounds in both plans', () => {
+    for (const plan of [planFromArgs(['--quick']), planFromArgs([])]) {
+      expect(plan.contentionProducers).toEqual([8, 32, 64]);
+      expect(plan.produceRounds % 2).toBe(1);
+      expect(plan.contentionRounds % 2).toBe(1);
+    }
+  });
+});
+
+describe('contention bookkeeping', () => {
+  it('counts duplicate offsets and holes between the first and the last', () => {
+    expect(checkOffsets([])).toEqual({ acknowledged: 0, duplicates: 0, holes: 0 });
+    expect(checkOffsets([4, 2, 3])).toEqual({ acknowledged: 3, duplicates: 0, holes: 0 });
+    expect(checkOffsets([3, 4, 6, 6])).toEqual({ acknowledged: 4, duplicates: 1, holes: 1 });
+  });
+
+  it('reads voided ranges from the log when it reports them, 0 otherwise', () => {
+    const withStats = { log: { stats: () => ({ voided: 3 }) } } as unknown as Cluster;
+    expect(voidedRanges(withStats)).toBe(3);
+    expect(voidedRanges({ log: {} } as unknown as Cluster)).toBe(0);
+  });
+});
+
+describe('the load generator HTTP client', () => {
+  let server: Server;
+  let url: string;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url} ${req.headers['content-type']} ${Buffer.concat(chunks)}`);
+        const body = JSON.stringify({ successes: [{ id: '0', offset: seen.length }], failures: [] });
+        res.writeHead(207, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v3/clusters/local/topics/t/records:batch`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends many requests on one keep-alive connection and reads each answer', async () => {
+    const connection = await openRawConnection(url);
+    const request = rawPost(url, '{"entries":[]}');
+    try {
+      for (let i = 1; i <= 3; i++) {
+        const { status, body } = await connection.send(request);
+        expect(checkBatchAnswer(status, body.toString())).toBe(seen.length);
+      }
+    } finally {
+      connection.close();
+    }
+    expect(seen.at(-1)).toBe(
+      'POST /v3/clusters/local/topics/t/records:batch application/json {"entries":[]}',
+    );
+  });
+
+  it('fails the pending request when the server drops the connection', async () => {
+    const connection = await openRawConnection(url);
+    server.closeAllConnections();
+    await expect(connection.send(rawPost(url, '{}'))).rejects.toThrow();
+    connection.close();
+  });
+
+  it('refuses a batch answer with failures or another status', () => {
+    expect(() => checkBatchAnswer(500, 'boom')).toThrow('HTTP 500');
+    expect(() => checkBatchAnswer(207, '{"successes":[],"failures":[{"error_code":400}]}')).toThrow(
+      'error_code',
+    );
+  });
+});
