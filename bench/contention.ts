@@ -49,18 +49,7 @@ export interface ContentionPool {
 }
 
 /**
- * Voided offset ranges a cluster's log reports, 0 when its log reports none. The sequenced
- * write path exposes the count as `log.stats().voided`; this is the one place to read it.
- *
- * @example
- * const voided = voidedRanges(cluster);
- */
-export function voidedRanges(cluster: Cluster): number {
-  return (cluster.log as { stats?: () => { voided: number } }).stats?.().voided ?? 0;
-}
-
-/**
- * `producers` separate clusters (separate SDK clients and head caches, like separate warm
+ * `producers` separate clusters (separate SDK clients, like separate warm
  * Lambda instances) that append one record per call to partition 0 of `topicName` with
  * `cluster.log.append`. Runs in the server worker.
  *
@@ -74,11 +63,20 @@ export async function createContentionPool(
   recordBytes: number,
 ): Promise<ContentionPool> {
   const counter = new AwsRequestCounter();
-  const clusters: Cluster[] = Array.from({ length: producers }, () => createCluster(config, { counter }));
+  // Ranges voided by any writer of the pool: its own failed appends, or ranges it found open too long.
+  let voidedTotal = 0;
+  const observer = {
+    onVoid: ({ outcome }: { outcome: string }) => {
+      if (outcome === 'voided') voidedTotal++;
+    },
+  };
+  const clusters: Cluster[] = Array.from({ length: producers }, () =>
+    createCluster(config, { counter, log: { observer } }),
+  );
   const topics: Topic[] = await Promise.all(clusters.map((cluster) => cluster.topics.get(topicName)));
   const value = payload(recordBytes, 1);
   const offsets: number[] = [];
-  const voided = () => clusters.reduce((sum, cluster) => sum + voidedRanges(cluster), 0);
+  const voided = () => voidedTotal;
   return {
     round: async (maxMs) => {
       let commits = 0;

@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkOffsets, voidedRanges } from '../../bench/contention';
+import { checkOffsets } from '../../bench/contention';
 import { checkBatchAnswer } from '../../bench/http-client';
 import { planFromArgs } from '../../bench/plan';
 import { openRawConnection, rawPost } from '../../bench/raw-http';
 import { cpuPerOp, interleave, medianRound } from '../../bench/rounds';
-import type { Cluster } from '../../shared/cluster';
 
 describe('benchmark rounds', () => {
   it('reports the median round, the lower middle one for an even count', () => {
@@ -56,12 +55,6 @@ describe('contention bookkeeping', () => {
     expect(checkOffsets([])).toEqual({ acknowledged: 0, duplicates: 0, holes: 0 });
     expect(checkOffsets([4, 2, 3])).toEqual({ acknowledged: 3, duplicates: 0, holes: 0 });
     expect(checkOffsets([3, 4, 6, 6])).toEqual({ acknowledged: 4, duplicates: 1, holes: 1 });
-  });
-
-  it('reads voided ranges from the log when it reports them, 0 otherwise', () => {
-    const withStats = { log: { stats: () => ({ voided: 3 }) } } as unknown as Cluster;
-    expect(voidedRanges(withStats)).toBe(3);
-    expect(voidedRanges({ log: {} } as unknown as Cluster)).toBe(0);
   });
 });
 
