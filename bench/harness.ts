@@ -1,5 +1,5 @@
+import { assertJavaAvailable, type LocalAws, startLocalAws } from '../local/emulators';
 import { configFromEnv, type SluiceConfig } from '../shared/config';
-import { assertJavaAvailable, type LocalAws, startLocalAws } from '../shared/local';
 import { createAwsClients } from '../shared/storage/aws';
 import { provisionResources } from '../shared/storage/provision';
 import { startWorker, type Worker } from './workers';

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { stopChild, waitForExit } from '../shared/local/child';
+import { stopChild, waitForExit } from '../local/emulators/child';
 import type { WorkerTasks } from './worker';
 
 /** A running worker process. */

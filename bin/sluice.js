@@ -3,7 +3,7 @@
 // work from a checkout with no build step.
 
 require('tsx/cjs');
-const { main } = require('../shared/cli/index.ts');
+const { main } = require('../cli/index.ts');
 
 // Ctrl-C / SIGTERM end long-running commands (consume, run-consumer) cleanly: they see the
 // abort, finish the record in hand, commit and leave. A second signal exits at once.

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../shared/cli';
+import { main } from '../../cli';
 import { groupRoutes } from '../../shared/http/routes/groups';
 import { memoryIo } from '../support/cli-io';
 import { startTestServer, type TestServer } from '../support/client-server';

@@ -10,8 +10,8 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startLocalAws } from '../../local/emulators';
 import { configFromEnv } from '../../shared/config';
-import { startLocalAws } from '../../shared/local';
 import { createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
 import { destroyClients, integrationAws, javaAvailable, uniqueName } from '../support/local-aws';

@@ -15,7 +15,7 @@ async function startBackbone(
     SLUICE_CONFIG: join(dataDir, 'sluice.config.json'),
   };
   delete env.AWS_ENDPOINT_URL; // start its own emulators, exactly as `npm start` does
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

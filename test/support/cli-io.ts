@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { CliIo } from '../../shared/cli';
+import type { CliIo } from '../../cli';
 
 /** A CLI's standard streams in memory: stdin from a string, stdout and stderr collected. */
 export function memoryIo(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { assertJavaAvailable } from '../../local/emulators/java';
+import { type LocalAws, startLocalAws } from '../../local/emulators/local-aws';
 import { configFromEnv, type SluiceConfig } from '../../shared/config';
-import { assertJavaAvailable } from '../../shared/local/java';
-import { type LocalAws, startLocalAws } from '../../shared/local/local-aws';
 import { type AwsClients, createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
 

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { main } from '../../shared/cli';
-import { integer, pairs, parse, UsageError } from '../../shared/cli/args';
-import { parseHandlerSpec } from '../../shared/cli/handler-loader';
-import { readLines } from '../../shared/cli/io';
-import { formatTable } from '../../shared/cli/table';
+import { main } from '../../cli';
+import { integer, pairs, parse, UsageError } from '../../cli/args';
+import { parseHandlerSpec } from '../../cli/handler-loader';
+import { readLines } from '../../cli/io';
+import { formatTable } from '../../cli/table';
 import { memoryIo } from '../support/cli-io';
 
 async function collect(input: AsyncIterable<string>): Promise<string[]> {

@@ -1,5 +1,5 @@
 /** `sluice groups list|lag`, in the manner of kafka-consumer-groups.sh. */
-import { createAdmin } from '../../client/admin';
+import { createAdmin } from '../../shared/client/admin';
 import { connection, parse, positional, UsageError } from '../args';
 import { COMMON_HELP, type Command } from '../command';
 import { writeLine } from '../io';

@@ -1,8 +1,8 @@
 /** `sluice consume <topic>`, in the manner of kafka-console-consumer.sh. */
-import { createAdmin } from '../../client/admin';
-import { createConsumer, type KafkaMessage } from '../../client/consumer';
-import { fetchPartition } from '../../client/consumer/messages';
-import { createTransport } from '../../client/transport';
+import { createAdmin } from '../../shared/client/admin';
+import { createConsumer, type KafkaMessage } from '../../shared/client/consumer';
+import { fetchPartition } from '../../shared/client/consumer/messages';
+import { createTransport } from '../../shared/client/transport';
 import { connection, integer, parse, positional, UsageError, type Values } from '../args';
 import { COMMON_HELP, type Command } from '../command';
 import { type CliIo, writeLine } from '../io';

@@ -1,6 +1,6 @@
 /** `sluice produce <topic>`, in the manner of kafka-console-producer.sh. */
-import type { Message, MessageMetadata } from '../../client/producer';
-import { createProducer } from '../../client/producer';
+import type { Message, MessageMetadata } from '../../shared/client/producer';
+import { createProducer } from '../../shared/client/producer';
 import { connection, integer, pairs, parse, positional, UsageError } from '../args';
 import { COMMON_HELP, type Command } from '../command';
 import { type CliIo, readLines, writeLine } from '../io';

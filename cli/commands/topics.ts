@@ -1,6 +1,6 @@
 /** `sluice topics create|list|describe|delete`, in the manner of kafka-topics.sh. */
-import { createAdmin, type TopicDescription } from '../../client/admin';
-import { AlreadyExistsError } from '../../errors';
+import { createAdmin, type TopicDescription } from '../../shared/client/admin';
+import { AlreadyExistsError } from '../../shared/errors';
 import { connection, integer, pairs, parse, positional, UsageError } from '../args';
 import { COMMON_HELP, type Command } from '../command';
 import { type CliIo, writeLine } from '../io';

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadHandler } from '../shared/cli/handler-loader';
+import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import { AlreadyExistsError } from '../shared/errors';
 import { runPoller } from '../shared/groups';

@@ -3,7 +3,7 @@
  * (streams, environment, abort signal) and resolves to the exit code, so tests run it
  * in-process and `bin/sluice.js` only wires it to the real process.
  */
-import { SluiceError } from '../errors';
+import { SluiceError } from '../shared/errors';
 import { UsageError } from './args';
 import type { Command } from './command';
 import { consumeCommand } from './commands/consume';

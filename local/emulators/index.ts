@@ -3,7 +3,7 @@
  * LocalStack-style edge. Used by `npm start`, the integration tests and the benchmark.
  *
  * @example
- * import { assertJavaAvailable, startLocalAws } from '../shared/local';
+ * import { assertJavaAvailable, startLocalAws } from './emulators';
  * assertJavaAvailable();
  * const aws = await startLocalAws();
  */

@@ -11,10 +11,10 @@ import { configFromEnv } from '../shared/config';
 import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
 import { groupRoutes } from '../shared/http/routes/groups';
-import { assertJavaAvailable, type LocalAws, startLocalAws } from '../shared/local';
 import { sweepAll } from '../shared/retention';
 import { provisionResources } from '../shared/storage/provision';
-import { ensureTopics, readLocalApp, runConsumers } from './local-app';
+import { ensureTopics, readLocalApp, runConsumers } from './app';
+import { assertJavaAvailable, type LocalAws, startLocalAws } from './emulators';
 
 // The SDK warns that releases after January 2027 need Node 22; Node 20 is supported here
 // through the lock file, so that one warning is noise for a local user.

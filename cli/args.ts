@@ -3,7 +3,7 @@
  * {@link UsageError} whose message says what to type instead.
  */
 import { parseArgs } from 'node:util';
-import type { ConnectionOptions } from '../client/transport';
+import type { ConnectionOptions } from '../shared/client/transport';
 import type { CliIo } from './io';
 
 /**

@@ -3,7 +3,7 @@
  * poller runtime the deployed Lambda poller uses. It talks to storage directly (S3 and
  * DynamoDB, or the emulators `AWS_ENDPOINT_URL` names), not to the HTTP API.
  */
-import type { PollerLogger } from '../../groups';
+import type { PollerLogger } from '../../shared/groups';
 import { integer, parse, UsageError, type Values } from '../args';
 import type { Command } from '../command';
 import { loadHandler } from '../handler-loader';
@@ -82,9 +82,9 @@ export const runConsumerCommand: Command = {
 
     // Loaded here, not at the top: the AWS SDK costs a second of start-up every other command skips.
     const [{ createCluster }, { configFromEnv }, { runPoller }] = await Promise.all([
-      import('../../cluster'),
-      import('../../config'),
-      import('../../groups'),
+      import('../../shared/cluster'),
+      import('../../shared/config'),
+      import('../../shared/groups'),
     ]);
     const config = configFromEnv({ ...io.env });
     if (!config.endpoint)

@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const biome = join(root, 'node_modules', '.bin', 'biome');
+
+/**
+ * Lints one probe file with the project's biome.json, in a scratch copy of the layout (so the
+ * checkout is never written to), and returns the import-boundary diagnostics.
+ */
+function boundaryErrors(path: string, source: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-boundaries-'));
+  try {
+    copyFileSync(join(root, 'biome.json'), join(dir, 'biome.json'));
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), source);
+    const run = spawnSync(biome, ['lint', '--max-diagnostics=50', path], { cwd: dir, encoding: 'utf8' });
+    return `${run.stdout}${run.stderr}`.split('\n').filter((line) => line.includes('noRestrictedImports'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the import boundaries in npm run lint', () => {
+  it.each([
+    ['shared/log/probe.ts', '../http/router'],
+    ['shared/groups/poller/probe.ts', '../../client'],
+    ['shared/storage/probe.ts', '../../cli/index'],
+    ['shared/retention/probe.ts', '../../local/emulators'],
+    ['shared/topics/probe.ts', '../../functions/http/handler'],
+    ['shared/cluster-probe.ts', '../infra/sluice'],
+    ['shared/http/probe.ts', '../client/transport'],
+    ['shared/client/probe.ts', '../http/router'],
+    ['functions/http/probe.ts', '../../infra/sluice'],
+    ['infra/probe.ts', '../shared/log'],
+    ['infra/probe.ts', '../functions/http/handler'],
+    ['cli/probe.ts', '../local/emulators'],
+  ])('refuses %s importing %s', (path, specifier) => {
+    const errors = boundaryErrors(path, `import * as m from '${specifier}';\nexport const x = m;\n`);
+    expect(errors).toHaveLength(1);
+  });
+
+  it.each([
+    ['shared/log/probe.ts', '../storage/log-index'],
+    ['shared/http/probe.ts', '../log'],
+    ['shared/groups/probe.ts', '@aws-sdk/client-lambda'],
+    ['functions/http/probe.ts', '../../shared/http/router'],
+    ['infra/probe.ts', '../shared/storage/schema'],
+    ['cli/probe.ts', '../shared/client'],
+    ['local/probe.ts', '../shared/http/router'],
+  ])('lets %s import %s', (path, specifier) => {
+    expect(boundaryErrors(path, `import * as m from '${specifier}';\nexport const x = m;\n`)).toEqual([]);
+  });
+});
