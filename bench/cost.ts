@@ -40,7 +40,7 @@ export const ASSUMPTIONS = {
   uploadBytesPerMs: 50_000,
   /** API Gateway HTTP API meters requests in 512 KB steps. */
   apiGatewayStepBytes: 512 * 1024,
-  /** Poller defaults (shared/groups/poller/options.ts): 100 ms polls, batches of 100. */
+  /** Poller defaults (shared/poller/options.ts): 100 ms polls, batches of 100. */
   pollsPerSecondPerPartition: 10,
   consumerBatchSize: 100,
   /** A batch closes after the 500 ms batching window: at most 2 commits/s per partition. */

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import { AlreadyExistsError } from '../shared/errors';
-import { runPoller } from '../shared/groups';
+import { runPoller } from '../shared/poller';
 import * as z from '../shared/validation';
 
 const topicSchema = z.object({

@@ -3,7 +3,7 @@
  * poller runtime the deployed Lambda poller uses. It talks to storage directly (S3 and
  * DynamoDB, or the emulators `AWS_ENDPOINT_URL` names), not to the HTTP API.
  */
-import type { PollerLogger } from '../../shared/groups';
+import type { PollerLogger } from '../../shared/poller';
 import { integer, parse, UsageError, type Values } from '../args';
 import type { Command } from '../command';
 import { loadHandler } from '../handler-loader';
@@ -84,7 +84,7 @@ export const runConsumerCommand: Command = {
     const [{ createCluster }, { configFromEnv }, { runPoller }] = await Promise.all([
       import('../../shared/cluster'),
       import('../../shared/config'),
-      import('../../shared/groups'),
+      import('../../shared/poller'),
     ]);
     const config = configFromEnv({ ...io.env });
     if (!config.endpoint)

@@ -2,10 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
-import { wakerFromEnv } from '../../shared/groups';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/http/lambda-adapter';
 import { createHttpApi } from '../../shared/http/router';
 import { groupRoutes } from '../../shared/http/routes/groups';
+import { wakerFromEnv } from '../../shared/poller';
 import { createProduceMetrics } from './metrics';
 
 const logger = new Logger({ serviceName: 'sluice-http' });

@@ -8,19 +8,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Cluster, createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
+import { type Clock, createGroupService, newMemberId, type Sleep, systemClock } from '../../shared/groups';
 import {
-  type Clock,
-  createGroupService,
   createLambdaHandlerInvoker,
   type HandlerInvoker,
-  newMemberId,
   type PollerLogger,
   type PollerSummary,
   runPoller,
-  type Sleep,
-  systemClock,
   type WakeEvent,
-} from '../../shared/groups';
+} from '../../shared/poller';
 import { type ConsumerConfig, consumerConfigFromEnv } from './config';
 import { createPollerMetrics, type PollerMetrics } from './metrics';
 

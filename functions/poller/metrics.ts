@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { PollerObserver } from '../../shared/groups';
+import type { PollerObserver } from '../../shared/poller';
 
 /** The poller's CloudWatch metrics, with the dimensions the CDK construct's alarms expect. */
 export interface PollerMetrics {

@@ -1,36 +1,11 @@
 /**
- * Consumer groups: the lease protocol, the poller runtime and wake-on-produce. See
- * `docs/consumer-groups.md`.
+ * Consumer groups: the lease protocol — members, leases with fencing epochs, balance, offset
+ * commits and lag. The runtime that holds leases and delivers records is `shared/poller/`.
+ * See `docs/consumer-groups.md`.
  */
 export { type Plan, type PlanInput, planAssignment } from './balance';
 export { type Clock, realSleep, type Sleep, systemClock } from './clock';
-export {
-  type BatchItemFailure,
-  type KafkaEvent,
-  type KafkaEventRecord,
-  type KafkaHandlerResult,
-  readBatchResponse,
-  toKafkaEvent,
-} from './event';
-export {
-  type AsyncInvoker,
-  createLambdaAsyncInvoker,
-  createLambdaHandlerInvoker,
-  HandlerFunctionError,
-  type HandlerInvoker,
-} from './lambda-invoke';
 export { newMemberId, validateGroupName } from './names';
-export {
-  createPoller,
-  type Poller,
-  type PollerLogger,
-  type PollerObserver,
-  type PollerOptions,
-  type PollerSummary,
-  runPoller,
-  type StopReason,
-} from './poller';
-export { DEAD_LETTER_HEADERS } from './poller/dead-letter';
 export { resolveStartOffset } from './positions';
 export {
   createGroupService,
@@ -53,11 +28,3 @@ export type {
   StartingPosition,
   StartPolicy,
 } from './types';
-export {
-  createWaker,
-  type WakeEvent,
-  type Waker,
-  type WakerOptions,
-  type WakeTarget,
-  wakerFromEnv,
-} from './wake';

@@ -1,8 +1,9 @@
 import { createPollerHandler, type PollerHandlerResult } from '../../functions/poller/handler';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
-import { createGroupService, createWaker, type WakeEvent, wakerFromEnv } from '../../shared/groups';
+import { createGroupService } from '../../shared/groups';
 import { createHttpApi } from '../../shared/http/router';
+import { createWaker, type WakeEvent, wakerFromEnv } from '../../shared/poller';
 import { AwsRequestCounter } from '../../shared/storage/aws';
 import {
   consumerEnv,

@@ -4,7 +4,7 @@ import { KafkaSelfManagedEventSchema } from '@aws-lambda-powertools/parser/schem
 import type { Context, SelfManagedKafkaEvent } from 'aws-lambda';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
-import { createPoller, type KafkaEvent, type PollerOptions } from '../../shared/groups';
+import { createPoller, type KafkaEvent, type PollerOptions } from '../../shared/poller';
 import type { Topic } from '../../shared/topics/registry';
 import {
   createTestTopic,

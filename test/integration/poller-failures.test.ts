@@ -1,12 +1,8 @@
 import { createCluster } from '../../shared/cluster';
 import type { StoredRecord } from '../../shared/codec/types';
 import { configFromEnv } from '../../shared/config';
-import {
-  createGroupService,
-  DEAD_LETTER_HEADERS,
-  type KafkaEvent,
-  type PollerOptions,
-} from '../../shared/groups';
+import { createGroupService } from '../../shared/groups';
+import { DEAD_LETTER_HEADERS, type KafkaEvent, type PollerOptions } from '../../shared/poller';
 import type { Topic } from '../../shared/topics/registry';
 import { createTestTopic, produce, testGroupName, testPoller, waitFor } from '../support/groups';
 import { destroyClients } from '../support/local-aws';

@@ -5,13 +5,13 @@ import { createPollerHandler } from '../../functions/poller/handler';
 import type { PollerMetrics } from '../../functions/poller/metrics';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
+import { createGroupService } from '../../shared/groups';
 import {
-  createGroupService,
   createLambdaAsyncInvoker,
   createLambdaHandlerInvoker,
   HandlerFunctionError,
   type KafkaEvent,
-} from '../../shared/groups';
+} from '../../shared/poller';
 import {
   consumerEnv,
   createTestTopic,

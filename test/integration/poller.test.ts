@@ -1,7 +1,8 @@
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
-import { createGroupService, type KafkaEvent, type PollerOptions } from '../../shared/groups';
+import { createGroupService } from '../../shared/groups';
 import { realSleep } from '../../shared/groups/clock';
+import type { KafkaEvent, PollerOptions } from '../../shared/poller';
 import type { Topic } from '../../shared/topics/registry';
 import {
   createTestTopic,

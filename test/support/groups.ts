@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster } from '../../shared/cluster';
 import type { RecordHeader } from '../../shared/codec/types';
-import { createPoller, type PollerOptions } from '../../shared/groups';
 import type { Clock } from '../../shared/groups/clock';
+import { createPoller, type PollerOptions } from '../../shared/poller';
 import type { Topic } from '../../shared/topics/registry';
 
 /** A wall clock shifted by an adjustable offset: `advance` jumps it forward, as a paused peer sees time pass. */

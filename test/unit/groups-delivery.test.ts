@@ -1,11 +1,11 @@
 import type { StoredRecord } from '../../shared/codec/types';
-import { readBatchResponse, toKafkaEvent } from '../../shared/groups/event';
 import {
   type Attempt,
   type DeliveryContext,
   deliverBatch,
   exponentialBackoff,
-} from '../../shared/groups/poller/deliver';
+} from '../../shared/poller/deliver';
+import { readBatchResponse, toKafkaEvent } from '../../shared/poller/event';
 
 function records(from: number, count: number): StoredRecord[] {
   return Array.from({ length: count }, (_, i) => ({

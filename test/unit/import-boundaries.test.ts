@@ -26,7 +26,8 @@ function boundaryErrors(path: string, source: string): string[] {
 describe('the import boundaries in npm run lint', () => {
   it.each([
     ['shared/log/probe.ts', '../http/router'],
-    ['shared/groups/poller/probe.ts', '../../client'],
+    ['shared/poller/probe.ts', '../client'],
+    ['shared/groups/probe.ts', '../poller/worker'],
     ['shared/storage/probe.ts', '../../cli/index'],
     ['shared/retention/probe.ts', '../../local/emulators'],
     ['shared/topics/probe.ts', '../../functions/http/handler'],
@@ -45,7 +46,9 @@ describe('the import boundaries in npm run lint', () => {
   it.each([
     ['shared/log/probe.ts', '../storage/log-index'],
     ['shared/http/probe.ts', '../log'],
-    ['shared/groups/probe.ts', '@aws-sdk/client-lambda'],
+    ['shared/poller/probe.ts', '@aws-sdk/client-lambda'],
+    ['shared/poller/probe.ts', '../groups/service'],
+    ['shared/groups/probe.ts', '../log'],
     ['functions/http/probe.ts', '../../shared/http/router'],
     ['infra/probe.ts', '../shared/storage/schema'],
     ['cli/probe.ts', '../shared/client'],

@@ -1,12 +1,12 @@
-import { NotFoundError } from '../../errors';
-import type { Topic } from '../../topics/registry';
-import { sleepUnless } from '../clock';
+import { NotFoundError } from '../errors';
+import { sleepUnless } from '../groups/clock';
 import {
   createGroupService,
   type GroupService,
   type MemberState,
   UNKNOWN_MEMBER_ERROR_CODE,
-} from '../service';
+} from '../groups/service';
+import type { Topic } from '../topics/registry';
 import { type PollerState, pollerLifecycle } from './lifecycle';
 import { type PollerOptions, resolvePollerOptions } from './options';
 import { type PartitionWorker, startPartitionWorker } from './worker';

@@ -1,10 +1,10 @@
-import type { Cluster } from '../../cluster';
-import { InvalidRequestError } from '../../errors';
-import { type Clock, realSleep, type Sleep, systemClock } from '../clock';
-import type { KafkaEvent, KafkaHandlerResult } from '../event';
-import { newMemberId, validateGroupName } from '../names';
-import { heartbeatIntervalFor } from '../service';
-import type { OffsetReset, StartingPosition, StartPolicy } from '../types';
+import type { Cluster } from '../cluster';
+import { InvalidRequestError } from '../errors';
+import { type Clock, realSleep, type Sleep, systemClock } from '../groups/clock';
+import { newMemberId, validateGroupName } from '../groups/names';
+import { heartbeatIntervalFor } from '../groups/service';
+import type { OffsetReset, StartingPosition, StartPolicy } from '../groups/types';
+import type { KafkaEvent, KafkaHandlerResult } from './event';
 
 /** Where the poller reports what it does; Powertools' `Logger` and `console` both fit. */
 export interface PollerLogger {

@@ -1,4 +1,4 @@
-import type { StoredRecord } from '../../codec/types';
+import type { StoredRecord } from '../codec/types';
 
 /** The result of one handler invocation for one partition's records. */
 export type Attempt =

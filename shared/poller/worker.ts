@@ -1,12 +1,12 @@
-import type { StoredRecord } from '../../codec/types';
-import { FencedError } from '../../errors';
-import type { Topic } from '../../topics/registry';
-import { sleepUnless } from '../clock';
-import { readBatchResponse, toKafkaEvent } from '../event';
-import type { GroupService } from '../service';
-import type { Assignment, LeaseClaim } from '../types';
+import type { StoredRecord } from '../codec/types';
+import { FencedError } from '../errors';
+import { sleepUnless } from '../groups/clock';
+import type { GroupService } from '../groups/service';
+import type { Assignment, LeaseClaim } from '../groups/types';
+import type { Topic } from '../topics/registry';
 import { appendDeadLetters } from './dead-letter';
 import { type Attempt, type DeliveryContext, deliverBatch, exponentialBackoff } from './deliver';
+import { readBatchResponse, toKafkaEvent } from './event';
 import { type WorkerState, workerLifecycle } from './lifecycle';
 import type { ResolvedPollerOptions } from './options';
 

@@ -1,7 +1,7 @@
-import type { Cluster } from '../../cluster';
-import type { RecordHeader, StoredRecord } from '../../codec/types';
-import { UnavailableError } from '../../errors';
-import type { AppendRecord } from '../../log';
+import type { Cluster } from '../cluster';
+import type { RecordHeader, StoredRecord } from '../codec/types';
+import { UnavailableError } from '../errors';
+import type { AppendRecord } from '../log';
 
 /** Headers added to every dead-lettered record (values are UTF-8 text). */
 export const DEAD_LETTER_HEADERS = {

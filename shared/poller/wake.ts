@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Cluster } from '../cluster';
+import { type Clock, systemClock } from '../groups/clock';
+import { createDynamoGroupStore, type GroupStore } from '../groups/store';
 import * as z from '../validation';
-import { type Clock, systemClock } from './clock';
 import { type AsyncInvoker, createLambdaAsyncInvoker } from './lambda-invoke';
-import { createDynamoGroupStore, type GroupStore } from './store';
 
 /** A consumer group whose poller a produce may need to start. */
 export interface WakeTarget {
