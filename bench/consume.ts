@@ -1,3 +1,4 @@
+import { sleep } from '../shared/retry';
 import { type AwsCalls, awsCalls, perOperation } from './aws-calls';
 import type { BenchHarness } from './harness';
 import { batchBody, createTopic, fetchPage, produceBatch, topicUrls } from './http-client';
@@ -106,7 +107,7 @@ export async function measureEndToEnd(harness: BenchHarness, plan: BenchPlan): P
     while (!seen && nowMs() - t0 < SAMPLE_TIMEOUT_MS) {
       const page = await fetchPage(urls.partition(0), next, 1);
       if (page.count > 0) seen = true;
-      else await new Promise((resolve) => setTimeout(resolve, POLL_PAUSE_MS));
+      else await sleep(POLL_PAUSE_MS);
     }
     if (seen) endToEnd.push(nowMs() - t0);
     else timedOut++;

@@ -10,6 +10,7 @@ import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import { AlreadyExistsError } from '../shared/errors';
 import { runPoller } from '../shared/poller';
+import { sleep } from '../shared/retry';
 import * as z from '../shared/validation';
 
 const topicSchema = z.object({
@@ -94,7 +95,7 @@ export async function runConsumers(cluster: Cluster, app: LocalApp, signal: Abor
           });
         } catch (error) {
           console.error(`consumer group ${consumer.group} failed, restarting in 5 s:`, error);
-          await new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+          await sleep(5_000, { ref: false });
         }
       }
     }),

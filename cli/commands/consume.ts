@@ -3,10 +3,10 @@ import { createAdmin } from '../../shared/client/admin';
 import { createConsumer, type KafkaMessage } from '../../shared/client/consumer';
 import { fetchPartition } from '../../shared/client/consumer/messages';
 import { createTransport } from '../../shared/client/transport';
+import { sleep } from '../../shared/retry';
 import { connection, integer, parse, positional, UsageError, type Values } from '../args';
 import { COMMON_HELP, type Command } from '../command';
 import { type CliIo, writeLine } from '../io';
-import { sleepUnlessAborted } from '../sleep';
 
 const HELP = `Usage: sluice consume <topic> [options]
 
@@ -218,6 +218,6 @@ async function idle(io: CliIo, settings: Settings, lastRecordAt: number): Promis
   const left =
     settings.timeoutMs === undefined ? IDLE_POLL_MS : settings.timeoutMs - (Date.now() - lastRecordAt);
   if (left <= 0) return false;
-  await sleepUnlessAborted(Math.min(IDLE_POLL_MS, left), io.signal);
+  await sleep(Math.min(IDLE_POLL_MS, left), { signal: io.signal });
   return true;
 }

@@ -1,3 +1,5 @@
+import { sleep } from '../retry';
+
 /** Milliseconds since the epoch. Injected everywhere so tests can move time by hand. */
 export type Clock = () => number;
 
@@ -13,7 +15,7 @@ export const systemClock: Clock = () => Date.now();
  * @example
  * await realSleep(100);
  */
-export const realSleep: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+export const realSleep: Sleep = (ms) => sleep(ms);
 
 /**
  * Sleeps, but returns as soon as `interrupt` settles: a stopping poller must not sit out a

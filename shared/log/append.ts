@@ -329,8 +329,10 @@ function isSameBatch(occupant: DataSlot, slot: DataSlot): boolean {
   return occupant.segmentKey === slot.segmentKey && occupant.byteStart === slot.byteStart;
 }
 
+/** By name, not instanceof: abort reasons come from Node's realm, which may not be ours (vm, jest). */
 function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
 
 function lateError(deps: AppendDeps, topic: Topic, slot: DataSlot): UnavailableError {

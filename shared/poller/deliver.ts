@@ -1,4 +1,5 @@
 import type { StoredRecord } from '../codec/types';
+import { backoffDelay } from '../retry';
 
 /** The result of one handler invocation for one partition's records. */
 export type Attempt =
@@ -96,15 +97,14 @@ export async function deliverBatch(ctx: DeliveryContext, records: readonly Store
 }
 
 /**
- * Exponential backoff with full jitter ("decorrelates" retries of many partitions hitting
- * the same failing dependency), capped.
+ * The backoff before retry number `attempt` (1-based): the core's jittered exponential
+ * backoff from `baseMs`, doubling, capped at `maxMs`. The jitter spreads out the retries of
+ * many partitions hitting the same failing dependency.
  *
  * @example
- * exponentialBackoff(200, 10_000)(3); // between 400 and 800
+ * exponentialBackoff(200, 10_000)(3); // about 800 (± 20 %)
  */
 export function exponentialBackoff(baseMs: number, maxMs: number, random: () => number = Math.random) {
-  return (attempt: number): number => {
-    const ceiling = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-  };
+  return (attempt: number): number =>
+    backoffDelay({ initialRetryTime: baseMs, maxRetryTime: maxMs }, attempt - 1, random);
 }

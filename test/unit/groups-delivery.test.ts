@@ -46,7 +46,7 @@ function context(opts: {
     onRetry: () => {},
     retryAttempts: opts.retryAttempts,
     bisectOnError: opts.bisect ?? false,
-    backoff: exponentialBackoff(100, 1_000, () => 1),
+    backoff: exponentialBackoff(100, 1_000, () => 0.5),
     async sleep(ms) {
       sleeps.push(ms);
     },

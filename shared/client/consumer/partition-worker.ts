@@ -7,6 +7,7 @@
  * exits; `done` resolves then.
  */
 import { FencedError, NotFoundError } from '../../errors';
+import { backoffDelay } from '../../retry';
 import { offsetString, topicPath } from '../paths';
 import type { RetryOptions } from '../retry';
 import type { Transport } from '../transport';
@@ -183,10 +184,9 @@ export function startPartitionWorker(options: WorkerOptions): PartitionWorker {
   };
 }
 
+/** Handler retries back off longer than request retries: 300 ms doubling up to 30 s unless configured. */
 function backoff(retry: RetryOptions, failures: number): number {
-  const initial = retry.initialRetryTime ?? 300;
-  const max = retry.maxRetryTime ?? 30_000;
-  return Math.min(max, initial * (retry.multiplier ?? 2) ** failures) * (0.8 + 0.4 * Math.random());
+  return backoffDelay({ initialRetryTime: 300, maxRetryTime: 30_000, ...retry }, failures);
 }
 
 function makeBatch(topic: string, partition: number, messages: KafkaMessage[], highWatermark: string): Batch {

@@ -1,3 +1,5 @@
+import { sleep } from '../../retry';
+
 /**
  * A sleep that another part of the program can cut short, and that leaves no timer behind
  * (a pending timer would keep a CLI process alive after it is done).
@@ -18,26 +20,24 @@ export interface Waker {
  */
 export function createWaker(): Waker {
   let woken = false;
-  let current: (() => void) | undefined;
+  let current: AbortController | undefined;
   return {
-    pause(ms) {
+    async pause(ms) {
       if (woken) {
         woken = false;
-        return Promise.resolve();
+        return;
       }
-      return new Promise((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          current = undefined;
-          resolve();
-        }
-        current = done;
-      });
+      const controller = new AbortController();
+      current = controller;
+      await sleep(ms, { signal: controller.signal });
+      if (current === controller) current = undefined;
     },
     wake() {
-      if (current) current();
-      else woken = true;
+      // Forget the woken pause at once: a second wake before it resumes is for the next pause.
+      if (current) {
+        current.abort();
+        current = undefined;
+      } else woken = true;
     },
   };
 }
