@@ -32,6 +32,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceConfi
     metaTable: env.SLUICE_META_TABLE ?? 'sluice-meta',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     endpoint: env.AWS_ENDPOINT_URL || undefined,
-    maxRequestBytes: Number(env.SLUICE_MAX_REQUEST_BYTES ?? 6 * 1024 * 1024),
+    maxRequestBytes: positiveInteger(env, 'SLUICE_MAX_REQUEST_BYTES', 6 * 1024 * 1024),
   };
+}
+
+/**
+ * A positive whole number from the environment, or the default when unset. Anything else is
+ * refused at start: a limit that silently became `NaN` would switch the limit off.
+ */
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive whole number, got "${raw}".`);
+  }
+  return value;
 }

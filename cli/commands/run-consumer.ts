@@ -80,12 +80,12 @@ export const runConsumerCommand: Command = {
       throw new UsageError('--topics names no topic (see: sluice run-consumer --help)');
     const handler = await loadHandler(required(values, 'handler'), io.cwd ?? process.cwd(), group);
 
-    // Loaded here, not at the top: the AWS SDK costs a second of start-up every other command skips.
-    const [{ createCluster }, { configFromEnv }, { runPoller }] = await Promise.all([
-      import('../../shared/cluster'),
-      import('../../shared/config'),
-      import('../../shared/poller'),
-    ]);
+    // Loaded here, not at the top: the AWS SDK costs a second of start-up every other command
+    // skips. With require, not import(): bin/sluice.js runs this file through tsx's require
+    // hook, which import() of an extension-less TypeScript path does not go through.
+    const { createCluster } = require('../../shared/cluster') as typeof import('../../shared/cluster');
+    const { configFromEnv } = require('../../shared/config') as typeof import('../../shared/config');
+    const { runPoller } = require('../../shared/poller') as typeof import('../../shared/poller');
     const config = configFromEnv({ ...io.env });
     if (!config.endpoint)
       await writeLine(io.stderr, `sluice: AWS_ENDPOINT_URL is not set: using AWS in ${config.region}.`);

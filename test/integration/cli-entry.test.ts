@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { groupRoutes } from '../../shared/http/routes/groups';
+import { startTestServer, type TestServer } from '../support/client-server';
+import { uniqueName } from '../support/local-aws';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'sluice.js');
+
+let server: TestServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startTestServer({ routes: (cluster) => [groupRoutes(cluster)] });
+  dir = await mkdtemp(join(tmpdir(), 'sluice-bin-'));
+});
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const name = (prefix: string) => uniqueName(prefix).slice(0, 40);
+
+/** Runs `bin/sluice.js …` as a user does: a child process, its own Node, stdin piped. */
+function sluice(
+  args: string[],
+  stdin = '',
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: dir, env: { ...process.env, SLUICE_URL: server.url, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        if (error?.killed) reject(new Error(`sluice ${args.join(' ')} timed out: ${stderr}`));
+        else resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(stdin);
+  });
+}
+
+/** Without the SDK's Node-version notice, which is not Sluice's output. */
+function ownLines(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => line.startsWith('sluice'))
+    .join('\n');
+}
+
+describe('bin/sluice.js in a child process', () => {
+  it('topics create, list, describe and delete', async () => {
+    const topic = name('bin-topics');
+    expect(await sluice(['topics', 'create', topic, '--partitions', '2'])).toMatchObject({ code: 0 });
+    expect((await sluice(['topics', 'list'])).stdout.split('\n')).toContain(topic);
+    expect((await sluice(['topics', 'describe', topic])).stdout).toContain(
+      `Topic: ${topic}\tPartitionCount: 2`,
+    );
+    expect(await sluice(['topics', 'delete', topic])).toMatchObject({ code: 0 });
+  });
+
+  it('produce from stdin, consume it back, and list the group', async () => {
+    const topic = name('bin-produce');
+    const group = name('bin-group');
+    await sluice(['topics', 'create', topic]);
+    expect(await sluice(['produce', topic], 'first\nsecond\n')).toMatchObject({ code: 0 });
+    const consumed = await sluice([
+      'consume',
+      topic,
+      '--group',
+      group,
+      '--from-beginning',
+      '--max-messages',
+      '2',
+    ]);
+    expect(consumed).toMatchObject({ code: 0, stdout: 'first\nsecond\n' });
+    expect((await sluice(['groups', 'list'])).stdout.split('\n')).toContain(group);
+    expect((await sluice(['groups', 'describe', group])).code).toBe(0);
+  });
+
+  it.each([
+    [
+      'handler.js',
+      "exports.handler = async (event) => { require('node:fs').appendFileSync(process.env.OUT, values(event)); return {}; };",
+    ],
+    [
+      'handler.mjs',
+      "import { appendFileSync } from 'node:fs';\nexport const handler = async (event) => { appendFileSync(process.env.OUT, values(event)); return {}; };",
+    ],
+    [
+      'handler.ts',
+      "import { appendFileSync } from 'node:fs';\nexport const handler = async (event: any): Promise<object> => { appendFileSync(process.env.OUT as string, values(event)); return {}; };",
+    ],
+  ])('run-consumer delivers real records to a %s handler', async (file, source) => {
+    const topic = name('bin-run');
+    const out = join(dir, `${file}.out`);
+    // The same helper in each module system: every record's value, one per line.
+    const helper =
+      "function values(event) { return Object.values(event.records).flat().map((r) => Buffer.from(r.value, 'base64').toString() + '\\n').join(''); }\n";
+    await writeFile(
+      join(dir, file),
+      source +
+        (file.endsWith('.ts') ? helper.replace('values(event)', 'values(event: any): string') : helper),
+    );
+    await sluice(['topics', 'create', topic]);
+    await sluice(['produce', topic], 'a\nb\nc\n');
+
+    const run = await sluice(
+      [
+        'run-consumer',
+        '--group',
+        name('bin-run'),
+        '--topics',
+        topic,
+        '--handler',
+        file,
+        '--from-beginning',
+        '--timeout-ms',
+        '1500',
+        '--json',
+      ],
+      '',
+      { OUT: out },
+    ).then(async (result) => ({ ...result, delivered: await readFile(out, 'utf8').catch(() => '') }));
+    expect(ownLines(run.stderr)).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ committedRecords: 3 });
+    expect(run.delivered).toBe('a\nb\nc\n');
+  });
+});

@@ -1,0 +1,20 @@
+import { configFromEnv } from '../../shared/config';
+
+describe('configuration from the environment', () => {
+  it('takes the defaults when nothing is set', () => {
+    expect(configFromEnv({})).toMatchObject({ clusterId: 'local', maxRequestBytes: 6 * 1024 * 1024 });
+  });
+
+  it('takes a valid request limit', () => {
+    expect(configFromEnv({ SLUICE_MAX_REQUEST_BYTES: '1048576' }).maxRequestBytes).toBe(1_048_576);
+  });
+
+  it.each(['abc', '-1', '0', '1.5', '1e3', ' '])(
+    'refuses SLUICE_MAX_REQUEST_BYTES=%j instead of switching the limit off',
+    (raw) => {
+      expect(() => configFromEnv({ SLUICE_MAX_REQUEST_BYTES: raw })).toThrow(
+        `SLUICE_MAX_REQUEST_BYTES must be a positive whole number, got "${raw}".`,
+      );
+    },
+  );
+});
