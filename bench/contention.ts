@@ -124,8 +124,7 @@ export async function createContentionPool(
     },
     close: () => {
       for (const cluster of clusters) {
-        cluster.clients.s3.destroy();
-        cluster.clients.dynamodb.destroy();
+        cluster.close();
       }
       return checkOffsets(offsets);
     },

@@ -12,6 +12,7 @@ import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
 import { groupRoutes } from '../shared/http/routes/groups';
 import { sweepAll } from '../shared/retention';
+import { createAwsClients } from '../shared/storage/aws';
 import { provisionResources } from '../shared/storage/provision';
 import { ensureTopics, readLocalApp, runConsumers } from './app';
 import { assertJavaAvailable, type LocalAws, startLocalAws } from './emulators';
@@ -67,8 +68,9 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
   const config = configFromEnv();
-  const cluster = createCluster(config);
-  await provisionResources(config, cluster.clients);
+  const clients = createAwsClients(config);
+  await provisionResources(config, clients);
+  const cluster = createCluster(config, { clients });
   const app = readLocalApp(process.env.SLUICE_CONFIG ?? 'sluice.config.json');
   await ensureTopics(cluster, app);
 

@@ -1,22 +1,34 @@
 import type { SluiceConfig } from './config';
+import { createDynamoGroupStore, type GroupStore } from './groups/store';
 import { createLog, type Log, type LogOptions } from './log';
 import { type AwsClients, type AwsRequestCounter, createAwsClients } from './storage/aws';
 import { createDynamoLogIndex, type LogIndex } from './storage/log-index';
 import { createS3SegmentStore, type SegmentStore } from './storage/segment-store';
 import { createTopicRegistry, type TopicRegistry } from './topics/registry';
 
-/** Everything one process needs to serve a Sluice cluster. */
+/**
+ * Everything one process needs to serve a Sluice cluster, as ports: the log (and the two
+ * storage ports under it), the topic registry and the consumer-group store. No raw SDK client
+ * leaves it; the code that owns the clients (a test, the local backbone) passes them in.
+ */
 export interface Cluster {
   readonly config: SluiceConfig;
-  readonly clients: AwsClients;
   readonly topics: TopicRegistry;
   readonly log: Log;
+  /** The segment objects in S3 (retention and tests reach them directly). */
   readonly segments: SegmentStore;
+  /** The partition logs' slots and sequencers in DynamoDB. */
   readonly index: LogIndex;
+  /** Consumer-group members, leases and markers. */
+  readonly groups: GroupStore;
+  /** Releases the SDK clients' sockets, if the cluster created them. */
+  close(): void;
 }
 
 export interface ClusterOptions {
-  /** Counts AWS calls (tests, benchmark). */
+  /** SDK clients to use; the caller keeps them (and closes them). @default new clients for `config` */
+  readonly clients?: AwsClients;
+  /** Counts AWS calls (tests, benchmark); only for clients the cluster creates. */
   readonly counter?: AwsRequestCounter;
   /** Wraps the storage ports, e.g. to inject a crash between two writes in a test. */
   readonly wrapSegments?: (store: SegmentStore) => SegmentStore;
@@ -37,7 +49,7 @@ export interface ClusterOptions {
  * const topic = await cluster.topics.get('orders');
  */
 export function createCluster(config: SluiceConfig, options: ClusterOptions = {}): Cluster {
-  const clients = createAwsClients(config, { counter: options.counter });
+  const clients = options.clients ?? createAwsClients(config, { counter: options.counter });
   const rawSegments = createS3SegmentStore({ s3: clients.s3, bucket: config.bucket });
   const rawIndex = createDynamoLogIndex({
     dynamodb: clients.dynamodb,
@@ -48,7 +60,6 @@ export function createCluster(config: SluiceConfig, options: ClusterOptions = {}
   const index = options.wrapIndex ? options.wrapIndex(rawIndex) : rawIndex;
   return {
     config,
-    clients,
     topics: createTopicRegistry({
       dynamodb: clients.dynamodb,
       table: config.metaTable,
@@ -57,5 +68,11 @@ export function createCluster(config: SluiceConfig, options: ClusterOptions = {}
     log: createLog({ segments, index, ...options.log }),
     segments,
     index,
+    groups: createDynamoGroupStore({ dynamodb: clients.dynamodb, table: config.metaTable }),
+    close() {
+      if (options.clients) return;
+      clients.s3.destroy();
+      clients.dynamodb.destroy();
+    },
   };
 }

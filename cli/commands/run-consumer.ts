@@ -119,8 +119,7 @@ export const runConsumerCommand: Command = {
       }
     } finally {
       timers.clear();
-      cluster.clients.s3.destroy();
-      cluster.clients.dynamodb.destroy();
+      cluster.close();
     }
   },
 };

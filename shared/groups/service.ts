@@ -5,7 +5,7 @@ import { planAssignment } from './balance';
 import { type Clock, systemClock } from './clock';
 import { newMemberId, validateGroupName, validateMemberId } from './names';
 import { resolveStartOffset } from './positions';
-import { createDynamoGroupStore, type GroupStore, type ReleaseOutcome } from './store';
+import type { GroupStore, ReleaseOutcome } from './store';
 import {
   type Assignment,
   type GroupSnapshot,
@@ -133,9 +133,7 @@ export function heartbeatIntervalFor(sessionTimeoutMs: number): number {
  */
 export function createGroupService(options: GroupServiceOptions): GroupService {
   const { cluster } = options;
-  const store =
-    options.store ??
-    createDynamoGroupStore({ dynamodb: cluster.clients.dynamodb, table: cluster.config.metaTable });
+  const store = options.store ?? cluster.groups;
   const now = options.now ?? systemClock;
   const skew = options.clockSkewToleranceMs ?? 1_000;
 

@@ -115,7 +115,7 @@ const NAMES = {
  * UpdateItem, so no transaction is ever needed.
  *
  * @example
- * const store = createDynamoGroupStore({ dynamodb: cluster.clients.dynamodb, table: cluster.config.metaTable });
+ * const store = createDynamoGroupStore({ dynamodb, table: config.metaTable });
  * const { leases, members } = await store.snapshot('billing');
  */
 export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupStore {

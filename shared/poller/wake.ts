@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Cluster } from '../cluster';
 import { type Clock, systemClock } from '../groups/clock';
-import { createDynamoGroupStore, type GroupStore } from '../groups/store';
+import type { GroupStore } from '../groups/store';
 import * as z from '../validation';
 import { type AsyncInvoker, createLambdaAsyncInvoker } from './lambda-invoke';
 
@@ -22,7 +22,7 @@ export interface WakeEvent {
 }
 
 export interface WakerOptions {
-  readonly cluster: Pick<Cluster, 'clients' | 'config'>;
+  readonly cluster: Pick<Cluster, 'groups' | 'config'>;
   readonly targets: readonly WakeTarget[];
   readonly invoke: AsyncInvoker;
   /** @default the DynamoDB store on the cluster's meta table */
@@ -57,12 +57,7 @@ export interface Waker {
  * const api = createHttpApi(cluster, { onProduced: wake });
  */
 export function createWaker(options: WakerOptions): Waker {
-  const store =
-    options.store ??
-    createDynamoGroupStore({
-      dynamodb: options.cluster.clients.dynamodb,
-      table: options.cluster.config.metaTable,
-    });
+  const store = options.store ?? options.cluster.groups;
   const now = options.now ?? systemClock;
   const interval = options.checkIntervalMs ?? 1_000;
   const claimTtl = options.claimTtlMs ?? 30_000;
@@ -124,7 +119,7 @@ const targetsSchema = z.array(
  * const api = createHttpApi(cluster, { routes: [groupRoutes(cluster)], onProduced: wakerFromEnv(cluster) });
  */
 export function wakerFromEnv(
-  cluster: Pick<Cluster, 'clients' | 'config'>,
+  cluster: Pick<Cluster, 'groups' | 'config'>,
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<Omit<WakerOptions, 'cluster' | 'targets'>> = {},
 ): Waker | undefined {

@@ -4,10 +4,9 @@ import { createHttpApi } from '../../shared/http/router';
 import { groupRoutes } from '../../shared/http/routes/groups';
 import type { HttpResponse } from '../../shared/http/types';
 import { createTestTopic, produce, testGroupName } from '../support/groups';
-import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
-afterAll(() => destroyClients(cluster.clients));
+afterAll(() => cluster.close());
 const api = createHttpApi(cluster, { routes: [groupRoutes(cluster)] });
 const groupsPath = `/v3/clusters/${cluster.config.clusterId}/consumer-groups`;
 

@@ -2,13 +2,11 @@ import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { FencedError, NotFoundError } from '../../shared/errors';
 import { createGroupService, type GroupService } from '../../shared/groups';
-import { createDynamoGroupStore } from '../../shared/groups/store';
 import type { StartPolicy } from '../../shared/groups/types';
 import { createTestTopic, produce, shiftedClock, testGroupName } from '../support/groups';
-import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
-afterAll(() => destroyClients(cluster.clients));
+afterAll(() => cluster.close());
 
 const EARLIEST: StartPolicy = { startingPosition: 'TRIM_HORIZON', autoOffsetReset: 'earliest' };
 const LATEST: StartPolicy = { startingPosition: 'LATEST', autoOffsetReset: 'latest' };
@@ -163,10 +161,7 @@ describe('lease protocol', () => {
   it('names every outcome of the conditional lease writes', async () => {
     const topic = await createTestTopic(cluster, 'leases', 1);
     const group = testGroupName('g');
-    const store = createDynamoGroupStore({
-      dynamodb: cluster.clients.dynamodb,
-      table: cluster.config.metaTable,
-    });
+    const store = cluster.groups;
     const now = Date.now();
     const request = {
       seen: undefined,

@@ -13,11 +13,10 @@ import {
   testGroupName,
   waitFor,
 } from '../support/groups';
-import { destroyClients } from '../support/local-aws';
 
 const counter = new AwsRequestCounter();
 const cluster = createCluster(configFromEnv(), { counter });
-afterAll(() => destroyClients(cluster.clients));
+afterAll(() => cluster.close());
 const groups = createGroupService({ cluster });
 
 describe('wake-on-produce', () => {

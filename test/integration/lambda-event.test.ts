@@ -14,14 +14,13 @@ import {
   testGroupName,
   waitFor,
 } from '../support/groups';
-import { destroyClients } from '../support/local-aws';
 
 // The package declares only `exports`, which this repository's `moduleResolution: node` cannot
 // follow for types: take the types from the file and the code through `require`.
 const { kafkaConsumer } = require('@aws-lambda-powertools/kafka') as typeof PowertoolsKafka;
 
 const cluster = createCluster(configFromEnv());
-afterAll(() => destroyClients(cluster.clients));
+afterAll(() => cluster.close());
 
 /** Runs a poller until `until` holds, then stops it. */
 async function consume(

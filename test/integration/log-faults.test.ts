@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { Cluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
 import { createHttpApi } from '../../shared/http/router';
+import { createAwsClients } from '../../shared/storage/aws';
 import type { Topic } from '../../shared/topics/registry';
 import { type FaultRule, injectFaults, seededRandom } from '../support/faults';
 import { AppendHistory } from '../support/history';
+import { destroyClients } from '../support/local-aws';
 import { httpClient, newCluster, newTopic, readAll, textRecord } from './support/core';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,8 +70,9 @@ describe('faults injected into the real SDK clients', () => {
       { service: 'S3', command: 'PutObject', kind: 'slow-down', probability: 0.2 },
       { service: 'S3', command: 'PutObject', kind: 'lose-response', probability: 0.1 },
     ];
-    const faulty = newCluster({ log: FAST });
-    const faults = injectFaults(faulty.clients, rules, seededRandom(42));
+    const clients = createAwsClients(configFromEnv());
+    const faults = injectFaults(clients, rules, seededRandom(42));
+    const faulty = newCluster({ clients, log: FAST });
     const call = httpClient(createHttpApi(faulty));
     const topic = await newTopic(newCluster(), 1, 'faults');
     const history = new AppendHistory();
@@ -95,12 +99,15 @@ describe('faults injected into the real SDK clients', () => {
     const read = await readAll(reader, topic, 0);
     expect(history.check(read, { readableEnd })).toEqual([]);
     expect(history.tally().ok).toBeGreaterThan(100);
+    destroyClients(clients);
+    reader.close();
   });
 
   it('a response lost after every successful write: the retry finds its own write, so no duplicate and no hole', async () => {
-    const faulty = newCluster({ log: FAST });
+    const clients = createAwsClients(configFromEnv());
+    const faulty = newCluster({ clients, log: FAST });
     const lost = injectFaults(
-      faulty.clients,
+      clients,
       ['UpdateItem', 'PutItem'].map(
         (command): FaultRule => ({ service: 'DynamoDB', command, kind: 'lose-response', probability: 0.5 }),
       ),
@@ -124,6 +131,7 @@ describe('faults injected into the real SDK clients', () => {
     expect(offsets).toEqual(Array.from({ length: 20 }, (_, i) => i));
     const read = await readAll(faulty, topic, 0);
     expect(history.check(read, { readableEnd: 20 })).toEqual([]);
+    destroyClients(clients);
   });
 });
 

@@ -6,6 +6,7 @@ import { UnavailableError } from '../../shared/errors';
 import { sweepTopic } from '../../shared/retention';
 import type { Topic } from '../../shared/topics/registry';
 import { AppendHistory } from '../support/history';
+import { destroyClients, integrationAws } from '../support/local-aws';
 import { newCluster, newTopic, readAll, textRecord, uniqueName } from './support/core';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -218,6 +219,7 @@ describe('the sequenced log', () => {
 
 /** Writes index items the way the first format did: `sk` = base offset, no sequencer. */
 async function writeFirstFormat(cluster: Cluster, topic: Topic, batches: string[][]): Promise<string[]> {
+  const { clients } = integrationAws();
   let base = 0;
   const keys: string[] = [];
   for (const values of batches) {
@@ -231,7 +233,7 @@ async function writeFirstFormat(cluster: Cluster, topic: Topic, batches: string[
     const key = `segments/${topic.id}/first-format-${base}`;
     await cluster.segments.put(key, bytes);
     const [section] = sections;
-    await cluster.clients.dynamodb.send(
+    await clients.dynamodb.send(
       new PutItemCommand({
         TableName: cluster.config.logTable,
         Item: {
@@ -251,5 +253,6 @@ async function writeFirstFormat(cluster: Cluster, topic: Topic, batches: string[
     keys.push(key);
     base += values.length;
   }
+  destroyClients(clients);
   return keys;
 }

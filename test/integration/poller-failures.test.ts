@@ -5,10 +5,9 @@ import { createGroupService } from '../../shared/groups';
 import { DEAD_LETTER_HEADERS, type KafkaEvent, type PollerOptions } from '../../shared/poller';
 import type { Topic } from '../../shared/topics/registry';
 import { createTestTopic, produce, testGroupName, testPoller, waitFor } from '../support/groups';
-import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
-afterAll(() => destroyClients(cluster.clients));
+afterAll(() => cluster.close());
 
 function poller(
   topic: Topic,

@@ -20,10 +20,9 @@ import {
   silentLogger,
   testGroupName,
 } from '../support/groups';
-import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
-afterAll(() => destroyClients(cluster.clients));
+afterAll(() => cluster.close());
 
 const quietMetrics: PollerMetrics = { observer: {}, lag: () => {}, publish: () => {} };
 

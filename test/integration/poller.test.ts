@@ -13,10 +13,9 @@ import {
   testPoller,
   waitFor,
 } from '../support/groups';
-import { destroyClients } from '../support/local-aws';
 
 const cluster = createCluster(configFromEnv());
-afterAll(() => destroyClients(cluster.clients));
+afterAll(() => cluster.close());
 
 /** Every delivery of every record, by `{partition}:{offset}`, plus the events seen. */
 function recorder() {

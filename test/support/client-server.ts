@@ -64,8 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      cluster.clients.s3.destroy();
-      cluster.clients.dynamodb.destroy();
+      cluster.close();
     },
   };
 }

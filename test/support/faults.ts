@@ -35,7 +35,7 @@ export interface FaultInjection {
  * anything. `random` is seeded by the caller for repeatable runs.
  *
  * @example
- * const faults = injectFaults(cluster.clients, [{ service: 'S3', command: 'PutObject', kind: 'slow-down', probability: 0.3 }]);
+ * const faults = injectFaults(clients, [{ service: 'S3', command: 'PutObject', kind: 'slow-down', probability: 0.3 }]);
  */
 export function injectFaults(
   clients: AwsClients,
