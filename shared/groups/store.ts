@@ -34,7 +34,7 @@ export type AcquireOutcome =
  * the write happened, or the claim is stale — the lease changed hands — and it is `fenced`.
  */
 export type RenewOutcome = 'renewed' | 'fenced';
-export type CommitOutcome = 'committed' | 'fenced';
+export type OffsetCommitOutcome = 'committed' | 'fenced';
 export type ReleaseOutcome = 'released' | 'fenced';
 
 /** A member's heartbeat write: `renewed`, or `unknown` when the item is gone or expired. */
@@ -80,7 +80,7 @@ export interface GroupStore {
   acquire(group: string, request: AcquireRequest): Promise<AcquireOutcome>;
   renew(group: string, claim: LeaseClaim, expiresAt: number): Promise<RenewOutcome>;
   /** Moves the committed offset; with `extendTo`, the same write renews the lease. */
-  commit(group: string, claim: LeaseClaim, offset: number, extendTo?: number): Promise<CommitOutcome>;
+  commit(group: string, claim: LeaseClaim, offset: number, extendTo?: number): Promise<OffsetCommitOutcome>;
   release(group: string, claim: LeaseClaim): Promise<ReleaseOutcome>;
   readMarker(group: string): Promise<PollerMarker | undefined>;
   /** Claims the marker if it is absent, expired, or held by `takeoverFrom` (a waker's token). */
@@ -301,7 +301,7 @@ export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupS
     },
 
     commit(group, claim, offset, extendTo) {
-      return conditional<CommitOutcome>(
+      return conditional<OffsetCommitOutcome>(
         () =>
           dynamodb.send(
             new UpdateItemCommand({

@@ -11,11 +11,11 @@
 import { NotFoundError, SluiceError } from '../../errors';
 import { isRetriable } from '../errors';
 import { createTransport, type Transport } from '../transport';
+import { createInterruptibleSleep } from './interruptible-sleep';
 import { createLimiter } from './limiter';
 import { type Assignment, createMembership, type MemberState } from './membership';
-import { type BatchRunner, type PartitionWorker, startPartitionWorker } from './partition-worker';
+import { type BatchRunner, type PartitionConsumer, startPartitionConsumer } from './partition-consumer';
 import type { Consumer, ConsumerErrorContext, ConsumerOptions, ConsumerRunConfig } from './types';
-import { createWaker } from './waker';
 
 export type {
   Batch,
@@ -63,11 +63,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   let fromBeginning = options.fromBeginning ?? false;
   let state: State = 'idle';
   let member: MemberState | undefined;
-  const workers = new Map<string, PartitionWorker>();
+  const workers = new Map<string, PartitionConsumer>();
   const exits = new Map<string, Promise<void>>();
   let runner: BatchRunner | undefined;
   let limit: <T>(work: () => Promise<T>) => Promise<T> = createLimiter(1);
-  const waker = createWaker();
+  const sleeper = createInterruptibleSleep();
   let rejoinWanted = false;
   let beating: Promise<void> | undefined;
   let heartbeats: Promise<void> = Promise.resolve();
@@ -77,7 +77,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   function startWorker(assignment: Assignment, memberId: string): void {
     const key = slot(assignment.topic, assignment.partition);
-    const worker: PartitionWorker = startPartitionWorker({
+    const worker: PartitionConsumer = startPartitionConsumer({
       transport,
       topic: assignment.topic,
       partition: assignment.partition,
@@ -100,7 +100,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       onLost(error) {
         if (workers.get(key) === worker) workers.delete(key);
         if (error instanceof NotFoundError) rejoinWanted = true;
-        waker.wake();
+        sleeper.wake();
       },
       isRunning: () => state === 'running',
       onError,
@@ -198,11 +198,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     }
   }
 
-  const pause = (ms: number) => waker.pause(ms);
+  const pause = (ms: number) => sleeper.pause(ms);
 
   /** Stops the workers (they commit what they finished), then leaves the group. */
   async function shutdown(): Promise<void> {
-    waker.wake();
+    sleeper.wake();
     await stopAllWorkers();
     await heartbeats;
     await beating?.catch(() => {});

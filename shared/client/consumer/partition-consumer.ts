@@ -11,9 +11,9 @@ import { backoffDelay } from '../../retry';
 import { offsetString, topicPath } from '../paths';
 import type { RetryOptions } from '../retry';
 import type { Transport } from '../transport';
+import { createInterruptibleSleep } from './interruptible-sleep';
 import { fetchPartition } from './messages';
 import type { Batch, ConsumerErrorContext, KafkaMessage } from './types';
-import { createWaker } from './waker';
 
 /** What the worker lets a batch runner do. */
 export interface BatchControls {
@@ -55,7 +55,7 @@ export interface WorkerOptions {
 }
 
 /** A running worker. */
-export interface PartitionWorker {
+export interface PartitionConsumer {
   readonly topic: string;
   readonly partition: number;
   readonly epoch: number;
@@ -68,15 +68,15 @@ export interface PartitionWorker {
  * Starts a worker.
  *
  * @example
- * const worker = startPartitionWorker({ ...options, topic: 'orders', partition: 0, epoch: 3, startOffset: '42' });
+ * const worker = startPartitionConsumer({ ...options, topic: 'orders', partition: 0, epoch: 3, startOffset: '42' });
  * worker.stop(); await worker.done;
  */
-export function startPartitionWorker(options: WorkerOptions): PartitionWorker {
+export function startPartitionConsumer(options: WorkerOptions): PartitionConsumer {
   const { topic, partition } = options;
   const context = { topic, partition };
   let state: 'waiting' | 'running' | 'stopped' = 'waiting';
   let lost = false;
-  const waker = createWaker();
+  const sleeper = createInterruptibleSleep();
   let committed: string | null = options.startOffset;
   let resolved: string | null = options.startOffset;
 
@@ -169,7 +169,7 @@ export function startPartitionWorker(options: WorkerOptions): PartitionWorker {
     await commitIfNecessary();
   }
 
-  const pause = (ms: number) => waker.pause(ms);
+  const pause = (ms: number) => sleeper.pause(ms);
 
   const done = loop().catch((error: unknown) => options.onError(error, context));
   return {
@@ -178,7 +178,7 @@ export function startPartitionWorker(options: WorkerOptions): PartitionWorker {
     epoch: options.epoch,
     stop() {
       state = 'stopped';
-      waker.wake();
+      sleeper.wake();
     },
     done,
   };

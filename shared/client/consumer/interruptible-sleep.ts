@@ -4,21 +4,21 @@ import { sleep } from '../../retry';
  * A sleep that another part of the program can cut short, and that leaves no timer behind
  * (a pending timer would keep a CLI process alive after it is done).
  */
-export interface Waker {
+export interface InterruptibleSleep {
   /** Resolves after `ms`, or at once when woken during (or since the last) pause. */
   pause(ms: number): Promise<void>;
   wake(): void;
 }
 
 /**
- * Creates a waker.
+ * Creates an interruptible sleep.
  *
  * @example
- * const waker = createWaker();
- * setTimeout(() => waker.wake(), 10);
- * await waker.pause(60_000); // returns after ~10 ms
+ * const sleeper = createInterruptibleSleep();
+ * setTimeout(() => sleeper.wake(), 10);
+ * await sleeper.pause(60_000); // returns after ~10 ms
  */
-export function createWaker(): Waker {
+export function createInterruptibleSleep(): InterruptibleSleep {
   let woken = false;
   let current: AbortController | undefined;
   return {
