@@ -13,7 +13,7 @@ import { httpClient, newCluster, newTopic, readAll, textRecord } from './support
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Short timings so holes are voided within a test; the grace must exceed the deadline. */
-const FAST = { commitDeadlineMs: 1_500, holeGraceMs: 2_500 };
+const FAST = { commitDeadlineMs: 3_000, holeGraceMs: 4_500 };
 
 /** Reads until every reserved range is settled (or gives up): the readable end reaches the sequencer. */
 async function settle(cluster: Cluster, topic: Topic): Promise<{ readableEnd: number; nextOffset: number }> {
@@ -98,7 +98,8 @@ describe('faults injected into the real SDK clients', () => {
     expect(readableEnd).toBe(nextOffset);
     const read = await readAll(reader, topic, 0);
     expect(history.check(read, { readableEnd })).toEqual([]);
-    expect(history.tally().ok).toBeGreaterThan(100);
+    // Enough got through for the check to mean something (the rest were answered 503).
+    expect(history.tally().ok).toBeGreaterThan(history.attempts.length / 2);
     destroyClients(clients);
     reader.close();
   });
