@@ -6,5 +6,6 @@
 export { isExpired, retentionTimestamp } from './expiry';
 export { collectSegment, type ObjectOutcome } from './objects';
 export { type PartitionSweep, sweepPartition, type TouchedSegment } from './partition';
+export { type PurgeResult, purgeTopic } from './purge';
 export { sweepAll, sweepTopic } from './sweep';
 export type { RetentionDeps, SweepAllResult, SweepCounts } from './types';

@@ -3,6 +3,7 @@ import type { Topic } from '../topics/registry';
 import { collectSegment } from './objects';
 import { sweepPartition, type TouchedSegment } from './partition';
 import { mapLimit } from './pool';
+import { purgeTopic } from './purge';
 import { addCounts, NO_COUNTS, type RetentionDeps, type SweepAllResult, type SweepCounts } from './types';
 
 /**
@@ -42,9 +43,9 @@ export async function sweepTopic(deps: RetentionDeps, topic: Topic, now: number)
 }
 
 /**
- * Sweeps every topic in the registry, one after another. A topic that fails is reported in
- * `failures` and the others still run. Topics deleted from the registry are not swept (their
- * items and objects stay; see docs/retention.md).
+ * Sweeps every topic in the registry, one after another, then purges the data of deleted
+ * topics (a bounded amount per sweep, see {@link purgeTopic}). A topic that fails is reported
+ * in `failures` and the others still run. See docs/retention.md.
  *
  * @example
  * const result = await sweepAll(createCluster(configFromEnv()), Date.now());
@@ -70,7 +71,29 @@ export async function sweepAll(
       failures.push({ topic: topic.name, error });
     }
   }
-  return { ...counts, topics: topics.length, failures };
+
+  // Deleted topics: their data goes too, a bounded amount per sweep.
+  let budget = deps.purgeBudget ?? 1000;
+  let deletedTopicsPurged = 0;
+  for (const deleted of await cluster.topics.deleted()) {
+    if (budget <= 0 || now - deleted.deletedAt < (deps.purgeDelayMs ?? 300_000)) continue;
+    try {
+      const purged = await purgeTopic(deps, deleted, budget);
+      budget -= purged.slotsDeleted + purged.objectsDeleted;
+      counts = addCounts(counts, {
+        ...NO_COUNTS,
+        itemsDeleted: purged.slotsDeleted,
+        objectsDeleted: purged.objectsDeleted,
+      });
+      if (purged.done) {
+        await cluster.topics.forget(deleted.id);
+        deletedTopicsPurged++;
+      }
+    } catch (error) {
+      failures.push({ topic: `${deleted.name} (deleted)`, error });
+    }
+  }
+  return { ...counts, topics: topics.length, deletedTopicsPurged, failures };
 }
 
 function sum(values: readonly number[]): number {

@@ -17,6 +17,14 @@ export interface RetentionDeps {
   readonly commitGraceMs?: number;
   /** Partitions (and then objects) of one topic swept at once. @default 16 */
   readonly concurrency?: number;
+  /**
+   * How long after its deletion a topic's data is purged: longer than a warm writer trusts its
+   * cached topic metadata (30 s) plus the commit deadline (10 s), so no write lands after the
+   * purge. @default 300000
+   */
+  readonly purgeDelayMs?: number;
+  /** Slots and objects of deleted topics deleted per sweep at most (the rest waits for the next). @default 1000 */
+  readonly purgeBudget?: number;
 }
 
 /** What a sweep did, as counts (they add up across topics). */
@@ -38,6 +46,8 @@ export interface SweepCounts {
 /** The result of {@link sweepAll}: the counts plus the topics whose sweep failed. */
 export interface SweepAllResult extends SweepCounts {
   readonly topics: number;
+  /** Deleted topics whose data is now entirely gone (their slots and objects are counted above). */
+  readonly deletedTopicsPurged: number;
   readonly failures: readonly { readonly topic: string; readonly error: unknown }[];
 }
 

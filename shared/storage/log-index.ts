@@ -177,6 +177,8 @@ export interface LogIndex {
   producerState(producerId: string, topicId: string, partition: number): Promise<ProducerState | undefined>;
   /** Deletes `slot` only if the item at its key is still that slot (retention). */
   delete(slot: Slot): Promise<DeleteOutcome>;
+  /** Deletes the partition's sequencer: only for a deleted topic, once its slots are gone. */
+  deleteSequencer(topicId: string, partition: number): Promise<void>;
   /**
    * Whether a slot of the partition still points at `segmentKey`, read consistently from the
    * partition's first slot. The walk stops at the first slot appended after `lateAfter` (the
@@ -554,6 +556,9 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     void: putVoid,
     advance,
     delete: remove,
+    async deleteSequencer(topicId, partition) {
+      await dynamodb.send(new DeleteItemCommand({ TableName: logTable, Key: key(topicId, partition, SEQ) }));
+    },
     holdsSegment,
     async producerState(producerId, topicId, partition) {
       const { Item } = await dynamodb.send(

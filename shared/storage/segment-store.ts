@@ -1,6 +1,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   type S3Client,
@@ -14,6 +15,8 @@ export interface SegmentStore {
   /** Reads `length` bytes from `start` with one ranged GET. Throws {@link NotFoundError} if the object is gone. */
   getRange(key: string, start: number, length: number): Promise<Buffer>;
   delete(key: string): Promise<void>;
+  /** Up to `limit` keys under `prefix` (one listing page: for purging a deleted topic, never on a hot path). */
+  list(prefix: string, limit: number): Promise<string[]>;
 }
 
 /**
@@ -55,6 +58,13 @@ export function createS3SegmentStore(options: { s3: S3Client; bucket: string }):
     },
     async delete(key) {
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+    async list(prefix, limit) {
+      // One page, no continuation: callers delete what they got and ask again.
+      const { Contents } = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: limit }),
+      );
+      return (Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   TransactionCanceledException,
@@ -44,10 +45,25 @@ export interface TopicRegistry {
   /** The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. */
   get(name: string): Promise<Topic>;
   list(): Promise<Topic[]>;
+  /** Deletes the topic; its data stays until the retention sweeper purges it. */
   delete(name: string): Promise<void>;
+  /** Topics deleted whose data has not been purged yet. */
+  deleted(): Promise<DeletedTopic[]>;
+  /** Drops the record of a deleted topic once its data is gone. */
+  forget(topicId: string): Promise<void>;
+}
+
+/** What is left of a deleted topic until its data is purged. */
+export interface DeletedTopic {
+  readonly id: string;
+  readonly name: string;
+  readonly partitionCount: number;
+  readonly deletedAt: number;
 }
 
 const TOPIC_PK = 'topic';
+/** One item per deleted topic whose data still waits for the sweeper: `sk = topicId`. */
+const DELETED_PK = 'topic-deleted';
 const COLLISION_PK = 'topic-collision';
 
 /**
@@ -170,6 +186,18 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
               },
             },
             { Delete: { TableName: table, Key: { pk: { S: COLLISION_PK }, sk: { S: collisionKey(name) } } } },
+            {
+              Put: {
+                TableName: table,
+                Item: {
+                  pk: { S: DELETED_PK },
+                  sk: { S: topic.id },
+                  name: { S: topic.name },
+                  partitions: { N: String(topic.partitionCount) },
+                  deletedAt: { N: String(now()) },
+                },
+              },
+            },
           ],
         }),
       );
@@ -183,7 +211,22 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     }
   }
 
-  return { create, get, list, delete: remove };
+  async function deleted(): Promise<DeletedTopic[]> {
+    return (await queryAll(dynamodb, table, DELETED_PK, { consistent: true })).map((item) => ({
+      id: item.sk.S as string,
+      name: item.name.S as string,
+      partitionCount: Number(item.partitions.N),
+      deletedAt: Number(item.deletedAt.N),
+    }));
+  }
+
+  async function forget(topicId: string): Promise<void> {
+    await dynamodb.send(
+      new DeleteItemCommand({ TableName: table, Key: { pk: { S: DELETED_PK }, sk: { S: topicId } } }),
+    );
+  }
+
+  return { create, get, list, delete: remove, deleted, forget };
 }
 
 function toItem(topic: Topic): Record<string, AttributeValue> {

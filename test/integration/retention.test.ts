@@ -1,11 +1,11 @@
 import { createRetentionHandler } from '../../functions/retention/handler';
 import type { Cluster } from '../../shared/cluster';
 import { NotFoundError, OffsetOutOfRangeError } from '../../shared/errors';
-import { type RetentionDeps, sweepAll, sweepTopic } from '../../shared/retention';
+import { purgeTopic, type RetentionDeps, sweepAll, sweepTopic } from '../../shared/retention';
 import { AwsRequestCounter } from '../../shared/storage/aws';
 import type { Slot } from '../../shared/storage/log-index';
 import type { Topic } from '../../shared/topics/registry';
-import { newApi, newCluster, textRecord, uniqueName } from './support/core';
+import { newApi, newCluster, readAll, textRecord, uniqueName } from './support/core';
 
 const HOUR = 3_600_000;
 
@@ -266,5 +266,50 @@ describe('retention', () => {
     expect(result.itemsDeleted).toBeGreaterThanOrEqual(2);
     expect(logged[0]).toMatchObject({ message: 'retention sweep done', extra: { failed: 0 } });
     expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 2, logEndOffset: 2 });
+  });
+  it('purges a deleted topic: every slot, sequencer and object, orphans included, in bounded runs', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, -1, 2);
+    for (let i = 0; i < 3; i++) {
+      await cluster.log.append(topic, [textRecord(`a${i}`, null, 0), textRecord(`b${i}`, null, 1)]);
+    }
+    const orphan = `segments/${topic.id}/orphan-of-a-crashed-produce`;
+    await cluster.segments.put(orphan, Buffer.from('x'));
+    const objects = [...new Set((await items(cluster, topic, 0)).map(segmentOf))];
+    expect(objects).toHaveLength(3);
+    await cluster.topics.delete(topic.name);
+    expect((await cluster.topics.deleted()).map((t) => t.id)).toContain(topic.id);
+
+    // Not before writers with cached metadata are surely done with it.
+    const early = await sweepAll(cluster, Date.now() + 1_000, { purgeBudget: 1_000 });
+    expect(early.deletedTopicsPurged).toBe(0);
+    expect(await items(cluster, topic, 0)).toHaveLength(3);
+
+    // A few deletions per run until nothing is left (other tests' deleted topics share the
+    // emulators, so the bounded runs go through purgeTopic itself).
+    const deleted = (await cluster.topics.deleted()).find((t) => t.id === topic.id);
+    if (!deleted) throw new Error('the deleted topic is not recorded');
+    let runs = 0;
+    for (let done = false; !done; runs++) {
+      if (runs > 20) throw new Error('the purge does not finish');
+      const result = await purgeTopic(depsOf(cluster), deleted, 4);
+      expect(result.slotsDeleted + result.objectsDeleted).toBeLessThanOrEqual(4);
+      done = result.done;
+    }
+    expect(runs).toBeGreaterThan(1);
+    const later = Date.now() + HOUR;
+    const swept = await sweepAll(cluster, later, { purgeBudget: 100_000 });
+    expect(swept.deletedTopicsPurged).toBeGreaterThanOrEqual(1);
+    expect((await cluster.topics.deleted()).map((t) => t.id)).not.toContain(topic.id);
+    for (const partition of [0, 1]) {
+      expect(await items(cluster, topic, partition)).toEqual([]);
+      expect((await cluster.index.tail(topic.id, partition, 1)).sequencer).toBeUndefined();
+    }
+    for (const key of [...objects, orphan]) expect(await objectExists(cluster, key)).toBe(false);
+
+    // A topic of the same name created again starts empty and keeps its own data.
+    const again = await cluster.topics.create({ name: topic.name, partitionCount: 1 });
+    await produce(cluster, again, ['fresh']);
+    expect((await readAll(cluster, again, 0)).map((r) => r.value?.toString())).toEqual(['fresh']);
   });
 });
