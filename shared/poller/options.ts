@@ -69,7 +69,7 @@ export interface PollerOptions {
   readonly retryBackoffMs?: number;
   /** @default 10000 */
   readonly maxRetryBackoffMs?: number;
-  /** Soft cap on key+value bytes per event: Lambda's sync payload limit is 6 MB after base64. @default 4194304 */
+  /** Soft cap on key+value bytes per event; whatever it says, an encoded event stays within Lambda's 6 MB payload limit (MAX_EVENT_BYTES). @default 4194304 */
   readonly maxBatchBytes?: number;
   /** The event's `bootstrapServers`. @default `sluice://{clusterId}` */
   readonly bootstrapServers?: string;

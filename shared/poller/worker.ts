@@ -6,7 +6,7 @@ import type { Assignment, LeaseClaim } from '../groups/types';
 import type { Topic } from '../topics/registry';
 import { appendDeadLetters } from './dead-letter';
 import { type Attempt, type DeliveryContext, deliverBatch, exponentialBackoff } from './deliver';
-import { readBatchResponse, toKafkaEvent } from './event';
+import { eventRecordBytes, MAX_EVENT_BYTES, readBatchResponse, toKafkaEvent } from './event';
 import { type WorkerState, workerLifecycle } from './lifecycle';
 import type { ResolvedPollerOptions } from './options';
 
@@ -141,6 +141,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
   async function gather(): Promise<StoredRecord[]> {
     const records: StoredRecord[] = [];
     let bytes = 0;
+    let eventBytes = 0;
     let from = committed;
     let windowStart: number | undefined;
     for (;;) {
@@ -159,7 +160,12 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
         await commit(result.nextOffset);
       }
       for (const record of result.records) {
+        // The event must fit Lambda's payload limit once encoded; the records that do not fit
+        // wait for the next batch (a record alone is always sent, whatever its size).
+        const size = eventRecordBytes(topic.name, record);
+        if (records.length > 0 && eventBytes + size > MAX_EVENT_BYTES) return records;
         records.push(record);
+        eventBytes += size;
         bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
       }
       from = result.nextOffset;

@@ -253,4 +253,31 @@ describe('poller runtime', () => {
     expect(leases.every((l) => l.owner === undefined)).toBe(true);
     expect(members).toEqual([]);
   });
+  it('keeps every event within Lambda’s 6 MB payload limit once encoded, however large the records', async () => {
+    const topic = await cluster.topics.create({
+      name: testGroupName('big-records'),
+      partitionCount: 1,
+      configs: [{ name: 'max.message.bytes', value: String(2 * 1024 * 1024) }],
+    });
+    // Four 1.9 MB records: 7.6 MB raw, about 10 MB once base64-encoded.
+    const big = 'x'.repeat(1.9 * 1024 * 1024);
+    for (let i = 0; i < 4; i++) await produce(cluster, topic, [{ partition: 0, value: `${i}${big}` }]);
+    const sizes: number[] = [];
+    const seen: string[] = [];
+    const p = poller(topic, testGroupName('g'), {
+      maxBatchBytes: 8 * 1024 * 1024, // a raw-byte cap alone would put all four in one event
+      handler: async (event) => {
+        sizes.push(Buffer.byteLength(JSON.stringify(event)));
+        for (const r of Object.values(event.records).flat())
+          seen.push(Buffer.from(r.value, 'base64').toString()[0]);
+      },
+    });
+    const running = p.run();
+    await waitFor(() => seen.length >= 4, 'every big record delivered', 30_000);
+    await p.stop();
+    await running;
+    expect(seen).toEqual(['0', '1', '2', '3']);
+    expect(sizes.length).toBeGreaterThan(1);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(6 * 1024 * 1024);
+  });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { StoredRecord } from '../../shared/codec/types';
 import {
   type Attempt,
@@ -5,7 +6,7 @@ import {
   deliverBatch,
   exponentialBackoff,
 } from '../../shared/poller/deliver';
-import { readBatchResponse, toKafkaEvent } from '../../shared/poller/event';
+import { eventRecordBytes, readBatchResponse, toKafkaEvent } from '../../shared/poller/event';
 
 function records(from: number, count: number): StoredRecord[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -186,5 +187,43 @@ describe('toKafkaEvent', () => {
       },
     });
     expect('key' in event.records['orders-2'][0]).toBe(false);
+  });
+});
+
+describe('the size of a consumer event', () => {
+  const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a));
+  const record = fc.record({
+    partition: fc.nat(10_000),
+    offset: fc.maxSafeNat(),
+    timestamp: fc.maxSafeNat(),
+    key: fc.option(bytes, { nil: null }),
+    value: fc.option(bytes, { nil: null }),
+    headers: fc.array(
+      fc.record({ key: fc.string({ maxLength: 20 }), value: fc.option(bytes, { nil: null }) }),
+      {
+        maxLength: 4,
+      },
+    ),
+  });
+
+  it('is bounded above by the per-record estimate the poller uses to stay within Lambda’s limit', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 249 }),
+        fc.array(record, { maxLength: 20 }),
+        (topic, batch) => {
+          const event = toKafkaEvent([{ topic, records: batch }], 'sluice://local');
+          const estimate = batch.reduce((sum, r) => sum + eventRecordBytes(topic, r), 0);
+          // The envelope: eventSource, bootstrapServers and one "topic-partition" key per partition.
+          const envelope =
+            Buffer.byteLength(JSON.stringify({ ...event, records: {} })) +
+            Object.keys(event.records).reduce(
+              (sum, name) => sum + Buffer.byteLength(JSON.stringify(name)) + 4,
+              0,
+            );
+          expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(estimate + envelope);
+        },
+      ),
+    );
   });
 });
