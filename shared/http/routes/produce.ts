@@ -61,6 +61,47 @@ export function produceRoutes(
     };
   }
 
+  /**
+   * The delivery report of one `records:batch` entry: `{id, ...report(...)}` with the same keys
+   * in the same order, built as one literal. The records of a request nearly always share a
+   * timestamp (the time of the request), so its ISO form is formatted once per request.
+   */
+  function batchReports(
+    topicName: string,
+    entries: readonly { id: string | number }[],
+    parsed: readonly ParsedRecord[],
+    results: readonly RecordResult[],
+  ) {
+    const successes: unknown[] = [];
+    const failures: unknown[] = [];
+    let lastTimestamp = Number.NaN;
+    let lastIso = '';
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i];
+      const id = String(entries[i].id);
+      if (!result.ok) {
+        failures.push({ id, ...errorBody(result.error) });
+        continue;
+      }
+      if (result.timestamp !== lastTimestamp) {
+        lastTimestamp = result.timestamp;
+        lastIso = new Date(result.timestamp).toISOString();
+      }
+      successes.push({
+        id,
+        error_code: 200,
+        cluster_id: clusterId,
+        topic_name: topicName,
+        partition_id: result.partition,
+        offset: result.offset,
+        timestamp: lastIso,
+        key: parsed[i].key,
+        value: parsed[i].value,
+      });
+    }
+    return { successes, failures };
+  }
+
   return {
     'POST /v3/clusters/:cluster_id/topics/:topic/records': async (request, params) => {
       requireJson(request);
@@ -90,17 +131,11 @@ export function produceRoutes(
           throw new InvalidRequestError(`records:batch entry id "${id}" appears twice: ids must be unique.`);
         ids.add(id);
       }
+      // The record schema is not strict, so it ignores `id` (no copy of each entry without it).
       const { parsed, results } = await append(params.topic, request, (at) =>
-        body.entries.map(({ id: _id, ...record }, i) => parseV3Record(record, i, at)),
+        body.entries.map((entry, i) => parseV3Record(entry, i, at)),
       );
-      const successes: unknown[] = [];
-      const failures: unknown[] = [];
-      results.forEach((result, i) => {
-        const id = String(body.entries[i].id);
-        if (result.ok) successes.push({ id, ...report(params.topic, parsed[i], result) });
-        else failures.push({ id, ...errorBody(result.error) });
-      });
-      return json(207, { successes, failures });
+      return json(207, batchReports(params.topic, body.entries, parsed, results));
     },
 
     'POST /topics/:topic': async (request, params) => {
