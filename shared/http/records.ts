@@ -49,7 +49,7 @@ export interface ParsedRecord {
  * the REST Proxy does for topics without a schema.
  */
 export function parseV3Record(raw: unknown, index: number, now: number): ParsedRecord {
-  const input = validate(v3RecordSchema, raw, `Record ${index}`);
+  const input = isPlainV3Record(raw) ? raw : validate(v3RecordSchema, raw, `Record ${index}`);
   const key = parseData(input.key, `Record ${index} key`);
   const value = parseData(input.value, `Record ${index} value`);
   const headers: RecordHeader[] = (input.headers ?? []).map((header, h) => ({
@@ -70,6 +70,50 @@ export function parseV3Record(raw: unknown, index: number, now: number): ParsedR
     key: key && { type: key.type, size: key.bytes.length },
     value: value && { type: value.type, size: value.bytes.length },
   };
+}
+
+/**
+ * True only for a record that {@link v3RecordSchema} certainly accepts, checked by hand:
+ * zod/mini validates objects with an interpreter, about 15 µs of a `records:batch` request
+ * of 10 records, as much as JSON.parse of its body. Whatever this does not recognise goes
+ * through the schema, which accepts or refuses it and names the field, so what is accepted is
+ * exactly what the schema accepts. The record is then read as it came: the schema's output
+ * differs only in dropping unknown keys, which the reader never looks at. A test checks the
+ * two agree.
+ */
+export function isPlainV3Record(raw: unknown): raw is V3Record {
+  if (!isObject(raw)) return false;
+  const { partition_id, headers, key, value, timestamp } = raw;
+  return (
+    (partition_id === undefined || partition_id === null || Number.isSafeInteger(partition_id)) &&
+    (timestamp === undefined || timestamp === null || typeof timestamp === 'string') &&
+    isPlainData(key) &&
+    isPlainData(value) &&
+    (headers === undefined || headers === null || (Array.isArray(headers) && headers.every(isPlainHeader)))
+  );
+}
+
+const DATA_TYPES: readonly unknown[] = ['BINARY', 'STRING', 'JSON'];
+
+function isPlainData(data: unknown): boolean {
+  return (
+    data === undefined ||
+    data === null ||
+    (isObject(data) && (data.type === undefined || DATA_TYPES.includes(data.type)))
+  );
+}
+
+function isPlainHeader(header: unknown): boolean {
+  return (
+    isObject(header) &&
+    typeof header.name === 'string' &&
+    (header.value === undefined || header.value === null || typeof header.value === 'string')
+  );
+}
+
+/** An object as zod's object schemas take it: not null, not an array. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseData(input: V3Record['key'], what: string): { type: DataType; bytes: Buffer } | null {

@@ -1,0 +1,127 @@
+import { UnavailableError } from '../../shared/errors';
+import { createLog } from '../../shared/log';
+import type { DataSlot, LogIndex, VoidSlot } from '../../shared/storage/log-index';
+import type { SegmentStore } from '../../shared/storage/segment-store';
+import type { Topic } from '../../shared/topics/registry';
+
+const topic: Topic = {
+  name: 'orders',
+  id: 'tid',
+  partitionCount: 2,
+  configs: { 'max.message.bytes': 1_048_588 } as Topic['configs'],
+  createdAt: 0,
+};
+
+const record = (partition: number) => ({
+  key: null,
+  value: Buffer.from('v'),
+  headers: [],
+  timestamp: 1,
+  partition,
+});
+
+/** An index in memory whose commit is `commit`; every other method is unused here. */
+function stubIndex(commit: LogIndex['commit']) {
+  let next = 0;
+  const voids: VoidSlot[] = [];
+  const commits: DataSlot[] = [];
+  const index = {
+    async reserve(_topicId: string, _partition: number, count: number, now: number) {
+      next += count;
+      return { baseOffset: next - count, count, reservedAt: now };
+    },
+    async commit(slot: DataSlot, guard, signal) {
+      commits.push(slot);
+      return commit(slot, guard, signal);
+    },
+    async void(slot: VoidSlot) {
+      voids.push(slot);
+      return { kind: 'voided' as const };
+    },
+  } as Partial<LogIndex> as LogIndex;
+  return { index, voids, commits };
+}
+
+const segments: SegmentStore = {
+  put: async () => {},
+  getRange: async () => Buffer.alloc(0),
+  delete: async () => {},
+};
+
+/** A put that only ends when its signal aborts, rejecting as the SDK does. */
+const hangingCommit: LogIndex['commit'] = (_slot, _guard, signal) =>
+  new Promise((_resolve, reject) => {
+    signal?.addEventListener('abort', () =>
+      reject(Object.assign(new Error('Request aborted', { cause: signal.reason }), { name: 'AbortError' })),
+    );
+  });
+
+const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+describe('the commit deadline', () => {
+  it('abandons a put still running at the deadline, voids the range and answers a retriable error', async () => {
+    const { index, voids } = stubIndex(hangingCommit);
+    const log = createLog({ segments, index, commitDeadlineMs: 200, holeGraceMs: 1_000 });
+    const begin = Date.now();
+    const [result] = await log.append(topic, [record(1)]);
+    const elapsed = Date.now() - begin;
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toBeInstanceOf(UnavailableError);
+    expect(!result.ok && result.error.message).toContain('did not commit within 200 ms');
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(2_000);
+    expect(voids).toEqual([expect.objectContaining({ partition: 1, baseOffset: 0, count: 1 })]);
+  });
+
+  it('aborts with a TimeoutError reason, as AbortSignal.timeout did', async () => {
+    let reason: unknown;
+    const { index } = stubIndex(
+      (_slot, _guard, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => {
+            reason = signal.reason;
+            reject(Object.assign(new Error('Request aborted', { cause: reason }), { name: 'AbortError' }));
+          });
+        }),
+    );
+    const log = createLog({ segments, index, commitDeadlineMs: 50, holeGraceMs: 1_000 });
+    const [result] = await log.append(topic, [record(0)]);
+    expect(result.ok).toBe(false);
+    expect(reason).toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('leaves no timer behind once the put has answered', async () => {
+    const { index, commits } = stubIndex(async () => ({ kind: 'appended' }));
+    const log = createLog({ segments, index, commitDeadlineMs: 60_000, holeGraceMs: 120_000 });
+    const before = timers();
+    const results = await log.append(topic, [record(0), record(1)]);
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(commits).toHaveLength(2);
+    expect(timers()).toBe(before);
+  });
+
+  it('passes each put a signal that is not aborted before its deadline', async () => {
+    const seen: (AbortSignal | undefined)[] = [];
+    const { index } = stubIndex(async (_slot, _guard, signal) => {
+      seen.push(signal);
+      return { kind: 'appended' };
+    });
+    const log = createLog({ segments, index, commitDeadlineMs: 60_000, holeGraceMs: 120_000 });
+    await log.append(topic, [record(0)]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.aborted).toBe(false);
+  });
+});
+
+describe('segment keys', () => {
+  it('are unique, with 16 random hex digits after the time', async () => {
+    const keys: string[] = [];
+    const store: SegmentStore = { ...segments, put: async (key) => void keys.push(key) };
+    const { index } = stubIndex(async () => ({ kind: 'appended' }));
+    const log = createLog({ segments: store, index });
+    // More than one fill of the pool of random bytes.
+    for (let i = 0; i < 1_200; i++) await log.append(topic, [record(0)]);
+    expect(new Set(keys).size).toBe(1_200);
+    for (const key of keys) expect(key).toMatch(/^segments\/tid\/\d+-[0-9a-f]{16}$/);
+  });
+});
