@@ -46,6 +46,7 @@ const segments: SegmentStore = {
   put: async () => {},
   getRange: async () => Buffer.alloc(0),
   delete: async () => {},
+  list: async () => [],
 };
 
 /** A put that only ends when its signal aborts, rejecting as the SDK does. */
