@@ -1,0 +1,266 @@
+/**
+ * What `cdk deploy` ships, run: the assets `cdk synth` writes for the HTTP function, the
+ * poller, the retention sweeper and the example handler, each loaded in a plain Node process
+ * (no tsx, no jest) with the environment the template gives it, invoked with AWS-shaped
+ * events, against the emulators. The Lambda service's Invoke API is stood in for by a small
+ * server, so wake-on-produce and the poller's synchronous call of the handler go through the
+ * bundles' own Lambda clients.
+ */
+
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, ScheduledEvent } from 'aws-lambda';
+import { configFromEnv } from '../../shared/config';
+import { createAwsClients } from '../../shared/storage/aws';
+import { provisionResources } from '../../shared/storage/provision';
+import {
+  functionNamed,
+  type InvocationOutcome,
+  invokeBundle,
+  resolveEnvironment,
+  type SynthesizedFunction,
+  startLambdaService,
+  synthesizeExampleStack,
+} from '../support/lambda-bundles';
+import { destroyClients, uniqueName } from '../support/local-aws';
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are JSON read freely by the assertions.
+type Json = any;
+
+const local = configFromEnv();
+// The stack's own bucket and tables, new for this file, as a fresh deployment has them.
+const stackResources = {
+  bucket: uniqueName('bundles').slice(0, 40),
+  logTable: uniqueName('bundles-log'),
+  metaTable: uniqueName('bundles-meta'),
+};
+
+let synthesized: ReturnType<typeof synthesizeExampleStack>;
+let lambda: Awaited<ReturnType<typeof startLambdaService>>;
+let api: SynthesizedFunction;
+let poller: SynthesizedFunction;
+let sweeper: SynthesizedFunction;
+let clusterId: string;
+
+/** The environment a function runs with: the template's, resolved, plus what Lambda sets. */
+function environmentOf(fn: SynthesizedFunction, extra: Record<string, string> = {}): Record<string, string> {
+  const { template, functions } = synthesized;
+  const refs: Record<string, string> = {};
+  const storage = {
+    SLUICE_BUCKET: 'bucket',
+    SLUICE_LOG_TABLE: 'logTable',
+    SLUICE_META_TABLE: 'metaTable',
+  } as const;
+  for (const [variable, resource] of Object.entries(storage)) {
+    const ref = fn.environment[variable]?.Ref;
+    if (ref) refs[ref] = stackResources[resource];
+  }
+  for (const id of functions.keys()) refs[id] = id;
+  for (const [id, resource] of Object.entries<Json>(template.Resources)) {
+    if (resource.Type === 'AWS::ApiGatewayV2::Api') refs[id] = 'a1b2c3d4e5';
+  }
+  return {
+    ...resolveEnvironment(fn, refs),
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'local-secret',
+    AWS_ENDPOINT_URL: local.endpoint ?? '',
+    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+    ...extra,
+  };
+}
+
+/** The poller stops after this long without records instead of its 10 s default. */
+const POLLER_ENV = { SLUICE_POLLER_IDLE_MS: '1000' };
+
+function run(fn: SynthesizedFunction, event: unknown, timeoutMs?: number): Promise<InvocationOutcome> {
+  return invokeBundle(fn, environmentOf(fn, fn === poller ? POLLER_ENV : {}), event, timeoutMs);
+}
+
+/** An API Gateway HTTP API (payload 2.0) request signed with IAM, as the construct's API sends it. */
+function apiEvent(method: string, path: string, body?: unknown): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const [rawPath, rawQueryString = ''] = path.split('?');
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${method} ${rawPath}`,
+    rawPath,
+    rawQueryString,
+    cookies: undefined,
+    headers: {
+      host: 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
+      'user-agent': 'curl/8.5.0',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    queryStringParameters: rawQueryString
+      ? Object.fromEntries(new URLSearchParams(rawQueryString).entries())
+      : undefined,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'a1b2c3d4e5',
+      authorizer: {
+        iam: {
+          accessKey: 'AKIDEXAMPLE',
+          accountId: '123456789012',
+          callerId: 'AROAEXAMPLE:producer',
+          cognitoIdentity: null,
+          principalOrgId: 'o-a1b2c3d4e5',
+          userArn: 'arn:aws:sts::123456789012:assumed-role/producer/session',
+          userId: 'AROAEXAMPLE:producer',
+        },
+      },
+      domainName: 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'a1b2c3d4e5',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'curl/8.5.0' },
+      requestId: randomUUID(),
+      routeKey: `${method} ${rawPath}`,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    pathParameters: undefined,
+    stageVariables: undefined,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+/** Calls the HTTP bundle; returns the status and the parsed body. */
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  const outcome = await run(api, apiEvent(method, path, body));
+  if (!outcome.ok)
+    throw new Error(`HTTP function failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`);
+  const result = outcome.result;
+  const text = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
+  return { status: result.statusCode, body: text ? JSON.parse(text) : null };
+}
+
+function scheduledEvent(): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/sluice-schedule'],
+    detail: {},
+  };
+}
+
+beforeAll(async () => {
+  const clients = createAwsClients(local);
+  try {
+    await provisionResources({ ...local, ...stackResources }, clients);
+  } finally {
+    destroyClients(clients);
+  }
+  synthesized = synthesizeExampleStack();
+  api = functionNamed(synthesized.functions, 'SluiceApiFunction');
+  poller = functionNamed(synthesized.functions, 'SluiceConsumerordersappPoller');
+  sweeper = functionNamed(synthesized.functions, 'SluiceRetentionFunction');
+  clusterId = api.environment.SLUICE_CLUSTER_ID;
+  lambda = await startLambdaService((name, payload) => {
+    const fn = synthesized.functions.get(name);
+    if (!fn) throw new Error(`no function ${name} in the stack`);
+    return run(fn, payload);
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await lambda?.close();
+  if (synthesized) fs.rmSync(synthesized.outdir, { recursive: true, force: true });
+});
+
+describe('the synthesized bundles, run as Lambda runs them', () => {
+  it('give every function a bundle and only resolvable environment variables', () => {
+    for (const fn of synthesized.functions.values()) {
+      expect(fs.existsSync(`${fn.assetDir}/index.js`)).toBe(true);
+      expect(() => environmentOf(fn)).not.toThrow();
+    }
+  });
+
+  it('serve the HTTP API: create topics, produce, fetch — and wake the group poller', async () => {
+    const topics = `/v3/clusters/${clusterId}/topics`;
+    expect((await call('POST', topics, { topic_name: 'orders', partitions_count: 2 })).status).toBe(201);
+    expect((await call('POST', topics, { topic_name: 'orders-dlq', partitions_count: 1 })).status).toBe(201);
+
+    const produced = await call('POST', `${topics}/orders/records`, {
+      partition_id: 1,
+      key: { type: 'STRING', data: 'customer-7' },
+      value: { type: 'JSON', data: { id: 1, total: 12.5 } },
+    });
+    expect(produced.status).toBe(200);
+    expect(produced.body).toMatchObject({ error_code: 200, partition_id: 1, offset: 0 });
+
+    const fetched = await call('GET', `${topics}/orders/partitions/1/records?offset=0`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body.records).toHaveLength(1);
+    expect(Buffer.from(fetched.body.records[0].key, 'base64').toString()).toBe('customer-7');
+    expect(JSON.parse(Buffer.from(fetched.body.records[0].value, 'base64').toString())).toEqual({
+      id: 1,
+      total: 12.5,
+    });
+
+    // The construct wires wake-on-produce to the poller of the group reading `orders`.
+    const wakes = lambda.received.filter((r) => r.functionName === poller.logicalId);
+    expect(wakes).toEqual([
+      expect.objectContaining({
+        invocationType: 'Event',
+        payload: expect.objectContaining({ source: 'sluice.wake', group: 'orders-app' }),
+      }),
+    ]);
+  }, 120_000);
+
+  it('deliver through the poller bundle to the handler bundle, and commit', async () => {
+    const wake = lambda.received.find((r) => r.functionName === poller.logicalId);
+    expect(wake).toBeDefined();
+    const outcome = await run(poller, wake?.payload, 60_000);
+    if (!outcome.ok)
+      throw new Error(`poller failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`);
+    expect(outcome.result).toMatchObject({ status: 'ran' });
+
+    const handler = functionNamed(synthesized.functions, 'OrderHandler');
+    const deliveries = lambda.received.filter(
+      (r) => r.functionName === handler.logicalId && r.invocationType === 'RequestResponse',
+    );
+    const records = deliveries.flatMap((d) => Object.values<Json[]>(d.payload.records).flat());
+    expect(deliveries[0].payload.eventSource).toBe('SelfManagedKafka');
+    expect(records).toEqual([expect.objectContaining({ topic: 'orders', partition: 1, offset: 0 })]);
+    expect(Buffer.from(records[0].key, 'base64').toString()).toBe('customer-7');
+
+    const lags = await call('GET', `/v3/clusters/${clusterId}/consumer-groups/orders-app/lags`);
+    expect(lags.status).toBe(200);
+    expect(lags.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ topic_name: 'orders', partition_id: 1, current_offset: 1, lag: 0 }),
+      ]),
+    );
+  }, 120_000);
+
+  it('sweep with the retention bundle on its schedule', async () => {
+    const topics = `/v3/clusters/${clusterId}/topics`;
+    const created = await call('POST', topics, {
+      topic_name: 'short-lived',
+      partitions_count: 1,
+      configs: [{ name: 'retention.ms', value: '1' }],
+    });
+    expect(created.status).toBe(201);
+    const produced = await call('POST', `${topics}/short-lived/records`, {
+      value: { type: 'STRING', data: 'gone soon' },
+    });
+    expect(produced.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const outcome = await run(sweeper, scheduledEvent(), 60_000);
+    if (!outcome.ok)
+      throw new Error(`sweeper failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`);
+
+    const partitions = await call('GET', `${topics}/short-lived/partitions`);
+    expect(partitions.body.data).toEqual([
+      expect.objectContaining({ partition_id: 0, log_start_offset: 1, log_end_offset: 1 }),
+    ]);
+  }, 120_000);
+});

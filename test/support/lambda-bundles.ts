@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { SluiceExampleStack } from '../../infra/example-stack';
+import { CDK_CONTEXT } from '../infra/support';
+
+const DRIVER = path.join(__dirname, 'invoke-bundle.cjs');
+
+/** CloudFormation JSON, indexed freely. */
+// biome-ignore lint/suspicious/noExplicitAny: a template is arbitrary JSON.
+type CfnJson = any;
+
+/** One Lambda function of a synthesized stack, with the asset `cdk synth` wrote for it. */
+export interface SynthesizedFunction {
+  readonly logicalId: string;
+  /** The asset directory holding the bundle (`index.js`). */
+  readonly assetDir: string;
+  /** `module.export`, as in the template. */
+  readonly handler: string;
+  /** The environment as the template declares it (intrinsics unresolved). */
+  readonly environment: Record<string, CfnJson>;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * Synthesizes the example stack of `cdk.json` with bundling, as `cdk synth` does, into a new
+ * temporary directory, and returns its Lambda functions by logical id.
+ *
+ * @example
+ * const { functions } = synthesizeExampleStack();
+ */
+export function synthesizeExampleStack(): {
+  outdir: string;
+  template: CfnJson;
+  functions: Map<string, SynthesizedFunction>;
+} {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-synth-'));
+  const app = new App({ outdir, context: CDK_CONTEXT });
+  new SluiceExampleStack(app, 'Sluice');
+  const assembly = app.synth();
+  const template: CfnJson = assembly.getStackByName('Sluice').template;
+  const functions = new Map<string, SynthesizedFunction>();
+  for (const [logicalId, resource] of Object.entries<CfnJson>(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const key: string = resource.Properties.Code.S3Key;
+    functions.set(logicalId, {
+      logicalId,
+      assetDir: path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`),
+      handler: resource.Properties.Handler,
+      environment: resource.Properties.Environment?.Variables ?? {},
+      timeoutSeconds: resource.Properties.Timeout ?? 3,
+    });
+  }
+  return { outdir, template, functions };
+}
+
+/** The function whose logical id starts with a prefix (logical ids end in a hash). */
+export function functionNamed(
+  functions: Map<string, SynthesizedFunction>,
+  prefix: string,
+): SynthesizedFunction {
+  const found = [...functions.values()].filter((f) => f.logicalId.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one function named ${prefix}*, found ${found.length}`);
+  return found[0];
+}
+
+/**
+ * Resolves the intrinsics a function's environment uses (`Ref`, `Fn::Join`, pseudo
+ * parameters) against local values: `refs` maps the logical id of a referenced resource to
+ * the value it stands for here. A reference to anything not in `refs` throws, so a variable
+ * the construct adds later cannot slip through unresolved.
+ */
+export function resolveEnvironment(
+  fn: SynthesizedFunction,
+  refs: Record<string, string>,
+): Record<string, string> {
+  const pseudo: Record<string, string> = {
+    'AWS::Region': 'us-east-1',
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::AccountId': '123456789012',
+    'AWS::Partition': 'aws',
+  };
+  const resolve = (value: CfnJson): string => {
+    if (typeof value === 'string') return value;
+    if (value && typeof value === 'object' && 'Ref' in value) {
+      const resolved = refs[value.Ref] ?? pseudo[value.Ref];
+      if (resolved === undefined) throw new Error(`${fn.logicalId}: no local value for Ref ${value.Ref}`);
+      return resolved;
+    }
+    if (value && typeof value === 'object' && 'Fn::Join' in value) {
+      const [separator, parts] = value['Fn::Join'];
+      return (parts as CfnJson[]).map(resolve).join(separator);
+    }
+    throw new Error(`${fn.logicalId}: cannot resolve ${JSON.stringify(value)}`);
+  };
+  return Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, resolve(value)]));
+}
+
+/** What one invocation of a bundle returned. */
+export type InvocationOutcome =
+  | { readonly ok: true; readonly result: CfnJson; readonly logs: string }
+  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string; readonly logs: string };
+
+/**
+ * Invokes a bundled function once in a fresh plain Node process (a cold start), with exactly
+ * the given environment plus what the Lambda runtime itself sets.
+ *
+ * @example
+ * const outcome = await invokeBundle(httpFunction, env, apiGatewayEvent);
+ */
+export async function invokeBundle(
+  fn: SynthesizedFunction,
+  environment: Record<string, string>,
+  event: unknown,
+  timeoutMs = fn.timeoutSeconds * 1000,
+): Promise<InvocationOutcome> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-invoke-'));
+  const eventFile = path.join(dir, 'event.json');
+  const resultFile = path.join(dir, 'result.json');
+  fs.writeFileSync(eventFile, JSON.stringify(event));
+  const child = spawn(
+    process.execPath,
+    [DRIVER, fn.assetDir, fn.handler, eventFile, resultFile, String(timeoutMs)],
+    {
+      env: {
+        PATH: process.env.PATH,
+        AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        ...environment,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let logs = '';
+  child.stdout.on('data', (chunk) => {
+    logs += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    logs += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    if (!fs.existsSync(resultFile))
+      throw new Error(`${fn.logicalId} exited with ${code} and no answer:\n${logs}`);
+    return { ...JSON.parse(fs.readFileSync(resultFile, 'utf8')), logs };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One call the Lambda service received. */
+export interface ReceivedInvocation {
+  readonly functionName: string;
+  readonly invocationType: 'RequestResponse' | 'Event';
+  readonly payload: CfnJson;
+}
+
+/**
+ * A stand-in for the Lambda service's Invoke API (`POST /2015-03-31/functions/{name}/invocations`)
+ * for the bundles' own Lambda clients (`AWS_ENDPOINT_URL_LAMBDA`). A synchronous call runs
+ * the named bundle through `run` and answers as Lambda does (a `X-Amz-Function-Error` header
+ * when the handler threw); an asynchronous call (`Event`) is recorded and answered 202.
+ */
+export async function startLambdaService(
+  run: (functionName: string, payload: CfnJson) => Promise<InvocationOutcome>,
+): Promise<{ endpoint: string; received: ReceivedInvocation[]; close(): Promise<void> }> {
+  const received: ReceivedInvocation[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(request.url ?? '');
+      if (request.method !== 'POST' || !match) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ message: `no such operation: ${request.method} ${request.url}` }));
+        return;
+      }
+      const functionName = decodeURIComponent(match[1]);
+      const invocationType =
+        request.headers['x-amz-invocation-type'] === 'Event' ? 'Event' : 'RequestResponse';
+      const text = Buffer.concat(chunks).toString('utf8');
+      const payload = text ? JSON.parse(text) : null;
+      received.push({ functionName, invocationType, payload });
+      if (invocationType === 'Event') {
+        response.writeHead(202);
+        response.end();
+        return;
+      }
+      run(functionName, payload).then(
+        (outcome) => {
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (!outcome.ok) headers['x-amz-function-error'] = 'Unhandled';
+          response.writeHead(200, headers);
+          response.end(
+            JSON.stringify(
+              outcome.ok
+                ? outcome.result
+                : { errorType: outcome.errorType, errorMessage: outcome.errorMessage },
+            ),
+          );
+        },
+        (error: Error) => {
+          response.writeHead(500, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ message: error.message }));
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
