@@ -8,6 +8,7 @@ export {
   decodeSegment,
   decodeSegmentHeader,
   encodeSegment,
+  MAX_RECORD_TIMESTAMP,
   SEGMENT_CONTENT_TYPE,
   segmentHeaderSize,
 } from './segment';

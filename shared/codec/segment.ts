@@ -64,8 +64,13 @@ const COMPRESSION_MASK = 0x03;
 const CODEC_NONE = 0;
 const CODEC_GZIP = 1;
 
-/** Non-negative like Kafka's producer demands, and small enough that every delta zigzags exactly. */
-const MAX_TIMESTAMP = 2 ** 52 - 1;
+/**
+ * The latest record timestamp a segment holds (ms since the epoch, about the year 144,683): the
+ * earliest is 0, as Kafka's producer demands, and this bound keeps every delta exact when
+ * zigzag-encoded.
+ */
+export const MAX_RECORD_TIMESTAMP = 2 ** 52 - 1;
+const MAX_TIMESTAMP = MAX_RECORD_TIMESTAMP;
 /** Length, timestamp delta, offset delta, key length, value length and header count: one byte each at least. */
 const MIN_RECORD_SIZE = 6;
 /** Name length and value length: one byte each at least. */

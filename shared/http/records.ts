@@ -1,3 +1,4 @@
+import { MAX_RECORD_TIMESTAMP } from '../codec';
 import type { RecordHeader } from '../codec/types';
 import { InvalidRequestError } from '../errors';
 import type { AppendRecord } from '../log';
@@ -144,6 +145,11 @@ function parseTimestamp(text: string, index: number): number {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
     throw new InvalidRequestError(
       `Record ${index} timestamp "${text}" is not an ISO-8601 date-time: use e.g. 2026-01-02T03:04:05Z.`,
+    );
+  }
+  if (ms < 0 || ms > MAX_RECORD_TIMESTAMP) {
+    throw new InvalidRequestError(
+      `Record ${index} timestamp "${text}" is out of range: Kafka record timestamps start at 1970-01-01T00:00:00Z.`,
     );
   }
   return ms;

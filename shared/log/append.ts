@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { encodeSegment } from '../codec';
+import { encodeSegment, MAX_RECORD_TIMESTAMP } from '../codec';
 import type { ProducedRecord, SectionInput } from '../codec/types';
 import {
   InvalidRequestError,
@@ -177,6 +177,16 @@ function placeRecords(topic: Topic, records: readonly AppendRecord[], partitione
     if (size > limit) {
       throw new RecordTooLargeError(
         `Record ${i} is ${size} bytes, over the topic's max.message.bytes of ${limit}: shrink it or raise max.message.bytes.`,
+        { topic: topic.name },
+      );
+    }
+    if (
+      !Number.isInteger(record.timestamp) ||
+      record.timestamp < 0 ||
+      record.timestamp > MAX_RECORD_TIMESTAMP
+    ) {
+      throw new InvalidRequestError(
+        `Record ${i} has timestamp ${record.timestamp}: a record timestamp is whole milliseconds from 1970-01-01T00:00:00Z (0) to ${MAX_RECORD_TIMESTAMP}.`,
         { topic: topic.name },
       );
     }

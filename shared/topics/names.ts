@@ -27,6 +27,24 @@ export function validateTopicName(name: string): void {
 }
 
 /**
+ * Whether a name could be a topic's: a name that breaks Kafka's rules was never created, so a
+ * lookup can answer "does not exist" without asking storage (which refuses an empty key).
+ *
+ * @example
+ * isLegalTopicName('orders'); // true
+ * isLegalTopicName('');       // false
+ */
+export function isLegalTopicName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= MAX_TOPIC_NAME_LENGTH &&
+    name !== '.' &&
+    name !== '..' &&
+    LEGAL.test(name)
+  );
+}
+
+/**
  * Kafka forbids two topics whose names differ only by "." versus "_", because both map to
  * the same metric name. Two names collide exactly when their collision keys are equal.
  */

@@ -10,7 +10,7 @@ import {
 import { AlreadyExistsError, InvalidRequestError, NotFoundError } from '../errors';
 import { queryAll } from '../storage/query-all';
 import { parseTopicConfigs, type TopicConfigs } from './configs';
-import { collisionKey, validateTopicName } from './names';
+import { collisionKey, isLegalTopicName, validateTopicName } from './names';
 
 /** A topic as the core sees it. `id` is fresh per creation, so a re-created topic never sees old data. */
 export interface Topic {
@@ -145,6 +145,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
   async function get(name: string): Promise<Topic> {
     const cached = cache.get(name);
     if (cached && cached.until > now()) return cached.topic;
+    if (!isLegalTopicName(name)) throw topicNotFound(name);
     const { Item } = await dynamodb.send(
       new GetItemCommand({
         TableName: table,
@@ -154,12 +155,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     );
     if (!Item) {
       cache.delete(name);
-      throw new NotFoundError(
-        `Topic "${name}" does not exist: create it first (POST /v3/clusters/{cluster_id}/topics).`,
-        {
-          topic: name,
-        },
-      );
+      throw topicNotFound(name);
     }
     const topic = fromItem(Item);
     cache.set(name, { topic, until: now() + ttl });
@@ -248,4 +244,11 @@ function fromItem(item: Record<string, AttributeValue>): Topic {
     configs: JSON.parse(item.configs.S as string) as TopicConfigs,
     createdAt: Number(item.createdAt.N),
   };
+}
+
+function topicNotFound(name: string): NotFoundError {
+  return new NotFoundError(
+    `Topic "${name}" does not exist: create it first (POST /v3/clusters/{cluster_id}/topics).`,
+    { topic: name },
+  );
 }

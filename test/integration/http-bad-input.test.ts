@@ -191,6 +191,24 @@ const cases: Case[] = [
     40003,
   ],
   ['an unknown route', 'GET', '/v3/nowhere', undefined, {}, 404, 40400],
+  [
+    'a timestamp before 1970',
+    'POST',
+    records,
+    { value: { data: 1 }, timestamp: '1969-12-31T23:59:59Z' },
+    {},
+    400,
+    40003,
+  ],
+  [
+    'a produce to an empty topic name',
+    'POST',
+    '/v3/clusters/local/topics//records',
+    { value: { data: 1 } },
+    {},
+    404,
+    40401,
+  ],
 ];
 
 describe('bad input to produce', () => {
@@ -285,6 +303,11 @@ describe('bad input to topic administration', () => {
   it('answers 404 for unknown topics and partitions when reading', async () => {
     expect((await call('GET', `/v3/clusters/local/topics/${topic}-nope`)).body.error_code).toBe(40401);
     expect((await call('DELETE', `/v3/clusters/local/topics/${topic}-nope`)).status).toBe(404);
+    // A name Kafka could never have created is simply not there (storage refuses an empty key).
+    for (const name of ['', 'a%20b', 'caf%C3%A9']) {
+      const answer = await call('GET', `/v3/clusters/local/topics/${name}/partitions`);
+      expect({ name, code: answer.body.error_code }).toEqual({ name, code: 40401 });
+    }
     expect((await call('GET', `/v3/clusters/local/topics/${topic}/partitions/9/records`)).status).toBe(404);
     const bad = await call('GET', `/v3/clusters/local/topics/${topic}/partitions/0/records?offset=-5`);
     expect(bad.status).toBe(400);
