@@ -20,6 +20,7 @@ import type {
 } from '../storage/log-index';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
+import { eventRecordBytes, MAX_EVENT_BYTES, MAX_RECORDS_PER_APPEND } from './limits';
 import type { LogObserver } from './view';
 
 /** A record to append; `partition` pins it, otherwise the partitioner decides. */
@@ -171,12 +172,25 @@ function placeRecords(topic: Topic, records: readonly AppendRecord[], partitione
   if (records.length === 0) {
     throw new InvalidRequestError('The request holds no records: send at least one.', { topic: topic.name });
   }
+  if (records.length > MAX_RECORDS_PER_APPEND) {
+    throw new InvalidRequestError(
+      `The request holds ${records.length} records, over the limit of ${MAX_RECORDS_PER_APPEND} per request: split it.`,
+      { topic: topic.name },
+    );
+  }
   const limit = topic.configs['max.message.bytes'];
   return records.map((record, i) => {
     const size = recordSize(record);
     if (size > limit) {
       throw new RecordTooLargeError(
         `Record ${i} is ${size} bytes, over the topic's max.message.bytes of ${limit}: shrink it or raise max.message.bytes.`,
+        { topic: topic.name },
+      );
+    }
+    // Only reachable when max.message.bytes is raised past a few MB, or by many header bytes.
+    if (eventRecordBytes(topic.name, record) > MAX_EVENT_BYTES) {
+      throw new RecordTooLargeError(
+        `Record ${i} would not fit the ${MAX_EVENT_BYTES}-byte event a Lambda consumer receives (keys and values travel in base64, header values as byte lists): shrink it.`,
         { topic: topic.name },
       );
     }

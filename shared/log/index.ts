@@ -15,6 +15,12 @@ import type { LogObserver } from './view';
 
 export type { AppendRecord, ProducerIdentity, RecordResult } from './append';
 export type { AutoOffsetReset, FetchRequest, FetchResult, PartitionOffsets } from './fetch';
+export {
+  eventRecordBytes,
+  LAMBDA_PAYLOAD_BYTES,
+  MAX_EVENT_BYTES,
+  MAX_RECORDS_PER_APPEND,
+} from './limits';
 export type { LogObserver, PartitionView, VoidedBy } from './view';
 
 /** The partition log: append and read, over the two storage ports. */

@@ -39,33 +39,7 @@ export interface BatchItemFailure {
 /** What a handler may return: nothing (all succeeded) or the records that failed. */
 export type KafkaHandlerResult = undefined | null | { batchItemFailures?: BatchItemFailure[] | null };
 
-/**
- * The largest serialized event the poller sends: Lambda's limit on a synchronous invocation's
- * payload is 6 MB; the rest is room for the envelope (`eventSource`, `bootstrapServers`, the
- * `topic-partition` keys).
- */
-export const MAX_EVENT_BYTES = 6 * 1024 * 1024 - 16 * 1024;
-
-/**
- * An upper bound on the bytes one record adds to a serialized event: key and value in base64,
- * each header value as a JSON array of byte numbers (up to four characters a byte), and the
- * record's fields around them. Computed without serializing, so it is cheap per record.
- *
- * @example
- * eventRecordBytes('orders', record); // ≥ JSON.stringify of the record's event entry
- */
-export function eventRecordBytes(topic: string, record: StoredRecord): number {
-  const base64 = (n: number) => 4 * Math.ceil(n / 3);
-  let headers = 2;
-  for (const header of record.headers) {
-    // Names are JSON-escaped: up to six characters per UTF-16 unit.
-    headers += 6 * header.key.length + 4 * (header.value?.length ?? 0) + 8;
-  }
-  // Field names, quotes, commas and numbers of up to 20 digits each.
-  return (
-    200 + 6 * topic.length + base64(record.key?.length ?? 0) + base64(record.value?.length ?? 0) + headers
-  );
-}
+export { eventRecordBytes, MAX_EVENT_BYTES } from '../log/limits';
 
 /**
  * Builds the event for records of one or more partitions.

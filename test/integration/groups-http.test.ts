@@ -1,7 +1,7 @@
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createHttpApi } from '../../shared/http/router';
-import { groupRoutes } from '../../shared/http/routes/groups';
+import { groupRoutes, MAX_COMMIT_OFFSETS, MAX_JOIN_TOPICS } from '../../shared/http/routes/groups';
 import type { HttpResponse } from '../../shared/http/types';
 import { createTestTopic, produce, testGroupName } from '../support/groups';
 
@@ -104,6 +104,24 @@ describe('consumer group HTTP API', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.error_code).toBe(40401);
     expect((await call('POST', `${groupsPath}/bad%20name/members`, { topics: ['x'] })).status).toBe(400);
+  });
+
+  it('refuses a join naming too many topics and a commit carrying too many offsets, writing nothing', async () => {
+    const group = testGroupName('bounds');
+    const topics = Array.from({ length: MAX_JOIN_TOPICS + 1 }, (_, i) => `t${i}`);
+    const join = await call('POST', `${groupsPath}/${group}/members`, { topics });
+    expect(join.status).toBe(400);
+    expect(join.body.message).toContain('topics');
+    const offsets = Array.from({ length: MAX_COMMIT_OFFSETS + 1 }, () => ({
+      topic_name: 't',
+      partition_id: 0,
+      epoch: 1,
+      offset: 0,
+    }));
+    const commit = await call('POST', `${groupsPath}/${group}/members/m/offsets`, { offsets });
+    expect(commit.status).toBe(400);
+    expect(commit.body.message).toContain('offsets');
+    expect((await call('GET', `${groupsPath}/${group}`)).status).toBe(404);
   });
 
   it('lists and describes groups as STABLE while a member lives, 404 for unknown ones', async () => {

@@ -1,6 +1,7 @@
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createHttpApi } from '../../shared/http/router';
+import { MAX_FETCH_BYTES, MAX_FETCH_RECORDS } from '../../shared/http/routes/consume';
 import { AwsRequestCounter } from '../../shared/storage/aws';
 import { httpClient, uniqueName } from './support/core';
 
@@ -311,5 +312,19 @@ describe('bad input to topic administration', () => {
     expect((await call('GET', `/v3/clusters/local/topics/${topic}/partitions/9/records`)).status).toBe(404);
     const bad = await call('GET', `/v3/clusters/local/topics/${topic}/partitions/0/records?offset=-5`);
     expect(bad.status).toBe(400);
+  });
+
+  it('refuses a fetch that asks for more records or bytes than one answer may carry', async () => {
+    const fetch = (query: string) =>
+      call('GET', `/v3/clusters/local/topics/${topic}/partitions/0/records?${query}`);
+    for (const query of [`max_records=${MAX_FETCH_RECORDS + 1}`, `max_bytes=${MAX_FETCH_BYTES + 1}`]) {
+      const answer = await fetch(query);
+      expect({ query, status: answer.status, code: answer.body.error_code }).toEqual({
+        query,
+        status: 400,
+        code: 40003,
+      });
+    }
+    expect((await fetch(`max_records=${MAX_FETCH_RECORDS}&max_bytes=${MAX_FETCH_BYTES}`)).status).toBe(200);
   });
 });

@@ -571,7 +571,9 @@ describe('HTTP API fuzz', () => {
     // The attribution itself is checked: accepted produces and joins must have been seen writing.
     expect(attributed).toBeGreaterThan(0);
     console.log(
-      `HTTP fuzz: ${attributed} storage writes attributed to requests; answers by route and status:\n${[...outcomes]
+      `HTTP fuzz: ${attributed} storage writes attributed to requests; answers by route and status:\n${[
+        ...outcomes,
+      ]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([shape, n]) => `  ${shape}: ${n}`)
         .join('\n')}`,

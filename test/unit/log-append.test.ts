@@ -1,5 +1,11 @@
 import { UnavailableError } from '../../shared/errors';
-import { createLog } from '../../shared/log';
+import {
+  type AppendRecord,
+  createLog,
+  eventRecordBytes,
+  MAX_EVENT_BYTES,
+  MAX_RECORDS_PER_APPEND,
+} from '../../shared/log';
 import type { DataSlot, LogIndex, VoidSlot } from '../../shared/storage/log-index';
 import type { SegmentStore } from '../../shared/storage/segment-store';
 import type { Topic } from '../../shared/topics/registry';
@@ -12,7 +18,7 @@ const topic: Topic = {
   createdAt: 0,
 };
 
-const record = (partition: number) => ({
+const record = (partition: number): AppendRecord => ({
   key: null,
   value: Buffer.from('v'),
   headers: [],
@@ -124,5 +130,47 @@ describe('segment keys', () => {
     for (let i = 0; i < 1_200; i++) await log.append(topic, [record(0)]);
     expect(new Set(keys).size).toBe(1_200);
     for (const key of keys) expect(key).toMatch(/^segments\/tid\/\d+-[0-9a-f]{16}$/);
+  });
+});
+
+describe('what one append may hold', () => {
+  const refusal = async (records: AppendRecord[], big: Topic = topic) => {
+    const { index, commits } = stubIndex(async () => ({ kind: 'appended' }));
+    const puts: string[] = [];
+    const store: SegmentStore = { ...segments, put: async (key) => void puts.push(key) };
+    const error = await createLog({ segments: store, index })
+      .append(big, records)
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    expect({ puts, commits }).toEqual({ puts: [], commits: [] });
+    return error;
+  };
+
+  it(`refuses more than ${MAX_RECORDS_PER_APPEND} records before writing anything`, async () => {
+    const error = await refusal(Array.from({ length: MAX_RECORDS_PER_APPEND + 1 }, () => record(0)));
+    expect(error).toMatchObject({
+      name: 'InvalidRequestError',
+      message: expect.stringContaining('split it'),
+    });
+  });
+
+  it('refuses a timestamp before 1970 or past the codec range', async () => {
+    for (const timestamp of [-1, 2 ** 52, 0.5, Number.NaN]) {
+      const error = await refusal([{ ...record(0), timestamp }]);
+      expect(error).toMatchObject({ name: 'InvalidRequestError', message: expect.stringContaining('1970') });
+    }
+  });
+
+  it('refuses a record that could not fit the event a Lambda consumer receives, whatever max.message.bytes says', async () => {
+    const roomy = { ...topic, configs: { 'max.message.bytes': 64 * 1024 * 1024 } as Topic['configs'] };
+    // 1.6 MB of header values: small as bytes, but each byte is up to four characters in the event.
+    const headers = [{ key: 'h', value: Buffer.alloc(1_600_000, 255) }];
+    const error = await refusal([{ ...record(0), headers }], roomy);
+    expect(error).toMatchObject({ name: 'RecordTooLargeError' });
+    expect(eventRecordBytes(topic.name, { key: null, value: null, headers })).toBeGreaterThan(
+      MAX_EVENT_BYTES,
+    );
   });
 });

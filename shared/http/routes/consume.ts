@@ -1,10 +1,17 @@
 import type { Cluster } from '../../cluster';
+import type { StoredRecord } from '../../codec/types';
 import { InvalidRequestError } from '../../errors';
-import type { AutoOffsetReset } from '../../log';
+import { type AutoOffsetReset, eventRecordBytes, LAMBDA_PAYLOAD_BYTES } from '../../log';
 import { parseNonNegativeInteger } from '../body';
 import { json, type RouteHandler } from '../types';
 
 const RESETS: readonly AutoOffsetReset[] = ['earliest', 'latest', 'none'];
+
+/** Records one fetch may ask for (`max_records`). */
+export const MAX_FETCH_RECORDS = 10_000;
+
+/** Key and value bytes one fetch may ask for (`max_bytes`); base64 makes 4 of every 3. */
+export const MAX_FETCH_BYTES = 4 * 1024 * 1024;
 
 /** Fetch: read one partition from an offset (Sluice extension in Confluent style). */
 export function consumeRoutes(cluster: Cluster): Record<string, RouteHandler> {
@@ -21,16 +28,13 @@ export function consumeRoutes(cluster: Cluster): Record<string, RouteHandler> {
         topic,
         partition,
         offset: query.offset === undefined ? 0 : parseNonNegativeInteger(query.offset, 'offset'),
-        maxRecords:
-          query.max_records === undefined
-            ? undefined
-            : parseNonNegativeInteger(query.max_records, 'max_records'),
-        maxBytes:
-          query.max_bytes === undefined ? undefined : parseNonNegativeInteger(query.max_bytes, 'max_bytes'),
+        maxRecords: bounded(query.max_records, 'max_records', MAX_FETCH_RECORDS),
+        maxBytes: bounded(query.max_bytes, 'max_bytes', MAX_FETCH_BYTES),
         autoOffsetReset: reset,
       });
+      const { records, nextOffset } = withinAnswerLimit(result.records, result.nextOffset);
       return json(200, {
-        records: result.records.map((record) => ({
+        records: records.map((record) => ({
           partition_id: record.partition,
           offset: record.offset,
           timestamp: new Date(record.timestamp).toISOString(),
@@ -38,10 +42,38 @@ export function consumeRoutes(cluster: Cluster): Record<string, RouteHandler> {
           value: record.value?.toString('base64') ?? null,
           headers: record.headers.map((h) => ({ name: h.key, value: h.value?.toString('base64') ?? null })),
         })),
-        next_offset: result.nextOffset,
+        next_offset: nextOffset,
         log_start_offset: result.logStartOffset,
         log_end_offset: result.logEndOffset,
       });
     },
   };
+}
+
+/** An optional query number from 1 to `max`. */
+function bounded(text: string | undefined, name: string, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = parseNonNegativeInteger(text, name);
+  if (n < 1 || n > max) throw new InvalidRequestError(`${name} must be from 1 to ${max}, got ${n}.`);
+  return n;
+}
+
+/** Room for the answer's envelope (offsets, field names) within Lambda's response limit. */
+const MAX_ANSWER_BYTES = LAMBDA_PAYLOAD_BYTES - 16 * 1024;
+
+/**
+ * The fetched records that fit one answer, and where the next fetch starts. `max_bytes` counts
+ * raw key and value bytes, but the answer carries them in base64 with every record's fields
+ * around them, so a large fetch of small records could outgrow the function's response. Every
+ * record fits on its own (the append refuses any that would not fit a Lambda event, a larger
+ * shape), so the answer always makes progress.
+ */
+function withinAnswerLimit(records: StoredRecord[], nextOffset: number) {
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    bytes += eventRecordBytes('', records[i]);
+    if (i > 0 && bytes > MAX_ANSWER_BYTES)
+      return { records: records.slice(0, i), nextOffset: records[i].offset };
+  }
+  return { records, nextOffset };
 }

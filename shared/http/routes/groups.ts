@@ -11,8 +11,15 @@ import * as z from '../../validation';
 import { parseJson, parseNonNegativeInteger, validate } from '../body';
 import { type HttpRequest, json, noContent, type RouteHandler } from '../types';
 
+/**
+ * Topics one member may subscribe to, and offsets one commit may carry: every topic costs the
+ * join a read per partition, every offset a conditional write.
+ */
+export const MAX_JOIN_TOPICS = 100;
+export const MAX_COMMIT_OFFSETS = 1_000;
+
 const joinSchema = z.object({
-  topics: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  topics: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(MAX_JOIN_TOPICS)),
   session_timeout_ms: z.optional(z.int().check(z.gte(6_000), z.lte(300_000))),
   auto_offset_reset: z.optional(z.enum(['earliest', 'latest'])),
 });
@@ -28,7 +35,7 @@ const commitSchema = z.object({
         offset: offsetValue,
       }),
     )
-    .check(z.minLength(1)),
+    .check(z.minLength(1), z.maxLength(MAX_COMMIT_OFFSETS)),
 });
 
 /** Session length of an HTTP member when the join does not say. */
