@@ -2,14 +2,14 @@ import type { Cluster } from '../../cluster';
 import { InvalidRequestError } from '../../errors';
 import type { AutoOffsetReset } from '../../log';
 import { parseNonNegativeInteger } from '../body';
-import { json, type RouteHandler } from '../types';
+import { json, type RouteHandlers } from '../types';
 
 const RESETS: readonly AutoOffsetReset[] = ['earliest', 'latest', 'none'];
 
 /** Fetch: read one partition from an offset (Sluice extension in Confluent style). */
-export function consumeRoutes(cluster: Cluster): Record<string, RouteHandler> {
+export function consumeRoutes(cluster: Cluster): RouteHandlers<'consume'> {
   return {
-    'GET /v3/clusters/:cluster_id/topics/:topic/partitions/:partition/records': async (request, params) => {
+    fetchRecords: async (request, params) => {
       const topic = await cluster.topics.get(params.topic);
       const partition = parseNonNegativeInteger(params.partition, 'partition');
       const { query } = request;
