@@ -39,8 +39,10 @@ const MAX_WAKE_TARGETS_BYTES = 3_000;
 /**
  * Sluice: a serverless event backbone with Apache Kafka's semantics. Creates the data
  * bucket, the two DynamoDB tables, the HTTP API function behind an IAM-authorized HTTPS
- * endpoint, alarms, a dashboard and stack outputs; `addConsumer` adds a poller per
- * consumer group that feeds a Lambda handler with Kafka-shaped events.
+ * endpoint (one route per entry of the HTTP API's route table), the retention sweeper, its
+ * {@link SluiceMonitoring} (dashboard and alarms) and stack outputs; `addConsumer` adds a
+ * {@link SluiceConsumerGroup}, a poller per consumer group that feeds a Lambda handler with
+ * Kafka-shaped events. The `grant*` and `metric*` methods come from {@link SluiceBase}.
  *
  * @example
  * const sluice = new Sluice(this, 'Sluice', { clusterId: 'prod' });
