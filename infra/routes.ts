@@ -1,5 +1,3 @@
-import { API_ROUTES, type ApiRole, type ApiRoute } from '../shared/http/api-routes';
-
 /**
  * The routes of Sluice's HTTPS endpoint, derived from the HTTP API's own route table
  * (`shared/http/api-routes.ts`, a data-only module: the one thing infra imports from the
@@ -19,6 +17,8 @@ import { API_ROUTES, type ApiRole, type ApiRoute } from '../shared/http/api-rout
  * wins for single records). The handler answers anything else there with 404. Grants still
  * name `.../records:batch` exactly, because IAM matches the request path, not the route.
  */
+
+import { API_ROUTES, type ApiRole, type ApiRoute } from '../shared/http/api-routes';
 
 /** Who may call a route: producers, consumers, or administrators (topic CRUD). */
 export type RouteRole = ApiRole;
