@@ -83,7 +83,8 @@ export interface ConsumerConfigDocument {
   readonly onFailureTopic: string | null;
 }
 
-const GROUP_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+/** A consumer group id: it becomes a metric dimension and part of construct ids. */
+export const GROUP_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const POSITIONS: readonly StartingPosition[] = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'];
 
 /**

@@ -1,8 +1,9 @@
 /**
- * The routes of Sluice's HTTPS endpoint, one per operation of the HTTP API
- * (`docs/http-api.md`), each tagged with the role that may call it. The
- * construct turns every entry into an API Gateway route with IAM authorization; the
- * `grant*` methods turn the roles into `execute-api:Invoke` resources.
+ * The routes of Sluice's HTTPS endpoint, derived from the HTTP API's own route table
+ * (`shared/http/api-routes.ts`, a data-only module: the one thing infra imports from the
+ * HTTP side), so the router and the deployed API cannot drift apart. The construct turns
+ * every entry into an API Gateway route with IAM authorization; the `grant*` methods turn
+ * the roles into `execute-api:Invoke` resources.
  *
  * Why explicit routes rather than one `$default` catch-all: an unknown path is answered by
  * API Gateway (404, no Lambda invocation, no cost), and a reader of the template sees the
@@ -17,8 +18,10 @@
  * name `.../records:batch` exactly, because IAM matches the request path, not the route.
  */
 
+import { API_ROUTES, type ApiRole, type ApiRoute } from '../shared/http/api-routes';
+
 /** Who may call a route: producers, consumers, or administrators (topic CRUD). */
-export type RouteRole = 'produce' | 'consume' | 'admin' | 'discover';
+export type RouteRole = ApiRole;
 
 /** One API Gateway route of the Sluice endpoint. */
 export interface SluiceRoute {
@@ -32,59 +35,30 @@ export interface SluiceRoute {
   readonly description: string;
 }
 
-const TOPIC = '/v3/clusters/{cluster_id}/topics/{topic}';
-const GROUP = '/v3/clusters/{cluster_id}/consumer-groups/{group}';
+/**
+ * The API Gateway route path serving a path of the HTTP API: a segment with a literal
+ * colon (`records:batch`) becomes the variable `{action}` (see above).
+ */
+export function gatewayPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (segment.includes(':') && !/^\{\w+\}$/.test(segment) ? '{action}' : segment))
+    .join('/');
+}
 
 /**
- * Every route of the endpoint. The HTTP handler (`functions/http/handler.ts`) routes the
- * same paths itself, exactly as the local server does.
+ * Every route of the endpoint: one per route of the HTTP API (`API_ROUTES` in
+ * `shared/http/api-routes.ts`, which the router serves), in its order; routes that map to
+ * the same API Gateway route are deployed once.
  */
-export const SLUICE_ROUTES: readonly SluiceRoute[] = [
-  { method: 'GET', path: '/v3/clusters', role: 'discover', description: 'list clusters (this one)' },
-  { method: 'GET', path: '/v3/clusters/{cluster_id}', role: 'discover', description: 'describe the cluster' },
-  // Topics (Confluent v3)
-  { method: 'GET', path: '/v3/clusters/{cluster_id}/topics', role: 'admin', description: 'list topics' },
-  { method: 'POST', path: '/v3/clusters/{cluster_id}/topics', role: 'admin', description: 'create a topic' },
-  { method: 'DELETE', path: TOPIC, role: 'admin', description: 'delete a topic' },
-  { method: 'GET', path: TOPIC, role: 'discover', description: 'describe a topic' },
-  { method: 'GET', path: `${TOPIC}/partitions`, role: 'consume', description: 'partition offsets' },
-  // Produce
-  { method: 'POST', path: `${TOPIC}/records`, role: 'produce', description: 'v3 produce' },
-  { method: 'POST', path: `${TOPIC}/{action}`, role: 'produce', description: 'v3 records:batch' },
-  { method: 'POST', path: '/topics/{topic}', role: 'produce', description: 'v2 produce' },
-  // Consume
-  {
-    method: 'GET',
-    path: `${TOPIC}/partitions/{partition}/records`,
-    role: 'consume',
-    description: 'fetch records of one partition',
-  },
-  // Consumer groups (Confluent v3 + Sluice membership)
-  {
-    method: 'GET',
-    path: '/v3/clusters/{cluster_id}/consumer-groups',
-    role: 'consume',
-    description: 'list groups',
-  },
-  { method: 'GET', path: GROUP, role: 'consume', description: 'describe a group' },
-  { method: 'GET', path: `${GROUP}/lags`, role: 'consume', description: 'per-partition lag' },
-  { method: 'GET', path: `${GROUP}/lag-summary`, role: 'consume', description: 'lag summary' },
-  // Membership of remote consumers (KIP-848-style single heartbeat)
-  { method: 'POST', path: `${GROUP}/members`, role: 'consume', description: 'join the group' },
-  {
-    method: 'POST',
-    path: `${GROUP}/members/{member_id}/heartbeat`,
-    role: 'consume',
-    description: 'heartbeat',
-  },
-  {
-    method: 'POST',
-    path: `${GROUP}/members/{member_id}/offsets`,
-    role: 'consume',
-    description: 'commit offsets',
-  },
-  { method: 'DELETE', path: `${GROUP}/members/{member_id}`, role: 'consume', description: 'leave the group' },
-];
+export const SLUICE_ROUTES: readonly SluiceRoute[] = Object.values(API_ROUTES as Record<string, ApiRoute>)
+  .map((route) => ({
+    method: route.method,
+    path: gatewayPath(route.path),
+    role: route.role,
+    description: route.description,
+  }))
+  .filter((route, i, all) => all.findIndex((r) => r.method === route.method && r.path === route.path) === i);
 
 /**
  * The request paths (method + path, IAM wildcard syntax) a role may call for some topics

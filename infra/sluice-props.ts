@@ -132,7 +132,7 @@ export interface SluiceProps {
   readonly dashboardName?: string;
 }
 
-/** What {@link Sluice.addConsumer} created for one consumer group. */
+/** What {@link Sluice.addConsumer} created for one consumer group; {@link SluiceConsumerGroup} is it. */
 export interface SluiceConsumer {
   /** The group id. */
   readonly group: string;

@@ -1,48 +1,37 @@
-import {
-  Annotations,
-  ArnFormat,
-  CfnOutput,
-  Duration,
-  Lazy,
-  RemovalPolicy,
-  Stack,
-  Validations,
-} from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { LOG_TABLE_KEYS, META_TABLE_KEYS } from '../shared/storage/schema';
-import { checkTopic, resolveConsumerOptions, type SluiceConsumerOptions } from './consumer-options';
-import { grantedPaths, SLUICE_ROUTES } from './routes';
+import { SluiceConsumerGroup } from './consumer-group';
 import {
-  HTTP_HANDLER_ENTRY,
-  POLLER_HANDLER_ENTRY,
-  RETENTION_HANDLER_ENTRY,
-  SluiceFunction,
-} from './sluice-function';
+  type ConsumerConfigDocument,
+  resolveConsumerOptions,
+  type SluiceConsumerOptions,
+} from './consumer-options';
+import { SluiceMonitoring } from './monitoring';
+import { SLUICE_ROUTES } from './routes';
+import { METRICS_NAMESPACE, SluiceBase } from './sluice-base';
+import { HTTP_HANDLER_ENTRY, RETENTION_HANDLER_ENTRY, SluiceFunction } from './sluice-function';
 import {
   LAMBDA_PAYLOAD_LIMIT,
   resolveClusterId,
-  type SluiceConsumer,
   type SluiceFunctionOptions,
   type SluiceProps,
   type SluiceScheduledFunctionOptions,
   validateProps,
 } from './sluice-props';
-
-/** CloudWatch namespace of Sluice's custom metrics. */
-export const METRICS_NAMESPACE = 'Sluice';
 
 /** Budget of SLUICE_WAKE_TARGETS within Lambda's 4 KB environment (the rest is for SLUICE_*). */
 const MAX_WAKE_TARGETS_BYTES = 3_000;
@@ -50,15 +39,17 @@ const MAX_WAKE_TARGETS_BYTES = 3_000;
 /**
  * Sluice: a serverless event backbone with Apache Kafka's semantics. Creates the data
  * bucket, the two DynamoDB tables, the HTTP API function behind an IAM-authorized HTTPS
- * endpoint, alarms, a dashboard and stack outputs; `addConsumer` adds a poller per
- * consumer group that feeds a Lambda handler with Kafka-shaped events.
+ * endpoint (one route per entry of the HTTP API's route table), the retention sweeper, its
+ * {@link SluiceMonitoring} (dashboard and alarms) and stack outputs; `addConsumer` adds a
+ * {@link SluiceConsumerGroup}, a poller per consumer group that feeds a Lambda handler with
+ * Kafka-shaped events. The `grant*` and `metric*` methods come from {@link SluiceBase}.
  *
  * @example
  * const sluice = new Sluice(this, 'Sluice', { clusterId: 'prod' });
  * sluice.addConsumer('billing', { topics: ['orders'], handler: billingFn, batchSize: 500 });
  * sluice.grantProduce(checkoutRole, ['orders']);
  */
-export class Sluice extends Construct {
+export class Sluice extends SluiceBase {
   /** The cluster id (`/v3/clusters/{cluster_id}`, metric dimension `ClusterId`). */
   readonly clusterId: string;
   /** The S3 bucket holding segment objects. */
@@ -79,22 +70,25 @@ export class Sluice extends Construct {
   readonly endpointUrl: string;
   /** Access log group of the stage. */
   readonly accessLogGroup: logs.LogGroup;
-  /** Every alarm created so far (grows with `addConsumer`). */
-  readonly alarms: cloudwatch.Alarm[] = [];
+  /** The dashboard and the alarms of the backbone, which every consumer group joins. */
+  readonly monitoring: SluiceMonitoring;
+  /** Every alarm created so far (grows with `addConsumer`); the same list as `monitoring.alarms`. */
+  readonly alarms: cloudwatch.Alarm[];
   /** The CloudWatch dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
   /** Consumer groups added so far. */
-  readonly consumers: SluiceConsumer[] = [];
+  readonly consumers: SluiceConsumerGroup[] = [];
+
+  protected readonly encryptionKey: kms.IKey | undefined;
 
   private readonly props: SluiceProps;
   private readonly removalPolicy: RemovalPolicy;
   private readonly wakeTargets: { group: string; topics: string[]; functionName: string }[] = [];
-  private readonly lagWidget: cloudwatch.GraphWidget;
-  private readonly deadLetterWidget: cloudwatch.GraphWidget;
 
   constructor(scope: Construct, id: string, props: SluiceProps = {}) {
     super(scope, id);
     this.props = props;
+    this.encryptionKey = props.encryptionKey;
     this.clusterId = resolveClusterId(this, props.clusterId);
     validateProps(props);
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -237,57 +231,17 @@ export class Sluice extends Construct {
     }
 
     // --- Monitoring ----------------------------------------------------------------------
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    // The id `Default` is left out of logical ids: the dashboard and the alarms keep the ids
+    // they had when this construct built them itself (see SluiceMonitoring).
+    this.monitoring = new SluiceMonitoring(this, 'Default', {
+      sluice: this,
+      httpApi: this.httpApi,
+      apiFunction: this.apiFunction.function,
       dashboardName: props.dashboardName,
-      defaultInterval: Duration.hours(3),
+      alarmTopic: props.alarmTopic,
     });
-    const minute = Duration.minutes(1);
-    this.lagWidget = new cloudwatch.GraphWidget({
-      title: 'Consumer lag (max records behind, per group)',
-      width: 12,
-      left: [],
-    });
-    this.deadLetterWidget = new cloudwatch.GraphWidget({
-      title: 'Dead-lettered records (per group)',
-      width: 12,
-      left: [],
-    });
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Produced and consumed records per minute',
-        width: 12,
-        left: [
-          this.metricProducedRecords({ period: minute }),
-          this.metricConsumedRecords({ period: minute }),
-        ],
-        right: [this.metricVoidedOffsets({ period: minute })],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Produce latency p99 (ms)',
-        width: 12,
-        left: [this.metricProduceLatency({ period: minute })],
-      }),
-    );
-    this.dashboard.addWidgets(this.lagWidget, this.deadLetterWidget);
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'HTTP API requests and errors',
-        width: 12,
-        left: [this.httpApi.metricCount({ period: minute })],
-        right: [
-          this.httpApi.metricClientError({ period: minute }),
-          this.httpApi.metricServerError({ period: minute }),
-        ],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'DynamoDB throttled requests',
-        width: 12,
-        left: [this.logTable, this.metaTable].map((t) => this.metricTableThrottles(t)),
-      }),
-    );
-    this.monitorFunction(this.apiFunction.function, 'ApiFunction');
-    this.monitorTable(this.logTable, 'LogTable');
-    this.monitorTable(this.metaTable, 'MetaTable');
+    this.dashboard = this.monitoring.dashboard;
+    this.alarms = this.monitoring.alarms;
 
     // --- Retention -----------------------------------------------------------------------
     // Overlapping runs are harmless: every delete is conditional (docs/retention.md).
@@ -326,10 +280,20 @@ export class Sluice extends Construct {
    * alarms and dashboard lines.
    *
    * @param group consumer group id (`[a-zA-Z0-9._-]`, 1..249 characters, unique here)
+   * @returns the group's construct (`Consumer-<group>` under this one): its poller, alarms and metrics
    * @example
    * sluice.addConsumer('billing', { topics: ['orders'], handler: fn, batchSize: 500, onFailure: 'orders-dlq', retryAttempts: 3 });
    */
-  addConsumer(group: string, opts: SluiceConsumerOptions): SluiceConsumer {
+  addConsumer(group: string, opts: SluiceConsumerOptions): SluiceConsumerGroup {
+    return new SluiceConsumerGroup(this, `Consumer-${group}`, { ...opts, sluice: this, group });
+  }
+
+  /**
+   * Checks a new consumer group against this cluster before anything of it is built, and
+   * returns its configuration document.
+   * @internal used by {@link SluiceConsumerGroup}
+   */
+  _admitConsumer(group: string, opts: SluiceConsumerOptions): ConsumerConfigDocument {
     const config = resolveConsumerOptions(group, opts);
     if (this.consumers.some((c) => c.group === group)) {
       throw new Error(`addConsumer('${group}'): the group already exists on this Sluice construct.`);
@@ -354,213 +318,44 @@ export class Sluice extends Construct {
           `take up to ${wakeBytes} bytes of the HTTP function's 4 KB environment. Consume more topics per group.`,
       );
     }
-    const props = this.props;
-    const scope = new Construct(this, `Consumer-${group}`);
-    const poller = this.createFunction('Poller', {
-      scope,
-      entry: POLLER_HANDLER_ENTRY,
-      description: `Sluice ${this.clusterId}: poller of consumer group ${group}`,
-      memorySize: props.pollerMemorySize ?? 1024,
-      timeout: props.pollerTimeout ?? Duration.minutes(5),
-      // A failed run is not retried by Lambda: the next scheduled run (or wake-up) resumes
-      // from the committed offsets anyway.
-      retryAttempts: 0,
-      environment: {
-        SLUICE_CONSUMER_CONFIG: Stack.of(this).toJsonString(config),
-        SLUICE_ENDPOINT_URL: this.endpointUrl,
-      },
-    });
-    const pollerFn = poller.function;
-    iam.Grant.addToPrincipal({
-      grantee: pollerFn,
-      actions: ['lambda:InvokeFunction'],
-      resourceArns: [opts.handler.functionArn],
-    });
-    const schedule = new events.Rule(scope, 'Schedule', {
-      description: `Starts the Sluice poller of consumer group ${group} every minute`,
-      schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(pollerFn, { retryAttempts: 0 })],
-    });
+    return config;
+  }
 
-    // Wake-on-produce: the HTTP function invokes the group's poller (async) after a produce
-    // to an idle group's topic, so consumers do not wait for the next minute.
+  /**
+   * Wake-on-produce: lets the HTTP function invoke a group's poller (async) after a produce
+   * to one of `topics`, so an idle group does not wait for the next minute.
+   * @internal used by {@link SluiceConsumerGroup}
+   */
+  _addWakeTarget(group: string, topics: string[], poller: lambda.IFunction): void {
     iam.Grant.addToPrincipal({
       grantee: this.apiFunction.function,
       actions: ['lambda:InvokeFunction'],
-      resourceArns: [pollerFn.functionArn],
+      resourceArns: [poller.functionArn],
     });
-    this.wakeTargets.push({ group, topics: config.topics, functionName: pollerFn.functionName });
+    this.wakeTargets.push({ group, topics, functionName: poller.functionName });
+  }
 
-    this.monitorFunction(pollerFn, `Consumer-${group}-Poller`, scope);
-    const lagAlarm = this.metricConsumerLag(group).createAlarm(scope, 'LagAlarm', {
-      alarmDescription: `Sluice ${this.clusterId}: consumer group ${group} is more than ${this.lagThreshold()} records behind`,
-      threshold: this.lagThreshold(),
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const deadLetterAlarm = this.metricDeadLetteredRecords(group).createAlarm(scope, 'DeadLetterAlarm', {
-      alarmDescription: `Sluice ${this.clusterId}: consumer group ${group} dead-lettered records`,
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.addAlarm(lagAlarm);
-    this.addAlarm(deadLetterAlarm);
-    this.lagWidget.addLeftMetric(
-      this.metricConsumerLag(group, { period: Duration.minutes(1), label: group }),
-    );
-    this.deadLetterWidget.addLeftMetric(
-      this.metricDeadLetteredRecords(group, { period: Duration.minutes(1), label: group }),
-    );
-
-    const consumer: SluiceConsumer = { group, poller: pollerFn, schedule, lagAlarm, deadLetterAlarm, config };
+  /** @internal used by {@link SluiceConsumerGroup} once it is built */
+  _addConsumer(consumer: SluiceConsumerGroup): void {
     this.consumers.push(consumer);
-    return consumer;
   }
 
-  /**
-   * Lets `grantee` produce to `topics` (v3 single and batch, v2) and describe them.
-   * @param topics topic names; omit for every topic of this cluster
-   */
-  grantProduce(grantee: iam.IGrantable, topics?: string[]): iam.Grant {
-    return this.grantPaths(
-      grantee,
-      grantedPaths('produce', this.clusterId, this.checkNames('grantProduce', topics), undefined),
-    );
+  /** @internal the function factory, for {@link SluiceConsumerGroup} */
+  _createFunction(id: string, opts: SluiceFunctionOptions): SluiceFunction {
+    return this.createFunction(id, opts);
   }
 
-  /**
-   * Lets `grantee` consume `topics`: describe them and their partitions, fetch records, and
-   * use consumer groups (lag, membership, offset commits).
-   * @param topics topic names; omit for every topic of this cluster
-   * @param groups consumer group ids; omit for every group
-   */
-  grantConsume(grantee: iam.IGrantable, topics?: string[], groups?: string[]): iam.Grant {
-    const checkedGroups = groups?.map((g, i) => {
-      if (!/^[a-zA-Z0-9._-]{1,249}$/.test(g))
-        throw new Error(`grantConsume: groups[${i}] "${g}" is not a valid group id.`);
-      return g;
-    });
-    return this.grantPaths(
-      grantee,
-      grantedPaths('consume', this.clusterId, this.checkNames('grantConsume', topics), checkedGroups),
-    );
+  /** Memory and timeout of every poller. @internal */
+  get _poller(): { memorySize: number; timeout: Duration } {
+    return {
+      memorySize: this.props.pollerMemorySize ?? 1024,
+      timeout: this.props.pollerTimeout ?? Duration.minutes(5),
+    };
   }
 
-  /** Lets `grantee` call every route of this endpoint, topic creation and deletion included. */
-  grantAdmin(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [this.executeApiArn('*', '/*')],
-    });
-  }
-
-  /**
-   * Lets `grantee` read and write Sluice's bucket and tables directly (what the functions
-   * themselves get): object get/put/delete, item reads, writes, queries and scans.
-   */
-  grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      resourceArns: [this.bucket.arnForObjects('*')],
-    });
-    // ListBucket turns a missing object into 404 NoSuchKey instead of 403 AccessDenied.
-    grant.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['s3:ListBucket'],
-        resourceArns: [this.bucket.bucketArn],
-      }),
-    );
-    grant.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:Query',
-          'dynamodb:Scan',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:DescribeTable',
-        ],
-        resourceArns: [this.logTable.tableArn, this.metaTable.tableArn],
-      }),
-    );
-    if (this.props.encryptionKey) {
-      grant.combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-          resourceArns: [this.props.encryptionKey.keyArn],
-        }),
-      );
-    }
-    return grant;
-  }
-
-  /** A custom metric of this cluster in the `Sluice` namespace, with dimension `ClusterId`. */
-  metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName,
-      ...props,
-      dimensionsMap: { ClusterId: this.clusterId, ...props.dimensionsMap },
-    });
-  }
-
-  /** Records appended by produce requests. @default Sum over 5 minutes */
-  metricProducedRecords(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric('ProducedRecords', { statistic: cloudwatch.Stats.SUM, ...props });
-  }
-
-  /**
-   * Offsets voided: ranges a writer reserved and did not commit (it failed, or was too slow
-   * and a reader voided its range). Readers skip them; a steady rise means writers are
-   * failing between reserving and committing. See docs/design/sequenced-log.md.
-   * @default Sum over 5 minutes
-   */
-  metricVoidedOffsets(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric('VoidedOffsets', { statistic: cloudwatch.Stats.SUM, ...props });
-  }
-
-  /** Produce request latency in milliseconds, from receipt to durable ack. @default p99 over 5 minutes */
-  metricProduceLatency(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric('ProduceLatency', {
-      statistic: cloudwatch.Stats.p(99),
-      unit: cloudwatch.Unit.MILLISECONDS,
-      ...props,
-    });
-  }
-
-  /** Records delivered to consumer handlers and committed. @default Sum over 5 minutes */
-  metricConsumedRecords(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric('ConsumedRecords', { statistic: cloudwatch.Stats.SUM, ...props });
-  }
-
-  /** Records a group is behind, the maximum over its partitions. @default Maximum over 5 minutes */
-  metricConsumerLag(group: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric('ConsumerLag', {
-      statistic: cloudwatch.Stats.MAXIMUM,
-      ...props,
-      dimensionsMap: { ConsumerGroup: group },
-    });
-  }
-
-  /** Records a group sent to its dead-letter topic. @default Sum over 5 minutes */
-  metricDeadLetteredRecords(group: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric('DeadLetteredRecords', {
-      statistic: cloudwatch.Stats.SUM,
-      ...props,
-      dimensionsMap: { ConsumerGroup: group },
-    });
+  /** The lag above which a group's lag alarm fires. @internal */
+  get _lagAlarmThreshold(): number {
+    return this.props.lagAlarmThreshold ?? 10_000;
   }
 
   /**
@@ -590,7 +385,7 @@ export class Sluice extends Construct {
       schedule: opts.schedule,
       targets: [new targets.LambdaFunction(fn.function, { retryAttempts: 0 })],
     });
-    this.monitorFunction(fn.function, id, fn);
+    this.monitoring.monitorFunction(fn, fn.function, id);
     return fn;
   }
 
@@ -629,115 +424,23 @@ export class Sluice extends Construct {
     };
   }
 
-  private lagThreshold(): number {
-    return this.props.lagAlarmThreshold ?? 10_000;
-  }
-
-  private addAlarm(alarm: cloudwatch.Alarm): void {
-    if (this.props.alarmTopic) {
-      const action = new cwActions.SnsAction(this.props.alarmTopic);
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
-    this.alarms.push(alarm);
-  }
-
-  private monitorFunction(fn: lambda.IFunction, label: string, scope: Construct = this): void {
-    const errors = fn
-      .metricErrors({ period: Duration.minutes(5) })
-      .createAlarm(scope, `${label}ErrorsAlarm`, {
-        alarmDescription: `Sluice ${this.clusterId}: ${label} failed invocations`,
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const throttles = fn
-      .metricThrottles({ period: Duration.minutes(5) })
-      .createAlarm(scope, `${label}ThrottlesAlarm`, {
-        alarmDescription: `Sluice ${this.clusterId}: ${label} throttled invocations`,
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    this.addAlarm(errors);
-    this.addAlarm(throttles);
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: `${label}: invocations, errors, throttles`,
-        width: 24,
-        height: 4,
-        left: [fn.metricInvocations({ period: Duration.minutes(1) })],
-        right: [
-          fn.metricErrors({ period: Duration.minutes(1) }),
-          fn.metricThrottles({ period: Duration.minutes(1) }),
-        ],
-      }),
-    );
-  }
-
-  private metricTableThrottles(table: dynamodb.Table): cloudwatch.MathExpression {
-    // Metric ids must be unique within one graph, which shows both tables.
-    const [label, prefix] = table === this.logTable ? ['log table', 'log'] : ['meta table', 'meta'];
-    return new cloudwatch.MathExpression({
-      expression: `${prefix}Reads + ${prefix}Writes`,
-      usingMetrics: {
-        [`${prefix}Reads`]: table.metric('ReadThrottleEvents', { statistic: cloudwatch.Stats.SUM }),
-        [`${prefix}Writes`]: table.metric('WriteThrottleEvents', { statistic: cloudwatch.Stats.SUM }),
-      },
-      label: `${label} throttle events`,
-      period: Duration.minutes(5),
-    });
-  }
-
-  private monitorTable(table: dynamodb.Table, label: string): void {
-    const alarm = this.metricTableThrottles(table).createAlarm(this, `${label}ThrottlesAlarm`, {
-      alarmDescription: `Sluice ${this.clusterId}: ${label} read or write requests were throttled`,
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.addAlarm(alarm);
-  }
-
-  private grantPaths(grantee: iam.IGrantable, paths: { method: string; path: string }[]): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: paths.map((p) => this.executeApiArn(p.method, p.path)),
-    });
-  }
-
-  /** `arn:…:execute-api:region:account:api-id/$default/METHOD/path` (IAM wildcards allowed). */
-  private executeApiArn(method: string, path: string): string {
-    return Stack.of(this).formatArn({
-      service: 'execute-api',
-      resource: this.httpApi.apiId,
-      resourceName: `${this.stage.stageName}/${method}${path}`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-  }
-
-  private checkNames(method: string, topics: string[] | undefined): string[] | undefined {
-    if (topics === undefined) return undefined;
-    if (!Array.isArray(topics) || topics.length === 0) {
-      throw new Error(`${method}: topics must be a non-empty list, or omitted for every topic.`);
-    }
-    for (const [i, t] of topics.entries()) checkTopic(`${method}: topics[${i}]`, t);
-    return topics;
-  }
-
   /**
    * cdk-nag findings that are deliberate, each with the reason. Findings are acknowledged
    * by their full id on the narrowest construct that owns them.
    */
   private acknowledgeFindings(): void {
-    const stack = Stack.of(this);
-    const bucketId = stack.resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId);
     // Attached to this construct so it also covers the pollers added later.
-    Validations.of(this).acknowledge({
+    this._acknowledgeDataAccess(this);
+  }
+
+  /**
+   * Acknowledges, on `scope`, the one wildcard of the functions' data access: objects of the
+   * bucket. A consumer group created outside this construct asks for it on itself.
+   * @internal
+   */
+  _acknowledgeDataAccess(scope: IConstruct): void {
+    const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId);
+    Validations.of(scope).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
       reason:
         'Segment object keys are generated per produce request and unknown at deploy time; access is limited to ' +

@@ -10,7 +10,6 @@ import { createCluster } from '../shared/cluster';
 import { configFromEnv } from '../shared/config';
 import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
-import { groupRoutes } from '../shared/http/routes/groups';
 import { sweepAll } from '../shared/retention';
 import { createAwsClients } from '../shared/storage/aws';
 import { provisionResources } from '../shared/storage/provision';
@@ -74,10 +73,7 @@ async function main(): Promise<void> {
   const app = readLocalApp(process.env.SLUICE_CONFIG ?? 'sluice.config.json');
   await ensureTopics(cluster, app);
 
-  const api = createHttpApi(cluster, {
-    routes: [groupRoutes(cluster)],
-    onError: (error) => console.error('request failed:', error),
-  });
+  const api = createHttpApi(cluster, { onError: (error) => console.error('request failed:', error) });
   server = createNodeServer({ api, maxRequestBytes: config.maxRequestBytes });
   const listening = server;
   await new Promise<void>((resolve, reject) => {

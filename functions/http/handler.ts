@@ -4,7 +4,6 @@ import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/http/lambda-adapter';
 import { createHttpApi } from '../../shared/http/router';
-import { groupRoutes } from '../../shared/http/routes/groups';
 import { wakerFromEnv } from '../../shared/poller';
 import { createProduceMetrics } from './metrics';
 
@@ -24,7 +23,6 @@ const cluster = createCluster(config, {
 // Wakes the poller of an idle consumer group that reads a topic just written to.
 const wake = wakerFromEnv(cluster);
 const api = createHttpApi(cluster, {
-  routes: [groupRoutes(cluster)],
   onProduced: (topic, records) => {
     metrics.produced(records);
     wake?.(topic);

@@ -1,48 +1,81 @@
 import FindMyWay from 'find-my-way';
 import type { Cluster } from '../cluster';
 import { NotFoundError, RecordTooLargeError } from '../errors';
+import { createGroupService, type GroupService } from '../groups/service';
+import { API_ROUTES, type ApiRouteName } from './api-routes';
 import { errorResponse } from './errors';
 import { consumeRoutes } from './routes/consume';
+import { groupRoutes } from './routes/groups';
 import { produceRoutes } from './routes/produce';
 import { topicRoutes } from './routes/topics';
 import type { HttpRequest, HttpResponse, RouteHandler } from './types';
 
-/** A table of routes keyed `"METHOD /path/:param"`, as each routes module returns. */
-export type RouteTable = Record<string, RouteHandler>;
-
 export interface HttpApiOptions {
-  /** Extra route tables (consumer groups, …) mounted beside the core ones. */
-  readonly routes?: readonly RouteTable[];
   /** Called after records were appended to a topic; must not throw or block. */
   readonly onProduced?: (topic: string, records: number) => void;
   /** Called with every 5xx error, for logging. */
   readonly onError?: (error: unknown, request: HttpRequest) => void;
+  /**
+   * The consumer-group service behind the group routes.
+   * @default createGroupService({ cluster })
+   */
+  readonly groups?: GroupService;
 }
 
 /** The HTTP API as one function: a request in, a response out, never a throw. */
 export type HttpApi = (request: HttpRequest) => Promise<HttpResponse>;
 
+/** A handler for every route of {@link API_ROUTES}, by route name. */
+export type ApiHandlers = Record<ApiRouteName, RouteHandler>;
+
 /**
- * Builds the HTTP API that both the Lambda handler and the local server run.
+ * The handler of every route: each area's routes module serves its own. The return type
+ * makes a route of `API_ROUTES` without a handler a compile error.
+ */
+export function apiHandlers(cluster: Cluster, options: HttpApiOptions = {}): ApiHandlers {
+  return {
+    ...topicRoutes(cluster),
+    ...produceRoutes(cluster, { onProduced: options.onProduced }),
+    ...consumeRoutes(cluster),
+    ...groupRoutes(cluster, options.groups ?? createGroupService({ cluster })),
+  };
+}
+
+/** A route path in find-my-way's syntax: `{name}` → `:name`, a literal `:` → `::`. */
+export function routerPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) =>
+      /^\{\w+\}$/.test(segment) ? `:${segment.slice(1, -1)}` : segment.replaceAll(':', '::'),
+    )
+    .join('/');
+}
+
+/**
+ * The router: every route of {@link API_ROUTES}, and nothing else, bound to its handler.
+ * The only place routes are registered.
+ */
+export function createRouter(handlers: ApiHandlers): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
+  const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  for (const name of Object.keys(API_ROUTES) as ApiRouteName[]) {
+    const { method, path } = API_ROUTES[name];
+    const handler = handlers[name];
+    router.on(method, routerPath(path), () => handler);
+  }
+  return router;
+}
+
+/**
+ * Builds the HTTP API that both the Lambda handler and the local server run: every route
+ * of `API_ROUTES` (topics, produce, fetch, consumer groups), so an edge has nothing to
+ * assemble.
  *
  * @example
- * const api = createHttpApi(createCluster(configFromEnv()));
+ * const api = createHttpApi(createCluster(configFromEnv()), { onError: (e) => console.error(e) });
  * const response = await api({ method: 'GET', path: '/v3/clusters/local/topics', query: {}, headers: {}, body: Buffer.alloc(0) });
  */
 export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): HttpApi {
-  const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
-  const tables = [
-    topicRoutes(cluster),
-    produceRoutes(cluster, { onProduced: options.onProduced }),
-    consumeRoutes(cluster),
-    ...(options.routes ?? []),
-  ];
-  for (const table of tables) {
-    for (const [route, handler] of Object.entries(table)) {
-      const space = route.indexOf(' ');
-      router.on(route.slice(0, space) as FindMyWay.HTTPMethod, route.slice(space + 1), () => handler);
-    }
-  }
+  const router = createRouter(apiHandlers(cluster, options));
   const clusterId = cluster.config.clusterId;
   const limit = cluster.config.maxRequestBytes;
 

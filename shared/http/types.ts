@@ -1,3 +1,5 @@
+import type { ApiArea, AreaRouteName } from './api-routes';
+
 /** A transport-neutral HTTP request: what the Lambda handler and the local server both produce. */
 export interface HttpRequest {
   readonly method: string;
@@ -19,6 +21,12 @@ export interface HttpResponse {
 export type RouteParams = Readonly<Record<string, string>>;
 
 export type RouteHandler = (request: HttpRequest, params: RouteParams) => Promise<HttpResponse>;
+
+/**
+ * The handlers of one area's routes, one per route of that area in `API_ROUTES`, by route
+ * name: what each `routes/<area>.ts` module returns.
+ */
+export type RouteHandlers<A extends ApiArea> = Record<AreaRouteName<A>, RouteHandler>;
 
 /** A JSON response. */
 export function json(status: number, body: unknown): HttpResponse {

@@ -116,7 +116,7 @@ const targetsSchema = z.array(
  * Returns undefined when the variable is unset or empty, so local servers skip waking.
  *
  * @example
- * const api = createHttpApi(cluster, { routes: [groupRoutes(cluster)], onProduced: wakerFromEnv(cluster) });
+ * const api = createHttpApi(cluster, { onProduced: wakerFromEnv(cluster) });
  */
 export function wakerFromEnv(
   cluster: Pick<Cluster, 'groups' | 'config'>,

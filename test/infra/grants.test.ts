@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Sluice } from '../../infra';
+import { API_ROUTES, type ApiRole } from '../../shared/http/api-routes';
 import { asArray, type CfnJson, newApp, resourcesOf } from './support';
 
 /** The execute-api resources granted to one role, rendered with the API id as `API`. */
@@ -107,5 +108,47 @@ describe('grantAdmin', () => {
   it('grants every method and path of this API only', () => {
     const { resources } = grantedResources((s, r) => s.grantAdmin(r));
     expect(resources).toEqual([arn('*/*')]);
+  });
+});
+
+describe('the grants and the route table', () => {
+  /** Every route of the HTTP API as a request of cluster prod, topic orders, group billing. */
+  const requests = Object.entries(API_ROUTES).map(([name, route]) => ({
+    name,
+    role: route.role as ApiRole,
+    arn: arn(
+      `${route.method}${route.path
+        .replace('{cluster_id}', 'prod')
+        .replace('{topic}', 'orders')
+        .replace('{group}', 'billing')
+        .replace(/\{\w+\}/g, '0')}`,
+    ),
+  }));
+  /** IAM's match: `*` stands for any characters, `/` included. */
+  const allows = (resources: string[], request: string) =>
+    resources.some((r) =>
+      new RegExp(`^${r.replace(/[.+?^${}()|[\]\\$]/g, '\\$&').replace(/\*/g, '.*')}$`).test(request),
+    );
+  const covered = (resources: string[]) =>
+    requests
+      .filter((r) => allows(resources, r.arn))
+      .map((r) => r.name)
+      .sort();
+
+  it('let producers call every produce route and the discovery routes, nothing else', () => {
+    const { resources } = grantedResources((s, r) => s.grantProduce(r, ['orders']));
+    const expected = requests.filter((r) => r.role === 'produce' || r.role === 'discover');
+    expect(covered(resources)).toEqual(expected.map((r) => r.name).sort());
+  });
+
+  it('let consumers call every consume route and the discovery routes, nothing else', () => {
+    const { resources } = grantedResources((s, r) => s.grantConsume(r, ['orders'], ['billing']));
+    const expected = requests.filter((r) => r.role === 'consume' || r.role === 'discover');
+    expect(covered(resources)).toEqual(expected.map((r) => r.name).sort());
+  });
+
+  it('let administrators call every route', () => {
+    const { resources } = grantedResources((s, r) => s.grantAdmin(r));
+    expect(covered(resources)).toHaveLength(requests.length);
   });
 });

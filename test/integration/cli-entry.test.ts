@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupRoutes } from '../../shared/http/routes/groups';
 import { startTestServer, type TestServer } from '../support/client-server';
 import { uniqueName } from '../support/local-aws';
 
@@ -11,7 +10,7 @@ const BIN = join(__dirname, '..', '..', 'bin', 'sluice.js');
 let server: TestServer;
 let dir: string;
 beforeAll(async () => {
-  server = await startTestServer({ routes: (cluster) => [groupRoutes(cluster)] });
+  server = await startTestServer();
   dir = await mkdtemp(join(tmpdir(), 'sluice-bin-'));
 });
 afterAll(async () => {

@@ -2,14 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli';
-import { groupRoutes } from '../../shared/http/routes/groups';
 import { memoryIo } from '../support/cli-io';
 import { startTestServer, type TestServer } from '../support/client-server';
 import { uniqueName } from '../support/local-aws';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ routes: (cluster) => [groupRoutes(cluster)] });
+  server = await startTestServer();
 });
 afterAll(() => server.close());
 

@@ -1,7 +1,6 @@
 import { createAdmin } from '../../shared/client/admin';
 import { createConsumer, type KafkaMessage } from '../../shared/client/consumer';
 import { createProducer } from '../../shared/client/producer';
-import { groupRoutes } from '../../shared/http/routes/groups';
 import { json } from '../../shared/http/types';
 import { startTestServer, type TestServer } from '../support/client-server';
 import { uniqueName } from '../support/local-aws';
@@ -13,7 +12,6 @@ let fenceNextCommits = 0;
 let forgetNextHeartbeats = 0;
 beforeAll(async () => {
   server = await startTestServer({
-    routes: (cluster) => [groupRoutes(cluster)],
     intercept: async (request, next) => {
       if (fenceNextCommits > 0 && request.method === 'POST' && request.path.endsWith('/offsets')) {
         fenceNextCommits--;

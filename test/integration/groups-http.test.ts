@@ -1,13 +1,13 @@
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createHttpApi } from '../../shared/http/router';
-import { groupRoutes, MAX_COMMIT_OFFSETS, MAX_JOIN_TOPICS } from '../../shared/http/routes/groups';
+import { MAX_COMMIT_OFFSETS, MAX_JOIN_TOPICS } from '../../shared/http/routes/groups';
 import type { HttpResponse } from '../../shared/http/types';
 import { createTestTopic, produce, testGroupName } from '../support/groups';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => cluster.close());
-const api = createHttpApi(cluster, { routes: [groupRoutes(cluster)] });
+const api = createHttpApi(cluster);
 const groupsPath = `/v3/clusters/${cluster.config.clusterId}/consumer-groups`;
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions read JSON answers by shape.

@@ -21,7 +21,6 @@ import { createCluster } from '../../shared/cluster';
 import { configFromEnv, type SluiceConfig } from '../../shared/config';
 import { createNodeServer } from '../../shared/http/node-server';
 import { createHttpApi } from '../../shared/http/router';
-import { groupRoutes } from '../../shared/http/routes/groups';
 import { type AwsClients, createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
 import { destroyClients, uniqueName } from '../support/local-aws';
@@ -90,7 +89,6 @@ beforeAll(async () => {
   });
   const cluster = createCluster(config, { clients });
   const api = createHttpApi(cluster, {
-    routes: [groupRoutes(cluster)],
     onError: (error, request) => {
       serverErrors.set(Number(request.headers['x-fuzz-request']), String((error as Error)?.stack ?? error));
     },

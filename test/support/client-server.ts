@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { type Cluster, createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createNodeServer } from '../../shared/http/node-server';
-import { createHttpApi, type RouteTable } from '../../shared/http/router';
+import { createHttpApi } from '../../shared/http/router';
 import type { HttpRequest, HttpResponse } from '../../shared/http/types';
 
 /** A running test server. */
@@ -21,8 +21,6 @@ export interface TestServer {
 
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions {
-  /** Extra route tables (consumer groups, …), built from the server's cluster. @default none */
-  readonly routes?: (cluster: Cluster) => readonly RouteTable[];
   /**
    * Sees every request before the API does: call `next` to pass it on, or answer without
    * it (fault injection), or change what `next` answered.
@@ -43,7 +41,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (!config.endpoint)
     throw new Error('AWS_ENDPOINT_URL is not set: run the integration tests through jest.');
   const cluster = createCluster(config);
-  const inner = createHttpApi(cluster, { routes: options.routes?.(cluster) ?? [] });
+  const inner = createHttpApi(cluster);
   const requests: string[] = [];
   const server = createNodeServer({
     api: async (request) => {

@@ -37,6 +37,10 @@ describe('the import boundaries in npm run lint', () => {
     ['functions/http/probe.ts', '../../infra/sluice'],
     ['infra/probe.ts', '../shared/log'],
     ['infra/probe.ts', '../functions/http/handler'],
+    ['infra/probe.ts', '../shared/http/router'],
+    ['infra/probe.ts', '../shared/http/routes/produce'],
+    ['shared/http/api-routes.ts', './types'],
+    ['shared/http/api-routes.ts', '../cluster'],
     ['cli/probe.ts', '../local/emulators'],
   ])('refuses %s importing %s', (path, specifier) => {
     const errors = boundaryErrors(path, `import * as m from '${specifier}';\nexport const x = m;\n`);
@@ -51,6 +55,7 @@ describe('the import boundaries in npm run lint', () => {
     ['shared/groups/probe.ts', '../log'],
     ['functions/http/probe.ts', '../../shared/http/router'],
     ['infra/probe.ts', '../shared/storage/schema'],
+    ['infra/probe.ts', '../shared/http/api-routes'],
     ['cli/probe.ts', '../shared/client'],
     ['local/probe.ts', '../shared/http/router'],
   ])('lets %s import %s', (path, specifier) => {

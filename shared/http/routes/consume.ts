@@ -3,7 +3,7 @@ import type { StoredRecord } from '../../codec/types';
 import { InvalidRequestError } from '../../errors';
 import { type AutoOffsetReset, eventRecordBytes, LAMBDA_PAYLOAD_BYTES } from '../../log';
 import { parseNonNegativeInteger } from '../body';
-import { json, type RouteHandler } from '../types';
+import { json, type RouteHandlers } from '../types';
 
 const RESETS: readonly AutoOffsetReset[] = ['earliest', 'latest', 'none'];
 
@@ -14,9 +14,9 @@ export const MAX_FETCH_RECORDS = 10_000;
 export const MAX_FETCH_BYTES = 4 * 1024 * 1024;
 
 /** Fetch: read one partition from an offset (Sluice extension in Confluent style). */
-export function consumeRoutes(cluster: Cluster): Record<string, RouteHandler> {
+export function consumeRoutes(cluster: Cluster): RouteHandlers<'consume'> {
   return {
-    'GET /v3/clusters/:cluster_id/topics/:topic/partitions/:partition/records': async (request, params) => {
+    fetchRecords: async (request, params) => {
       const topic = await cluster.topics.get(params.topic);
       const partition = parseNonNegativeInteger(params.partition, 'partition');
       const { query } = request;

@@ -9,7 +9,7 @@ import {
 import type { OffsetReset } from '../../groups/types';
 import * as z from '../../validation';
 import { parseJson, parseNonNegativeInteger, validate } from '../body';
-import { type HttpRequest, json, noContent, type RouteHandler } from '../types';
+import { type HttpRequest, json, noContent, type RouteHandlers } from '../types';
 
 /**
  * Topics one member may subscribe to, and offsets one commit may carry: every topic costs the
@@ -47,16 +47,14 @@ export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
  * single-heartbeat shape). Lambda pollers and HTTP members share one lease protocol.
  *
  * @example
- * const api = createHttpApi(cluster, { routes: [groupRoutes(cluster)] });
+ * const handlers = groupRoutes(cluster); // handlers.joinGroup, handlers.heartbeat, …
  */
 export function groupRoutes(
   cluster: Cluster,
   groups: GroupService = createGroupService({ cluster }),
-): Record<string, RouteHandler> {
+): RouteHandlers<'groups'> {
   const clusterId = cluster.config.clusterId;
   const base = `/v3/clusters/${clusterId}/consumer-groups`;
-  const GROUP = '/v3/clusters/:cluster_id/consumer-groups/:group';
-  const MEMBER = `${GROUP}/members/:member_id`;
 
   function member(state: MemberState) {
     return json(200, {
@@ -113,7 +111,7 @@ export function groupRoutes(
   }
 
   return {
-    'POST /v3/clusters/:cluster_id/consumer-groups/:group/members': async (request, params) => {
+    joinGroup: async (request, params) => {
       const body = validate(joinSchema, parseJson(request), 'Join consumer group');
       const reset: OffsetReset = body.auto_offset_reset ?? 'latest';
       const state = await groups.join({
@@ -129,12 +127,12 @@ export function groupRoutes(
       return member(state);
     },
 
-    [`POST ${MEMBER}/heartbeat`]: async (request, params) => {
+    heartbeat: async (request, params) => {
       optionalObjectBody(request, 'Heartbeat');
       return member(await groups.heartbeat({ group: params.group, memberId: params.member_id }));
     },
 
-    [`POST ${MEMBER}/offsets`]: async (request, params) => {
+    commitOffsets: async (request, params) => {
       const body = validate(commitSchema, parseJson(request), 'Commit offsets');
       const offsets = body.offsets.map((o, i) => ({
         topic: o.topic_name,
@@ -152,12 +150,12 @@ export function groupRoutes(
       });
     },
 
-    [`DELETE ${MEMBER}`]: async (_request, params) => {
+    leaveGroup: async (_request, params) => {
       await groups.leave(params.group, params.member_id);
       return noContent();
     },
 
-    'GET /v3/clusters/:cluster_id/consumer-groups': async () => {
+    listGroups: async () => {
       const list = await groups.list();
       return json(200, {
         kind: 'KafkaConsumerGroupList',
@@ -166,10 +164,9 @@ export function groupRoutes(
       });
     },
 
-    [`GET ${GROUP}`]: async (_request, params) =>
-      json(200, groupResource(await groups.describe(params.group))),
+    getGroup: async (_request, params) => json(200, groupResource(await groups.describe(params.group))),
 
-    [`GET ${GROUP}/lags`]: async (_request, params) => {
+    listLags: async (_request, params) => {
       const lags = await groups.lags(params.group);
       return json(200, {
         kind: 'KafkaConsumerLagList',
@@ -178,7 +175,7 @@ export function groupRoutes(
       });
     },
 
-    [`GET ${GROUP}/lag-summary`]: async (_request, params) => {
+    getLagSummary: async (_request, params) => {
       const lags = await groups.lags(params.group);
       const max = lags.reduce<PartitionLag | undefined>(
         (best, l) => (!best || l.lag > best.lag ? l : best),

@@ -6,7 +6,7 @@ import { mediaType, parseJson, parseJsonStream, validate } from '../body';
 import { errorBody, errorResponse, errorStatus } from '../errors';
 import { producerFromHeaders } from '../producer-headers';
 import { isObject, type ParsedRecord, parseV2Records, parseV3Record, type V2Format } from '../records';
-import { type HttpRequest, json, type RouteHandler } from '../types';
+import { type HttpRequest, json, type RouteHandlers } from '../types';
 
 /** A `records:batch` body; each entry is a v3 record with an id. */
 export const batchSchema = z.object({
@@ -43,10 +43,7 @@ export interface ProduceRouteOptions {
   readonly now?: () => number;
 }
 
-export function produceRoutes(
-  cluster: Cluster,
-  options: ProduceRouteOptions = {},
-): Record<string, RouteHandler> {
+export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {}): RouteHandlers<'produce'> {
   const now = options.now ?? Date.now;
   const clusterId = cluster.config.clusterId;
 
@@ -120,7 +117,7 @@ export function produceRoutes(
   }
 
   return {
-    'POST /v3/clusters/:cluster_id/topics/:topic/records': async (request, params) => {
+    produceRecords: async (request, params) => {
       requireJson(request);
       const documents = parseJsonStream(request);
       const { parsed, results } = await append(params.topic, request, (at) =>
@@ -138,7 +135,7 @@ export function produceRoutes(
       };
     },
 
-    'POST /v3/clusters/:cluster_id/topics/:topic/records::batch': async (request, params) => {
+    produceBatch: async (request, params) => {
       requireJson(request);
       const raw = parseJson(request);
       const body = isPlainBatch(raw) ? raw : validate(batchSchema, raw, 'records:batch body');
@@ -156,7 +153,7 @@ export function produceRoutes(
       return json(207, batchReports(params.topic, body.entries, parsed, results));
     },
 
-    'POST /topics/:topic': async (request, params) => {
+    produceV2: async (request, params) => {
       const type = mediaType(request);
       const format = V2_FORMATS[type === '' ? 'application/json' : type];
       if (!format) {

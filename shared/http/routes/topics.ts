@@ -3,7 +3,7 @@ import { configEntries } from '../../topics/configs';
 import type { Topic } from '../../topics/registry';
 import * as z from '../../validation';
 import { parseJson, validate } from '../body';
-import { json, noContent, type RouteHandler } from '../types';
+import { json, noContent, type RouteHandlers } from '../types';
 
 const createTopicSchema = z.object({
   topic_name: z.string(),
@@ -31,10 +31,10 @@ export function topicResource(clusterId: string, topic: Topic) {
 }
 
 /** Topic administration routes: create, list, describe, delete, partitions. */
-export function topicRoutes(cluster: Cluster): Record<string, RouteHandler> {
+export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
   const clusterId = cluster.config.clusterId;
   return {
-    'POST /v3/clusters/:cluster_id/topics': async (request) => {
+    createTopic: async (request) => {
       const body = validate(createTopicSchema, parseJson(request), 'Create topic');
       const topic = await cluster.topics.create({
         name: body.topic_name,
@@ -43,7 +43,7 @@ export function topicRoutes(cluster: Cluster): Record<string, RouteHandler> {
       });
       return json(201, topicResource(clusterId, topic));
     },
-    'GET /v3/clusters/:cluster_id/topics': async () => {
+    listTopics: async () => {
       const topics = await cluster.topics.list();
       return json(200, {
         kind: 'KafkaTopicList',
@@ -51,13 +51,13 @@ export function topicRoutes(cluster: Cluster): Record<string, RouteHandler> {
         data: topics.map((topic) => topicResource(clusterId, topic)),
       });
     },
-    'GET /v3/clusters/:cluster_id/topics/:topic': async (_request, params) =>
+    getTopic: async (_request, params) =>
       json(200, topicResource(clusterId, await cluster.topics.get(params.topic))),
-    'DELETE /v3/clusters/:cluster_id/topics/:topic': async (_request, params) => {
+    deleteTopic: async (_request, params) => {
       await cluster.topics.delete(params.topic);
       return noContent();
     },
-    'GET /v3/clusters/:cluster_id/topics/:topic/partitions': async (_request, params) => {
+    listPartitions: async (_request, params) => {
       const topic = await cluster.topics.get(params.topic);
       const partitions = await Promise.all(
         Array.from({ length: topic.partitionCount }, async (_, partition) => {
@@ -75,9 +75,9 @@ export function topicRoutes(cluster: Cluster): Record<string, RouteHandler> {
       );
       return json(200, { kind: 'KafkaPartitionList', metadata: {}, data: partitions });
     },
-    'GET /v3/clusters': async () =>
+    listClusters: async () =>
       json(200, { kind: 'KafkaClusterList', metadata: {}, data: [clusterResource(clusterId)] }),
-    'GET /v3/clusters/:cluster_id': async () => json(200, clusterResource(clusterId)),
+    getCluster: async () => json(200, clusterResource(clusterId)),
   };
 }
 

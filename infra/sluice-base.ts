@@ -1,0 +1,231 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, type IConstruct } from 'constructs';
+import { checkTopic, GROUP_NAME } from './consumer-options';
+import { grantedPaths } from './routes';
+
+/** CloudWatch namespace of Sluice's custom metrics. */
+export const METRICS_NAMESPACE = 'Sluice';
+
+/**
+ * What other constructs need of a Sluice cluster: its identity, the grants and the metrics.
+ *
+ * @example
+ * function monitor(scope: Construct, sluice: ISluice) {
+ *   sluice.metricProduceLatency().createAlarm(scope, 'SlowProduce', { threshold: 500, evaluationPeriods: 3 });
+ * }
+ */
+export interface ISluice extends IConstruct {
+  /** The cluster id (`/v3/clusters/{cluster_id}`, metric dimension `ClusterId`). */
+  readonly clusterId: string;
+  /** Lets `grantee` produce to `topics`; omit `topics` for every topic. */
+  grantProduce(grantee: iam.IGrantable, topics?: string[]): iam.Grant;
+  /** Lets `grantee` consume `topics` with `groups`; omit either for all. */
+  grantConsume(grantee: iam.IGrantable, topics?: string[], groups?: string[]): iam.Grant;
+  /** Lets `grantee` call every route, topic administration included. */
+  grantAdmin(grantee: iam.IGrantable): iam.Grant;
+  /** Lets `grantee` read and write the bucket and tables directly. */
+  grantReadWriteData(grantee: iam.IGrantable): iam.Grant;
+  /** A custom metric of this cluster (namespace `Sluice`, dimension `ClusterId`). */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/**
+ * The grants (`grant*`) and metrics (`metric*`) of a Sluice cluster, apart from how the
+ * cluster is built: {@link Sluice} extends it, and so could an imported cluster. Grants
+ * return an `iam.Grant` and name request paths of the HTTP API exactly (`infra/routes.ts`);
+ * metrics are in the `Sluice` namespace with the `ClusterId` dimension.
+ *
+ * @example
+ * sluice.grantProduce(checkoutRole, ['orders']);
+ * sluice.metricConsumerLag('billing').createAlarm(this, 'BillingLag', { threshold: 1000, evaluationPeriods: 3 });
+ */
+export abstract class SluiceBase extends Construct implements ISluice {
+  abstract readonly clusterId: string;
+  /** The S3 bucket holding segment objects. */
+  abstract readonly bucket: s3.IBucket;
+  /** The partition-log index table. */
+  abstract readonly logTable: dynamodb.ITable;
+  /** Topics, producer state and consumer-group leases. */
+  abstract readonly metaTable: dynamodb.ITable;
+  /** The HTTP API. */
+  abstract readonly httpApi: apigwv2.IHttpApi;
+  /** The stage the grants name (`$default`). */
+  abstract readonly stage: apigwv2.IHttpStage;
+  /** The customer managed key of the bucket and tables, if any. */
+  protected abstract readonly encryptionKey: kms.IKey | undefined;
+
+  /**
+   * Lets `grantee` produce to `topics` (v3 single and batch, v2) and describe them.
+   * @param topics topic names; omit for every topic of this cluster
+   */
+  grantProduce(grantee: iam.IGrantable, topics?: string[]): iam.Grant {
+    return this.grantPaths(
+      grantee,
+      grantedPaths('produce', this.clusterId, this.checkNames('grantProduce', topics), undefined),
+    );
+  }
+
+  /**
+   * Lets `grantee` consume `topics`: describe them and their partitions, fetch records, and
+   * use consumer groups (lag, membership, offset commits).
+   * @param topics topic names; omit for every topic of this cluster
+   * @param groups consumer group ids; omit for every group
+   */
+  grantConsume(grantee: iam.IGrantable, topics?: string[], groups?: string[]): iam.Grant {
+    const checkedGroups = groups?.map((g, i) => {
+      if (!GROUP_NAME.test(g)) throw new Error(`grantConsume: groups[${i}] "${g}" is not a valid group id.`);
+      return g;
+    });
+    return this.grantPaths(
+      grantee,
+      grantedPaths('consume', this.clusterId, this.checkNames('grantConsume', topics), checkedGroups),
+    );
+  }
+
+  /** Lets `grantee` call every route of this endpoint, topic creation and deletion included. */
+  grantAdmin(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.executeApiArn('*', '/*')],
+    });
+  }
+
+  /**
+   * Lets `grantee` read and write Sluice's bucket and tables directly (what the functions
+   * themselves get): object get/put/delete, item reads, writes, queries and scans.
+   */
+  grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resourceArns: [this.bucket.arnForObjects('*')],
+    });
+    // ListBucket turns a missing object into 404 NoSuchKey instead of 403 AccessDenied.
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:ListBucket'],
+        resourceArns: [this.bucket.bucketArn],
+      }),
+    );
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:Scan',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DescribeTable',
+        ],
+        resourceArns: [this.logTable.tableArn, this.metaTable.tableArn],
+      }),
+    );
+    if (this.encryptionKey) {
+      grant.combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+          resourceArns: [this.encryptionKey.keyArn],
+        }),
+      );
+    }
+    return grant;
+  }
+
+  /** A custom metric of this cluster in the `Sluice` namespace, with dimension `ClusterId`. */
+  metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      ...props,
+      dimensionsMap: { ClusterId: this.clusterId, ...props.dimensionsMap },
+    });
+  }
+
+  /** Records appended by produce requests. @default Sum over 5 minutes */
+  metricProducedRecords(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('ProducedRecords', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Offsets voided: ranges a writer reserved and did not commit (it failed, or was too slow
+   * and a reader voided its range). Readers skip them; a steady rise means writers are
+   * failing between reserving and committing. See docs/design/sequenced-log.md.
+   * @default Sum over 5 minutes
+   */
+  metricVoidedOffsets(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('VoidedOffsets', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /** Produce request latency in milliseconds, from receipt to durable ack. @default p99 over 5 minutes */
+  metricProduceLatency(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('ProduceLatency', {
+      statistic: cloudwatch.Stats.p(99),
+      unit: cloudwatch.Unit.MILLISECONDS,
+      ...props,
+    });
+  }
+
+  /** Records delivered to consumer handlers and committed. @default Sum over 5 minutes */
+  metricConsumedRecords(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('ConsumedRecords', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /** Records a group is behind, the maximum over its partitions. @default Maximum over 5 minutes */
+  metricConsumerLag(group: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('ConsumerLag', {
+      statistic: cloudwatch.Stats.MAXIMUM,
+      ...props,
+      dimensionsMap: { ConsumerGroup: group },
+    });
+  }
+
+  /** Records a group sent to its dead-letter topic. @default Sum over 5 minutes */
+  metricDeadLetteredRecords(group: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('DeadLetteredRecords', {
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+      dimensionsMap: { ConsumerGroup: group },
+    });
+  }
+
+  private grantPaths(grantee: iam.IGrantable, paths: { method: string; path: string }[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: paths.map((p) => this.executeApiArn(p.method, p.path)),
+    });
+  }
+
+  /** `arn:…:execute-api:region:account:api-id/$default/METHOD/path` (IAM wildcards allowed). */
+  private executeApiArn(method: string, path: string): string {
+    return Stack.of(this).formatArn({
+      service: 'execute-api',
+      resource: this.httpApi.apiId,
+      resourceName: `${this.stage.stageName}/${method}${path}`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  private checkNames(method: string, topics: string[] | undefined): string[] | undefined {
+    if (topics === undefined) return undefined;
+    if (!Array.isArray(topics) || topics.length === 0) {
+      throw new Error(`${method}: topics must be a non-empty list, or omitted for every topic.`);
+    }
+    for (const [i, t] of topics.entries()) checkTopic(`${method}: topics[${i}]`, t);
+    return topics;
+  }
+}
