@@ -225,7 +225,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     },
     async subscribe(subscription) {
       if (state === 'running') {
-        throw new SluiceError('subscribe before run(): the consumer is already running.', false);
+        throw new SluiceError('subscribe before run(): the consumer is already running.', 'invalid-request');
       }
       const list = 'topics' in subscription ? subscription.topics : [subscription.topic];
       for (const topic of list) {
@@ -238,7 +238,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     },
     async run(config: ConsumerRunConfig) {
       if (state === 'running' || state === 'stopping') {
-        throw new SluiceError('The consumer is already running: disconnect() first.', false);
+        throw new SluiceError('The consumer is already running: disconnect() first.', 'invalid-request');
       }
       if (topics.size === 0) throw new TypeError('run: subscribe to at least one topic first.');
       runner = makeRunner(config);
