@@ -10,7 +10,7 @@ import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import { AlreadyExistsError } from '../shared/errors';
 import { runPoller } from '../shared/poller';
-import { sleep } from '../shared/retry';
+import { isProgrammerError, sleep } from '../shared/retry';
 import * as z from '../shared/validation';
 
 const topicSchema = z.object({
@@ -69,7 +69,8 @@ export async function ensureTopics(cluster: Cluster, app: LocalApp): Promise<voi
 
 /**
  * Runs every declared consumer until `signal` aborts. A poller that fails is started again
- * after a pause, as the deployed schedule would.
+ * after a pause, as the deployed schedule would — unless it failed with a programmer error
+ * (`TypeError`, `RangeError`, …), which is reported and not retried.
  */
 export async function runConsumers(cluster: Cluster, app: LocalApp, signal: AbortSignal): Promise<void> {
   await Promise.all(
@@ -94,6 +95,13 @@ export async function runConsumers(cluster: Cluster, app: LocalApp, signal: Abor
             signal,
           });
         } catch (error) {
+          if (isProgrammerError(error)) {
+            console.error(
+              `consumer group ${consumer.group} stopped by a programming error, not restarted:`,
+              error,
+            );
+            return;
+          }
           console.error(`consumer group ${consumer.group} failed, restarting in 5 s:`, error);
           await sleep(5_000, { ref: false });
         }

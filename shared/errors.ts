@@ -1,8 +1,106 @@
 /**
- * Every failure Sluice reports to a caller is a {@link SluiceError}. The few kinds map once
- * to an HTTP status and a Confluent-style `error_code` (see `shared/http/errors.ts`); the
- * message tells the user what to do and is not part of the API.
+ * Every failure Sluice reports to a caller is a {@link SluiceError}: it has a `kind` (what the
+ * caller can do about it) and a stable `errorCode` from {@link ERROR_CODES}, the one table
+ * that also gives each code its HTTP status. The HTTP API answers with that status and
+ * `{"error_code", "message"}` (`shared/http/errors.ts`); the client turns the answer back into
+ * the same class through the same table (`shared/client/errors.ts`). The message tells the
+ * user what to do and is not part of the API. Design note: docs/design/errors.md.
  */
+
+/** What a caller can do about a failure; each kind has one error class. */
+export type ErrorKind =
+  | 'invalid-request'
+  | 'not-found'
+  | 'already-exists'
+  | 'fenced'
+  | 'out-of-order-sequence'
+  | 'too-large'
+  | 'offset-out-of-range'
+  | 'unavailable'
+  | 'corrupt-data'
+  | 'internal';
+
+/** One row of {@link ERROR_CODES}. */
+export interface ErrorCodeInfo {
+  readonly kind: ErrorKind;
+  /** The HTTP status the API answers with. */
+  readonly status: number;
+  /** When the code is used, in a few words (docs/http-api.md says more). */
+  readonly meaning: string;
+}
+
+/**
+ * The one table of error codes (Confluent REST Proxy style: the first three digits are
+ * usually the status). Codes are public: an answer's `error_code` never changes meaning, and
+ * a code is never reused. `docs/http-api.md` lists every one (a unit test checks).
+ *
+ * @example
+ * ERROR_CODES[40402]; // { kind: 'not-found', status: 404, meaning: 'partition not found' }
+ */
+export const ERROR_CODES = {
+  40003: { kind: 'invalid-request', status: 400, meaning: 'bad request: malformed, or breaks a rule' },
+  42201: {
+    kind: 'invalid-request',
+    status: 422,
+    meaning: 'invalid payload: bytes that are not valid base64',
+  },
+  41501: { kind: 'invalid-request', status: 415, meaning: 'unsupported Content-Type' },
+  40400: { kind: 'not-found', status: 404, meaning: 'no such route' },
+  40401: { kind: 'not-found', status: 404, meaning: 'topic not found' },
+  40402: { kind: 'not-found', status: 404, meaning: 'partition not found' },
+  40403: { kind: 'not-found', status: 404, meaning: 'cluster not found' },
+  40404: { kind: 'not-found', status: 404, meaning: 'consumer group not found' },
+  40405: { kind: 'not-found', status: 404, meaning: 'consumer group member not found (expired or left)' },
+  40002: { kind: 'already-exists', status: 409, meaning: 'topic already exists' },
+  40901: { kind: 'fenced', status: 409, meaning: 'stale lease epoch: the partition moved to another member' },
+  40902: { kind: 'out-of-order-sequence', status: 409, meaning: 'idempotent producer sequence out of order' },
+  41301: { kind: 'too-large', status: 413, meaning: "record over the topic's max.message.bytes" },
+  41302: { kind: 'too-large', status: 413, meaning: "request body over the deployment's limit" },
+  41601: { kind: 'offset-out-of-range', status: 416, meaning: "offset outside the partition's log" },
+  50001: { kind: 'internal', status: 500, meaning: 'internal error' },
+  50002: { kind: 'corrupt-data', status: 500, meaning: 'stored bytes failed their checksum' },
+  50003: { kind: 'unavailable', status: 503, meaning: 'retriable: contention or a store briefly away' },
+} as const satisfies Record<number, ErrorCodeInfo>;
+
+/** A code of the table. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes of one kind, e.g. `CodeOf<'not-found'>` is `40400 | 40401 | … | 40405`. */
+export type CodeOf<K extends ErrorKind> = {
+  [C in ErrorCode]: (typeof ERROR_CODES)[C]['kind'] extends K ? C : never;
+}[ErrorCode];
+
+/** The code an error of a kind carries when its thrower names none. */
+export const DEFAULT_CODE: { readonly [K in ErrorKind]: CodeOf<K> } = {
+  'invalid-request': 40003,
+  'not-found': 40401,
+  'already-exists': 40002,
+  fenced: 40901,
+  'out-of-order-sequence': 40902,
+  'too-large': 41301,
+  'offset-out-of-range': 41601,
+  unavailable: 50003,
+  'corrupt-data': 50002,
+  internal: 50001,
+};
+
+/**
+ * The table's row of a code, or undefined for a code this version does not know (a newer
+ * server's, or a gateway's).
+ *
+ * @example
+ * errorCodeInfo(40405)?.kind; // 'not-found'
+ */
+export function errorCodeInfo(code: number): ErrorCodeInfo | undefined {
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode] : undefined;
+}
+
+/** Every code of the table, in ascending order. */
+export function allErrorCodes(): ErrorCode[] {
+  return Object.keys(ERROR_CODES)
+    .map(Number)
+    .sort((a, b) => a - b) as ErrorCode[];
+}
 
 /** Structured context carried by every error. */
 export interface SluiceErrorDetails {
@@ -12,95 +110,152 @@ export interface SluiceErrorDetails {
   cause?: unknown;
 }
 
-/** Base class: `retriable` says whether the same request may succeed if sent again. */
+/** The options of an error class whose kind has several codes. */
+export type CodedDetails<K extends ErrorKind> = SluiceErrorDetails & { errorCode?: CodeOf<K> };
+
+/**
+ * Base class: `kind` and `errorCode` say what failed (see {@link ERROR_CODES}); `retriable`
+ * says whether the same request may succeed if sent again, which is so only for the
+ * `unavailable` kind.
+ */
 export class SluiceError extends Error {
+  readonly kind: ErrorKind;
+  /** A code of {@link ERROR_CODES}, or, in the client, a newer server's code of the same kind. */
+  readonly errorCode: number;
   readonly retriable: boolean;
   readonly topic?: string;
   readonly partition?: number;
   readonly offset?: number;
 
-  constructor(message: string, retriable: boolean, details: SluiceErrorDetails = {}) {
+  constructor(message: string, kind: ErrorKind, details: SluiceErrorDetails & { errorCode?: number } = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
-    this.retriable = retriable;
+    this.kind = kind;
+    this.errorCode = details.errorCode ?? DEFAULT_CODE[kind];
+    this.retriable = kind === 'unavailable';
     this.topic = details.topic;
     this.partition = details.partition;
     this.offset = details.offset;
   }
 }
 
-/** The request is malformed or breaks a rule; sending it again will not help. */
+/** The request is malformed or breaks a rule; sending it again will not help (40003, 42201, 41501). */
 export class InvalidRequestError extends SluiceError {
-  /** Confluent-style code: 40003 bad request detail, 42201 invalid payload, 40002 topic exists. */
-  readonly errorCode: number;
-  readonly status: number;
-  constructor(message: string, opts: { errorCode?: number; status?: number } & SluiceErrorDetails = {}) {
-    super(message, false, opts);
-    this.errorCode = opts.errorCode ?? 40003;
-    this.status = opts.status ?? 400;
+  constructor(message: string, details: CodedDetails<'invalid-request'> = {}) {
+    super(message, 'invalid-request', details);
+  }
+
+  /** The HTTP status of the code (400, 415 or 422). */
+  get status(): number {
+    return errorCodeInfo(this.errorCode)?.status ?? 400;
   }
 }
 
-/** A record or a request is larger than a configured limit (HTTP 413). */
+/** A record or a request is larger than a configured limit (41301 record, 41302 request). */
 export class RecordTooLargeError extends SluiceError {
-  readonly errorCode: number;
-  constructor(message: string, opts: { errorCode?: number } & SluiceErrorDetails = {}) {
-    super(message, false, opts);
-    this.errorCode = opts.errorCode ?? 41301;
+  constructor(message: string, details: CodedDetails<'too-large'> = {}) {
+    super(message, 'too-large', details);
   }
 }
 
-/** The topic, partition, cluster or group does not exist (HTTP 404). */
+/** The topic, partition, cluster, group, member or route does not exist (404xx). */
 export class NotFoundError extends SluiceError {
-  readonly errorCode: number;
-  constructor(message: string, opts: { errorCode?: number } & SluiceErrorDetails = {}) {
-    super(message, false, opts);
-    this.errorCode = opts.errorCode ?? 40401;
+  constructor(message: string, details: CodedDetails<'not-found'> = {}) {
+    super(message, 'not-found', details);
   }
 }
 
-/** The name is taken (HTTP 409, code 40002). */
+/** The name is taken (40002). */
 export class AlreadyExistsError extends SluiceError {
   constructor(message: string, details: SluiceErrorDetails = {}) {
-    super(message, false, details);
+    super(message, 'already-exists', details);
   }
 }
 
-/** A consumer's lease epoch is stale: it lost the partition and must rejoin (HTTP 409, 40901). */
+/** A consumer's lease epoch is stale: it lost the partition and must rejoin (40901). */
 export class FencedError extends SluiceError {
   constructor(message: string, details: SluiceErrorDetails = {}) {
-    super(message, false, details);
+    super(message, 'fenced', details);
   }
 }
 
-/** An idempotent producer's sequence is neither the next one nor a retry of the last (HTTP 409, 40902). */
+/** An idempotent producer's sequence is neither the next one nor a retry of the last (40902). */
 export class OutOfOrderSequenceError extends SluiceError {
   constructor(message: string, details: SluiceErrorDetails = {}) {
-    super(message, false, details);
+    super(message, 'out-of-order-sequence', details);
   }
 }
 
-/** The requested offset is outside the partition's log (HTTP 416, 41601). */
+/** The requested offset is outside the partition's log (41601); the answer carries the log's range. */
 export class OffsetOutOfRangeError extends SluiceError {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   constructor(message: string, opts: { logStartOffset: number; logEndOffset: number } & SluiceErrorDetails) {
-    super(message, false, opts);
+    super(message, 'offset-out-of-range', opts);
     this.logStartOffset = opts.logStartOffset;
     this.logEndOffset = opts.logEndOffset;
   }
 }
 
-/** A transient condition (contention, throttling, a store briefly away): retry with backoff (HTTP 503, 50003). */
+/**
+ * A transient condition (contention, throttling, a store briefly away): retry with backoff
+ * (50003). Storage code raises it for the AWS SDK's retriable failures, so no code above
+ * storage looks at SDK errors.
+ */
 export class UnavailableError extends SluiceError {
   constructor(message: string, details: SluiceErrorDetails = {}) {
-    super(message, true, details);
+    super(message, 'unavailable', details);
   }
 }
 
-/** Stored bytes fail their checksum or do not parse: never decoded silently (HTTP 500, 50002). */
+/** Stored bytes fail their checksum or do not parse: never decoded silently (50002). */
 export class CorruptDataError extends SluiceError {
   constructor(message: string, details: SluiceErrorDetails = {}) {
-    super(message, false, details);
+    super(message, 'corrupt-data', details);
+  }
+}
+
+/** What {@link errorOfCode} needs besides the code and the message. */
+export type ErrorFromCodeDetails = SluiceErrorDetails & {
+  /** The log's range, for 41601. @default 0 */
+  logStartOffset?: number;
+  logEndOffset?: number;
+};
+
+/**
+ * The core error for a code of the table (the client's way back from an answer; `internal`,
+ * which the core never raises itself, comes back as a plain `SluiceError` of that kind).
+ *
+ * @example
+ * errorOfCode(40901, 'fenced'); // FencedError
+ */
+export function errorOfCode(
+  code: ErrorCode,
+  message: string,
+  details: ErrorFromCodeDetails = {},
+): SluiceError {
+  const { logStartOffset = 0, logEndOffset = 0, ...rest } = details;
+  const info: ErrorCodeInfo = ERROR_CODES[code];
+  switch (info.kind) {
+    case 'invalid-request':
+      return new InvalidRequestError(message, { ...rest, errorCode: code as CodeOf<'invalid-request'> });
+    case 'not-found':
+      return new NotFoundError(message, { ...rest, errorCode: code as CodeOf<'not-found'> });
+    case 'too-large':
+      return new RecordTooLargeError(message, { ...rest, errorCode: code as CodeOf<'too-large'> });
+    case 'already-exists':
+      return new AlreadyExistsError(message, rest);
+    case 'fenced':
+      return new FencedError(message, rest);
+    case 'out-of-order-sequence':
+      return new OutOfOrderSequenceError(message, rest);
+    case 'offset-out-of-range':
+      return new OffsetOutOfRangeError(message, { ...rest, logStartOffset, logEndOffset });
+    case 'unavailable':
+      return new UnavailableError(message, rest);
+    case 'corrupt-data':
+      return new CorruptDataError(message, rest);
+    case 'internal':
+      return new SluiceError(message, 'internal', { ...rest, errorCode: code });
   }
 }

@@ -41,21 +41,36 @@ export function backoffDelay(
   return Math.round(Math.min(max, base * (1 - factor + 2 * factor * random())));
 }
 
+const PROGRAMMER_ERRORS = [
+  'TypeError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'EvalError',
+  'URIError',
+];
+
 /**
  * Errors that say the code is wrong, not that the world is briefly unwell: retrying them only
- * hides the bug.
+ * hides the bug. Judged by name as well as class, because an error thrown by Node's internals
+ * may come from another realm (vm, jest), where `instanceof TypeError` is false.
  *
  * @example
  * isProgrammerError(new TypeError('x is not a function')); // true
  */
 export function isProgrammerError(error: unknown): boolean {
-  return (
+  if (
     error instanceof TypeError ||
+    error instanceof RangeError ||
     error instanceof ReferenceError ||
     error instanceof SyntaxError ||
     error instanceof EvalError ||
     error instanceof URIError
-  );
+  ) {
+    return true;
+  }
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof error === 'object' && typeof name === 'string' && PROGRAMMER_ERRORS.includes(name);
 }
 
 /**
@@ -113,4 +128,48 @@ export async function retry<T>(attempt: (n: number) => Promise<T>, options: Retr
       await wait(ms);
     }
   }
+}
+
+/**
+ * The waits of a loop that runs until it is stopped (a partition worker, a heartbeat, a
+ * rejoin): each failure in a row waits longer (jittered, capped), a success starts over, and
+ * a programmer error is never waited on — {@link LoopBackoff.failed} throws it back, so the
+ * loop ends with it instead of retrying a bug forever.
+ */
+export interface LoopBackoff {
+  /**
+   * Counts a failure and returns the wait before the next try.
+   * @throws `error` itself when it is a programmer error
+   */
+  failed(error: unknown): number;
+  /** A try went through: the next failure waits the initial time again. */
+  succeeded(): void;
+  /** Failures in a row so far. */
+  readonly failures: number;
+}
+
+/**
+ * Creates the backoff of one long-running loop.
+ *
+ * @example
+ * const backoff = loopBackoff({ initialRetryTime: 200, maxRetryTime: 10_000 });
+ * while (running) {
+ *   try { await step(); backoff.succeeded(); }
+ *   catch (error) { await sleep(backoff.failed(error)); } // a TypeError ends the loop
+ * }
+ */
+export function loopBackoff(policy: BackoffPolicy = {}, random: () => number = Math.random): LoopBackoff {
+  let failures = 0;
+  return {
+    failed(error) {
+      if (isProgrammerError(error)) throw error;
+      return backoffDelay(policy, failures++, random);
+    },
+    succeeded() {
+      failures = 0;
+    },
+    get failures() {
+      return failures;
+    },
+  };
 }

@@ -1,16 +1,17 @@
 /**
  * Turns an HTTP error answer (`{"error_code", "message"}`) back into the error classes the
- * server raised, so a caller of the client catches the same kinds as code that uses the core
- * directly, with `retriable` deciding whether sending again may help.
+ * server raised, through the same table the server answers from (`ERROR_CODES` in
+ * `shared/errors.ts`), so a caller of the client catches the same kinds as code that uses the
+ * core directly, with `retriable` deciding whether sending again may help.
  */
 import {
-  AlreadyExistsError,
-  CorruptDataError,
-  FencedError,
+  type CodeOf,
+  type ErrorCode,
+  errorCodeInfo,
+  errorOfCode,
   InvalidRequestError,
   NotFoundError,
   OffsetOutOfRangeError,
-  OutOfOrderSequenceError,
   RecordTooLargeError,
   SluiceError,
   UnavailableError,
@@ -18,31 +19,31 @@ import {
 
 /**
  * The server could not be reached or the connection broke before an answer arrived. The
- * request may or may not have taken effect, so only idempotent work should resend it.
+ * request may or may not have taken effect, so only idempotent work should resend it. Its
+ * kind is `unavailable`: retriable.
  *
  * @example
  * if (error instanceof ConnectionError) console.error('is the server running?', error.cause);
  */
 export class ConnectionError extends SluiceError {
   constructor(message: string, cause?: unknown) {
-    super(message, true, { cause });
+    super(message, 'unavailable', { cause });
   }
 }
 
 /**
- * The server failed in a way the API does not classify (a 5xx other than 503, or an answer
- * that is not Sluice's JSON, e.g. from a gateway in front of it).
+ * The server failed in a way the API does not classify (500 / 50001, a 5xx other than 503, or
+ * an answer that is not Sluice's JSON, e.g. from a gateway in front of it). Its kind is
+ * `internal`.
  *
  * @example
  * if (error instanceof ServerError) console.error(error.status, error.message);
  */
 export class ServerError extends SluiceError {
   readonly status: number;
-  readonly errorCode: number;
   constructor(message: string, opts: { status: number; errorCode: number }) {
-    super(message, false);
+    super(message, 'internal', { errorCode: opts.errorCode });
     this.status = opts.status;
-    this.errorCode = opts.errorCode;
   }
 }
 
@@ -55,7 +56,8 @@ export interface ErrorAnswer {
 }
 
 /**
- * The error class for an HTTP status and an error body, decided in one place.
+ * The error class for an HTTP status and an error body: a code of the table decides by its
+ * kind; an answer without one (a gateway's, or a newer server's code) by its status.
  *
  * @example
  * errorFromAnswer(409, { error_code: 40901, message: 'fenced' }); // FencedError
@@ -66,33 +68,42 @@ export function errorFromAnswer(status: number, body: ErrorAnswer | undefined): 
     typeof body?.message === 'string' && body.message !== ''
       ? body.message
       : `The server answered HTTP ${status} without an explanation.`;
-  // 429 is a gateway's throttle (API Gateway): as transient as the server's own 503.
-  if (status === 503 || status === 429 || code === 50003) return new UnavailableError(message);
-  if (code === 40002) return new AlreadyExistsError(message);
-  if (code === 40901) return new FencedError(message);
-  if (code === 40902) return new OutOfOrderSequenceError(message);
-  if (code === 50002) return new CorruptDataError(message);
-  if (status === 404) return new NotFoundError(message, { errorCode: code });
-  if (status === 413) return new RecordTooLargeError(message, { errorCode: code });
+  const known = errorCodeInfo(code);
+  if (known?.kind === 'internal') return new ServerError(message, { status, errorCode: code });
+  if (known) {
+    return errorOfCode(code as ErrorCode, message, {
+      logStartOffset: Number(body?.log_start_offset ?? 0),
+      logEndOffset: Number(body?.log_end_offset ?? 0),
+    });
+  }
+  // Not a code of ours. 429 is a gateway's throttle (API Gateway): as transient as our 503.
+  if (status === 503 || status === 429) return new UnavailableError(message);
+  // A newer server's code keeps its number, under the kind its status implies.
+  if (status === 404) return new NotFoundError(message, { errorCode: code as CodeOf<'not-found'> });
+  if (status === 413) return new RecordTooLargeError(message, { errorCode: code as CodeOf<'too-large'> });
   if (status === 416) {
     return new OffsetOutOfRangeError(message, {
       logStartOffset: Number(body?.log_start_offset ?? 0),
       logEndOffset: Number(body?.log_end_offset ?? 0),
     });
   }
-  if (status >= 400 && status < 500) return new InvalidRequestError(message, { errorCode: code, status });
+  if (status >= 400 && status < 500) {
+    return new InvalidRequestError(message, { errorCode: code as CodeOf<'invalid-request'> });
+  }
   return new ServerError(message, { status, errorCode: code });
 }
 
 /**
  * The error of one failed entry of a 207 `records:batch` answer, which carries a code but
- * no status: the status is the code's first three digits, as in Confluent's scheme.
+ * no status: the table gives the status (or, for a code it does not know, the code's first
+ * three digits, as in Confluent's scheme).
  *
  * @example
  * errorFromCode(50003, 'retry'); // UnavailableError
  */
 export function errorFromCode(code: number, message: string): SluiceError {
-  return errorFromAnswer(Math.floor(code / 100), { error_code: code, message });
+  const status = errorCodeInfo(code)?.status ?? Math.floor(code / 100);
+  return errorFromAnswer(status, { error_code: code, message });
 }
 
 /**

@@ -2,7 +2,7 @@
  * The client's one way to the HTTP API: builds the URL, signs when the endpoint needs it,
  * maps error answers to error classes, and retries what is safe to retry.
  */
-import { NotFoundError } from '../errors';
+import { DEFAULT_CODE, NotFoundError } from '../errors';
 import { ConnectionError, errorFromAnswer, ServerError } from './errors';
 import { type RetryDeps, type RetryOptions, withRetry } from './retry';
 import { createSigV4Signer, type RequestSigner, shouldSign } from './sign';
@@ -112,10 +112,7 @@ export function createTransport(options: ConnectionOptions = {}, deps: RetryDeps
       if (parsed.ok) return { status: response.status, body: parsed.value as T };
       throw new ServerError(
         `${request.method} ${request.path} answered ${response.status} with a body that is not JSON.`,
-        {
-          status: response.status,
-          errorCode: 50001,
-        },
+        { status: response.status, errorCode: DEFAULT_CODE.internal },
       );
     }
     const answer =

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../errors';
+import { type CodeOf, InvalidRequestError } from '../errors';
 import type * as z from '../validation';
 import type { HttpRequest } from './types';
 
@@ -79,15 +79,17 @@ function parseDocument(text: string, index: number): unknown {
 }
 
 /** Validates against a schema, turning the first issue into a 400 (or 422 for payloads) that names the field. */
-export function validate<T>(schema: z.ZodMiniType<T>, value: unknown, what: string, errorCode = 40003): T {
+export function validate<T>(
+  schema: z.ZodMiniType<T>,
+  value: unknown,
+  what: string,
+  errorCode: CodeOf<'invalid-request'> = 40003,
+): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'the body';
-  throw new InvalidRequestError(`${what}: ${field} is invalid (${issue.message}).`, {
-    errorCode,
-    status: errorCode === 42201 ? 422 : 400,
-  });
+  throw new InvalidRequestError(`${what}: ${field} is invalid (${issue.message}).`, { errorCode });
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -114,10 +116,7 @@ function decodeBase64Slowly(text: string, what: string): Buffer {
   if (!BASE64.test(compact)) {
     throw new InvalidRequestError(
       `${what} is not valid base64: encode the bytes with standard base64 (RFC 4648).`,
-      {
-        errorCode: 42201,
-        status: 422,
-      },
+      { errorCode: 42201 },
     );
   }
   return Buffer.from(compact, 'base64');

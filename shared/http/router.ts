@@ -85,9 +85,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
       if (!match) {
         throw new NotFoundError(
           `No route for ${request.method} ${request.path}: see the API reference in docs/http-api.md.`,
-          {
-            errorCode: 40400,
-          },
+          { errorCode: 40400 },
         );
       }
       // find-my-way has already percent-decoded the parameters.
@@ -95,9 +93,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
       if (params.cluster_id !== undefined && params.cluster_id !== clusterId) {
         throw new NotFoundError(
           `Cluster "${params.cluster_id}" does not exist here: this cluster's id is "${clusterId}".`,
-          {
-            errorCode: 40403,
-          },
+          { errorCode: 40403 },
         );
       }
       if (request.body.length > limit) {

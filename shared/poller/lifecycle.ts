@@ -17,15 +17,17 @@ const POLLER: Record<PollerState, readonly PollerState[]> = {
 /**
  * One partition's worker: `running` fetches and delivers; `draining` finishes the batch in
  * hand and stops (the lease is then released); `lost` means the lease moved to another
- * member — nothing more may be committed; `stopped` is final.
+ * member — nothing more may be committed; `stopped` is final; so is `failed`: a programmer
+ * error ended the worker, which is never retried (the poller stops with the error).
  */
-export type WorkerState = 'running' | 'draining' | 'lost' | 'stopped';
+export type WorkerState = 'running' | 'draining' | 'lost' | 'stopped' | 'failed';
 
 const WORKER: Record<WorkerState, readonly WorkerState[]> = {
-  running: ['draining', 'lost', 'stopped'],
-  draining: ['lost', 'stopped'],
-  lost: ['stopped'],
+  running: ['draining', 'lost', 'stopped', 'failed'],
+  draining: ['lost', 'stopped', 'failed'],
+  lost: ['stopped', 'failed'],
   stopped: [],
+  failed: [],
 };
 
 /** A state holder that only moves along its table. */

@@ -6,6 +6,7 @@ import {
   type MemberState,
   UNKNOWN_MEMBER_ERROR_CODE,
 } from '../groups/service';
+import { isProgrammerError } from '../retry';
 import type { Topic } from '../topics/registry';
 import { type PollerState, pollerLifecycle } from './lifecycle';
 import { type PollerOptions, resolvePollerOptions } from './options';
@@ -32,7 +33,11 @@ export interface PollerSummary {
 export interface Poller {
   readonly memberId: string;
   readonly state: PollerState;
-  /** Joins, runs until stopped / deadline / idle, then releases its leases and leaves. Call once. */
+  /**
+   * Joins, runs until stopped / deadline / idle, then releases its leases and leaves. Call
+   * once. A programmer error (`TypeError`, `RangeError`, …) in a partition worker or the
+   * heartbeat is never retried: the poller stops as cleanly and `run` rejects with it.
+   */
   run(): Promise<PollerSummary>;
   /** Asks the poller to stop; resolves when `run` has finished handing its leases back. */
   stop(): Promise<void>;
@@ -71,6 +76,8 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
   let deadLetteredRecords = 0;
   let lostPartitions = 0;
   let finished: Promise<unknown> = Promise.resolve();
+  /** The programmer error that stopped a worker (or the heartbeat): `run` rejects with it. */
+  let failure: { error: unknown } | undefined;
 
   let requestStop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -110,6 +117,7 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
       held.add(key);
       if (releasing.has(key)) continue;
       const current = workers.get(key);
+      if (current?.state === 'failed') continue; // never restarted: the poller is stopping
       if (current && current.epoch === a.epoch && current.state !== 'lost' && current.state !== 'stopped') {
         current.renewed(a.expiresAt);
         continue;
@@ -126,6 +134,10 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
           stopped,
           stopTaking,
           activity: () => (lastActivity = now()),
+          failed: (error) => {
+            failure ??= { error };
+            stopWith('stopped');
+          },
         },
         a,
       );
@@ -139,7 +151,7 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
       });
     }
     for (const [key, worker] of workers) {
-      if (!held.has(key) && worker.state !== 'stopped') {
+      if (!held.has(key) && worker.state !== 'stopped' && worker.state !== 'failed') {
         if (worker.state !== 'lost') lostPartitions++;
         worker.lose();
       }
@@ -211,7 +223,7 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
     await Promise.all([...workers.values()].map((w) => w.done));
     await Promise.all(
       [...workers.values()]
-        .filter((w) => w.state === 'stopped')
+        .filter((w) => w.state === 'stopped' || w.state === 'failed')
         .map((w) =>
           groups
             .release(group, { topic: w.topic, partition: w.partition, owner: memberId, epoch: w.epoch })
@@ -243,6 +255,10 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
           await heartbeat();
           await refreshMarker();
         } catch (error) {
+          if (isProgrammerError(error)) {
+            failure ??= { error };
+            break;
+          }
           logger.warn('heartbeat failed; retrying at the next interval', {
             group,
             memberId,
@@ -257,6 +273,7 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
       life.to('stopped');
       options.signal?.removeEventListener('abort', onAbort);
     }
+    if (failure) throw failure.error;
     return { memberId, reason: reason ?? 'stopped', committedRecords, deadLetteredRecords, lostPartitions };
   }
 

@@ -3,6 +3,7 @@ import { FencedError } from '../errors';
 import { sleepUnless } from '../groups/clock';
 import type { GroupService } from '../groups/service';
 import type { Assignment, LeaseClaim } from '../groups/types';
+import { loopBackoff } from '../retry';
 import type { Topic } from '../topics/registry';
 import { appendDeadLetters } from './dead-letter';
 import { type Attempt, type DeliveryContext, deliverBatch, exponentialBackoff } from './deliver';
@@ -20,6 +21,8 @@ export interface WorkerDeps {
   readonly stopTaking: () => boolean;
   /** Called whenever records arrive or a batch completes (idle detection). */
   readonly activity: () => void;
+  /** A programmer error stopped the worker (state `failed`): it is not retried. */
+  readonly failed: (error: unknown) => void;
 }
 
 /** One held partition, read in offset order and delivered batch by batch. */
@@ -30,7 +33,7 @@ export interface PartitionWorker {
   readonly state: WorkerState;
   /** The committed offset: the next one to consume. */
   readonly committed: number;
-  /** Resolves once the worker stopped; it never rejects. */
+  /** Resolves once the worker stopped (or failed); it never rejects. */
   readonly done: Promise<void>;
   /** The heartbeat renewed the lease until `expiresAt`. */
   renewed(expiresAt: number): void;
@@ -45,7 +48,8 @@ export interface PartitionWorker {
  * gathers up to `batchSize` records or `maxBatchingWindowMs`, delivers them (retries,
  * bisection, dead letters — see `deliver.ts`), commits, and goes on until it is drained,
  * loses the lease, or the poller stops. Errors of the stores are logged and retried from
- * the last commit; only a lost lease ends it.
+ * the last commit with the core's loop backoff; a programmer error (`TypeError`,
+ * `RangeError`, …) is never retried: the worker ends in state `failed` and tells the poller.
  *
  * @example
  * const worker = startPartitionWorker(deps, { topic: 'orders', partition: 0, epoch: 3, committedOffset: 42, expiresAt });
@@ -66,6 +70,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
   const interrupt = Promise.race([deps.stopped, halted]);
   const pause = (ms: number) => sleepUnless(options.sleep, ms, interrupt);
   const stopping = () => life.state !== 'running' || deps.stopTaking();
+  const backoffPolicy = { initialRetryTime: options.retryBackoffMs, maxRetryTime: options.maxRetryBackoffMs };
   const backoff = exponentialBackoff(options.retryBackoffMs, options.maxRetryBackoffMs);
   const partitionKey = `${topic.name}-${partition}`;
 
@@ -185,7 +190,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
   }
 
   async function loop(): Promise<void> {
-    let failures = 0;
+    const failures = loopBackoff(backoffPolicy);
     while (!stopping()) {
       try {
         // Our clock says the lease lapsed: do not start a batch until the heartbeat has
@@ -199,27 +204,33 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
         deps.activity();
         await deliverBatch(delivery, records);
         deps.activity();
-        failures = 0;
+        failures.succeeded();
       } catch (error) {
         if (error instanceof FencedError) {
           logger.info('lease lost: stopping the partition', where);
           life.tryTo('lost');
           break;
         }
-        failures++;
+        const wait = failures.failed(error); // a programmer error ends the loop here
         logger.warn('partition worker failed; retrying from the last commit', {
           ...where,
           error: describe(error),
+          failures: failures.failures,
         });
-        await pause(backoff(Math.min(failures, 10)));
+        await pause(wait);
       }
     }
     life.tryTo('stopped');
   }
 
-  const done = loop().catch((error) => {
-    logger.error('partition worker crashed', { ...where, error: describe(error) });
-    life.tryTo('stopped');
+  const done = loop().catch((error: unknown) => {
+    logger.error('partition worker stopped by a programming error; it is not retried', {
+      ...where,
+      error: describe(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    life.tryTo('failed');
+    deps.failed(error);
   });
 
   return {

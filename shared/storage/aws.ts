@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { DeserializeMiddleware, InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import type { SluiceConfig } from '../config';
+import { UnavailableError } from '../errors';
 
 /** Counts AWS API calls by `Service.Command`, e.g. `S3.PutObject`. */
 export class AwsRequestCounter {
@@ -76,6 +77,9 @@ export function createAwsClients(
   const dynamodb = new DynamoDBClient(common);
   abortWithoutOptions(s3);
   abortWithoutOptions(dynamodb);
+  const outermost = { step: 'initialize', priority: 'high', name: 'sluiceTranslateRetriableErrors' } as const;
+  s3.middlewareStack.add(translateRetriableErrors, outermost);
+  dynamodb.middlewareStack.add(translateRetriableErrors, outermost);
   const counter = opts.counter;
   if (counter) {
     s3.middlewareStack.add(countingMiddleware('S3', counter), { step: 'initialize', name: 'sluiceCountS3' });
@@ -85,6 +89,50 @@ export function createAwsClients(
     });
   }
   return { s3, dynamodb };
+}
+
+/**
+ * The storage layer's one translation of AWS SDK failures: what is still failing after the
+ * SDK's own retries and is worth retrying later (throttling, 5xx, a connection that broke)
+ * leaves storage as an {@link UnavailableError} (503 / 50003), with the SDK error as its
+ * `cause`. Everything else passes unchanged: conditional-check failures become named outcomes
+ * in the storage modules that expect them, and an abort stays an abort.
+ */
+const translateRetriableErrors: InitializeMiddleware<object, MetadataBearer> = (next) => async (args) => {
+  try {
+    return await next(args);
+  } catch (error) {
+    if (!isRetriableAwsError(error)) throw error;
+    throw new UnavailableError('A storage service is briefly unavailable: retry the request with backoff.', {
+      cause: error,
+    });
+  }
+};
+
+const THROTTLING = ['ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'SlowDown'];
+const NETWORK = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'];
+
+/**
+ * SDK errors carry `$metadata`; throttling, 5xx and network faults are worth retrying.
+ *
+ * @example
+ * isRetriableAwsError(Object.assign(new Error('x'), { name: 'ThrottlingException', $metadata: {} })); // true
+ */
+export function isRetriableAwsError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as {
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+    name?: string;
+    code?: string;
+  };
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') return false;
+  if (e.$retryable) return true;
+  if (e.$metadata) {
+    if ((e.$metadata.httpStatusCode ?? 500) >= 500) return true;
+    if (e.name !== undefined && (e.name.includes('Throttl') || THROTTLING.includes(e.name))) return true;
+  }
+  return NETWORK.includes(e.code ?? '');
 }
 
 /** One count per logical API call (SDK retries of the same call are not counted twice). */

@@ -53,5 +53,5 @@ export function collisionKey(name: string): string {
 }
 
 function invalid(message: string): InvalidRequestError {
-  return new InvalidRequestError(message, { errorCode: 40003 });
+  return new InvalidRequestError(message);
 }

@@ -2,7 +2,9 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import { configFromEnv } from '../../shared/config';
-import { AwsRequestCounter, createAwsClients } from '../../shared/storage/aws';
+import { UnavailableError } from '../../shared/errors';
+import { AwsRequestCounter, createAwsClients, isRetriableAwsError } from '../../shared/storage/aws';
+import { injectFaults } from '../support/faults';
 
 /** Answers every call without a network, keeping the headers each request would have sent. */
 function capture(sent: Record<string, string>[]): FinalizeRequestMiddleware<object, MetadataBearer> {
@@ -45,5 +47,54 @@ describe('AWS clients', () => {
     expect(counter.count('DynamoDB.PutItem')).toBe(3);
     s3.destroy();
     dynamodb.destroy();
+  });
+
+  it('turns what the SDK gave up retrying into UnavailableError, and passes conditional failures on', async () => {
+    const { s3, dynamodb } = createAwsClients(config);
+    const faults = injectFaults({ s3, dynamodb }, [
+      { service: 'DynamoDB', command: 'PutItem', kind: 'server-error', probability: 1 },
+    ]);
+    const refused = Object.assign(new Error('The conditional request failed'), {
+      name: 'ConditionalCheckFailedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
+    let refuse = false;
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        if (refuse) throw refused;
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'refuseUpdates' },
+    );
+    const failure = await dynamodb
+      .send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'p' } } }))
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnavailableError);
+    expect((failure as UnavailableError).retriable).toBe(true);
+    expect(((failure as Error).cause as Error).name).toBe('InternalServerError');
+    expect(faults.counts.get('DynamoDB.PutItem server-error')).toBe(5); // the SDK's own attempts came first
+    faults.rules = [];
+    refuse = true;
+    const conditional = await dynamodb
+      .send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'p' } } }))
+      .catch((error: unknown) => error);
+    expect(conditional).toBe(refused);
+    s3.destroy();
+    dynamodb.destroy();
+  });
+
+  it('counts throttling, 5xx and broken connections as retriable, never an abort or a refusal', () => {
+    const sdk = (name: string, httpStatusCode: number) =>
+      Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
+    expect(isRetriableAwsError(sdk('ThrottlingException', 400))).toBe(true);
+    expect(isRetriableAwsError(sdk('ProvisionedThroughputExceededException', 400))).toBe(true);
+    expect(isRetriableAwsError(sdk('InternalServerError', 500))).toBe(true);
+    expect(isRetriableAwsError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isRetriableAwsError(sdk('ConditionalCheckFailedException', 400))).toBe(false);
+    expect(
+      isRetriableAwsError(Object.assign(new Error('aborted'), { name: 'AbortError', $metadata: {} })),
+    ).toBe(false);
+    expect(isRetriableAwsError(new TypeError('bug'))).toBe(false);
   });
 });

@@ -47,6 +47,18 @@ describe('errorFromAnswer', () => {
     expect(error).toMatchObject({ logStartOffset: 5, logEndOffset: 9 });
   });
 
+  it('classifies an answer with a code it does not know by its status, keeping the code', () => {
+    const newer = errorFromAnswer(404, { error_code: 40499, message: 'a newer server' });
+    expect(newer).toBeInstanceOf(NotFoundError);
+    expect(newer).toMatchObject({ kind: 'not-found', errorCode: 40499, retriable: false });
+    expect(errorFromAnswer(418, { message: 'teapot' })).toMatchObject({
+      kind: 'invalid-request',
+      errorCode: 41800,
+    });
+    expect(errorFromAnswer(502, undefined)).toMatchObject({ kind: 'internal', status: 502 });
+    expect(errorFromCode(40499, 'm')).toBeInstanceOf(NotFoundError);
+  });
+
   it('explains an answer without a body', () => {
     expect(errorFromAnswer(502, undefined).message).toMatch(/HTTP 502/);
   });

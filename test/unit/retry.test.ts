@@ -1,4 +1,5 @@
-import { backoffDelay, isProgrammerError, retry, sleep } from '../../shared/retry';
+import { runInNewContext } from 'node:vm';
+import { backoffDelay, isProgrammerError, loopBackoff, retry, sleep } from '../../shared/retry';
 
 describe('the one retry module', () => {
   it('backs off exponentially, capped, with ± factor jitter', () => {
@@ -47,5 +48,31 @@ describe('the one retry module', () => {
     await sleep(10_000, { signal: controller.signal });
     expect(Date.now() - started).toBeLessThan(5_000);
     await sleep(10_000, { signal: controller.signal }); // already aborted: returns at once
+  });
+
+  it('knows a programmer error from another realm, and a RangeError, by name', () => {
+    let foreign: unknown;
+    try {
+      runInNewContext('null.x');
+    } catch (error) {
+      foreign = error;
+    }
+    expect(foreign instanceof TypeError).toBe(false);
+    expect(isProgrammerError(foreign)).toBe(true);
+    expect(isProgrammerError(new RangeError('index out of range'))).toBe(true);
+    expect(isProgrammerError({ name: 'TypeError' })).toBe(true);
+    expect(isProgrammerError('TypeError')).toBe(false);
+  });
+
+  it('backs a loop off failure after failure, starts over after a success, and throws a bug back', () => {
+    const backoff = loopBackoff({ initialRetryTime: 100, maxRetryTime: 1_000 }, () => 0.5);
+    const away = new Error('storage away');
+    expect([1, 2, 3, 4, 5].map(() => backoff.failed(away))).toEqual([100, 200, 400, 800, 1_000]);
+    expect(backoff.failures).toBe(5);
+    backoff.succeeded();
+    expect(backoff.failed(away)).toBe(100);
+    const bug = new TypeError('x is not a function');
+    expect(() => backoff.failed(bug)).toThrow(bug);
+    expect(backoff.failures).toBe(1);
   });
 });

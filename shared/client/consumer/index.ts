@@ -3,12 +3,16 @@
  * partition leases with heartbeats, runs one worker per leased partition, commits after each
  * batch, and follows the group's decisions: a partition taken away (or fenced) is dropped, a
  * partition given is started from the group's committed offset, an expired membership is
- * joined again.
+ * joined again. A programmer error (`TypeError`, `RangeError`, … — in a handler or in the
+ * consumer) is never retried: the consumer reports it to `onError` with `fatal: true` and
+ * stops (commits what was processed, leaves the group), as kafkajs crashes on an error it
+ * cannot retry.
  *
  * States: `idle` → `running` (after `run`) → `stopping` → `stopped`; `connect` and
  * `subscribe` are allowed before `run`.
  */
 import { NotFoundError, SluiceError } from '../../errors';
+import { isProgrammerError, loopBackoff } from '../../retry';
 import { isRetriable } from '../errors';
 import { createTransport, type Transport } from '../transport';
 import { createInterruptibleSleep } from './interruptible-sleep';
@@ -57,7 +61,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     options.onError ??
     ((error: unknown, context: ConsumerErrorContext) => {
       const where = context.topic === undefined ? '' : ` (${context.topic}-${context.partition})`;
-      console.error(`sluice consumer ${options.groupId}${where}:`, error);
+      const what = context.fatal ? ' stopped by a programming error, not retried' : '';
+      console.error(`sluice consumer ${options.groupId}${where}${what}:`, error);
     });
   const topics = new Set<string>();
   let fromBeginning = options.fromBeginning ?? false;
@@ -104,6 +109,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       },
       isRunning: () => state === 'running',
       onError,
+      onCrash: crash,
     });
     workers.set(key, worker);
     exits.set(key, worker.done);
@@ -120,6 +126,15 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     }
     for (const [key, assignment] of wanted) {
       if (!workers.has(key)) startWorker(assignment, memberId);
+    }
+  }
+
+  /** A bug is never retried: report it and stop the whole consumer, so it is not hidden. */
+  function crash(error: unknown, context: ConsumerErrorContext): void {
+    onError(error, { ...context, fatal: true });
+    if (state === 'running') {
+      state = 'stopping';
+      stopping = shutdown();
     }
   }
 
@@ -164,14 +179,16 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     // Best effort: should the group still hold leases under the old id, free them now
     // rather than make the new member wait a session timeout for them.
     if (previous) await membership.leave(previous.memberId).catch(() => {});
-    for (let failures = 0; state === 'running'; failures++) {
+    const failures = loopBackoff({ initialRetryTime: 500, maxRetryTime: 30_000 });
+    while (state === 'running') {
       try {
         member = await join();
         applyAssignments(member.assignments, member.memberId);
         return;
       } catch (error) {
+        const wait = failures.failed(error); // a programmer error ends the consumer (see crash)
         onError(error, {});
-        await pause(Math.min(30_000, 500 * 2 ** failures));
+        await pause(wait);
       }
     }
   }
@@ -186,6 +203,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           await beat();
           if (!rejoinWanted) lastSuccess = Date.now();
         } catch (error) {
+          if (isProgrammerError(error)) throw error;
           onError(error, {});
           // Past the session timeout the group has given our partitions away already.
           if (Date.now() - lastSuccess > (member?.sessionTimeoutMs ?? 30_000)) rejoinWanted = true;
@@ -225,7 +243,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     },
     async subscribe(subscription) {
       if (state === 'running') {
-        throw new SluiceError('subscribe before run(): the consumer is already running.', false);
+        throw new SluiceError('subscribe before run(): the consumer is already running.', 'invalid-request');
       }
       const list = 'topics' in subscription ? subscription.topics : [subscription.topic];
       for (const topic of list) {
@@ -238,7 +256,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     },
     async run(config: ConsumerRunConfig) {
       if (state === 'running' || state === 'stopping') {
-        throw new SluiceError('The consumer is already running: disconnect() first.', false);
+        throw new SluiceError('The consumer is already running: disconnect() first.', 'invalid-request');
       }
       if (topics.size === 0) throw new TypeError('run: subscribe to at least one topic first.');
       runner = makeRunner(config);
@@ -247,7 +265,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       state = 'running';
       member = first;
       applyAssignments(first.assignments, first.memberId);
-      heartbeats = heartbeatLoop().catch((error: unknown) => onError(error, {}));
+      heartbeats = heartbeatLoop().catch((error: unknown) => crash(error, {}));
     },
     disconnect() {
       if (state === 'running') {

@@ -4,10 +4,12 @@
  *
  * States: `waiting` (the previous owner in this process has not finished) → `running` →
  * `stopped`. A stopped worker finishes the message in hand, commits it (unless fenced) and
- * exits; `done` resolves then.
+ * exits; `done` resolves then. Failures are retried with the core's loop backoff, except a
+ * programmer error (`TypeError`, `RangeError`, … — in the handler or here): the worker commits
+ * what was resolved, stops and calls `onCrash`, because retrying a bug only hides it.
  */
 import { FencedError, NotFoundError } from '../../errors';
-import { backoffDelay } from '../../retry';
+import { loopBackoff } from '../../retry';
 import { offsetString, topicPath } from '../paths';
 import type { RetryOptions } from '../retry';
 import type { Transport } from '../transport';
@@ -52,6 +54,8 @@ export interface WorkerOptions {
   readonly onLost: (error: FencedError | NotFoundError) => void;
   readonly isRunning: () => boolean;
   readonly onError: (error: unknown, context: ConsumerErrorContext) => void;
+  /** A programmer error stopped the worker (it is not retried); the consumer must stop. */
+  readonly onCrash: (error: unknown, context: ConsumerErrorContext) => void;
 }
 
 /** A running worker. */
@@ -123,7 +127,8 @@ export function startPartitionConsumer(options: WorkerOptions): PartitionConsume
     await options.after;
     if (state === 'stopped') return;
     state = 'running';
-    let failures = 0;
+    // Handler retries back off longer than request retries: 300 ms doubling up to 30 s unless configured.
+    const failures = loopBackoff({ initialRetryTime: 300, maxRetryTime: 30_000, ...options.handlerRetry });
     let position: string | undefined;
     while (state === 'running') {
       try {
@@ -156,14 +161,15 @@ export function startPartitionConsumer(options: WorkerOptions): PartitionConsume
         });
         await commitIfNecessary();
         if (failed !== undefined) throw failed;
-        failures = 0;
+        failures.succeeded();
         // Resume after what the handler resolved; unresolved messages are fetched again.
         position = resolved ?? fetched.nextOffset;
       } catch (error) {
+        const wait = failures.failed(error); // a programmer error ends the loop here
         if (state !== 'running') break;
         options.onError(error, context);
         position = undefined;
-        await pause(backoff(options.handlerRetry, failures++));
+        await pause(wait);
       }
     }
     await commitIfNecessary();
@@ -171,7 +177,11 @@ export function startPartitionConsumer(options: WorkerOptions): PartitionConsume
 
   const pause = (ms: number) => sleeper.pause(ms);
 
-  const done = loop().catch((error: unknown) => options.onError(error, context));
+  const done = loop().catch(async (error: unknown) => {
+    state = 'stopped';
+    await commitIfNecessary();
+    options.onCrash(error, context);
+  });
   return {
     topic,
     partition,
@@ -182,11 +192,6 @@ export function startPartitionConsumer(options: WorkerOptions): PartitionConsume
     },
     done,
   };
-}
-
-/** Handler retries back off longer than request retries: 300 ms doubling up to 30 s unless configured. */
-function backoff(retry: RetryOptions, failures: number): number {
-  return backoffDelay({ initialRetryTime: 300, maxRetryTime: 30_000, ...retry }, failures);
 }
 
 function makeBatch(topic: string, partition: number, messages: KafkaMessage[], highWatermark: string): Batch {

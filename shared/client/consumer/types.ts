@@ -70,10 +70,12 @@ export interface ConsumerSubscribeTopics {
   readonly fromBeginning?: boolean;
 }
 
-/** Something went wrong in the background; the consumer carries on. */
+/** Something went wrong in the background; the consumer carries on unless `fatal`. */
 export interface ConsumerErrorContext {
   readonly topic?: string;
   readonly partition?: number;
+  /** A programmer error (`TypeError`, `RangeError`, …) that is not retried: the consumer stops. */
+  readonly fatal?: boolean;
 }
 
 /** Options of `createConsumer`. */

@@ -110,7 +110,10 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   function sendEach(record: ProducerRecord): Promise<MessageMetadata[]> {
     if (state !== 'ready') {
       return Promise.reject(
-        new SluiceError('The producer is disconnected: call connect() before sending again.', false),
+        new SluiceError(
+          'The producer is disconnected: call connect() before sending again.',
+          'invalid-request',
+        ),
       );
     }
     if (typeof record?.topic !== 'string' || record.topic === '') {

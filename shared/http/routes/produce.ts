@@ -159,7 +159,7 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
       if (!format) {
         throw new InvalidRequestError(
           `Content-Type "${type}" is not supported: use application/vnd.kafka.json.v2+json or application/vnd.kafka.binary.v2+json.`,
-          { status: 415, errorCode: 41501 },
+          { errorCode: 41501 },
         );
       }
       const body = parseJson(request);
@@ -190,7 +190,7 @@ function requireJson(request: HttpRequest): void {
   if (type !== '' && type !== 'application/json') {
     throw new InvalidRequestError(
       `Content-Type "${type}" is not supported here: send the records as application/json.`,
-      { status: 415, errorCode: 41501 },
+      { errorCode: 41501 },
     );
   }
 }
