@@ -14,7 +14,8 @@ import { groupRoutes } from '../shared/http/routes/groups';
 import { sweepAll } from '../shared/retention';
 import { createAwsClients } from '../shared/storage/aws';
 import { provisionResources } from '../shared/storage/provision';
-import { ensureTopics, readLocalApp, runConsumers } from './app';
+import { ensureTopics, runConsumers } from './app';
+import { DEFAULT_APP_CONFIG_FILE, readLocalApp } from './app-config';
 import { assertJavaAvailable, type LocalAws, startLocalAws } from './emulators';
 
 // The SDK warns that releases after January 2027 need Node 22; Node 20 is supported here
@@ -61,6 +62,10 @@ async function main(): Promise<void> {
       `SLUICE_RETENTION_INTERVAL_MS must be a positive number of milliseconds, got "${process.env.SLUICE_RETENTION_INTERVAL_MS}".`,
     );
   }
+  // Before the emulators start: a typo in the app's config fails at once.
+  const app = readLocalApp(process.env.SLUICE_CONFIG ?? DEFAULT_APP_CONFIG_FILE, {
+    explicit: process.env.SLUICE_CONFIG !== undefined,
+  });
   if (!process.env.AWS_ENDPOINT_URL && !process.env.SLUICE_USE_AWS) {
     assertJavaAvailable();
     aws = await startLocalAws({ dataDir: process.env.SLUICE_DATA_DIR ?? join(process.cwd(), '.sluice') });
@@ -71,7 +76,6 @@ async function main(): Promise<void> {
   const clients = createAwsClients(config);
   await provisionResources(config, clients);
   const cluster = createCluster(config, { clients });
-  const app = readLocalApp(process.env.SLUICE_CONFIG ?? 'sluice.config.json');
   await ensureTopics(cluster, app);
 
   const api = createHttpApi(cluster, {
