@@ -1,8 +1,11 @@
 /**
  * `npm start`: the whole backbone on this machine. Starts the AWS-API emulators (unless
- * AWS_ENDPOINT_URL points elsewhere), creates the bucket and tables, serves the HTTP API on
- * 127.0.0.1:${PORT:-8080} and runs the consumer groups declared in sluice.config.json.
- * Data lives under .sluice/ and survives restarts.
+ * AWS_ENDPOINT_URL points elsewhere) behind one endpoint on 127.0.0.1:${SLUICE_AWS_PORT:-4577},
+ * creates the bucket and tables, serves the HTTP API on 127.0.0.1:${PORT:-8080} and runs the
+ * consumer groups declared in sluice.config.json. Data lives under ${SLUICE_DATA_DIR:-.sluice}
+ * and survives restarts. Ctrl-C, SIGTERM or SIGHUP stop it in order: pollers hand their
+ * leases back, the server closes, then the emulators (in their own process group, so the
+ * terminal's Ctrl-C does not reach them first) stop.
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -13,8 +16,9 @@ import { createHttpApi } from '../shared/http/router';
 import { sweepAll } from '../shared/retention';
 import { createAwsClients } from '../shared/storage/aws';
 import { provisionResources } from '../shared/storage/provision';
-import { ensureTopics, readLocalApp, runConsumers } from './app';
-import { assertJavaAvailable, type LocalAws, startLocalAws } from './emulators';
+import { ensureTopics, runConsumers } from './app';
+import { DEFAULT_APP_CONFIG_FILE, readLocalApp } from './app-config';
+import { assertJavaAvailable, DEFAULT_LOCAL_AWS_PORT, type LocalAws, startLocalAws } from './emulators';
 
 // The SDK warns that releases after January 2027 need Node 22; Node 20 is supported here
 // through the lock file, so that one warning is noise for a local user.
@@ -48,10 +52,34 @@ function stop(reason: string): Promise<void> {
   return stopping;
 }
 
+/**
+ * The first signal starts the orderly stop; later ones are absorbed, never fatal. A Ctrl-C
+ * reaches this process twice under `npm start` (from the terminal, to the whole foreground
+ * process group, and again forwarded by npm), and a default-handled second SIGINT would kill
+ * it before the pollers had released their leases. SIGKILL still ends it at once; the
+ * emulators then stop by themselves (see docs/local-aws.md).
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    console.error(`${signal}: already stopping (handing leases back, then stopping the emulators)`);
+    return;
+  }
+  void stop(signal);
+}
+
+/** `SLUICE_AWS_PORT`: the emulators' endpoint port; 0 picks any free port. */
+function awsPortFromEnv(raw = process.env.SLUICE_AWS_PORT): number {
+  if (raw === undefined || raw === '') return DEFAULT_LOCAL_AWS_PORT;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || port > 65_535) {
+    throw new Error(`SLUICE_AWS_PORT must be a port number from 0 to 65535, got "${raw}".`);
+  }
+  return port;
+}
+
 async function main(): Promise<void> {
   // Handlers first, so Ctrl-C during start-up still stops the emulators it started.
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
   const port = Number(process.env.PORT ?? 8080);
   const retentionIntervalMs = Number(process.env.SLUICE_RETENTION_INTERVAL_MS ?? 60_000);
@@ -60,17 +88,36 @@ async function main(): Promise<void> {
       `SLUICE_RETENTION_INTERVAL_MS must be a positive number of milliseconds, got "${process.env.SLUICE_RETENTION_INTERVAL_MS}".`,
     );
   }
+  // Before the emulators start: a typo in the app's config fails at once.
+  const app = readLocalApp(process.env.SLUICE_CONFIG ?? DEFAULT_APP_CONFIG_FILE, {
+    explicit: process.env.SLUICE_CONFIG !== undefined,
+  });
   if (!process.env.AWS_ENDPOINT_URL && !process.env.SLUICE_USE_AWS) {
     assertJavaAvailable();
-    aws = await startLocalAws({ dataDir: process.env.SLUICE_DATA_DIR ?? join(process.cwd(), '.sluice') });
+    const awsPort = awsPortFromEnv();
+    aws = await startLocalAws({
+      dataDir: process.env.SLUICE_DATA_DIR ?? join(process.cwd(), '.sluice'),
+      port: awsPort,
+      fallbackToFreePort: true,
+    });
+    if (stopping) {
+      // Stopped while the emulators were starting: the stop did not know them yet.
+      await stopping;
+      await aws.stop();
+      return;
+    }
     process.env.AWS_ENDPOINT_URL = aws.endpoint;
+    if (awsPort !== 0 && !aws.endpoint.endsWith(`:${awsPort}`)) {
+      console.error(
+        `port ${awsPort} for the AWS APIs is taken (another npm start? set SLUICE_AWS_PORT to choose one): using ${aws.endpoint} instead`,
+      );
+    }
   }
   if (stopping) return;
   const config = configFromEnv();
   const clients = createAwsClients(config);
   await provisionResources(config, clients);
   const cluster = createCluster(config, { clients });
-  const app = readLocalApp(process.env.SLUICE_CONFIG ?? 'sluice.config.json');
   await ensureTopics(cluster, app);
 
   const api = createHttpApi(cluster, { onError: (error) => console.error('request failed:', error) });
@@ -84,7 +131,9 @@ async function main(): Promise<void> {
   const address = listening.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   if (aws)
-    console.error(`AWS APIs (DynamoDB, S3) at ${aws.endpoint}: AWS_ENDPOINT_URL for sluice run-consumer`);
+    console.error(
+      `AWS APIs (DynamoDB, S3) at ${aws.endpoint}: for sluice run-consumer, export AWS_ENDPOINT_URL=${aws.endpoint}`,
+    );
   // The retention sweeper: a failed sweep is logged and the next tick tries again.
   let sweeping = false;
   retention = setInterval(() => {

@@ -5,7 +5,9 @@
  * MSK or a self-managed Kafka cluster, and locally with
  * `sluice run-consumer --group orders-app --topics orders --handler functions/examples/order-handler.ts`.
  *
- * It logs each record's decoded key, value and headers. A value that is not JSON is reported
+ * It logs each record's decoded key, value and headers; a tombstone (Lambda leaves out the
+ * `value` of a record whose value is null) is logged as an order of `null`, a deletion to
+ * apply, never a failure. A value that is not JSON is reported
  * in `batchItemFailures`: Sluice commits everything before it, retries from it, and after
  * the group's `retryAttempts` sends it to the dead-letter topic (`orders-dlq`).
  */
@@ -73,7 +75,10 @@ function processRecord(record: SelfManagedKafkaRecord): string | undefined {
   return undefined;
 }
 
-/** Base64 to UTF-8; a missing key or a null value stays null. */
+/**
+ * Base64 to UTF-8; a missing key or a tombstone's missing value is null. (`@types/aws-lambda`
+ * types `value` as always present; Lambda and Sluice leave it out for a tombstone.)
+ */
 function decode(data: string | undefined | null): string | null {
   return data === undefined || data === null ? null : Buffer.from(data, 'base64').toString('utf8');
 }

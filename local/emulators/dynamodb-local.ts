@@ -73,7 +73,10 @@ function spawnJava(port: number, opts: DynamoDbLocalOptions, tail: OutputTail): 
     '-sharedDb',
     ...storage,
   ];
-  const child = spawn('java', args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal signals the whole foreground group, and
+  // the JVM must outlive it until the caller's orderly stop (pollers release their leases
+  // first). The orphan guard stops it if the caller dies without stopping it.
+  const child = spawn('java', args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   tail.follow(child.stdout, '[dynamodb] ');
   tail.follow(child.stderr, '[dynamodb] ');
   return child;

@@ -17,6 +17,8 @@ export interface EdgeOptions {
   readonly upstreams: Readonly<Record<EmulatedService, string>>;
   /** Port to listen on; 0 or undefined picks a free one. */
   readonly port?: number;
+  /** When `port` is taken, listen on a free one instead of failing. @default false */
+  readonly fallbackToFreePort?: boolean;
   /** Receives one line per request the edge cannot serve. */
   readonly log?: (line: string) => void;
 }
@@ -68,7 +70,12 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     }
     forward(req, res, upstream, agent);
   });
-  await listen(server, opts.port ?? 0);
+  try {
+    await listen(server, opts.port ?? 0);
+  } catch (error) {
+    if (!opts.fallbackToFreePort || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    await listen(server, 0);
+  }
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -8,4 +8,4 @@
  * const aws = await startLocalAws();
  */
 export { assertJavaAvailable, JAVA_REQUIRED_MESSAGE } from './java';
-export { type LocalAws, type LocalAwsOptions, startLocalAws } from './local-aws';
+export { DEFAULT_LOCAL_AWS_PORT, type LocalAws, type LocalAwsOptions, startLocalAws } from './local-aws';

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type Edge, startEdge } from './edge';
 import { startOrphanGuard } from './orphan-guard';
+import { removePidFile, stopLeftoverEmulators, writePidFile } from './pid-file';
 import { type S3rverProcess, startS3rver } from './s3rver';
 
 /** Options of {@link startLocalAws}. */
@@ -16,9 +17,18 @@ export interface LocalAwsOptions {
   readonly dataDir?: string;
   /** Port of the edge; 0 or undefined picks a free one. */
   readonly port?: number;
+  /** When `port` is taken, use a free one instead of failing (compare `endpoint`). @default false */
+  readonly fallbackToFreePort?: boolean;
   /** Receives the emulators' output and the edge's refusals, one line at a time. */
   readonly log?: (line: string) => void;
 }
+
+/**
+ * The edge's port for `npm start`, so `AWS_ENDPOINT_URL=http://127.0.0.1:4577` for
+ * `sluice run-consumer` stays the same from one start to the next. Not LocalStack's 4566 (a
+ * command pointed at one must never silently reach the other), nor a port of Kafka's tools.
+ */
+export const DEFAULT_LOCAL_AWS_PORT = 4577;
 
 /** DynamoDB and S3 emulators behind one endpoint. */
 export interface LocalAws {
@@ -46,6 +56,7 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
   const s3Dir = join(root, 's3');
   await Promise.all([mkdir(s3Dir, { recursive: true }), dbPath && mkdir(dbPath, { recursive: true })]);
 
+  if (!temporary) await stopLeftoverEmulators(root, (line) => console.error(line));
   const guard = startOrphanGuard();
   if (temporary) guard.remove(root);
   const pids = new Set<number>();
@@ -53,6 +64,7 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     if (pid === undefined) return;
     pids.add(pid);
     guard.watch(pid);
+    if (!temporary) writePidFile(root, [...pids]);
   };
   // Cheap insurance for a parent that exits without stop(): 'exit' handlers must be synchronous.
   const killOnExit = () => {
@@ -74,6 +86,7 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     await Promise.all([ddb?.stop(), s3?.stop()]);
     process.off('exit', killOnExit);
     guard.dispose();
+    if (!temporary) removePidFile(root);
     if (temporary) await rm(root, { recursive: true, force: true });
   };
 
@@ -83,6 +96,7 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     edge = await startEdge({
       upstreams: { dynamodb: (ddb as DynamoDbLocal).endpoint, s3: (s3 as S3rverProcess).endpoint },
       port: opts.port,
+      fallbackToFreePort: opts.fallbackToFreePort,
       log: opts.log,
     });
   } catch (error) {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 
 /**
- * Runs in a separate Node process so it outlives a parent that crashed or was SIGKILLed: the
- * IPC channel then closes, and the guard stops the emulators and deletes temporary data the
- * parent can no longer clean up. A string, because a child process cannot run TypeScript.
+ * Runs in a separate Node process, in its own process group, so it outlives a parent that
+ * crashed or was SIGKILLed (even with its whole process group): the IPC channel then closes,
+ * and the guard stops the emulators and deletes temporary data the parent can no longer
+ * clean up. A string, because a child process cannot run TypeScript.
  */
 const GUARD_SCRIPT = `
 'use strict';
@@ -11,7 +12,9 @@ const { rmSync } = require('node:fs');
 const pids = new Set();
 const dirs = new Set();
 const signal = (pid, sig) => { try { process.kill(pid, sig); return true; } catch { return false; } };
-process.on('SIGINT', () => {});
+// Only the parent's fate ends the guard: not a terminal's Ctrl-C or hang-up, nor a TERM sent
+// to the whole process group, which the parent may well survive long enough to stop cleanly.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => {});
 process.on('message', (m) => {
   if (m.watch) pids.add(m.watch);
   if (m.remove) dirs.add(m.remove);
@@ -53,6 +56,7 @@ export interface OrphanGuard {
 export function startOrphanGuard(): OrphanGuard {
   const child = spawn(process.execPath, ['-e', GUARD_SCRIPT], {
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    detached: true,
   });
   child.unref();
   child.channel?.unref();

@@ -67,9 +67,12 @@ export async function startS3rver(opts: S3rverOptions): Promise<S3rverProcess> {
       directory: opts.directory,
     }),
   };
+  // Its own process group, so a terminal's Ctrl-C does not stop it before the caller's
+  // orderly stop; it still exits by itself when the caller dies (the IPC channel closes).
   const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', S3RVER_SCRIPT], {
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
   });
   opts.onSpawn?.(child.pid);
   const tail = createOutputTail({ log: opts.log });

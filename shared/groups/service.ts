@@ -62,6 +62,21 @@ export interface MemberState {
   readonly assignments: readonly Assignment[];
   /** With `deferRelease`: held partitions the member should finish and give back. */
   readonly revoking: readonly Assignment[];
+  /**
+   * Partitions of the member's topics that nobody can take yet because a silent owner still
+   * holds them: a member that stopped heartbeating (or is gone) without giving its leases
+   * back. The group consumes them again once the lease expires; a runtime logs this so the
+   * wait has a reason.
+   */
+  readonly waitingFor: readonly StaleLease[];
+}
+
+/** A lease held by a member that no longer heartbeats, and when it expires. */
+export interface StaleLease {
+  readonly topic: string;
+  readonly partition: number;
+  readonly owner: string;
+  readonly expiresAt: number;
 }
 
 export interface OffsetCommit {
@@ -120,6 +135,38 @@ export const UNKNOWN_GROUP_ERROR_CODE = 40404;
  */
 export function heartbeatIntervalFor(sessionTimeoutMs: number): number {
   return Math.max(10, Math.min(5_000, Math.floor(sessionTimeoutMs / 3)));
+}
+
+/**
+ * Leases held, and not yet expired, by an owner that has missed at least two heartbeats (its
+ * member item was not renewed for two intervals) or has no member item at all: it stopped
+ * without giving its leases back, and nobody can take them before they expire.
+ */
+function staleLeases(
+  me: string,
+  leases: ReadonlyMap<string, LeaseRecord>,
+  members: readonly MemberRecord[],
+  at: number,
+): StaleLease[] {
+  const byId = new Map(members.map((m) => [m.memberId, m]));
+  const silent = (owner: string) => {
+    const member = byId.get(owner);
+    if (!member) return true;
+    const lastHeartbeat = member.expiresAt - member.sessionTimeoutMs;
+    return at - lastHeartbeat > 2 * heartbeatIntervalFor(member.sessionTimeoutMs);
+  };
+  const stale: StaleLease[] = [];
+  for (const lease of leases.values()) {
+    if (lease.owner === undefined || lease.owner === me || lease.expiresAt <= at) continue;
+    if (silent(lease.owner))
+      stale.push({
+        topic: lease.topic,
+        partition: lease.partition,
+        owner: lease.owner,
+        expiresAt: lease.expiresAt,
+      });
+  }
+  return stale.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
 
 /**
@@ -260,6 +307,7 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       heartbeatIntervalMs: heartbeatIntervalFor(me.sessionTimeoutMs),
       assignments: assignments.sort(order),
       revoking: revoking.sort(order),
+      waitingFor: staleLeases(me.memberId, leases, snapshot.members, at),
     };
   }
 

@@ -2,35 +2,74 @@ import { MAX_RECORD_TIMESTAMP } from '../codec';
 import type { RecordHeader } from '../codec/types';
 import { InvalidRequestError } from '../errors';
 import type { AppendRecord } from '../log';
+import { didYouMean } from '../suggest';
 import * as z from '../validation';
 import { decodeBase64, validate } from './body';
 
 /** Confluent's three data types for a key or a value without a schema. */
 export type DataType = 'BINARY' | 'STRING' | 'JSON';
 
+/**
+ * The fields of Confluent's v3 `ProduceRequestData`. Those after `type` name a schema in a
+ * schema registry, which Sluice does not have: they are recognised so that the refusal can
+ * say so, rather than calling them unknown.
+ */
+const DATA_FIELDS = [
+  'type',
+  'data',
+  'subject',
+  'subject_name_strategy',
+  'schema_id',
+  'schema_version',
+  'schema',
+];
+const SCHEMA_FIELDS = DATA_FIELDS.slice(2);
+
 const data = z.optional(
   z.nullable(
-    z.object({
+    z.strictObject({
       type: z.optional(z.enum(['BINARY', 'STRING', 'JSON'])),
       data: z.optional(z.unknown()),
-      schema_id: z.optional(z.unknown()),
       subject: z.optional(z.unknown()),
+      subject_name_strategy: z.optional(z.unknown()),
+      schema_id: z.optional(z.unknown()),
+      schema_version: z.optional(z.unknown()),
+      schema: z.optional(z.unknown()),
     }),
   ),
 );
 
-/** One record of a v3 produce request (`records` or an entry of `records:batch`). */
-export const v3RecordSchema = z.object({
+const recordFields = {
   partition_id: z.optional(z.nullable(z.int())),
   headers: z.optional(
-    z.nullable(z.array(z.object({ name: z.string(), value: z.optional(z.nullable(z.string())) }))),
+    z.nullable(z.array(z.strictObject({ name: z.string(), value: z.optional(z.nullable(z.string())) }))),
   ),
   key: data,
   value: data,
   timestamp: z.optional(z.nullable(z.string())),
-});
+};
+
+/**
+ * One record of a v3 produce request: exactly the fields of Confluent's `ProduceRequest`
+ * (`partition_id`, `headers`, `key`, `value`, `timestamp`). Anything else is refused: a
+ * v2-shaped body (`{"records":[…]}`) or a misspelt field would otherwise be stored as a
+ * record with a null key and value.
+ */
+export const v3RecordSchema = z.strictObject(recordFields);
+
+/** An entry of a `records:batch` request: a v3 record and its `id` (checked by `batchSchema`). */
+export const v3BatchEntrySchema = z.strictObject({ ...recordFields, id: z.optional(z.unknown()) });
 
 export type V3Record = z.infer<typeof v3RecordSchema>;
+
+/** Where a v3 record came from: its own request (or streamed document), or a `records:batch` entry. */
+export type V3RecordShape = 'record' | 'batch-entry';
+
+const RECORD_FIELDS = Object.keys(recordFields);
+const RECORD_FIELD_SET = new Set(RECORD_FIELDS);
+const ENTRY_FIELD_SET = new Set([...RECORD_FIELDS, 'id']);
+const DATA_FIELD_SET = new Set(DATA_FIELDS);
+const HEADER_FIELD_SET = new Set(['name', 'value']);
 
 /** Sizes reported back in a v3 delivery report. */
 export interface DataSummary {
@@ -47,10 +86,20 @@ export interface ParsedRecord {
 
 /**
  * Validates and converts one v3 record. `type` defaults to JSON when `data` is given, as
- * the REST Proxy does for topics without a schema.
+ * the REST Proxy does for topics without a schema. A field outside Confluent's
+ * `ProduceRequest` is refused with a message that names the right endpoint or field.
+ *
+ * @example
+ * parseV3Record({ key: { type: 'STRING', data: 'a' }, value: { data: { x: 1 } } }, 0, Date.now());
+ * parseV3Record({ records: [{ key: 'a' }] }, 0, Date.now()); // throws: `records` is the v2 shape
  */
-export function parseV3Record(raw: unknown, index: number, now: number): ParsedRecord {
-  const input = isPlainV3Record(raw) ? raw : validate(v3RecordSchema, raw, `Record ${index}`);
+export function parseV3Record(
+  raw: unknown,
+  index: number,
+  now: number,
+  shape: V3RecordShape = 'record',
+): ParsedRecord {
+  const input = isPlainV3Record(raw, shape) ? raw : validateV3Record(raw, index, shape);
   const key = parseData(input.key, `Record ${index} key`);
   const value = parseData(input.value, `Record ${index} value`);
   const headers: RecordHeader[] = (input.headers ?? []).map((header, h) => ({
@@ -73,17 +122,46 @@ export function parseV3Record(raw: unknown, index: number, now: number): ParsedR
   };
 }
 
+/** The schema's verdict, with an unknown top-level field explained first. */
+function validateV3Record(raw: unknown, index: number, shape: V3RecordShape): V3Record {
+  if (isObject(raw)) {
+    const allowed = shape === 'record' ? RECORD_FIELD_SET : ENTRY_FIELD_SET;
+    const unknown = Object.keys(raw).find((field) => !allowed.has(field));
+    if (unknown !== undefined) throw unknownRecordField(unknown, index, shape);
+  }
+  return validate(shape === 'record' ? v3RecordSchema : v3BatchEntrySchema, raw, `Record ${index}`);
+}
+
+function unknownRecordField(field: string, index: number, shape: V3RecordShape): InvalidRequestError {
+  const what = `Record ${index} has the field "${field}", which a v3 record does not have`;
+  const fields = `A v3 record has only ${RECORD_FIELDS.join(', ')}${shape === 'batch-entry' ? ' (and its id)' : ''}`;
+  if (field === 'records') {
+    return new InvalidRequestError(
+      `${what}: \`records\` is the v2 shape: POST /topics/{topic} (Content-Type application/vnd.kafka.json.v2+json). ` +
+        `Here, send one record per JSON document, e.g. {"key":{"type":"STRING","data":"a"},"value":{"type":"JSON","data":{"x":1}}}, ` +
+        'or several as {"entries":[…]} to POST /v3/clusters/{cluster_id}/topics/{topic}/records:batch.',
+    );
+  }
+  if (field === 'entries' || (field === 'id' && shape === 'record')) {
+    return new InvalidRequestError(
+      `${what}: \`${field}\` belongs to the batch shape: POST /v3/clusters/{cluster_id}/topics/{topic}/records:batch with {"entries":[{"id":"1",…record fields…}]}.`,
+    );
+  }
+  const candidates = shape === 'record' ? RECORD_FIELDS : [...RECORD_FIELDS, 'id'];
+  return new InvalidRequestError(`${what}${didYouMean(field, candidates)}. ${fields}.`);
+}
+
 /**
- * True only for a record that {@link v3RecordSchema} certainly accepts, checked by hand:
- * zod/mini validates objects with an interpreter, about 15 µs of a `records:batch` request
- * of 10 records, as much as JSON.parse of its body. Whatever this does not recognise goes
- * through the schema, which accepts or refuses it and names the field, so what is accepted is
- * exactly what the schema accepts. The record is then read as it came: the schema's output
- * differs only in dropping unknown keys, which the reader never looks at. A test checks the
- * two agree.
+ * True only for a record that {@link v3RecordSchema} (or {@link v3BatchEntrySchema} for a
+ * batch entry) certainly accepts, checked by hand: zod/mini validates objects with an
+ * interpreter, about 15 µs of a `records:batch` request of 10 records, as much as JSON.parse
+ * of its body. Whatever this does not recognise goes through the schema, which accepts or
+ * refuses it and names the field, so what is accepted is exactly what the schema accepts. The
+ * record is then read as it came. A test checks the two agree.
  */
-export function isPlainV3Record(raw: unknown): raw is V3Record {
-  if (!isObject(raw)) return false;
+export function isPlainV3Record(raw: unknown, shape: V3RecordShape = 'record'): raw is V3Record {
+  if (!isObject(raw) || !onlyFields(raw, shape === 'record' ? RECORD_FIELD_SET : ENTRY_FIELD_SET))
+    return false;
   const { partition_id, headers, key, value, timestamp } = raw;
   return (
     (partition_id === undefined || partition_id === null || Number.isSafeInteger(partition_id)) &&
@@ -100,16 +178,24 @@ function isPlainData(data: unknown): boolean {
   return (
     data === undefined ||
     data === null ||
-    (isObject(data) && (data.type === undefined || DATA_TYPES.includes(data.type)))
+    (isObject(data) &&
+      onlyFields(data, DATA_FIELD_SET) &&
+      (data.type === undefined || DATA_TYPES.includes(data.type)))
   );
 }
 
 function isPlainHeader(header: unknown): boolean {
   return (
     isObject(header) &&
+    onlyFields(header, HEADER_FIELD_SET) &&
     typeof header.name === 'string' &&
     (header.value === undefined || header.value === null || typeof header.value === 'string')
   );
+}
+
+function onlyFields(object: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const field in object) if (!allowed.has(field)) return false;
+  return true;
 }
 
 /** An object as zod's object schemas take it: not null, not an array. */
@@ -119,9 +205,10 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 function parseData(input: V3Record['key'], what: string): { type: DataType; bytes: Buffer } | null {
   if (input === null || input === undefined) return null;
-  if (input.schema_id !== undefined || input.subject !== undefined) {
+  const schemaField = SCHEMA_FIELDS.find((field) => input[field as keyof typeof input] !== undefined);
+  if (schemaField !== undefined) {
     throw new InvalidRequestError(
-      `${what} names a schema, but Sluice has no schema registry: send type BINARY, STRING or JSON.`,
+      `${what} names a schema (${schemaField}), but Sluice has no schema registry: send type BINARY, STRING or JSON.`,
     );
   }
   if (input.data === undefined) return null;

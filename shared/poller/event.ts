@@ -2,9 +2,9 @@ import type { StoredRecord } from '../codec/types';
 
 /**
  * One record in the shape of AWS Lambda's self-managed Kafka event. `key` is omitted for a
- * keyless record; a null value is sent as `""`, because Lambda's event, `@types/aws-lambda`
- * and Powertools' schema all require a string value (a tombstone and an empty value look
- * alike, as they do to Lambda handlers behind MSK).
+ * keyless record and `value` for a tombstone (a null value), as Lambda does; an empty value
+ * is `""`. So a handler can tell a tombstone from an empty value, and Powertools'
+ * `kafkaConsumer` gives it `record.value === undefined` for the one and `""` for the other.
  */
 export interface KafkaEventRecord {
   topic: string;
@@ -14,7 +14,8 @@ export interface KafkaEventRecord {
   /** Always `CREATE_TIME` (the producer's timestamp); typed like Lambda's event so handlers fit. */
   timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
   key?: string;
-  value: string;
+  /** Base64; absent for a tombstone (a null value). `@types/aws-lambda` types it as always present. */
+  value?: string;
   /** One object per header, its value as byte numbers (0–255): `[{ "h": [104, 105] }]`. */
   headers: Record<string, number[]>[];
 }
@@ -71,7 +72,7 @@ function toEventRecord(topic: string, record: StoredRecord): KafkaEventRecord {
     timestamp: record.timestamp,
     timestampType: 'CREATE_TIME',
     ...(record.key === null ? {} : { key: record.key.toString('base64') }),
-    value: record.value === null ? '' : record.value.toString('base64'),
+    ...(record.value === null ? {} : { value: record.value.toString('base64') }),
     headers: record.headers.map((h) => ({ [h.key]: h.value === null ? [] : [...h.value] })),
   };
 }

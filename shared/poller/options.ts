@@ -105,6 +105,20 @@ export type ResolvedPollerOptions = Required<
     readonly policy: StartPolicy;
   };
 
+/**
+ * The allowed range of each numeric option, as Lambda's event source mapping for Kafka has
+ * them; {@link resolvePollerOptions} checks against these, and so do the files that declare
+ * consumers (`sluice.config.json`), so the limits live in one place.
+ */
+export const POLLER_OPTION_RANGES = {
+  batchSize: { min: 1, max: 10_000 },
+  maxBatchingWindowMs: { min: 0, max: 300_000 },
+  retryAttempts: { min: -1, max: 10_000 },
+} as const;
+
+/** The starting positions a poller accepts. */
+export const STARTING_POSITIONS: readonly StartingPosition[] = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'];
+
 const stderrLogger: PollerLogger = {
   info: () => {},
   warn: (message, fields) => console.error(`sluice poller: ${message}`, fields ?? ''),
@@ -121,9 +135,9 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
   validateGroupName(options.group);
   if (options.topics.length === 0) throw invalid('topics must name at least one topic');
   if (typeof options.handler !== 'function') throw invalid('handler must be a function');
-  const batchSize = integer('batchSize', options.batchSize ?? 100, 1, 10_000);
-  const maxBatchingWindowMs = integer('maxBatchingWindowMs', options.maxBatchingWindowMs ?? 500, 0, 300_000);
-  const retryAttempts = integer('retryAttempts', options.retryAttempts ?? -1, -1, 10_000);
+  const batchSize = ranged('batchSize', options.batchSize ?? 100);
+  const maxBatchingWindowMs = ranged('maxBatchingWindowMs', options.maxBatchingWindowMs ?? 500);
+  const retryAttempts = ranged('retryAttempts', options.retryAttempts ?? -1);
   const leaseDurationMs = integer('leaseDurationMs', options.leaseDurationMs ?? 30_000, 100, 3_600_000);
   const heartbeatIntervalMs = integer(
     'heartbeatIntervalMs',
@@ -132,7 +146,7 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
     Math.floor(leaseDurationMs / 2),
   );
   const startingPosition = options.startingPosition ?? 'TRIM_HORIZON';
-  if (!['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'].includes(startingPosition)) {
+  if (!STARTING_POSITIONS.includes(startingPosition)) {
     throw invalid(`startingPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP, got "${startingPosition}"`);
   }
   if (startingPosition === 'AT_TIMESTAMP' && !Number.isFinite(options.startingPositionTimestamp)) {
@@ -181,6 +195,11 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
     logger: options.logger ?? stderrLogger,
     observer: options.observer,
   };
+}
+
+function ranged(name: keyof typeof POLLER_OPTION_RANGES, value: number): number {
+  const { min, max } = POLLER_OPTION_RANGES[name];
+  return integer(name, value, min, max);
 }
 
 function integer(name: string, value: number, min: number, max: number): number {

@@ -109,8 +109,26 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
   };
   const workerOptions = { ...options, observer };
 
+  /** Stale leases already reported, by partition and owner, so each wait is logged once. */
+  const reportedWaits = new Set<string>();
+
   /** Brings the workers in line with what the group says this member holds. */
   function apply(state: MemberState): void {
+    for (const stale of state.waitingFor) {
+      const key = `${stale.topic}-${stale.partition}@${stale.owner}`;
+      if (reportedWaits.has(key)) continue;
+      reportedWaits.add(key);
+      logger.warn(
+        `consumer group ${group}: waiting for partition ${stale.topic}-${stale.partition}, still leased to ${stale.owner} (a member that stopped without releasing it) until ${new Date(stale.expiresAt).toISOString()}`,
+        {
+          group,
+          memberId,
+          partition: `${stale.topic}-${stale.partition}`,
+          owner: stale.owner,
+          expiresAt: stale.expiresAt,
+        },
+      );
+    }
     const held = new Set<string>();
     for (const a of state.assignments) {
       const key = `${a.topic}-${a.partition}`;

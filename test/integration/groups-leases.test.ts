@@ -3,7 +3,14 @@ import { configFromEnv } from '../../shared/config';
 import { FencedError, NotFoundError } from '../../shared/errors';
 import { createGroupService, type GroupService } from '../../shared/groups';
 import type { StartPolicy } from '../../shared/groups/types';
-import { createTestTopic, produce, shiftedClock, testGroupName } from '../support/groups';
+import {
+  createTestTopic,
+  produce,
+  shiftedClock,
+  testGroupName,
+  testPoller,
+  waitFor,
+} from '../support/groups';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => cluster.close());
@@ -17,6 +24,62 @@ function join(groups: GroupService, group: string, topics: string[], policy = EA
 }
 
 describe('lease protocol', () => {
+  it('names the silent owner and the expiry of leases a member has to wait for', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 2);
+    const group = testGroupName('g');
+    const ghost = await join(createGroupService({ cluster }), group, [topic.name]);
+    expect(ghost.assignments).toHaveLength(2);
+    // Seen by a newcomer while the owner heartbeats: a normal handover, which is no news.
+    const groups = createGroupService({ cluster });
+    const newcomer = await join(groups, group, [topic.name]);
+    expect(newcomer.waitingFor).toEqual([]);
+    await groups.leave(group, newcomer.memberId);
+
+    // The ghost never heartbeats again; 4.5 s later (over two 2 s heartbeat intervals of its
+    // 6 s session, within its lease), it is silent.
+    const later = shiftedClock(4_500);
+    const waiting = await join(createGroupService({ cluster, now: later.now }), group, [topic.name]);
+    expect(waiting.assignments).toEqual([]);
+    expect(waiting.waitingFor).toEqual(
+      ghost.assignments.map((a) => ({
+        topic: topic.name,
+        partition: a.partition,
+        owner: ghost.memberId,
+        expiresAt: a.expiresAt,
+      })),
+    );
+  });
+
+  it('has the poller log once which lease it waits for, whose it is and until when', async () => {
+    const topic = await createTestTopic(cluster, 'leases', 1);
+    const group = testGroupName('g');
+    const ghost = await createGroupService({ cluster }).join({
+      group,
+      topics: [topic.name],
+      sessionTimeoutMs: 3_000,
+      policy: EARLIEST,
+    });
+    const warnings: string[] = [];
+    const poller = testPoller(cluster, topic, group, {
+      handler: async () => {},
+      now: shiftedClock(2_500).now,
+      logger: { info: () => {}, error: () => {}, warn: (message) => void warnings.push(message) },
+    });
+    const run = poller.run();
+    try {
+      await waitFor(() => warnings.some((w) => w.includes('waiting for partition')), 'the wait to be logged');
+      // Heartbeats keep seeing the same stale lease; it is reported once.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    } finally {
+      await poller.stop();
+      await run;
+    }
+    const waits = warnings.filter((w) => w.includes('waiting for partition'));
+    expect(waits).toEqual([
+      `consumer group ${group}: waiting for partition ${topic.name}-0, still leased to ${ghost.memberId} (a member that stopped without releasing it) until ${new Date(ghost.assignments[0].expiresAt).toISOString()}`,
+    ]);
+  });
+
   it('gives a lone member every partition, starting at the log start', async () => {
     const topic = await createTestTopic(cluster, 'leases', 3);
     await produce(cluster, topic, [

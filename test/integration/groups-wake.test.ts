@@ -123,7 +123,7 @@ describe('wake-on-produce', () => {
       pollIntervalMs: FAST_POLLER.pollIntervalMs,
       invoke: async (_name, event) => {
         for (const r of Object.values(event.records).flat())
-          consumed.push(Buffer.from(r.value, 'base64').toString());
+          consumed.push(Buffer.from(r.value ?? '', 'base64').toString());
       },
     });
     const runs: Promise<PollerHandlerResult>[] = [];

@@ -100,6 +100,26 @@ const cases: Case[] = [
   ['a bad timestamp', 'POST', records, { timestamp: 'yesterday', value: { data: 1 } }, {}, 400, 40003],
   ['an empty records:batch', 'POST', `${records}:batch`, { entries: [] }, {}, 400, 40003],
   [
+    'a v2-shaped body on the v3 endpoint',
+    'POST',
+    records,
+    { records: [{ key: 'a', value: { x: 1 } }] },
+    {},
+    400,
+    40003,
+  ],
+  [
+    'a v2-shaped body on records:batch',
+    'POST',
+    `${records}:batch`,
+    { records: [{ key: 'a', value: { x: 1 } }] },
+    {},
+    400,
+    40003,
+  ],
+  ['a misspelt field (partition)', 'POST', records, { partition: 1, value: { data: 1 } }, {}, 400, 40003],
+  ['a misspelt field in a value', 'POST', records, { value: { type: 'JSON', dta: 1 } }, {}, 400, 40003],
+  [
     'duplicate records:batch ids',
     'POST',
     `${records}:batch`,
@@ -226,6 +246,11 @@ describe('bad input to produce', () => {
       expect(await endOffsets()).toEqual(offsets);
     },
   );
+
+  it('points a v2-shaped body at the v2 endpoint', async () => {
+    const response = await call('POST', records, { records: [{ key: 'a', value: { x: 1 } }] });
+    expect(response.body.message).toContain('`records` is the v2 shape: POST /topics/{topic}');
+  });
 
   it('rejects a whole batch when one record in it is invalid', async () => {
     const before = counter.snapshot();

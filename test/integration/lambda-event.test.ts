@@ -2,6 +2,7 @@ import type * as PowertoolsKafka from '@aws-lambda-powertools/kafka/lib/cjs/inde
 import type { MSKEvent } from '@aws-lambda-powertools/kafka/types';
 import { KafkaSelfManagedEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import type { Context, SelfManagedKafkaEvent } from 'aws-lambda';
+import { handler as orderHandler } from '../../functions/examples/order-handler';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createPoller, type KafkaEvent, type PollerOptions } from '../../shared/poller';
@@ -64,7 +65,7 @@ describe("events shaped like AWS Lambda's self-managed Kafka event", () => {
         headers: [{ key: 'h', value: Buffer.from('hi') }],
       },
       { partition: 0, key: null, value: 'keyless' },
-      { partition: 1, key: 'k', value: null, headers: [{ key: 'bin', value: Buffer.from([0, 255, 128]) }] },
+      { partition: 1, key: 'k', value: '', headers: [{ key: 'bin', value: Buffer.from([0, 255, 128]) }] },
     ]);
     const events: SelfManagedKafkaEvent[] = [];
     // Typed exactly as a handler for Lambda's self-managed Kafka trigger: `tsc` checks it fits.
@@ -98,7 +99,53 @@ describe("events shaped like AWS Lambda's self-managed Kafka event", () => {
     const keyless = raw.find((r) => r.partition === 0 && r.offset === 1);
     expect(keyless && 'key' in keyless).toBe(false);
     expect(raw.find((r) => r.partition === 1)?.headers).toEqual([{ bin: [0, 255, 128] }]);
+    expect(raw.find((r) => r.partition === 1)?.value).toBe('');
     expect(raw.every((r) => typeof r.timestamp === 'number' && r.timestamp > 1_600_000_000_000)).toBe(true);
+  });
+
+  it('delivers a tombstone without a value and an empty value as "", to Powertools kafkaConsumer and the example handler alike', async () => {
+    const topic = await createTestTopic(cluster, 'event', 1);
+    await produce(cluster, topic, [
+      { partition: 0, key: 'order-7', value: null },
+      { partition: 0, key: 'order-8', value: '' },
+      { partition: 0, key: 'order-9', value: '{"total":1}' },
+    ]);
+    const events: KafkaEvent[] = [];
+    await consume(
+      topic,
+      (event) => void events.push(event),
+      () => events.flatMap((e) => Object.values(e.records).flat()).length === 3,
+    );
+    const raw = events.flatMap((e) => Object.values(e.records).flat());
+    // As Lambda's Kafka event: no `value` for a tombstone, "" for an empty value.
+    expect('value' in raw[0]).toBe(false);
+    expect(raw[1].value).toBe('');
+
+    const seen: unknown[] = [];
+    const wrapped = kafkaConsumer<string, string>(async (event) => {
+      for (const record of event.records) seen.push(record.value);
+    });
+    for (const event of events) await wrapped(event as unknown as MSKEvent, lambdaContext);
+    expect(seen).toEqual([undefined, '', '{"total":1}']);
+
+    // The example handler logs a tombstone as an order of null instead of failing (and dead-lettering) it.
+    const logged: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logged.push(line));
+    const complain = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const results = await Promise.all(
+        events.map((e) => orderHandler(e as unknown as SelfManagedKafkaEvent)),
+      );
+      // Only the empty value (not JSON) is reported; the tombstone is not.
+      expect(results.flatMap((r) => r.batchItemFailures.map((f) => f.itemIdentifier.offset))).toEqual([1]);
+    } finally {
+      log.mockRestore();
+      complain.mockRestore();
+    }
+    expect(logged.map((line) => JSON.parse(line)).filter((l) => l.offset === 0)[0]).toMatchObject({
+      key: 'order-7',
+      order: null,
+    });
   });
 
   it('feeds a handler wrapped in Powertools kafkaConsumer, which reads keys, values and headers', async () => {

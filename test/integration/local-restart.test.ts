@@ -11,6 +11,7 @@ async function startBackbone(
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
+    SLUICE_AWS_PORT: '0', // any free port: other runs may hold the default one
     SLUICE_DATA_DIR: dataDir,
     SLUICE_CONFIG: join(dataDir, 'sluice.config.json'),
   };

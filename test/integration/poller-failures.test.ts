@@ -17,7 +17,7 @@ function poller(
   return testPoller(cluster, topic, group, overrides);
 }
 
-const decoded = (r: { value: string }) => Buffer.from(r.value, 'base64').toString();
+const decoded = (r: { value?: string }) => Buffer.from(r.value ?? '', 'base64').toString();
 const offsetsIn = (event: KafkaEvent) =>
   Object.values(event.records)
     .flat()

@@ -31,7 +31,7 @@ function recorder() {
           deliveries.push({
             partition: r.partition,
             offset: r.offset,
-            value: Buffer.from(r.value, 'base64').toString(),
+            value: Buffer.from(r.value ?? '', 'base64').toString(),
           });
         }
       }
@@ -269,7 +269,7 @@ describe('poller runtime', () => {
       handler: async (event) => {
         sizes.push(Buffer.byteLength(JSON.stringify(event)));
         for (const r of Object.values(event.records).flat())
-          seen.push(Buffer.from(r.value, 'base64').toString()[0]);
+          seen.push(Buffer.from(r.value ?? '', 'base64').toString()[0]);
       },
     });
     const running = p.run();

@@ -147,7 +147,7 @@ describe('readBatchResponse', () => {
 });
 
 describe('toKafkaEvent', () => {
-  it('omits the key of a keyless record, sends a null value as "" and headers as bytes', () => {
+  it('omits the key of a keyless record and the value of a tombstone, and sends headers as bytes', () => {
     const event = toKafkaEvent(
       [
         {
@@ -180,13 +180,35 @@ describe('toKafkaEvent', () => {
             offset: 9,
             timestamp: 42,
             timestampType: 'CREATE_TIME',
-            value: '',
             headers: [{ h: [104, 105] }, { n: [] }],
           },
         ],
       },
     });
     expect('key' in event.records['orders-2'][0]).toBe(false);
+    expect('value' in event.records['orders-2'][0]).toBe(false);
+  });
+
+  it('keeps an empty key and an empty value as ""', () => {
+    const event = toKafkaEvent(
+      [
+        {
+          topic: 'orders',
+          records: [
+            {
+              partition: 0,
+              offset: 1,
+              key: Buffer.alloc(0),
+              value: Buffer.alloc(0),
+              headers: [],
+              timestamp: 1,
+            },
+          ],
+        },
+      ],
+      'sluice://local',
+    );
+    expect(event.records['orders-0'][0]).toMatchObject({ key: '', value: '' });
   });
 });
 

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { isPlainV3Record, parseV3Record, v3RecordSchema } from '../../shared/http/records';
+import {
+  isPlainV3Record,
+  parseV3Record,
+  type V3RecordShape,
+  v3BatchEntrySchema,
+  v3RecordSchema,
+} from '../../shared/http/records';
 import { batchSchema, isPlainBatch } from '../../shared/http/routes/produce';
 
 /** Values near and inside each field's rules, and JSON of any shape. */
@@ -10,90 +16,122 @@ const integerish = fc.oneof(
   fc.constantFrom(2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY, Number.NaN, -0),
 );
 const nullish = fc.constantFrom(null, undefined);
+
+/** Sometimes one more field than the shape has: a typo, or a field of another shape. */
+function withStrayField<T extends object>(
+  shape: fc.Arbitrary<T>,
+  strays: Record<string, fc.Arbitrary<unknown>>,
+  cleanWeight = 4,
+): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { arbitrary: shape, weight: cleanWeight },
+    {
+      arbitrary: fc.tuple(shape, fc.record(strays, { requiredKeys: [] })).map(([a, b]) => ({ ...a, ...b })),
+      weight: 1,
+    },
+  );
+}
+
 const data = fc.oneof(
   nullish,
-  fc.record(
-    {
-      type: fc.oneof(fc.constantFrom('BINARY', 'STRING', 'JSON', 'binary', '', null), integerish),
-      data: fc.oneof(fc.base64String({ maxLength: 12 }), anyJson),
-      schema_id: anyJson,
-      subject: fc.string(),
-    },
-    { requiredKeys: [] },
+  withStrayField(
+    fc.record(
+      {
+        type: fc.oneof(fc.constantFrom('BINARY', 'STRING', 'JSON', 'binary', '', null), integerish),
+        data: fc.oneof(fc.base64String({ maxLength: 12 }), anyJson),
+        schema_id: anyJson,
+        subject: fc.string(),
+      },
+      { requiredKeys: [] },
+    ),
+    { schema_version: anyJson, dta: anyJson },
   ),
   anyJson,
 );
 const header = fc.oneof(
-  fc.record(
-    {
-      name: fc.oneof(fc.string({ maxLength: 4 }), integerish, nullish),
-      value: fc.oneof(fc.base64String({ maxLength: 8 }), fc.string({ maxLength: 4 }), integerish, nullish),
-    },
-    { requiredKeys: [] },
+  withStrayField(
+    fc.record(
+      {
+        name: fc.oneof(fc.string({ maxLength: 4 }), integerish, nullish),
+        value: fc.oneof(fc.base64String({ maxLength: 8 }), fc.string({ maxLength: 4 }), integerish, nullish),
+      },
+      { requiredKeys: [] },
+    ),
+    { key: fc.string({ maxLength: 2 }) },
   ),
   anyJson,
 );
 const record = fc.oneof(
-  fc.record(
-    {
-      partition_id: fc.oneof(integerish, nullish, fc.string({ maxLength: 3 })),
-      headers: fc.oneof(nullish, fc.array(header, { maxLength: 3 }), anyJson),
-      key: data,
-      value: data,
-      timestamp: fc.oneof(
-        nullish,
-        fc.constant('2026-01-02T03:04:05Z'),
-        fc.string({ maxLength: 4 }),
-        integerish,
-      ),
-      id: fc.oneof(fc.string({ maxLength: 3 }), integerish),
-      extra: anyJson,
-    },
-    { requiredKeys: [] },
+  withStrayField(
+    fc.record(
+      {
+        partition_id: fc.oneof(integerish, nullish, fc.string({ maxLength: 3 })),
+        headers: fc.oneof(nullish, fc.array(header, { maxLength: 3 }), anyJson),
+        key: data,
+        value: data,
+        timestamp: fc.oneof(
+          nullish,
+          fc.constant('2026-01-02T03:04:05Z'),
+          fc.string({ maxLength: 4 }),
+          integerish,
+        ),
+        id: fc.oneof(fc.string({ maxLength: 3 }), integerish),
+      },
+      { requiredKeys: [] },
+    ),
+    { extra: anyJson, records: fc.array(anyJson, { maxLength: 2 }), partition: integerish },
   ),
   anyJson,
 );
 
 /** The record as the schema returns it, or the schema's refusal. */
-function throughSchema(raw: unknown) {
-  const result = v3RecordSchema.safeParse(raw);
+function throughSchema(raw: unknown, shape: V3RecordShape) {
+  const result = (shape === 'record' ? v3RecordSchema : v3BatchEntrySchema).safeParse(raw);
   return result.success ? result.data : undefined;
 }
 
 /** What the reader makes of a record, errors included, in a comparable form. */
-function read(raw: unknown) {
+function read(raw: unknown, shape: V3RecordShape = 'record') {
   try {
-    return parseV3Record(raw, 0, 1_000);
+    return parseV3Record(raw, 0, 1_000, shape);
   } catch (error) {
     return { error: (error as Error).message };
   }
 }
 
 describe('the hand check of v3 records', () => {
-  it('recognises only records the schema accepts, and they read the same as the schema made them', () => {
-    let plain = 0;
-    fc.assert(
-      fc.property(record, (raw) => {
-        if (!isPlainV3Record(raw)) return;
-        plain++;
-        const parsed = throughSchema(raw);
-        expect(parsed).toBeDefined();
-        expect(read(raw)).toEqual(read(parsed));
-      }),
-      { numRuns: 5_000 },
-    );
-    expect(plain).toBeGreaterThan(100);
-  });
+  it.each<V3RecordShape>(['record', 'batch-entry'])(
+    'recognises only records the schema accepts, and they read the same as the schema made them (%s)',
+    (shape) => {
+      let plain = 0;
+      fc.assert(
+        fc.property(record, (raw) => {
+          const accepted = throughSchema(raw, shape) !== undefined;
+          if (!isPlainV3Record(raw, shape)) {
+            // What the hand check leaves to the schema is refused, or read as the schema made it.
+            if (accepted) expect(read(raw, shape)).toEqual(read(throughSchema(raw, shape), shape));
+            return;
+          }
+          plain++;
+          expect(accepted).toBe(true);
+          expect(read(raw, shape)).toEqual(read(throughSchema(raw, shape), shape));
+        }),
+        { numRuns: 10_000 },
+      );
+      expect(plain).toBeGreaterThan(100);
+    },
+  );
 
   it('recognises the records producers send', () => {
     for (const raw of [
       { value: { type: 'BINARY', data: 'aGk=' } },
       { partition_id: 3, key: { type: 'STRING', data: 'k' }, value: { data: { a: 1 } } },
       { key: null, value: null, headers: [{ name: 'h', value: null }, { name: 'i' }], timestamp: null },
-      { id: 'a', partition_id: null, headers: null, timestamp: '2026-01-02T03:04:05Z' },
+      { partition_id: null, headers: null, timestamp: '2026-01-02T03:04:05Z' },
     ]) {
       expect(isPlainV3Record(raw)).toBe(true);
     }
+    expect(isPlainV3Record({ id: 'a', value: { data: 1 } }, 'batch-entry')).toBe(true);
   });
 
   it('leaves the rest to the schema, which names the field', () => {
@@ -107,14 +145,55 @@ describe('the hand check of v3 records', () => {
   });
 });
 
+describe("fields outside Confluent's ProduceRequest", () => {
+  it('refuses a v2-shaped body and points at the v2 endpoint', () => {
+    const raw = { records: [{ key: 'a', value: { x: 1 } }] };
+    expect(isPlainV3Record(raw)).toBe(false);
+    expect(read(raw)).toEqual({
+      error: expect.stringContaining('`records` is the v2 shape: POST /topics/{topic}'),
+    });
+  });
+
+  it('refuses a batch body sent as a single record, and an id outside a batch', () => {
+    for (const raw of [{ entries: [{ id: 1, value: { data: 1 } }] }, { id: 'a', value: { data: 1 } }]) {
+      expect(read(raw)).toEqual({ error: expect.stringContaining('records:batch') });
+    }
+  });
+
+  it('suggests the field meant for a near miss', () => {
+    expect(read({ partition: 1, value: { data: 1 } })).toEqual({
+      error: expect.stringContaining(
+        '"partition", which a v3 record does not have (did you mean "partition_id"?)',
+      ),
+    });
+    expect(read({ value: { data: 1 }, timestmap: '2026-01-02T03:04:05Z' })).toEqual({
+      error: expect.stringContaining('did you mean "timestamp"?'),
+    });
+  });
+
+  it('refuses unknown fields inside a key, a value and a header', () => {
+    expect(read({ value: { type: 'JSON', dta: 1 } })).toEqual({
+      error: expect.stringMatching(/^Record 0: field "value" is invalid \(Unrecognized key: "dta"\)/),
+    });
+    expect(read({ headers: [{ name: 'h', vlaue: 'aGk=' }] })).toEqual({
+      error: expect.stringMatching(/^Record 0: field "headers.0" is invalid/),
+    });
+  });
+
+  it('names the schema-registry fields as such', () => {
+    expect(read({ value: { schema_version: 1, data: 1 } })).toEqual({
+      error: expect.stringContaining('names a schema (schema_version), but Sluice has no schema registry'),
+    });
+  });
+});
+
 describe('the hand check of records:batch bodies', () => {
   const body = fc.oneof(
-    fc.record(
-      {
-        entries: fc.oneof(fc.array(record, { maxLength: 4 }), anyJson),
-        other: anyJson,
-      },
-      { requiredKeys: [] },
+    withStrayField(
+      fc.record({ entries: fc.oneof(fc.array(record, { maxLength: 4 }), anyJson) }, { requiredKeys: [] }),
+      { other: anyJson, records: fc.array(record, { maxLength: 2 }) },
+      // A plain body needs every entry to be an object with an id, which is rare enough.
+      9,
     ),
     anyJson,
   );
@@ -127,7 +206,7 @@ describe('the hand check of records:batch bodies', () => {
         plain++;
         expect(batchSchema.safeParse(raw).success).toBe(true);
       }),
-      { numRuns: 5_000 },
+      { numRuns: 10_000 },
     );
     expect(plain).toBeGreaterThan(100);
   });

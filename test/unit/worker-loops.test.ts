@@ -111,6 +111,7 @@ describe('the poller', () => {
       heartbeatIntervalMs: 1,
       assignments: [{ topic: 'orders', partition: 0, epoch: 1, committedOffset: 0, expiresAt: 60_000 }],
       revoking: [],
+      waitingFor: [],
     });
     const groups = {
       store: { removeMember: async () => {}, clearMarker: async () => {}, refreshMarker: async () => {} },

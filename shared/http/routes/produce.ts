@@ -1,6 +1,7 @@
 import type { Cluster } from '../../cluster';
 import { InvalidRequestError } from '../../errors';
 import type { RecordResult } from '../../log';
+import { didYouMean } from '../../suggest';
 import * as z from '../../validation';
 import { mediaType, parseJson, parseJsonStream, validate } from '../body';
 import { errorBody, errorResponse, errorStatus } from '../errors';
@@ -8,8 +9,12 @@ import { producerFromHeaders } from '../producer-headers';
 import { isObject, type ParsedRecord, parseV2Records, parseV3Record, type V2Format } from '../records';
 import { type HttpRequest, json, type RouteHandlers } from '../types';
 
-/** A `records:batch` body; each entry is a v3 record with an id. */
-export const batchSchema = z.object({
+/**
+ * A `records:batch` body; each entry is a v3 record with an id (the record's own fields are
+ * checked by `parseV3Record`). Nothing but `entries` at the top: a v2 body sent here must be
+ * refused, not read as an empty batch.
+ */
+export const batchSchema = z.strictObject({
   entries: z.array(z.looseObject({ id: z.union([z.string(), z.number()]) })).check(z.minLength(1)),
 });
 
@@ -22,6 +27,7 @@ type BatchBody = z.infer<typeof batchSchema>;
  */
 export function isPlainBatch(body: unknown): body is BatchBody {
   if (!isObject(body) || !Array.isArray(body.entries) || body.entries.length === 0) return false;
+  for (const field in body) if (field !== 'entries') return false;
   return body.entries.every(
     (entry: unknown) =>
       isObject(entry) &&
@@ -138,7 +144,7 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     produceBatch: async (request, params) => {
       requireJson(request);
       const raw = parseJson(request);
-      const body = isPlainBatch(raw) ? raw : validate(batchSchema, raw, 'records:batch body');
+      const body = isPlainBatch(raw) ? raw : validateBatch(raw);
       const ids = new Set<string>();
       for (const entry of body.entries) {
         const id = String(entry.id);
@@ -146,9 +152,8 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
           throw new InvalidRequestError(`records:batch entry id "${id}" appears twice: ids must be unique.`);
         ids.add(id);
       }
-      // The record schema is not strict, so it ignores `id` (no copy of each entry without it).
       const { parsed, results } = await append(params.topic, request, (at) =>
-        body.entries.map((entry, i) => parseV3Record(entry, i, at)),
+        body.entries.map((entry, i) => parseV3Record(entry, i, at, 'batch-entry')),
       );
       return json(207, batchReports(params.topic, body.entries, parsed, results));
     },
@@ -183,6 +188,24 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
       });
     },
   };
+}
+
+/** The schema's verdict on a `records:batch` body, with a v2 or single-record body explained first. */
+function validateBatch(raw: unknown): BatchBody {
+  if (isObject(raw)) {
+    const unknown = Object.keys(raw).find((field) => field !== 'entries');
+    if (unknown === 'records') {
+      throw new InvalidRequestError(
+        'The records:batch body has the field "records": `records` is the v2 shape: POST /topics/{topic} (Content-Type application/vnd.kafka.json.v2+json). Here, send {"entries":[{"id":"1","key":{"type":"STRING","data":"a"},"value":{"type":"JSON","data":{"x":1}}}]}.',
+      );
+    }
+    if (unknown !== undefined) {
+      throw new InvalidRequestError(
+        `The records:batch body has the field "${unknown}"${didYouMean(unknown, ['entries'])}: it takes only {"entries":[{"id":…,…record fields…}]}; a single record goes to POST /v3/clusters/{cluster_id}/topics/{topic}/records.`,
+      );
+    }
+  }
+  return validate(batchSchema, raw, 'records:batch body');
 }
 
 function requireJson(request: HttpRequest): void {
