@@ -69,6 +69,13 @@ export const SLUICE_ROUTES: readonly SluiceRoute[] = [
   { method: 'GET', path: GROUP, role: 'consume', description: 'describe a group' },
   { method: 'GET', path: `${GROUP}/lags`, role: 'consume', description: 'per-partition lag' },
   { method: 'GET', path: `${GROUP}/lag-summary`, role: 'consume', description: 'lag summary' },
+  {
+    method: 'POST',
+    path: `${GROUP}/reset-offsets`,
+    role: 'consume',
+    description: 'reset the offsets of an empty group',
+  },
+  { method: 'DELETE', path: GROUP, role: 'admin', description: 'delete an empty group' },
   // Membership of remote consumers (KIP-848-style single heartbeat)
   { method: 'POST', path: `${GROUP}/members`, role: 'consume', description: 'join the group' },
   {
