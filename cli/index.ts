@@ -14,6 +14,7 @@ import { runConsumerCommand } from './commands/run-consumer';
 import { topicsCommand } from './commands/topics';
 import { explain } from './errors';
 import { type CliIo, writeLine } from './io';
+import { unknownOptionAdvice } from './options-advice';
 
 export type { CliIo, Output } from './io';
 
@@ -63,6 +64,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0;
     }
     const command = COMMANDS.find((c) => c.name === name);
+    if (!command && name.startsWith('-')) {
+      const [rawName, inline] = name.split(/=(.*)/s, 2);
+      throw new UsageError(
+        unknownOptionAdvice({
+          name: rawName.replace(/^-+/, ''),
+          rawName,
+          value: inline ?? (rest[0]?.startsWith('-') ? undefined : rest[0]),
+          command: '',
+        }),
+      );
+    }
     if (!command) {
       throw new UsageError(
         `Unknown command "${name}": use one of ${COMMANDS.map((c) => c.name).join(', ')} (see: sluice --help)`,

@@ -12,7 +12,7 @@ export interface UnknownOption {
   readonly rawName: string;
   /** `--property parse.key=true` → `parse.key=true`. */
   readonly value?: string;
-  /** `topics`, `produce`, `consume`, `groups`, `run-consumer`. */
+  /** `topics`, `produce`, `consume`, `groups`, `run-consumer`; '' before any command. */
   readonly command: string;
 }
 
@@ -104,7 +104,7 @@ function clientPropertyAdvice(value: string | undefined, command: string): strin
  */
 export function unknownOptionAdvice(option: UnknownOption): string {
   const { name, rawName, value, command } = option;
-  const see = `(see: sluice ${command} --help)`;
+  const see = command === '' ? '(see: sluice --help)' : `(see: sluice ${command} --help)`;
   let advice: string | undefined = KAFKA_OPTIONS[name] ?? ACTIONS[command]?.[name];
   if (ACTIONS[command]?.[name]) advice = `the action is a word, not an option: ${advice}`;
   if (name === 'property') advice = propertyAdvice(value, command);
@@ -114,6 +114,8 @@ export function unknownOptionAdvice(option: UnknownOption): string {
     advice = `the topic is an argument, not an option: sluice ${command} ${value ?? '<topic>'}`;
   if (name === 'group' && command === 'groups')
     advice = `the group is an argument, not an option: sluice groups describe ${value ?? '<group>'}`;
+  if (advice === undefined && command === '')
+    return `Unknown option ${rawName}: options go after the command, as in sluice topics list --json ${see}`;
   if (advice === undefined) return `Unknown option ${rawName}: sluice ${command} has no such option ${see}`;
   const shown = value === undefined || name === 'topic' || name === 'group' ? rawName : `${rawName} ${value}`;
   return `Unknown option ${shown}: ${advice} ${see}`;

@@ -70,6 +70,17 @@ export const groupsCommand: Command = {
       return;
     }
     const [action, ...rest] = positionals;
+    if (action !== 'reset-offsets') {
+      const misplaced = Object.keys(OPTIONS).find(
+        (name) => values[name] !== undefined && values[name] !== false,
+      );
+      if (misplaced !== undefined) {
+        throw new UsageError(
+          `--${misplaced} is an option of sluice groups reset-offsets, not of groups ${action ?? ''}`.trimEnd() +
+            ' (see: sluice groups --help)',
+        );
+      }
+    }
     const admin = createAdmin(connection(values, io));
     const json = values.json === true;
     await about({ group: rest[0], topic: values.topic as string | undefined }, async () => {

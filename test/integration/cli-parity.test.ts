@@ -65,6 +65,7 @@ describe('sluice speaks CLI to CLI users', () => {
       ['topics', 'delete', missing],
       ['topics', 'describe', missing],
       ['consume', missing, '--from-beginning'],
+      ['consume', missing, '--group', name('nope-group')],
     ]) {
       const line = errorLine(await sluice(args));
       expect(line).toContain(`sluice topics create ${missing} --partitions N`);
@@ -107,6 +108,15 @@ describe('sluice speaks CLI to CLI users', () => {
     expect(line).toContain(`(see: sluice ${args[0]} --help)`);
     // Not Node's parser text.
     expect(line).not.toContain('To specify a positional argument');
+  });
+
+  it('answers a Kafka option before the command, and a reset option given to another action', async () => {
+    expect(errorLine(await sluice(['--bootstrap-server', 'localhost:9092', 'topics', 'list']))).toMatch(
+      /^sluice: Unknown option --bootstrap-server localhost:9092: .*use --url URL.*\(see: sluice --help\)$/,
+    );
+    expect(errorLine(await sluice(['groups', 'list', '--to-earliest']))).toBe(
+      'sluice: --to-earliest is an option of sluice groups reset-offsets, not of groups list (see: sluice groups --help)',
+    );
   });
 
   it('words option values the parser refuses in its own terms', async () => {
