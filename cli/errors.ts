@@ -67,9 +67,13 @@ export function explain(error: unknown, subject: Subject = {}): string {
     const offset = error.offset ?? subject.offset;
     const where = topic === undefined ? 'the partition' : `partition ${partition ?? '?'} of topic "${topic}"`;
     const { logStartOffset: start, logEndOffset: end } = error;
+    const held =
+      end > start
+        ? `its records are at offsets ${start} to ${end - 1} and the next one will be ${end}`
+        : `it holds no records and the next one will be ${end}`;
     return (
-      `Offset ${offset ?? '?'} is outside ${where}, which holds offsets ${start} up to ${end} (the next to be written): ` +
-      `start at --offset earliest, --offset latest, or an offset from ${start} to ${end}.`
+      `Offset ${offset ?? '?'} is outside ${where}: ${held}. ` +
+      `Use --offset earliest, --offset latest, or an offset from ${start} to ${end}.`
     );
   }
   if (error instanceof SluiceError || error instanceof Error) return oneLine(error.message || error.name);

@@ -84,9 +84,10 @@ describe('sluice speaks CLI to CLI users', () => {
       await sluice(['consume', topic, '--partition', '0', '--offset', '99', '--timeout-ms', '300']),
     );
     expect(line).toBe(
-      `sluice: Offset 99 is outside partition 0 of topic "${topic}", which holds offsets 0 up to 3 (the next to be written): ` +
-        'start at --offset earliest, --offset latest, or an offset from 0 to 3.',
+      `sluice: Offset 99 is outside partition 0 of topic "${topic}": its records are at offsets 0 to 2 and the next one will be 3. ` +
+        'Use --offset earliest, --offset latest, or an offset from 0 to 3.',
     );
+    expect(line).not.toContain('auto_offset_reset');
   });
 
   it.each([
