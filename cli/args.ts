@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { ConnectionOptions } from '../shared/client/transport';
 import type { CliIo } from './io';
+import { unknownOptionAdvice } from './options-advice';
 
 /**
  * The command line is wrong; the message names the fix.
@@ -52,17 +53,59 @@ export function parse(
   options: OptionSpec,
   command: string,
 ): { values: Values; positionals: string[] } {
+  const all: OptionSpec = { ...GLOBAL_OPTIONS, ...options };
+  checkOptions(argv, all, command);
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
-      options: { ...GLOBAL_OPTIONS, ...options },
+      options: all,
       allowPositionals: true,
       strict: true,
     });
     return { values: values as Values, positionals };
   } catch (error) {
+    // Anything checkOptions did not foresee: the parser's first line is still better than nothing.
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new UsageError(`${detail} (see: sluice ${command} --help)`);
+  }
+}
+
+/**
+ * Finds the first option the command does not have, or one used with the wrong kind of value,
+ * and says so in Sluice's words (Kafka tool options get their Sluice equivalent).
+ */
+function checkOptions(argv: readonly string[], options: OptionSpec, command: string): void {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const see = `(see: sluice ${command} --help)`;
+  for (const [i, token] of tokens.entries()) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (spec === undefined) {
+      const next = tokens[i + 1];
+      const value = token.inlineValue
+        ? token.value
+        : next?.kind === 'positional' && next.index === token.index + 1
+          ? next.value
+          : undefined;
+      throw new UsageError(unknownOptionAdvice({ name: token.name, rawName: token.rawName, value, command }));
+    }
+    if (spec.type === 'boolean' && token.value !== undefined) {
+      throw new UsageError(`${token.rawName} takes no value, got "${token.value}" ${see}`);
+    }
+    if (spec.type === 'string') {
+      if (token.value === undefined) throw new UsageError(`${token.rawName} needs a value ${see}`);
+      if (!token.inlineValue && token.value.startsWith('-') && token.value !== '-') {
+        throw new UsageError(
+          `${token.rawName} needs a value, got the option ${token.value}; a value that starts with "-" is written ${token.rawName}=${token.value} ${see}`,
+        );
+      }
+    }
   }
 }
 

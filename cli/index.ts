@@ -3,7 +3,8 @@
  * (streams, environment, abort signal) and resolves to the exit code, so tests run it
  * in-process and `bin/sluice.js` only wires it to the real process.
  */
-import { SluiceError } from '../shared/errors';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from './args';
 import type { Command } from './command';
 import { consumeCommand } from './commands/consume';
@@ -11,7 +12,9 @@ import { groupsCommand } from './commands/groups';
 import { produceCommand } from './commands/produce';
 import { runConsumerCommand } from './commands/run-consumer';
 import { topicsCommand } from './commands/topics';
+import { explain } from './errors';
 import { type CliIo, writeLine } from './io';
+import { unknownOptionAdvice } from './options-advice';
 
 export type { CliIo, Output } from './io';
 
@@ -37,7 +40,7 @@ function usage(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `sluice <command> --help` for the options of a command.',
+    'Run `sluice <command> --help` for the options of a command; `sluice --version` prints the version.',
     'The server is --url or $SLUICE_URL (default http://127.0.0.1:8080; start one with `npm start`).',
   ].join('\n');
 }
@@ -56,7 +59,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       await writeLine(name === undefined ? io.stderr : io.stdout, usage());
       return name === undefined ? 1 : 0;
     }
+    if (name === '--version') {
+      await writeLine(io.stdout, version());
+      return 0;
+    }
     const command = COMMANDS.find((c) => c.name === name);
+    if (!command && name.startsWith('-')) {
+      const [rawName, inline] = name.split(/=(.*)/s, 2);
+      throw new UsageError(
+        unknownOptionAdvice({
+          name: rawName.replace(/^-+/, ''),
+          rawName,
+          value: inline ?? (rest[0]?.startsWith('-') ? undefined : rest[0]),
+          command: '',
+        }),
+      );
+    }
     if (!command) {
       throw new UsageError(
         `Unknown command "${name}": use one of ${COMMANDS.map((c) => c.name).join(', ')} (see: sluice --help)`,
@@ -65,18 +83,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await command.run(rest, io);
     return 0;
   } catch (error) {
-    await writeLine(io.stderr, `sluice: ${describe(error)}`);
+    await writeLine(io.stderr, `sluice: ${explain(error)}`);
     return 1;
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof UsageError || error instanceof SluiceError) return oneLine(error.message);
-  if (error instanceof TypeError || error instanceof RangeError) return oneLine(error.message);
-  if (error instanceof Error) return oneLine(error.message || error.name);
-  return oneLine(String(error));
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+/** The version in package.json, as Kafka's tools print theirs: the number alone. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }

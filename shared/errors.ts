@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'not-found'
   | 'already-exists'
   | 'fenced'
+  | 'group-not-empty'
   | 'out-of-order-sequence'
   | 'too-large'
   | 'offset-out-of-range'
@@ -54,6 +55,11 @@ export const ERROR_CODES = {
   40002: { kind: 'already-exists', status: 409, meaning: 'topic already exists' },
   40901: { kind: 'fenced', status: 409, meaning: 'stale lease epoch: the partition moved to another member' },
   40902: { kind: 'out-of-order-sequence', status: 409, meaning: 'idempotent producer sequence out of order' },
+  40903: {
+    kind: 'group-not-empty',
+    status: 409,
+    meaning: 'the consumer group has a live member (reset or delete only an empty group)',
+  },
   41301: { kind: 'too-large', status: 413, meaning: "record over the topic's max.message.bytes" },
   41302: { kind: 'too-large', status: 413, meaning: "request body over the deployment's limit" },
   41601: { kind: 'offset-out-of-range', status: 416, meaning: "offset outside the partition's log" },
@@ -76,6 +82,7 @@ export const DEFAULT_CODE: { readonly [K in ErrorKind]: CodeOf<K> } = {
   'not-found': 40401,
   'already-exists': 40002,
   fenced: 40901,
+  'group-not-empty': 40903,
   'out-of-order-sequence': 40902,
   'too-large': 41301,
   'offset-out-of-range': 41601,
@@ -179,6 +186,16 @@ export class FencedError extends SluiceError {
   }
 }
 
+/**
+ * An administrative change to a consumer group (reset its offsets, delete it) while the group
+ * has a live member: Kafka's NON_EMPTY_GROUP (40903).
+ */
+export class GroupNotEmptyError extends SluiceError {
+  constructor(message: string, details: SluiceErrorDetails = {}) {
+    super(message, 'group-not-empty', details);
+  }
+}
+
 /** An idempotent producer's sequence is neither the next one nor a retry of the last (40902). */
 export class OutOfOrderSequenceError extends SluiceError {
   constructor(message: string, details: SluiceErrorDetails = {}) {
@@ -247,6 +264,8 @@ export function errorOfCode(
       return new AlreadyExistsError(message, rest);
     case 'fenced':
       return new FencedError(message, rest);
+    case 'group-not-empty':
+      return new GroupNotEmptyError(message, rest);
     case 'out-of-order-sequence':
       return new OutOfOrderSequenceError(message, rest);
     case 'offset-out-of-range':

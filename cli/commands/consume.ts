@@ -6,11 +6,13 @@ import { createTransport } from '../../shared/client/transport';
 import { sleep } from '../../shared/retry';
 import { connection, integer, parse, positional, UsageError, type Values } from '../args';
 import { COMMON_HELP, type Command } from '../command';
+import { about } from '../errors';
 import { type CliIo, writeLine } from '../io';
 
 const HELP = `Usage: sluice consume <topic> [options]
 
-Prints one record value per line on stdout.
+Prints one record value per line on stdout, and at the end, on stderr, how many it printed
+("Processed a total of N messages", as kafka-console-consumer.sh does).
 
 Options:
   --group G            consume as member of consumer group G and commit what was printed
@@ -79,15 +81,31 @@ export const consumeCommand: Command = {
         '--partition cannot be used with --group: the group assigns partitions (see: sluice consume --help)',
       );
     }
+    let processed = 0;
+    const print = printer(io, topic, values);
     const settings: Settings = {
       topic,
       maxMessages: integer(values, 'max-messages', Number.POSITIVE_INFINITY, 'consume') as number,
       timeoutMs: integer(values, 'timeout-ms', undefined, 'consume'),
-      print: printer(io, topic, values),
+      print: async (p, message) => {
+        await print(p, message);
+        processed++;
+      },
     };
-    if (settings.maxMessages === 0) return;
-    if (values.group !== undefined) await consumeAsGroup(io, values, settings, values.group as string);
-    else await consumeDirectly(io, values, settings, partition);
+    const total = () => writeLine(io.stderr, `Processed a total of ${processed} messages`);
+    try {
+      await about({ topic, partition, offset: values.offset as string | undefined }, async () => {
+        if (settings.maxMessages === 0) return;
+        if (values.group !== undefined) await consumeAsGroup(io, values, settings, values.group as string);
+        else await consumeDirectly(io, values, settings, partition);
+      });
+    } catch (error) {
+      // A failure before the first record is the one line worth reading; after some, the
+      // count says how far it got.
+      if (processed > 0) await total();
+      throw error;
+    }
+    await total();
   },
 };
 

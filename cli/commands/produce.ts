@@ -3,6 +3,7 @@ import type { Message, MessageMetadata } from '../../shared/client/producer';
 import { createProducer } from '../../shared/client/producer';
 import { connection, integer, pairs, parse, positional, UsageError } from '../args';
 import { COMMON_HELP, type Command } from '../command';
+import { AdvisedError, explain } from '../errors';
 import { type CliIo, readLines, writeLine } from '../io';
 
 const HELP = `Usage: sluice produce <topic> [options]
@@ -146,9 +147,10 @@ function reporter(io: CliIo, topic: string, verbose: boolean, json: boolean) {
   report.done = async (): Promise<void> => {
     while (queue.length > 0) await printOldest();
     if (failure) {
-      throw new Error(`${failed} of ${total} records were not produced: ${failure.message}`, {
-        cause: failure,
-      });
+      throw new AdvisedError(
+        `${failed} of ${total} records were not produced: ${explain(failure, { topic })}`,
+        failure,
+      );
     }
   };
   return report;

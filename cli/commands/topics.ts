@@ -3,6 +3,7 @@ import { createAdmin, type TopicDescription } from '../../shared/client/admin';
 import { AlreadyExistsError } from '../../shared/errors';
 import { connection, integer, pairs, parse, positional, UsageError } from '../args';
 import { COMMON_HELP, type Command } from '../command';
+import { about } from '../errors';
 import { type CliIo, writeLine } from '../io';
 
 const HELP = `Usage: sluice topics <create|list|describe|delete> [options]
@@ -43,51 +44,53 @@ export const topicsCommand: Command = {
     const [action, ...rest] = positionals;
     const admin = createAdmin(connection(values, io));
     const json = values.json === true;
-    switch (action) {
-      case 'create': {
-        const [topic] = positional(rest, ['topic'], 'topics create');
-        try {
-          const created = await admin.createTopic({
-            topic,
-            numPartitions: integer(values, 'partitions', 1, 'topics create'),
-            configEntries: pairs(values.config, 'config', 'topics create').map(([name, value]) => ({
-              name,
-              value,
-            })),
-          });
-          if (json) await writeLine(io.stdout, JSON.stringify(created));
-          else await writeLine(io.stderr, `Created topic ${topic}.`);
-        } catch (error) {
-          if (!(error instanceof AlreadyExistsError && values['if-not-exists'])) throw error;
-          await writeLine(io.stderr, `Topic ${topic} already exists.`);
+    await about({ topic: rest[0] }, async () => {
+      switch (action) {
+        case 'create': {
+          const [topic] = positional(rest, ['topic'], 'topics create');
+          try {
+            const created = await admin.createTopic({
+              topic,
+              numPartitions: integer(values, 'partitions', 1, 'topics create'),
+              configEntries: pairs(values.config, 'config', 'topics create').map(([name, value]) => ({
+                name,
+                value,
+              })),
+            });
+            if (json) await writeLine(io.stdout, JSON.stringify(created));
+            else await writeLine(io.stderr, `Created topic ${topic}.`);
+          } catch (error) {
+            if (!(error instanceof AlreadyExistsError && values['if-not-exists'])) throw error;
+            await writeLine(io.stderr, `Topic ${topic} already exists.`);
+          }
+          return;
         }
-        return;
+        case 'list': {
+          positional(rest, [], 'topics list');
+          const names = await admin.listTopics();
+          if (json) await writeLine(io.stdout, JSON.stringify(names));
+          else for (const name of names) await writeLine(io.stdout, name);
+          return;
+        }
+        case 'describe': {
+          const [topic] = positional(rest, ['topic'], 'topics describe');
+          await describe(io, await admin.describeTopic(topic), json);
+          return;
+        }
+        case 'delete': {
+          const [topic] = positional(rest, ['topic'], 'topics delete');
+          await admin.deleteTopic(topic);
+          await writeLine(io.stderr, `Deleted topic ${topic}.`);
+          return;
+        }
+        default:
+          throw new UsageError(
+            action === undefined
+              ? 'Name an action: sluice topics create|list|describe|delete (see: sluice topics --help)'
+              : `Unknown action "${action}": use create, list, describe or delete (see: sluice topics --help)`,
+          );
       }
-      case 'list': {
-        positional(rest, [], 'topics list');
-        const names = await admin.listTopics();
-        if (json) await writeLine(io.stdout, JSON.stringify(names));
-        else for (const name of names) await writeLine(io.stdout, name);
-        return;
-      }
-      case 'describe': {
-        const [topic] = positional(rest, ['topic'], 'topics describe');
-        await describe(io, await admin.describeTopic(topic), json);
-        return;
-      }
-      case 'delete': {
-        const [topic] = positional(rest, ['topic'], 'topics delete');
-        await admin.deleteTopic(topic);
-        await writeLine(io.stderr, `Deleted topic ${topic}.`);
-        return;
-      }
-      default:
-        throw new UsageError(
-          action === undefined
-            ? 'Name an action: sluice topics create|list|describe|delete (see: sluice topics --help)'
-            : `Unknown action "${action}": use create, list, describe or delete (see: sluice topics --help)`,
-        );
-    }
+    });
   },
 };
 

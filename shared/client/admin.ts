@@ -42,7 +42,8 @@ export interface PartitionLag {
   /** The committed offset, or null when the group has committed nothing there. */
   readonly currentOffset: string | null;
   readonly logEndOffset: string;
-  readonly lag: string;
+  /** `logEndOffset − currentOffset`, or null with `currentOffset` (Kafka's tools show `-`). */
+  readonly lag: string | null;
   /** The member holding the partition, or null. */
   readonly consumerId: string | null;
 }
@@ -51,6 +52,21 @@ export interface PartitionLag {
 export interface GroupOverview {
   readonly groupId: string;
   readonly state: string;
+}
+
+/** Where {@link Admin.resetGroupOffsets} moves a group, as kafka-consumer-groups.sh's `--to-…` options. */
+export type OffsetResetTarget =
+  | { readonly to: 'earliest' | 'latest' }
+  /** Clamped into each partition's log. */
+  | { readonly to: 'offset'; readonly offset: number | string }
+  /** The first record at or after this time; the log end where none is. */
+  | { readonly to: 'timestamp'; readonly timestamp: number | Date };
+
+/** One partition of a reset: where the group's offset goes (or would go, in a dry run). */
+export interface PlannedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
 }
 
 /** Administration operations. */
@@ -80,6 +96,15 @@ export interface Admin {
   listGroups(): Promise<GroupOverview[]>;
   /** Per-partition lag of a group. */
   groupLags(groupId: string): Promise<PartitionLag[]>;
+  /**
+   * Moves an empty group's offsets on every partition of `topic`; with `dryRun`, only says
+   * where. Throws InvalidRequestError (409 / 40903) while the group has live members.
+   */
+  resetGroupOffsets(
+    args: { groupId: string; topic: string; dryRun?: boolean } & OffsetResetTarget,
+  ): Promise<PlannedOffset[]>;
+  /** Deletes an empty group and its offsets; 409 / 40903 while it has live members, 404 / 40404 when unknown. */
+  deleteGroup(groupId: string): Promise<void>;
 }
 
 /**
@@ -189,10 +214,33 @@ export function createAdmin(options: ConnectionOptions = {}): Admin {
               ? null
               : offsetString(row.current_offset),
           logEndOffset: offsetString(row.log_end_offset),
-          lag: offsetString(row.lag),
+          lag: row.lag === null || row.lag === undefined ? null : offsetString(row.lag),
           consumerId: row.consumer_id ? row.consumer_id : null,
         }))
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    },
+    async resetGroupOffsets(args) {
+      const { body } = await transport.request<{
+        data: { topic_name: string; partition_id: number; offset: number | string }[];
+      }>({
+        method: 'POST',
+        path: `${groupPath(await cluster(), args.groupId)}/reset-offsets`,
+        body: {
+          topic_name: args.topic,
+          to: args.to,
+          ...(args.to === 'offset' ? { offset: args.offset } : {}),
+          ...(args.to === 'timestamp'
+            ? { timestamp: args.timestamp instanceof Date ? args.timestamp.getTime() : args.timestamp }
+            : {}),
+          validate_only: args.dryRun ?? false,
+        },
+      });
+      return body.data
+        .map((p) => ({ topic: p.topic_name, partition: p.partition_id, offset: offsetString(p.offset) }))
+        .sort((a, b) => a.partition - b.partition);
+    },
+    async deleteGroup(groupId) {
+      await transport.request({ method: 'DELETE', path: groupPath(await cluster(), groupId) });
     },
   };
 }
@@ -214,7 +262,7 @@ interface LagAnswer {
   partition_id: number;
   current_offset?: number | string | null;
   log_end_offset: number | string;
-  lag: number | string;
+  lag?: number | string | null;
   consumer_id?: string | null;
 }
 

@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster';
-import { FencedError, InvalidRequestError, NotFoundError } from '../errors';
+import { FencedError, GroupNotEmptyError, InvalidRequestError, NotFoundError } from '../errors';
 import type { Topic } from '../topics/registry';
 import { planAssignment } from './balance';
 import { type Clock, systemClock } from './clock';
@@ -97,11 +97,41 @@ export interface GroupDescription {
 export interface PartitionLag {
   readonly topic: string;
   readonly partition: number;
+  /** The committed offset, or the start position an acquisition fixed (see `committed`). */
   readonly currentOffset: number;
   readonly logEndOffset: number;
   readonly lag: number;
+  /**
+   * False while no member has committed there yet: `currentOffset` is then only where the
+   * group will start, and Kafka's tools show `-` for the offset and the lag.
+   */
+  readonly committed: boolean;
   /** Member holding the partition, or '' when nobody does. */
   readonly consumerId: string;
+}
+
+/** Where an offset reset moves a group's position on each partition of a topic (Kafka's `--to-…`). */
+export type ResetTarget =
+  | { readonly to: 'earliest' }
+  | { readonly to: 'latest' }
+  /** Clamped into the log, as Kafka does. */
+  | { readonly to: 'offset'; readonly offset: number }
+  /** The first record at or after this time (ms since the epoch); the log end when none is. */
+  | { readonly to: 'timestamp'; readonly timestamp: number };
+
+export interface ResetOffsetsRequest {
+  readonly group: string;
+  readonly topic: string;
+  readonly target: ResetTarget;
+  /** Only compute the plan. @default false */
+  readonly dryRun?: boolean;
+}
+
+/** One partition of a reset plan. */
+export interface PlannedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly newOffset: number;
 }
 
 /** The lease protocol as operations: the HTTP routes and the poller runtime both call these. */
@@ -120,6 +150,14 @@ export interface GroupService {
   /** Throws {@link NotFoundError} (40404) for a group nobody ever joined. */
   describe(group: string): Promise<GroupDescription>;
   lags(group: string): Promise<PartitionLag[]>;
+  /**
+   * Moves the group's committed offsets on every partition of a topic, or with `dryRun` only
+   * says where they would go. Refused (409 / 40903) while the group has live members, as
+   * Kafka refuses for a group that is not empty.
+   */
+  resetOffsets(request: ResetOffsetsRequest): Promise<PlannedOffset[]>;
+  /** Deletes a group with its offsets; refused (409 / 40903) while it has live members; 404 / 40404 when unknown. */
+  deleteGroup(group: string): Promise<void>;
   /** Whether any partition of `topics` has records the group has not consumed yet. */
   hasPendingRecords(group: string, topics: readonly string[], policy: StartPolicy): Promise<boolean>;
 }
@@ -128,6 +166,8 @@ export interface GroupService {
 export const UNKNOWN_MEMBER_ERROR_CODE = 40405;
 /** Error code of "no such consumer group". */
 export const UNKNOWN_GROUP_ERROR_CODE = 40404;
+/** Error code of "the group has live members" (Kafka's NON_EMPTY_GROUP, {@link GroupNotEmptyError}). */
+export const GROUP_NOT_EMPTY_ERROR_CODE = 40903;
 
 /**
  * Suggested heartbeat interval for a session: a third of it, so two heartbeats may be lost
@@ -340,6 +380,36 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
     return { group, state: members.length > 0 ? 'STABLE' : 'EMPTY', members, leases: snapshot.leases };
   }
 
+  /** Refuses an administrative change while anyone is in the group, as Kafka does. */
+  function refuseWhileActive(group: string, members: readonly MemberRecord[], what: string): void {
+    if (members.length === 0) return;
+    const ids = members.map((m) => m.memberId).join(', ');
+    throw new GroupNotEmptyError(
+      `Consumer group "${group}" has ${members.length} live member${members.length === 1 ? '' : 's'} (${ids}): ` +
+        `${what} only while the group is empty. Stop its consumers, or wait for their sessions to expire, and try again.`,
+    );
+  }
+
+  function heldMeanwhile(group: string, what: string): GroupNotEmptyError {
+    return new GroupNotEmptyError(
+      `A member of consumer group "${group}" took a partition while ${what}: stop its consumers and try again.`,
+    );
+  }
+
+  async function targetOffset(topic: Topic, partition: number, target: ResetTarget): Promise<number> {
+    const { logStartOffset, logEndOffset } = await cluster.log.offsets(topic, partition);
+    switch (target.to) {
+      case 'earliest':
+        return logStartOffset;
+      case 'latest':
+        return logEndOffset;
+      case 'offset':
+        return Math.min(Math.max(target.offset, logStartOffset), logEndOffset);
+      case 'timestamp':
+        return cluster.log.offsetForTimestamp(topic, partition, target.timestamp);
+    }
+  }
+
   return {
     store,
 
@@ -465,6 +535,7 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
             currentOffset: lease.committed,
             logEndOffset,
             lag: Math.max(0, logEndOffset - lease.committed),
+            committed: lease.commitTopicId === topic.id,
             consumerId: live ? (lease.owner as string) : '',
           };
         }),
@@ -472,6 +543,57 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       return lags
         .filter((l): l is PartitionLag => !!l)
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    },
+
+    async resetOffsets({ group, topic: topicName, target, dryRun }) {
+      validateGroupName(group);
+      const topic = await cluster.topics.get(topicName);
+      const snapshot = await store.snapshot(group);
+      const at = now();
+      refuseWhileActive(
+        group,
+        snapshot.members.filter((m) => m.expiresAt > at),
+        'offsets can be reset',
+      );
+      const plan = await Promise.all(
+        Array.from({ length: topic.partitionCount }, async (_, partition) => ({
+          topic: topic.name,
+          partition,
+          newOffset: await targetOffset(topic, partition, target),
+        })),
+      );
+      if (dryRun) return plan;
+      const leases = new Map(snapshot.leases.map((l) => [partitionName(l.topic, l.partition), l]));
+      const outcomes = await Promise.all(
+        plan.map((p) =>
+          store.resetOffset(group, {
+            seen: leases.get(partitionName(p.topic, p.partition)),
+            topic: p.topic,
+            partition: p.partition,
+            topicId: topic.id,
+            offset: p.newOffset,
+            expiredBefore: at - skew,
+          }),
+        ),
+      );
+      // Offsets now exist for the group, so it is listed, as in Kafka.
+      await store.registerGroup(group, at);
+      if (outcomes.includes('held')) throw heldMeanwhile(group, 'its offsets were reset');
+      return plan;
+    },
+
+    async deleteGroup(group) {
+      const { members, leases } = await describe(group);
+      refuseWhileActive(group, members, 'a group can be deleted');
+      const snapshot = await store.snapshot(group);
+      const cutoff = now() - skew;
+      const outcomes = await Promise.all(leases.map((lease) => store.deleteLease(group, lease, cutoff)));
+      if (outcomes.includes('held')) throw heldMeanwhile(group, 'the group was deleted');
+      await Promise.all([
+        ...snapshot.members.map((m) => store.removeMember(group, m.memberId, m.expiresAt)),
+        ...(snapshot.marker ? [store.clearMarker(group, snapshot.marker.owner)] : []),
+      ]);
+      await store.unregisterGroup(group);
     },
 
     async hasPendingRecords(group, topicNames, policy) {

@@ -37,6 +37,24 @@ export type RenewOutcome = 'renewed' | 'fenced';
 export type OffsetCommitOutcome = 'committed' | 'fenced';
 export type ReleaseOutcome = 'released' | 'fenced';
 
+/**
+ * Outcome of an administrative write on a lease (an offset reset, a group delete): `done`, or
+ * `held` when a live member holds the lease — or it changed since it was read.
+ */
+export type AdminLeaseOutcome = 'done' | 'held';
+
+/** An offset reset of one partition, written only while no live member holds it. */
+export interface OffsetResetRequest {
+  /** The item as read (undefined: no item yet). The write is conditional on it. */
+  readonly seen: LeaseRecord | undefined;
+  readonly topic: string;
+  readonly partition: number;
+  readonly topicId: string;
+  readonly offset: number;
+  /** A lease whose expiry is below this counts as expired (now minus the skew tolerance). */
+  readonly expiredBefore: number;
+}
+
 /** A member's heartbeat write: `renewed`, or `unknown` when the item is gone or expired. */
 export type MemberRenewOutcome = 'renewed' | 'unknown';
 
@@ -82,6 +100,15 @@ export interface GroupStore {
   /** Moves the committed offset; with `extendTo`, the same write renews the lease. */
   commit(group: string, claim: LeaseClaim, offset: number, extendTo?: number): Promise<OffsetCommitOutcome>;
   release(group: string, claim: LeaseClaim): Promise<ReleaseOutcome>;
+  /**
+   * Sets a free (or expired) lease's committed offset, moving its epoch on so an expired
+   * owner's late commit is fenced. `held` while a live member holds it.
+   */
+  resetOffset(group: string, request: OffsetResetRequest): Promise<AdminLeaseOutcome>;
+  /** Deletes a free (or expired) lease, offset and all; `held` while a live member holds it. */
+  deleteLease(group: string, seen: LeaseRecord, expiredBefore: number): Promise<AdminLeaseOutcome>;
+  /** Removes the group from the list of groups. */
+  unregisterGroup(group: string): Promise<void>;
   readMarker(group: string): Promise<PollerMarker | undefined>;
   /** Claims the marker if it is absent, expired, or held by `takeoverFrom` (a waker's token). */
   claimMarker(
@@ -109,6 +136,10 @@ const NAMES = {
   '#epoch': 'epoch',
   '#off': 'committed',
 };
+/** Which topic incarnation the group last committed on: absent while `committed` is only a start position. */
+const COMMIT_NAMES = { '#ctid': 'commitTopicId', '#tid': 'topicId' };
+/** The lease is free, or its owner's expiry is past the cutoff: the acquire condition. */
+const FREE_SINCE_SEEN = '#epoch = :seen AND (attribute_not_exists(#owner) OR #exp < :cutoff)';
 
 /**
  * The DynamoDB implementation of {@link GroupStore}: every lease change is one conditional
@@ -306,14 +337,24 @@ export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupS
           dynamodb.send(
             new UpdateItemCommand({
               ...claimed(group, claim),
-              UpdateExpression: extendTo === undefined ? 'SET #off = :off' : 'SET #off = :off, #exp = :exp',
+              // The commit marks the incarnation it was made on, so lag can tell a committed
+              // offset from a start position an acquisition wrote.
+              UpdateExpression:
+                'SET #off = :off, #ctid = if_not_exists(#tid, :none)' +
+                (extendTo === undefined ? '' : ', #exp = :exp'),
               ExpressionAttributeNames:
                 extendTo === undefined
-                  ? { '#owner': NAMES['#owner'], '#epoch': NAMES['#epoch'], '#off': NAMES['#off'] }
-                  : NAMES,
+                  ? {
+                      '#owner': NAMES['#owner'],
+                      '#epoch': NAMES['#epoch'],
+                      '#off': NAMES['#off'],
+                      ...COMMIT_NAMES,
+                    }
+                  : { ...NAMES, ...COMMIT_NAMES },
               ExpressionAttributeValues: {
                 ...claimValues(claim),
                 ':off': { N: String(offset) },
+                ':none': { S: '' },
                 ...(extendTo === undefined ? {} : { ':exp': { N: String(extendTo) } }),
               },
             }),
@@ -345,6 +386,73 @@ export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupS
           ),
         'released',
         'fenced',
+      );
+    },
+
+    resetOffset(group, request) {
+      const { seen } = request;
+      const values: Record<string, AttributeValue> = {
+        ':t': { S: request.topic },
+        ':p': { N: String(request.partition) },
+        ':tid': { S: request.topicId },
+        ':off': { N: String(request.offset) },
+        ':zero': { N: '0' },
+        ':next': { N: String(seen === undefined ? 0 : seen.epoch + 1) },
+      };
+      if (seen) {
+        values[':seen'] = { N: String(seen.epoch) };
+        values[':cutoff'] = { N: String(request.expiredBefore) };
+      }
+      return conditional<AdminLeaseOutcome>(
+        () =>
+          dynamodb.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: leaseKey(group, request.topic, request.partition),
+              UpdateExpression:
+                'SET #topic = :t, #part = :p, #tid = :tid, #ctid = :tid, #off = :off, #epoch = :next, #exp = :zero REMOVE #owner',
+              ConditionExpression: seen ? FREE_SINCE_SEEN : 'attribute_not_exists(pk)',
+              ExpressionAttributeNames: {
+                ...NAMES,
+                ...COMMIT_NAMES,
+                '#topic': 'topic',
+                '#part': 'partition',
+              },
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        'done',
+        'held',
+      );
+    },
+
+    deleteLease(group, seen, expiredBefore) {
+      return conditional<AdminLeaseOutcome>(
+        () =>
+          dynamodb.send(
+            new DeleteItemCommand({
+              TableName: table,
+              Key: leaseKey(group, seen.topic, seen.partition),
+              ConditionExpression: FREE_SINCE_SEEN,
+              ExpressionAttributeNames: {
+                '#epoch': NAMES['#epoch'],
+                '#owner': NAMES['#owner'],
+                '#exp': NAMES['#exp'],
+              },
+              ExpressionAttributeValues: {
+                ':seen': { N: String(seen.epoch) },
+                ':cutoff': { N: String(expiredBefore) },
+              },
+            }),
+          ),
+        'done',
+        'held',
+      );
+    },
+
+    async unregisterGroup(group) {
+      await dynamodb.send(
+        new DeleteItemCommand({ TableName: table, Key: { pk: { S: GROUPS_PK }, sk: { S: group } } }),
       );
     },
 
@@ -437,6 +545,7 @@ function leaseFromItem(item: Record<string, AttributeValue>): LeaseRecord {
     expiresAt: Number(item.expiresAt?.N ?? 0),
     epoch: Number(item.epoch?.N ?? 0),
     committed: item.committed?.N === undefined ? undefined : Number(item.committed.N),
+    commitTopicId: item.commitTopicId?.S,
   };
 }
 

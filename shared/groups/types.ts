@@ -44,6 +44,12 @@ export interface LeaseRecord {
   readonly epoch: number;
   /** Kafka meaning: the next offset to consume. */
   readonly committed?: number;
+  /**
+   * The topic incarnation a member (or an offset reset) last committed on. While it differs
+   * from `topicId`, `committed` is only the start position an acquisition wrote: the group
+   * has committed nothing there, and lag shows `-` as Kafka does.
+   */
+  readonly commitTopicId?: string;
 }
 
 /** The "a poller is running for this group" marker that wake-on-produce checks. */

@@ -135,6 +135,21 @@ export const API_ROUTES = {
     role: 'consume',
     description: 'lag summary',
   },
+  // Administration of an empty group (kafka-consumer-groups --reset-offsets / --delete)
+  resetGroupOffsets: {
+    method: 'POST',
+    path: `${GROUP}/reset-offsets`,
+    area: 'groups',
+    role: 'consume',
+    description: 'reset the offsets of an empty group',
+  },
+  deleteGroup: {
+    method: 'DELETE',
+    path: GROUP,
+    area: 'groups',
+    role: 'admin',
+    description: 'delete an empty group',
+  },
   // Membership of remote consumers (KIP-848-style single heartbeat)
   joinGroup: {
     method: 'POST',

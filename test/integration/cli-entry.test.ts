@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliRun, ownLines, runSluice } from '../support/cli-process';
 import { startTestServer, type TestServer } from '../support/client-server';
 import { uniqueName } from '../support/local-aws';
-
-const BIN = join(__dirname, '..', '..', 'bin', 'sluice.js');
 
 let server: TestServer;
 let dir: string;
@@ -20,33 +18,9 @@ afterAll(async () => {
 
 const name = (prefix: string) => uniqueName(prefix).slice(0, 40);
 
-/** Runs `bin/sluice.js …` as a user does: a child process, its own Node, stdin piped. */
-function sluice(
-  args: string[],
-  stdin = '',
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: dir, env: { ...process.env, SLUICE_URL: server.url, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        if (error?.killed) reject(new Error(`sluice ${args.join(' ')} timed out: ${stderr}`));
-        else resolve({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(stdin);
-  });
-}
-
-/** Without the SDK's Node-version notice, which is not Sluice's output. */
-function ownLines(stderr: string): string {
-  return stderr
-    .split('\n')
-    .filter((line) => line.startsWith('sluice'))
-    .join('\n');
+/** Runs `bin/sluice.js …` against the test server, in `dir`. */
+function sluice(args: string[], stdin = '', env: Record<string, string> = {}): Promise<CliRun> {
+  return runSluice(args, { stdin, cwd: dir, env: { ...process.env, SLUICE_URL: server.url, ...env } });
 }
 
 describe('bin/sluice.js in a child process', () => {

@@ -1,10 +1,12 @@
 import type { Cluster } from '../../cluster';
+import { InvalidRequestError } from '../../errors';
 import {
   createGroupService,
   type GroupDescription,
   type GroupService,
   type MemberState,
   type PartitionLag,
+  type ResetTarget,
 } from '../../groups/service';
 import type { OffsetReset } from '../../groups/types';
 import * as z from '../../validation';
@@ -38,13 +40,22 @@ const commitSchema = z.object({
     .check(z.minLength(1), z.maxLength(MAX_COMMIT_OFFSETS)),
 });
 
+const resetSchema = z.strictObject({
+  topic_name: z.string().check(z.minLength(1)),
+  to: z.enum(['earliest', 'latest', 'offset', 'timestamp']),
+  offset: z.optional(offsetValue),
+  timestamp: z.optional(offsetValue),
+  validate_only: z.optional(z.boolean()),
+});
+
 /** Session length of an HTTP member when the join does not say. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 
 /**
  * Consumer-group routes: Confluent v3 group, lag and lag-summary reads, and Sluice's
  * membership protocol for remote consumers (join, heartbeat, commit, leave — KIP-848's
- * single-heartbeat shape). Lambda pollers and HTTP members share one lease protocol.
+ * single-heartbeat shape). Lambda pollers and HTTP members share one lease protocol. And
+ * the administration of an empty group: reset its offsets, delete it.
  *
  * @example
  * const handlers = groupRoutes(cluster); // handlers.joinGroup, handlers.heartbeat, …
@@ -101,9 +112,10 @@ export function groupRoutes(
       consumer_group_id: group,
       topic_name: lag.topic,
       partition_id: lag.partition,
-      current_offset: lag.currentOffset,
+      // Null where the group has committed nothing yet, as Kafka's tools show `-`.
+      current_offset: lag.committed ? lag.currentOffset : null,
       log_end_offset: lag.logEndOffset,
-      lag: lag.lag,
+      lag: lag.committed ? lag.lag : null,
       consumer_id: lag.consumerId,
       instance_id: null,
       client_id: '',
@@ -166,6 +178,28 @@ export function groupRoutes(
 
     getGroup: async (_request, params) => json(200, groupResource(await groups.describe(params.group))),
 
+    deleteGroup: async (_request, params) => {
+      await groups.deleteGroup(params.group);
+      return noContent();
+    },
+
+    resetGroupOffsets: async (request, params) => {
+      const body = validate(resetSchema, parseJson(request), 'Reset offsets');
+      const plan = await groups.resetOffsets({
+        group: params.group,
+        topic: body.topic_name,
+        target: resetTarget(body),
+        dryRun: body.validate_only ?? false,
+      });
+      return json(200, {
+        kind: 'SluiceConsumerGroupOffsetReset',
+        cluster_id: clusterId,
+        consumer_group_id: params.group,
+        validate_only: body.validate_only ?? false,
+        data: plan.map((p) => ({ topic_name: p.topic, partition_id: p.partition, offset: p.newOffset })),
+      });
+    },
+
     listLags: async (_request, params) => {
       const lags = await groups.lags(params.group);
       return json(200, {
@@ -201,6 +235,26 @@ export function groupRoutes(
       });
     },
   };
+}
+
+/** `to` with the field it needs: `offset` for `"offset"`, `timestamp` (ms) for `"timestamp"`. */
+function resetTarget(body: z.infer<typeof resetSchema>): ResetTarget {
+  const needs = (field: 'offset' | 'timestamp') => {
+    const value = body[field];
+    if (value === undefined) {
+      throw new InvalidRequestError(`"to": "${body.to}" needs "${field}" (a non-negative integer).`);
+    }
+    return parseNonNegativeInteger(value, field);
+  };
+  switch (body.to) {
+    case 'earliest':
+    case 'latest':
+      return { to: body.to };
+    case 'offset':
+      return { to: 'offset', offset: needs('offset') };
+    case 'timestamp':
+      return { to: 'timestamp', timestamp: needs('timestamp') };
+  }
 }
 
 /** A heartbeat may carry no body or a JSON object (ignored, kept for future fields). */
