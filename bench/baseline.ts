@@ -99,6 +99,8 @@ export interface ChainPoolOptions {
 /** Warm writers of the raw chain, kept from one round to the next. */
 export interface ChainPool {
   round(kind: ChainKind, limits: { total: number; maxMs: number }): Promise<Round>;
+  /** One append of the chain by `writer` (0 to writers − 1), outside any round. */
+  append(kind: ChainKind, writer: number): Promise<void>;
   close(): void;
 }
 
@@ -156,6 +158,7 @@ export function createChainPool(options: ChainPoolOptions): ChainPool {
       });
       return checked(toRound(result, cpuMicros() - begin));
     },
+    append,
     close: () => {
       for (const clients of pairs) destroy(clients);
     },

@@ -5,13 +5,18 @@
  * same kind of process; the "load" worker is the HTTP load generator. Each process's CPU
  * time is therefore its own.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Cluster, createCluster } from '../shared/cluster';
 import type { SluiceConfig } from '../shared/config';
 import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
+import { createLog } from '../shared/log';
 import { AwsRequestCounter } from '../shared/storage/aws';
+import type { LogIndex } from '../shared/storage/log-index';
+import type { SegmentStore } from '../shared/storage/segment-store';
+import { DEFAULT_TOPIC_CONFIGS } from '../shared/topics/configs';
+import type { Topic } from '../shared/topics/registry';
 import {
   type ChainKind,
   type ChainPool,
@@ -34,12 +39,14 @@ interface WorkerState {
   cluster?: Cluster;
   readonly counter: AwsRequestCounter;
   readonly chains: Map<string, ChainPool>;
+  readonly chainServers: Map<string, Server>;
   readonly contention: Map<string, ContentionPool>;
 }
 
 const state: WorkerState = {
   counter: new AwsRequestCounter(),
   chains: new Map(),
+  chainServers: new Map(),
   contention: new Map(),
 };
 
@@ -118,6 +125,56 @@ const tasks = {
   async chainClose(pool: string): Promise<void> {
     state.chains.get(pool)?.close();
     state.chains.delete(pool);
+    state.chainServers.get(pool)?.close();
+    state.chainServers.delete(pool);
+  },
+
+  /**
+   * Serves an open chain pool over HTTP, for `bench/http-floor.ts`. `POST /chain`: the body is
+   * read whole, then one append of the chain runs (the writers taken in turn) and `answer`, a
+   * `records:batch` answer, goes back: the least a produce server in front of the raw chain
+   * can do, on the same node:http server Sluice uses. `POST /api-chain`: the same, after the
+   * body went through Sluice's real HTTP API over storage that does nothing
+   * ({@link apiWithoutStorage}): Sluice's own work per request, without its storage calls.
+   */
+  async chainServe(args: { pool: string; kind: ChainKind; writers: number; answer: string }) {
+    const pool = state.chains.get(args.pool);
+    if (!pool) throw new Error(`no chain pool ${args.pool}`);
+    const config = configured();
+    const api = apiWithoutStorage(config);
+    let next = 0;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        try {
+          if (req.url === '/api-chain') {
+            const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+            const path = `/v3/clusters/${config.clusterId}/topics/${STUB_TOPIC.name}/records:batch`;
+            const headers = { 'content-type': 'application/json' };
+            const answer = await api({ method: 'POST', path, query: {}, headers, body });
+            if (answer.status !== 207) throw new Error(`api: ${answer.status} ${answer.body}`);
+          }
+          await pool.append(args.kind, next++ % args.writers);
+          res.writeHead(207, [
+            'content-type',
+            'application/json',
+            'content-length',
+            String(Buffer.byteLength(args.answer)),
+          ]);
+          res.end(args.answer);
+        } catch (error) {
+          res.writeHead(503, ['content-type', 'text/plain']);
+          res.end(String(error));
+        }
+      });
+    });
+    state.chainServers.set(args.pool, server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   },
 
   /** Opens `producers` warm clusters appending to partition 0 of `topic`. */
@@ -171,6 +228,38 @@ const tasks = {
     }
   },
 };
+
+const STUB_TOPIC: Topic = {
+  name: 'bench-api-chain',
+  id: 'bench-api-chain-id',
+  partitionCount: 16,
+  configs: DEFAULT_TOPIC_CONFIGS,
+  createdAt: 0,
+};
+
+/**
+ * Sluice's real HTTP API (routing, parsing, validation, placement, segment encoding, the
+ * append's bookkeeping, the answer) over a topic registry and storage ports that answer at
+ * once without I/O. Only for measuring Sluice's own CPU beside the chain (`bench/http-floor.ts`).
+ */
+function apiWithoutStorage(config: SluiceConfig) {
+  let nextOffset = 0;
+  const index = {
+    reserve: async (_topicId: string, _partition: number, count: number, now: number) => {
+      nextOffset += count;
+      return { baseOffset: nextOffset - count, count, reservedAt: now };
+    },
+    commit: async () => ({ kind: 'appended' as const }),
+    void: async () => ({ kind: 'voided' as const }),
+  } as unknown as LogIndex;
+  const segments = { put: async () => {} } as unknown as SegmentStore;
+  const cluster = {
+    config,
+    topics: { get: async () => STUB_TOPIC },
+    log: createLog({ segments, index }),
+  } as unknown as Cluster;
+  return createHttpApi(cluster);
+}
 
 /** The worker's task table, for the parent's typed calls. */
 export type WorkerTasks = typeof tasks;
