@@ -92,7 +92,12 @@ describe('the sequenced log', () => {
         }
       }),
     );
-    expect(history.tally()).toEqual({ ok: 512, failed: 0, unknown: 0 });
+    expect({ ...history.tally(), why: history.failureMessages() }).toEqual({
+      ok: 512,
+      failed: 0,
+      unknown: 0,
+      why: [],
+    });
     const read = await checkHistory(history, admin, topic);
     expect(read).toHaveLength(2048);
     expect(await admin.log.offsets(topic, 0)).toEqual({ logStartOffset: 0, logEndOffset: 2048 });

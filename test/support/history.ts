@@ -57,6 +57,15 @@ export class AppendHistory {
     return counts;
   }
 
+  /** The distinct messages of failed attempts (at most `limit`), to say why in a report. */
+  failureMessages(limit = 3): string[] {
+    const messages = new Set<string>();
+    for (const { answer } of this.attempts) {
+      if (answer.kind === 'failed' && messages.size < limit) messages.add(answer.message);
+    }
+    return [...messages];
+  }
+
   /**
    * Checks a read of the partition (every record from the log start to the readable end, in
    * the order read) against the history:
