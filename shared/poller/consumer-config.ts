@@ -80,9 +80,10 @@ export interface ValueSetting extends SettingBase {
 /** One setting of the schema. */
 export type ConsumerSetting = IntegerSetting | EnumSetting | BooleanSetting | ValueSetting;
 
-const everywhere = (name: string, flag: string) =>
+const everywhere = <N extends string, F extends string>(name: N, flag: F) =>
   ({ props: name, env: name, file: name, flag, runtime: name }) as const;
-const runtimeOnly = (name: string) => ({ props: null, env: null, file: null, flag: null, runtime: name });
+const runtimeOnly = <N extends string>(name: N) =>
+  ({ props: null, env: null, file: null, flag: null, runtime: name }) as const;
 
 /**
  * The schema. Limits follow Lambda's event source mapping for Kafka, so a handler moved from
