@@ -111,8 +111,8 @@ export type ResolvedPollerOptions = Required<
     readonly policy: StartPolicy;
   };
 
-/** The starting positions a poller accepts. */
-export const STARTING_POSITIONS: readonly StartingPosition[] = SCHEMA_STARTING_POSITIONS;
+/** The starting positions a poller accepts: the schema's, typed as the lease protocol's. */
+const STARTING_POSITIONS: readonly StartingPosition[] = SCHEMA_STARTING_POSITIONS;
 
 const stderrLogger: PollerLogger = {
   info: () => {},

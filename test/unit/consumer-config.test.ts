@@ -4,6 +4,7 @@ import { consumerSettingsFromFlags, runConsumerCommand } from '../../cli/command
 import { consumerConfigFromEnv, consumerConfigSchema } from '../../functions/poller/config';
 import { type ConsumerDeclaration, parseAppConfig } from '../../local/app-config';
 import type { Cluster } from '../../shared/cluster';
+import type { StartingPosition } from '../../shared/groups/types';
 import {
   CONSUMER_DEFAULTS,
   CONSUMER_SETTINGS,
@@ -11,6 +12,7 @@ import {
   type ConsumerSetting,
   type ConsumerSettingName,
   type ConsumerSurface,
+  type STARTING_POSITIONS,
   type SurfaceNames,
   settingsOn,
 } from '../../shared/poller/consumer-config';
@@ -23,6 +25,8 @@ import { allSettings, type Same, sampleValue } from '../support/consumer-setting
 const envTypeMatches: Same<SurfaceNames<'env'>, keyof ConsumerConfigDocument> = true;
 const fileTypeMatches: Same<SurfaceNames<'file'>, keyof ConsumerDeclaration> = true;
 const runtimeNamesExist: Same<Exclude<ConsumerSettingName, keyof PollerOptions>, never> = true;
+// The lease protocol (shared/groups, which may not import the poller) types the same positions.
+const positionsMatch: Same<(typeof STARTING_POSITIONS)[number], StartingPosition> = true;
 
 const cluster = { config: { clusterId: 'c' } } as Cluster;
 const handler = async () => {};
@@ -45,7 +49,12 @@ function expectedRuntime(surface: ConsumerSurface): Record<string, unknown> {
 
 describe('the consumer-configuration schema', () => {
   it('types every surface after the schema', () => {
-    expect([envTypeMatches, fileTypeMatches, runtimeNamesExist]).toEqual([true, true, true]);
+    expect([envTypeMatches, fileTypeMatches, runtimeNamesExist, positionsMatch]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('gives every setting a summary, names on every surface, and a default in range', () => {
