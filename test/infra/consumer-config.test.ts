@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
@@ -6,7 +8,7 @@ import {
   type SluiceConsumerOptions,
 } from '../../infra';
 import { type SurfaceNames, settingsOn } from '../../shared/poller/consumer-config';
-import { type Same, sampleValue } from '../support/consumer-settings';
+import { type Same, sampleValue, tsdocDefault } from '../support/consumer-settings';
 
 // Compile-time: the construct's props name exactly the schema's `props` settings.
 const propsTypeMatches: Same<SurfaceNames<'props'>, Exclude<keyof SluiceConsumerGroupProps, 'sluice'>> = true;
@@ -44,6 +46,18 @@ describe('the construct and the consumer-configuration schema', () => {
     for (const [name, key, setting] of settingsOn('env')) {
       const expected = setting.default ?? (setting.required ? document[key as keyof typeof document] : null);
       expect([name, document[key as keyof typeof document]]).toEqual([name, expected]);
+    }
+  });
+
+  it("documents the schema's default on every option", () => {
+    const source = readFileSync(join(__dirname, '..', '..', 'infra', 'consumer-options.ts'), 'utf8');
+    for (const [name, prop, setting] of settingsOn('props')) {
+      if (setting.default === undefined) continue;
+      const expected =
+        setting.kind === 'integer' && setting.unit === 'ms'
+          ? `Duration.millis(${setting.default})`
+          : JSON.stringify(setting.default).replaceAll('"', "'");
+      expect([name, tsdocDefault(source, prop)]).toEqual([name, expected]);
     }
   });
 });

@@ -43,3 +43,17 @@ export function allSettings(): [ConsumerSettingName, ConsumerSetting][] {
 
 /** `true` when the two types are the same; used in compile-time checks. */
 export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/**
+ * The `@default` text of a property's TSDoc in a TypeScript source (`readonly name?: …`), or
+ * undefined when the property has none.
+ */
+export function tsdocDefault(source: string, property: string): string | undefined {
+  const at = source.search(new RegExp(`\\n\\s*readonly ${property}\\??:`));
+  if (at < 0) throw new Error(`no property ${property}`);
+  const before = source.slice(0, at);
+  const open = before.lastIndexOf('/**');
+  const comment = before.slice(open);
+  if (open < 0 || !/\*\/\s*$/.test(comment)) return undefined;
+  return /@default ([^\n*]+?)\s*(\*\/)?\s*$/m.exec(comment)?.[1];
+}

@@ -18,7 +18,7 @@ import {
 } from '../../shared/poller/consumer-config';
 import { runtimeSettingsFrom } from '../../shared/poller/consumer-config-zod';
 import { type PollerOptions, resolvePollerOptions } from '../../shared/poller/options';
-import { allSettings, type Same, sampleValue } from '../support/consumer-settings';
+import { allSettings, type Same, sampleValue, tsdocDefault } from '../support/consumer-settings';
 
 // Compile-time: the hand-written types of the surfaces name exactly the schema's settings
 // (`npx tsc` fails when a setting is added to the schema and not to a surface's type).
@@ -92,6 +92,17 @@ describe('the consumer-configuration schema', () => {
     it("applies the schema's defaults", () => {
       const resolved = resolvePollerOptions({ cluster, group: 'g', topics: ['t'], handler });
       expect(pick(resolved, Object.keys(CONSUMER_DEFAULTS))).toEqual(CONSUMER_DEFAULTS);
+    });
+
+    it("documents the schema's default on every PollerOptions property", () => {
+      const source = readFileSync(join(__dirname, '..', '..', 'shared', 'poller', 'options.ts'), 'utf8');
+      for (const [name, setting] of allSettings()) {
+        if (setting.default === undefined) continue;
+        expect([name, tsdocDefault(source, name)]).toEqual([
+          name,
+          JSON.stringify(setting.default).replaceAll('"', "'"),
+        ]);
+      }
     });
   });
 
