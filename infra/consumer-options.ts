@@ -1,14 +1,26 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { GROUP_NAME_PATTERN } from '../shared/groups/group-name';
+import {
+  CONSUMER_DEFAULTS,
+  CONSUMER_SETTINGS,
+  type ConsumerConfigDocument,
+  groupProblem,
+  integerProblem,
+  STARTING_POSITIONS,
+} from '../shared/poller/consumer-config';
 import { validateTopicName } from '../shared/topics/names';
 
+export type { ConsumerConfigDocument };
+
 /** Where a consumer group with no committed offset starts reading, as in Lambda's Kafka trigger. */
-export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 
 /**
  * Options of {@link Sluice.addConsumer}. They mirror the options of a Lambda event source
  * mapping for Kafka, so a handler moved from an MSK / self-managed Kafka trigger keeps its
- * settings.
+ * settings. Their ranges and defaults are those of the one consumer-configuration schema
+ * (`shared/poller/consumer-config.ts`), which also names each option here.
  */
 export interface SluiceConsumerOptions {
   /** Topics the group consumes. At least one; Kafka topic-name rules apply. */
@@ -66,26 +78,10 @@ export interface SluiceConsumerOptions {
   readonly onFailure?: string;
 }
 
-/** The JSON document in the poller's `SLUICE_CONSUMER_CONFIG` environment variable. */
-export interface ConsumerConfigDocument {
-  readonly group: string;
-  readonly topics: string[];
-  /** Name of the handler function (a CloudFormation token until deploy). */
-  readonly functionName: string;
-  readonly batchSize: number;
-  readonly maxBatchingWindowMs: number;
-  readonly startingPosition: StartingPosition;
-  /** Milliseconds since the epoch, or null. */
-  readonly startingPositionTimestamp: number | null;
-  readonly retryAttempts: number;
-  readonly bisectOnError: boolean;
-  /** Dead-letter topic, or null. */
-  readonly onFailureTopic: string | null;
-}
-
 /** A consumer group id: it becomes a metric dimension and part of construct ids. */
-export const GROUP_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-const POSITIONS: readonly StartingPosition[] = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'];
+export const GROUP_NAME = GROUP_NAME_PATTERN;
+
+const { batchSize: BATCH, maxBatchingWindowMs: WINDOW, retryAttempts: RETRIES } = CONSUMER_SETTINGS;
 
 /**
  * Checks the options of `addConsumer` and returns the poller's configuration document with
@@ -93,11 +89,9 @@ const POSITIONS: readonly StartingPosition[] = ['TRIM_HORIZON', 'LATEST', 'AT_TI
  */
 export function resolveConsumerOptions(group: string, opts: SluiceConsumerOptions): ConsumerConfigDocument {
   const where = `addConsumer('${group}')`;
-  if (!GROUP_NAME.test(group)) {
-    throw new Error(
-      `addConsumer: group "${group}" is invalid: use 1 to 249 characters from [a-zA-Z0-9._-] ` +
-        '(it becomes a metric dimension and part of construct ids).',
-    );
+  const badGroup = groupProblem(group);
+  if (badGroup !== undefined) {
+    throw new Error(`addConsumer: ${badGroup} (it becomes a metric dimension and part of construct ids).`);
   }
   if (!opts || !Array.isArray(opts.topics) || opts.topics.length === 0) {
     throw new Error(`${where}: topics must name at least one topic.`);
@@ -108,26 +102,25 @@ export function resolveConsumerOptions(group: string, opts: SluiceConsumerOption
   }
   if (!opts.handler) throw new Error(`${where}: handler is required (a lambda.IFunction).`);
 
-  const batchSize = opts.batchSize ?? 100;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    throw new Error(`${where}: batchSize must be an integer from 1 to 10000, got ${batchSize}.`);
-  }
+  const batchSize = opts.batchSize ?? CONSUMER_DEFAULTS.batchSize;
+  const badBatch = integerProblem('batchSize', batchSize, BATCH.names.props);
+  if (badBatch !== undefined) throw new Error(`${where}: ${badBatch}.`);
 
-  const window = opts.maxBatchingWindow ?? Duration.millis(500);
+  const window = opts.maxBatchingWindow ?? Duration.millis(CONSUMER_DEFAULTS.maxBatchingWindowMs);
   if (Token.isUnresolved(window.toString())) {
     throw new Error(`${where}: maxBatchingWindow must be a concrete duration, not a token.`);
   }
   const maxBatchingWindowMs = window.toMilliseconds();
-  if (maxBatchingWindowMs < 0 || maxBatchingWindowMs > 300_000) {
+  if (integerProblem('maxBatchingWindowMs', maxBatchingWindowMs) !== undefined) {
     throw new Error(
-      `${where}: maxBatchingWindow must be between 0 and 300 seconds, got ${maxBatchingWindowMs} ms.`,
+      `${where}: ${WINDOW.names.props} must be between ${WINDOW.min / 1000} and ${WINDOW.max / 1000} seconds (whole milliseconds), got ${maxBatchingWindowMs} ms.`,
     );
   }
 
-  const startingPosition = opts.startingPosition ?? 'TRIM_HORIZON';
-  if (!POSITIONS.includes(startingPosition)) {
+  const startingPosition: StartingPosition = opts.startingPosition ?? CONSUMER_DEFAULTS.startingPosition;
+  if (!STARTING_POSITIONS.includes(startingPosition)) {
     throw new Error(
-      `${where}: startingPosition must be one of ${POSITIONS.join(', ')}, got "${startingPosition}".`,
+      `${where}: startingPosition must be one of ${STARTING_POSITIONS.join(', ')}, got "${startingPosition}".`,
     );
   }
   let startingPositionTimestamp: number | null = null;
@@ -145,10 +138,10 @@ export function resolveConsumerOptions(group: string, opts: SluiceConsumerOption
     );
   }
 
-  const retryAttempts = opts.retryAttempts ?? -1;
-  if (!Number.isInteger(retryAttempts) || retryAttempts < -1 || retryAttempts > 10_000) {
+  const retryAttempts = opts.retryAttempts ?? CONSUMER_DEFAULTS.retryAttempts;
+  if (integerProblem('retryAttempts', retryAttempts) !== undefined) {
     throw new Error(
-      `${where}: retryAttempts must be an integer from -1 (retry forever) to 10000, got ${retryAttempts}.`,
+      `${where}: ${RETRIES.names.props} must be an integer from ${RETRIES.min} (retry forever) to ${RETRIES.max}, got ${retryAttempts}.`,
     );
   }
 
@@ -172,7 +165,7 @@ export function resolveConsumerOptions(group: string, opts: SluiceConsumerOption
     startingPosition,
     startingPositionTimestamp,
     retryAttempts,
-    bisectOnError: opts.bisectOnError ?? false,
+    bisectOnError: opts.bisectOnError ?? CONSUMER_DEFAULTS.bisectOnError,
     onFailureTopic,
   };
 }

@@ -1,15 +1,15 @@
 /**
  * The one schema of `sluice.config.json`, the local app's declarations that `npm start`
  * reads: topics to create when missing, and consumer groups to run in-process. The consumer
- * options are those of the construct's `addConsumer`, with the limits the poller itself
- * checks (`POLLER_OPTION_RANGES`), and topic names, group names and topic configs go through
+ * settings are derived from the one consumer-configuration schema
+ * (`shared/poller/consumer-config.ts`), as the construct's and the CLI's are, and topic names, group names and topic configs go through
  * the same validators as the HTTP API. A key the schema does not know is an error, with a
  * "did you mean" for a near miss: a typo must not silently fall back to a default.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validateGroupName } from '../shared/groups/names';
-import { POLLER_OPTION_RANGES } from '../shared/poller/options';
+import { consumerShapeFor } from '../shared/poller/consumer-config-zod';
 import { didYouMean } from '../shared/suggest';
 import { parseTopicConfigs } from '../shared/topics/configs';
 import { validateTopicName } from '../shared/topics/names';
@@ -19,8 +19,6 @@ import * as z from '../shared/validation';
 /** The file `npm start` reads when `SLUICE_CONFIG` names none. */
 export const DEFAULT_APP_CONFIG_FILE = 'sluice.config.json';
 
-const inRange = ({ min, max }: { min: number; max: number }) => z.int().check(z.gte(min), z.lte(max));
-
 const topicShape = {
   name: z.string(),
   /** @default 1 */
@@ -29,19 +27,27 @@ const topicShape = {
   configs: z.optional(z.record(z.string(), z.string())),
 };
 
-const consumerShape = {
-  group: z.string(),
-  topics: z.array(z.string()).check(z.minLength(1)),
+/**
+ * A `consumers` entry: the consumer settings the schema (`shared/poller/consumer-config.ts`)
+ * offers in the file, by their file names; unset settings take the schema's defaults in the
+ * poller runtime.
+ */
+const consumerShape = consumerShapeFor('file');
+
+/** A consumer group declared in `sluice.config.json`. */
+export interface ConsumerDeclaration {
+  readonly group: string;
+  readonly topics: string[];
   /** `FILE[:export]`, relative to the config file. */
-  handler: z.string(),
-  batchSize: z.optional(inRange(POLLER_OPTION_RANGES.batchSize)),
-  maxBatchingWindowMs: z.optional(inRange(POLLER_OPTION_RANGES.maxBatchingWindowMs)),
-  startingPosition: z.optional(z.enum(['TRIM_HORIZON', 'LATEST'])),
-  retryAttempts: z.optional(inRange(POLLER_OPTION_RANGES.retryAttempts)),
-  bisectOnError: z.optional(z.boolean()),
+  readonly handler: string;
+  readonly batchSize?: number;
+  readonly maxBatchingWindowMs?: number;
+  readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  readonly retryAttempts?: number;
+  readonly bisectOnError?: boolean;
   /** Dead-letter topic. */
-  onFailure: z.optional(z.string()),
-};
+  readonly onFailure?: string;
+}
 
 const appShape = {
   topics: z.optional(z.array(z.strictObject(topicShape))),
@@ -52,7 +58,9 @@ const appShape = {
 export const appConfigSchema = z.strictObject(appShape);
 
 /** The declarations of a valid `sluice.config.json`. */
-export type AppConfig = z.infer<typeof appConfigSchema>;
+export type AppConfig = Omit<z.infer<typeof appConfigSchema>, 'consumers'> & {
+  readonly consumers?: ConsumerDeclaration[];
+};
 
 /** The app's declarations and the directory handler paths are relative to. */
 export type LocalApp = AppConfig & { readonly directory: string };
@@ -108,8 +116,10 @@ export function parseAppConfig(json: unknown, source: string): AppConfig {
     const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
     throw new AppConfigError(`${source}: ${describeIssue(issue, json)}`);
   }
-  checkMeanings(result.data, source);
-  return result.data;
+  // The consumer entries passed the shape derived from the settings ConsumerDeclaration lists.
+  const config = result.data as AppConfig;
+  checkMeanings(config, source);
+  return config;
 }
 
 type Issue = z.core.$ZodIssue;

@@ -8,6 +8,7 @@ import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import { AlreadyExistsError } from '../shared/errors';
 import { runPoller } from '../shared/poller';
+import { runtimeSettingsFrom } from '../shared/poller/consumer-config-zod';
 import { isProgrammerError, sleep } from '../shared/retry';
 import type { LocalApp } from './app-config';
 
@@ -42,16 +43,12 @@ export async function runConsumers(cluster: Cluster, app: LocalApp, signal: Abor
       while (!signal.aborted) {
         try {
           await runPoller({
+            // Every setting of the entry, by its runtime name (onFailure → onFailureTopic, …).
+            ...runtimeSettingsFrom('file', consumer),
             cluster,
             group: consumer.group,
             topics: consumer.topics,
             handler,
-            batchSize: consumer.batchSize,
-            maxBatchingWindowMs: consumer.maxBatchingWindowMs,
-            startingPosition: consumer.startingPosition,
-            retryAttempts: consumer.retryAttempts,
-            bisectOnError: consumer.bisectOnError,
-            onFailureTopic: consumer.onFailure,
             signal,
           });
         } catch (error) {

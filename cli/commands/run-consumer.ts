@@ -4,7 +4,9 @@
  * DynamoDB, or the emulators `AWS_ENDPOINT_URL` names), not to the HTTP API.
  */
 import type { PollerLogger } from '../../shared/poller';
-import { integer, parse, UsageError, type Values } from '../args';
+import { CONSUMER_DEFAULTS, settingsOn } from '../../shared/poller/consumer-config';
+import type { ConsumerRuntimeSettings } from '../../shared/poller/consumer-config-zod';
+import { integer, type OptionSpec, parse, UsageError, type Values } from '../args';
 import type { Command } from '../command';
 import { loadHandler } from '../handler-loader';
 import { type CliIo, writeLine } from '../io';
@@ -18,9 +20,9 @@ Options:
   --group G                   consumer group
   --topics T[,T2]             topics to consume, comma-separated
   --handler FILE[:export]     .js, .mjs or .ts file; the export defaults to "handler"
-  --batch-size N              most records per event (default 100)
-  --max-batching-window-ms N  how long to gather records before invoking (default 500)
-  --retry-attempts N          retries of a failed batch, -1 for forever (default -1)
+  --batch-size N              most records per event (default ${CONSUMER_DEFAULTS.batchSize})
+  --max-batching-window-ms N  how long to gather records before invoking (default ${CONSUMER_DEFAULTS.maxBatchingWindowMs})
+  --retry-attempts N          retries of a failed batch, -1 for forever (default ${CONSUMER_DEFAULTS.retryAttempts})
   --on-failure TOPIC          dead-letter topic for batches that failed every retry
   --bisect-on-error           split a failing batch to isolate the bad record
   --from-beginning            partitions with no committed offset start at the oldest record
@@ -38,19 +40,87 @@ Example:
   sluice run-consumer --group orders-app --topics orders \\
     --handler functions/examples/order-handler.ts --retry-attempts 2 --on-failure orders-dlq`;
 
-const OPTIONS = {
-  group: { type: 'string' },
-  topics: { type: 'string' },
-  handler: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'max-batching-window-ms': { type: 'string' },
-  'retry-attempts': { type: 'string' },
-  'on-failure': { type: 'string' },
-  'bisect-on-error': { type: 'boolean', default: false },
-  'from-beginning': { type: 'boolean', default: false },
+/**
+ * The command's options: one flag per consumer setting the schema offers on the command line
+ * (`shared/poller/consumer-config.ts`), then the command's own.
+ */
+const OPTIONS: OptionSpec = {
+  ...consumerFlags(),
   'timeout-ms': { type: 'string' },
   verbose: { type: 'boolean', default: false },
-} as const;
+};
+
+function consumerFlags(): OptionSpec {
+  const spec: OptionSpec = {};
+  for (const [, flag, setting] of settingsOn('flag')) {
+    // An enumeration with a CLI default is a switch to the schema's default (--from-beginning).
+    const isSwitch = setting.kind === 'boolean' || (setting.kind === 'enum' && setting.flagDefault);
+    spec[flag] = isSwitch ? { type: 'boolean', default: false } : { type: 'string' };
+  }
+  return spec;
+}
+
+/** What the flags say: the handler's `FILE[:export]` and the poller settings, by runtime name. */
+export interface ConsumerFlags {
+  readonly handler: string;
+  readonly settings: ConsumerRuntimeSettings & { readonly group: string; readonly topics: string[] };
+}
+
+/**
+ * Reads the consumer settings from parsed flags. A flag not given leaves its setting unset,
+ * so the poller runtime applies the schema's default — except where the schema gives the
+ * command line its own default (`startingPosition`: only new records unless
+ * `--from-beginning`). Ranges are checked by the runtime, against the same schema.
+ *
+ * @example
+ * consumerSettingsFromFlags({ group: 'g', topics: 'a,b', handler: 'h.ts' }).settings;
+ * // { group: 'g', topics: ['a', 'b'], startingPosition: 'LATEST' }
+ */
+export function consumerSettingsFromFlags(values: Values): ConsumerFlags {
+  const settings: Record<string, unknown> = {};
+  let handler = '';
+  for (const [name, flag, setting] of settingsOn('flag')) {
+    const raw = values[flag];
+    switch (setting.kind) {
+      case 'group':
+        settings[name] = required(values, flag);
+        break;
+      case 'topics': {
+        const topics = required(values, flag)
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t !== '');
+        if (topics.length === 0)
+          throw new UsageError(`--${flag} names no topic (see: sluice run-consumer --help)`);
+        settings[name] = topics;
+        break;
+      }
+      case 'handler':
+        handler = required(values, flag);
+        break;
+      case 'integer': {
+        const value =
+          setting.min < 0 ? signedInteger(values, flag) : integer(values, flag, undefined, 'run-consumer');
+        if (value !== undefined) settings[name] = value;
+        break;
+      }
+      case 'boolean':
+        if (raw === true) settings[name] = true;
+        break;
+      case 'enum':
+        if (setting.flagDefault !== undefined)
+          settings[name] = raw === true ? setting.default : setting.flagDefault;
+        else if (typeof raw === 'string') settings[name] = raw;
+        break;
+      case 'topic':
+        if (typeof raw === 'string') settings[name] = raw;
+        break;
+      default:
+        throw new Error(`run-consumer has no flag reader for a ${setting.kind} setting (--${flag}).`);
+    }
+  }
+  return { handler, settings: settings as ConsumerFlags['settings'] };
+}
 
 /**
  * The `run-consumer` command.
@@ -71,14 +141,8 @@ export const runConsumerCommand: Command = {
     if (positionals.length > 0) {
       throw new UsageError(`Unexpected argument "${positionals[0]}" (see: sluice run-consumer --help)`);
     }
-    const group = required(values, 'group');
-    const topics = required(values, 'topics')
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t !== '');
-    if (topics.length === 0)
-      throw new UsageError('--topics names no topic (see: sluice run-consumer --help)');
-    const handler = await loadHandler(required(values, 'handler'), io.cwd ?? process.cwd(), group);
+    const { handler: handlerSpec, settings } = consumerSettingsFromFlags(values);
+    const handler = await loadHandler(handlerSpec, io.cwd ?? process.cwd(), settings.group);
 
     // Loaded here, not at the top: the AWS SDK costs a second of start-up every other command
     // skips. With require, not import(): bin/sluice.js runs this file through tsx's require
@@ -93,16 +157,9 @@ export const runConsumerCommand: Command = {
     const timers = trackedSleep();
     try {
       const summary = await runPoller({
+        ...settings,
         cluster,
-        group,
-        topics,
         handler,
-        batchSize: integer(values, 'batch-size', undefined, 'run-consumer'),
-        maxBatchingWindowMs: integer(values, 'max-batching-window-ms', undefined, 'run-consumer'),
-        retryAttempts: signedInteger(values, 'retry-attempts'),
-        onFailureTopic: values['on-failure'] as string | undefined,
-        bisectOnError: values['bisect-on-error'] === true,
-        startingPosition: values['from-beginning'] ? 'TRIM_HORIZON' : 'LATEST',
         idleTimeoutMs: integer(values, 'timeout-ms', undefined, 'run-consumer'),
         signal: io.signal,
         sleep: timers.sleep,

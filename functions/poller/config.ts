@@ -1,24 +1,20 @@
 import { InvalidRequestError } from '../../shared/errors';
+import type { ConsumerConfigDocument } from '../../shared/poller/consumer-config';
+import { consumerShapeFor } from '../../shared/poller/consumer-config-zod';
 import * as z from '../../shared/validation';
 
 /**
  * The poller's configuration: the JSON document the CDK construct puts in
- * `SLUICE_CONSUMER_CONFIG` (see `infra/consumer-options.ts`, `ConsumerConfigDocument`).
+ * `SLUICE_CONSUMER_CONFIG`, its keys and checks derived from the consumer-configuration
+ * schema (`shared/poller/consumer-config.ts`).
  */
-export const consumerConfigSchema = z.object({
-  group: z.string().check(z.minLength(1)),
-  topics: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
-  functionName: z.string().check(z.minLength(1)),
-  batchSize: z._default(z.int().check(z.gte(1), z.lte(10_000)), 100),
-  maxBatchingWindowMs: z._default(z.int().check(z.gte(0), z.lte(300_000)), 500),
-  startingPosition: z._default(z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']), 'TRIM_HORIZON'),
-  startingPositionTimestamp: z.optional(z.nullable(z.number())),
-  retryAttempts: z._default(z.int().check(z.gte(-1), z.lte(10_000)), -1),
-  bisectOnError: z._default(z.boolean(), false),
-  onFailureTopic: z.optional(z.nullable(z.string().check(z.minLength(1)))),
-});
+export const consumerConfigSchema = z.object(consumerShapeFor('env'));
 
-export type ConsumerConfig = z.infer<typeof consumerConfigSchema>;
+/** The document as read: every default filled in, absent values `null` or missing. */
+export type ConsumerConfig = Omit<ConsumerConfigDocument, 'startingPositionTimestamp' | 'onFailureTopic'> & {
+  readonly startingPositionTimestamp?: number | null;
+  readonly onFailureTopic?: string | null;
+};
 
 /**
  * Reads and checks `SLUICE_CONSUMER_CONFIG`.
@@ -46,5 +42,6 @@ export function consumerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Con
       `SLUICE_CONSUMER_CONFIG: field "${issue.path.join('.')}" is invalid (${issue.message}).`,
     );
   }
-  return result.data;
+  // The schema is derived from the settings the document type lists (checked by a test).
+  return result.data as unknown as ConsumerConfig;
 }

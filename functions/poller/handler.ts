@@ -17,6 +17,8 @@ import {
   runPoller,
   type WakeEvent,
 } from '../../shared/poller';
+import { CONSUMER_DEFAULTS } from '../../shared/poller/consumer-config';
+import { runtimeSettingsFrom } from '../../shared/poller/consumer-config-zod';
 import { type ConsumerConfig, consumerConfigFromEnv } from './config';
 import { createPollerMetrics, type PollerMetrics } from './metrics';
 
@@ -45,7 +47,7 @@ export interface PollerHandlerOptions {
   readonly safetyMarginMs?: number;
   /** Stop after this long without records. @default SLUICE_POLLER_IDLE_MS, else 10000 */
   readonly idleTimeoutMs?: number;
-  /** @default 30000 */
+  /** @default the schema's (`CONSUMER_DEFAULTS.leaseDurationMs`) */
   readonly leaseDurationMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly pollIntervalMs?: number;
@@ -75,8 +77,9 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
   const invoke =
     options.invoke ?? createLambdaHandlerInvoker(new LambdaClient({ region: cluster.config.region }));
   const metrics = options.metrics ?? createPollerMetrics(cluster.config.clusterId, consumer.group);
-  const leaseDurationMs = options.leaseDurationMs ?? 30_000;
-  const clockSkewToleranceMs = options.clockSkewToleranceMs ?? 1_000;
+  const settings = runtimeSettingsFrom('env', consumer);
+  const leaseDurationMs = options.leaseDurationMs ?? CONSUMER_DEFAULTS.leaseDurationMs;
+  const clockSkewToleranceMs = options.clockSkewToleranceMs ?? CONSUMER_DEFAULTS.clockSkewToleranceMs;
   const groups = createGroupService({ cluster, now, clockSkewToleranceMs });
   const idleTimeoutMs = options.idleTimeoutMs ?? Number(env.SLUICE_POLLER_IDLE_MS ?? 10_000);
   const policy = {
@@ -114,17 +117,12 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
     const summary = await runPoller({
       cluster,
       groups,
+      // Every setting of the document, by its runtime name (group, topics, batchSize, …).
+      ...settings,
       group: consumer.group,
       topics: consumer.topics,
       handler: (kafkaEvent) => invoke(consumer.functionName, kafkaEvent),
-      batchSize: consumer.batchSize,
-      maxBatchingWindowMs: consumer.maxBatchingWindowMs,
-      startingPosition: consumer.startingPosition,
-      startingPositionTimestamp: policy.startingPositionTimestamp,
       autoOffsetReset: policy.autoOffsetReset,
-      retryAttempts: consumer.retryAttempts,
-      bisectOnError: consumer.bisectOnError,
-      onFailureTopic: consumer.onFailureTopic ?? undefined,
       deadline: start + remaining - margin,
       idleTimeoutMs,
       leaseDurationMs,

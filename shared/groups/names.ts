@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidRequestError } from '../errors';
-
-const LEGAL = /^[a-zA-Z0-9._-]{1,249}$/;
+import { GROUP_NAME_PATTERN, GROUP_NAME_RULE, isLegalGroupName } from './group-name';
 
 /**
- * Checks a consumer group id: 1 to 249 characters from `[a-zA-Z0-9._-]`, the rule the CDK
- * construct applies too (ids become metric dimensions and key parts).
+ * Checks a consumer group id against the one rule (`group-name.ts`): 1 to 249 characters from
+ * `[a-zA-Z0-9._-]`; the CDK construct applies the same rule.
  *
  * @example
  * validateGroupName('billing'); // ok
  */
 export function validateGroupName(group: string): void {
-  if (!LEGAL.test(group)) {
-    throw new InvalidRequestError(
-      `Consumer group "${group}" is invalid: use 1 to 249 characters from [a-zA-Z0-9._-].`,
-    );
+  if (!isLegalGroupName(group)) {
+    throw new InvalidRequestError(`Consumer group "${group}" is invalid: use ${GROUP_NAME_RULE}.`);
   }
 }
 
@@ -25,7 +22,8 @@ export function validateGroupName(group: string): void {
  * validateMemberId('consumer-6f1c…');
  */
 export function validateMemberId(memberId: string): void {
-  if (!LEGAL.test(memberId)) {
+  // Member ids are made of a kind and a UUID: the group-id alphabet and length hold them.
+  if (!GROUP_NAME_PATTERN.test(memberId)) {
     throw new InvalidRequestError(
       `Member id "${memberId}" is invalid: use the member_id the join answer returned.`,
     );

@@ -4,6 +4,12 @@ import { type Clock, realSleep, type Sleep, systemClock } from '../groups/clock'
 import { newMemberId, validateGroupName } from '../groups/names';
 import { heartbeatIntervalFor } from '../groups/service';
 import type { OffsetReset, StartingPosition, StartPolicy } from '../groups/types';
+import {
+  CONSUMER_DEFAULTS as DEFAULTS,
+  type IntegerSettingName,
+  integerProblem,
+  STARTING_POSITIONS as SCHEMA_STARTING_POSITIONS,
+} from './consumer-config';
 import type { KafkaEvent, KafkaHandlerResult } from './event';
 
 /** Where the poller reports what it does; Powertools' `Logger` and `console` both fit. */
@@ -105,19 +111,8 @@ export type ResolvedPollerOptions = Required<
     readonly policy: StartPolicy;
   };
 
-/**
- * The allowed range of each numeric option, as Lambda's event source mapping for Kafka has
- * them; {@link resolvePollerOptions} checks against these, and so do the files that declare
- * consumers (`sluice.config.json`), so the limits live in one place.
- */
-export const POLLER_OPTION_RANGES = {
-  batchSize: { min: 1, max: 10_000 },
-  maxBatchingWindowMs: { min: 0, max: 300_000 },
-  retryAttempts: { min: -1, max: 10_000 },
-} as const;
-
-/** The starting positions a poller accepts. */
-export const STARTING_POSITIONS: readonly StartingPosition[] = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'];
+/** The starting positions a poller accepts: the schema's, typed as the lease protocol's. */
+const STARTING_POSITIONS: readonly StartingPosition[] = SCHEMA_STARTING_POSITIONS;
 
 const stderrLogger: PollerLogger = {
   info: () => {},
@@ -135,17 +130,20 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
   validateGroupName(options.group);
   if (options.topics.length === 0) throw invalid('topics must name at least one topic');
   if (typeof options.handler !== 'function') throw invalid('handler must be a function');
-  const batchSize = ranged('batchSize', options.batchSize ?? 100);
-  const maxBatchingWindowMs = ranged('maxBatchingWindowMs', options.maxBatchingWindowMs ?? 500);
-  const retryAttempts = ranged('retryAttempts', options.retryAttempts ?? -1);
-  const leaseDurationMs = integer('leaseDurationMs', options.leaseDurationMs ?? 30_000, 100, 3_600_000);
+  const batchSize = ranged('batchSize', options.batchSize ?? DEFAULTS.batchSize);
+  const maxBatchingWindowMs = ranged(
+    'maxBatchingWindowMs',
+    options.maxBatchingWindowMs ?? DEFAULTS.maxBatchingWindowMs,
+  );
+  const retryAttempts = ranged('retryAttempts', options.retryAttempts ?? DEFAULTS.retryAttempts);
+  const leaseDurationMs = ranged('leaseDurationMs', options.leaseDurationMs ?? DEFAULTS.leaseDurationMs);
   const heartbeatIntervalMs = integer(
     'heartbeatIntervalMs',
     options.heartbeatIntervalMs ?? heartbeatIntervalFor(leaseDurationMs),
     1,
     Math.floor(leaseDurationMs / 2),
   );
-  const startingPosition = options.startingPosition ?? 'TRIM_HORIZON';
+  const startingPosition = options.startingPosition ?? DEFAULTS.startingPosition;
   if (!STARTING_POSITIONS.includes(startingPosition)) {
     throw invalid(`startingPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP, got "${startingPosition}"`);
   }
@@ -174,22 +172,25 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
       autoOffsetReset: options.autoOffsetReset ?? (startingPosition === 'LATEST' ? 'latest' : 'earliest'),
     },
     retryAttempts,
-    bisectOnError: options.bisectOnError ?? false,
+    bisectOnError: options.bisectOnError ?? DEFAULTS.bisectOnError,
     onFailureTopic: options.onFailureTopic,
     deadline: options.deadline,
     signal: options.signal,
     idleTimeoutMs: options.idleTimeoutMs,
     leaseDurationMs,
     heartbeatIntervalMs,
-    pollIntervalMs: integer('pollIntervalMs', options.pollIntervalMs ?? 100, 1, 60_000),
-    maxPollIntervalMs: integer('maxPollIntervalMs', options.maxPollIntervalMs ?? 1_000, 1, 60_000),
-    retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? 200, 0, 600_000),
-    maxRetryBackoffMs: integer('maxRetryBackoffMs', options.maxRetryBackoffMs ?? 10_000, 0, 600_000),
-    maxBatchBytes: integer('maxBatchBytes', options.maxBatchBytes ?? 4 * 1024 * 1024, 1, 64 * 1024 * 1024),
+    pollIntervalMs: ranged('pollIntervalMs', options.pollIntervalMs ?? DEFAULTS.pollIntervalMs),
+    maxPollIntervalMs: ranged('maxPollIntervalMs', options.maxPollIntervalMs ?? DEFAULTS.maxPollIntervalMs),
+    retryBackoffMs: ranged('retryBackoffMs', options.retryBackoffMs ?? DEFAULTS.retryBackoffMs),
+    maxRetryBackoffMs: ranged('maxRetryBackoffMs', options.maxRetryBackoffMs ?? DEFAULTS.maxRetryBackoffMs),
+    maxBatchBytes: ranged('maxBatchBytes', options.maxBatchBytes ?? DEFAULTS.maxBatchBytes),
     bootstrapServers: options.bootstrapServers ?? `sluice://${options.cluster.config.clusterId}`,
     memberId: options.memberId ?? newMemberId('poller'),
     markRunning: options.markRunning ?? false,
-    clockSkewToleranceMs: integer('clockSkewToleranceMs', options.clockSkewToleranceMs ?? 1_000, 0, 600_000),
+    clockSkewToleranceMs: ranged(
+      'clockSkewToleranceMs',
+      options.clockSkewToleranceMs ?? DEFAULTS.clockSkewToleranceMs,
+    ),
     now: options.now ?? systemClock,
     sleep: options.sleep ?? realSleep,
     logger: options.logger ?? stderrLogger,
@@ -197,9 +198,11 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
   };
 }
 
-function ranged(name: keyof typeof POLLER_OPTION_RANGES, value: number): number {
-  const { min, max } = POLLER_OPTION_RANGES[name];
-  return integer(name, value, min, max);
+/** An integer setting of the schema, checked against its range there. */
+function ranged(name: IntegerSettingName, value: number): number {
+  const problem = integerProblem(name, value);
+  if (problem !== undefined) throw invalid(problem);
+  return value;
 }
 
 function integer(name: string, value: number, min: number, max: number): number {

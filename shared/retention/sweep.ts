@@ -1,8 +1,8 @@
 import type { Cluster } from '../cluster';
+import { mapLimit } from '../limit';
 import type { Topic } from '../topics/registry';
 import { collectSegment } from './objects';
 import { sweepPartition, type TouchedSegment } from './partition';
-import { mapLimit } from './pool';
 import { purgeTopic } from './purge';
 import { addCounts, NO_COUNTS, type RetentionDeps, type SweepAllResult, type SweepCounts } from './types';
 

@@ -41,6 +41,12 @@ describe('the import boundaries in npm run lint', () => {
     ['infra/probe.ts', '../shared/http/routes/produce'],
     ['shared/http/api-routes.ts', './types'],
     ['shared/http/api-routes.ts', '../cluster'],
+    ['shared/poller/consumer-config.ts', '../errors'],
+    ['shared/poller/consumer-config.ts', '../validation'],
+    ['shared/poller/consumer-config.ts', '../groups/names'],
+    ['shared/groups/group-name.ts', '../errors'],
+    ['infra/probe.ts', '../shared/poller/options'],
+    ['infra/probe.ts', '../shared/groups/names'],
     ['cli/probe.ts', '../local/emulators'],
   ])('refuses %s importing %s', (path, specifier) => {
     const errors = boundaryErrors(path, `import * as m from '${specifier}';\nexport const x = m;\n`);
@@ -56,6 +62,9 @@ describe('the import boundaries in npm run lint', () => {
     ['functions/http/probe.ts', '../../shared/http/router'],
     ['infra/probe.ts', '../shared/storage/schema'],
     ['infra/probe.ts', '../shared/http/api-routes'],
+    ['infra/probe.ts', '../shared/poller/consumer-config'],
+    ['infra/probe.ts', '../shared/groups/group-name'],
+    ['shared/poller/consumer-config.ts', '../groups/group-name'],
     ['cli/probe.ts', '../shared/client'],
     ['local/probe.ts', '../shared/http/router'],
   ])('lets %s import %s', (path, specifier) => {

@@ -1,8 +1,8 @@
 import { encodeSegment } from '../../shared/codec';
 import { decodeSegmentHeader, segmentHeaderSize } from '../../shared/codec/segment';
 import { CorruptDataError } from '../../shared/errors';
+import { mapLimit } from '../../shared/limit';
 import { isExpired, retentionTimestamp } from '../../shared/retention';
-import { mapLimit } from '../../shared/retention/pool';
 
 describe('retention expiry', () => {
   it("uses the section's max timestamp, like Kafka's segment rule", () => {

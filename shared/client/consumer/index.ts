@@ -12,11 +12,11 @@
  * `subscribe` are allowed before `run`.
  */
 import { NotFoundError, SluiceError } from '../../errors';
+import { createLimiter, type Limit } from '../../limit';
 import { isProgrammerError, loopBackoff } from '../../retry';
 import { isRetriable } from '../errors';
 import { createTransport, type Transport } from '../transport';
 import { createInterruptibleSleep } from './interruptible-sleep';
-import { createLimiter } from './limiter';
 import { type Assignment, createMembership, type MemberState } from './membership';
 import { type BatchRunner, type PartitionConsumer, startPartitionConsumer } from './partition-consumer';
 import type { Consumer, ConsumerErrorContext, ConsumerOptions, ConsumerRunConfig } from './types';
@@ -71,7 +71,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const workers = new Map<string, PartitionConsumer>();
   const exits = new Map<string, Promise<void>>();
   let runner: BatchRunner | undefined;
-  let limit: <T>(work: () => Promise<T>) => Promise<T> = createLimiter(1);
+  let limit: Limit = createLimiter(1, 'partitionsConsumedConcurrently');
   const sleeper = createInterruptibleSleep();
   let rejoinWanted = false;
   let beating: Promise<void> | undefined;
@@ -260,7 +260,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       }
       if (topics.size === 0) throw new TypeError('run: subscribe to at least one topic first.');
       runner = makeRunner(config);
-      limit = createLimiter(config.partitionsConsumedConcurrently ?? 1);
+      limit = createLimiter(config.partitionsConsumedConcurrently ?? 1, 'partitionsConsumedConcurrently');
       const first = await join();
       state = 'running';
       member = first;
