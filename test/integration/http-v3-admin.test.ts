@@ -260,6 +260,28 @@ describe('topic configs', () => {
     expect((await call('DELETE', `${configPath}/flush.ms`)).status).toBe(404);
   });
 
+  it('loses no change when two servers alter configs of the same topic at once', async () => {
+    const name = await createTopic();
+    const servers = [newApi(newCluster()), newApi(newCluster())];
+    const changes = [
+      ['retention.ms', '1000'],
+      ['max.message.bytes', '2000'],
+      ['segment.ms', '3000'],
+      ['segment.bytes', '4000'],
+      ['min.insync.replicas', '2'],
+      ['retention.bytes', '-1'],
+    ];
+    const answers = await Promise.all(
+      changes.map(([config, value], i) =>
+        servers[i % 2]('PUT', `${base}/topics/${name}/configs/${config}`, { value }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(changes.map(() => 204));
+    const configs = await newApi(newCluster())('GET', `${base}/topics/${name}/configs`);
+    const set = configs.body.data.filter((c: Json) => !c.is_default).map((c: Json) => [c.name, c.value]);
+    expect(Object.fromEntries(set)).toEqual(Object.fromEntries(changes));
+  });
+
   it('lists the configs of every topic under topics/-/configs', async () => {
     const name = await createTopic({ configs: [{ name: 'segment.ms', value: '3600000' }] });
     const all = await call('GET', `${base}/topics/-/configs`);
