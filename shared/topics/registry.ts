@@ -10,6 +10,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { AlreadyExistsError, InvalidRequestError, NotFoundError, UnavailableError } from '../errors';
+import { type RetryPolicy, retry } from '../retry';
 import { queryAll } from '../storage/query-all';
 import {
   applyConfigChanges,
@@ -87,6 +88,8 @@ export interface DeletedTopic {
 }
 
 const TOPIC_PK = 'topic';
+/** How often a config change that lost a race reads and tries again (short waits: an admin is waiting). */
+const ALTER_RETRY: RetryPolicy = { retries: 10, initialRetryTime: 20, maxRetryTime: 500 };
 /** One item per deleted topic whose data still waits for the sweeper: `sk = topicId`. */
 const DELETED_PK = 'topic-deleted';
 const COLLISION_PK = 'topic-collision';
@@ -203,8 +206,9 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     changes: readonly ConfigChange[],
     options: { validateOnly?: boolean } = {},
   ): Promise<Topic> {
-    // Read, change, write if nobody changed the topic in between; a lost race reads again.
-    for (let attempt = 0; attempt < 5; attempt++) {
+    // Read, change, write if nobody changed the topic in between; a lost race reads again,
+    // after a jittered wait so that concurrent writers spread out.
+    const attempt = async (): Promise<Topic> => {
       const item = await readItem(name);
       const current = fromItem(item);
       const { configs, overrides } = applyConfigChanges(
@@ -213,32 +217,38 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
       );
       const changed: Topic = { ...current, configs, configOverrides: overrides };
       if (options.validateOnly) return changed;
-      try {
-        await dynamodb.send(
-          new UpdateItemCommand({
-            TableName: table,
-            Key: { pk: { S: TOPIC_PK }, sk: { S: name } },
-            UpdateExpression: 'SET configs = :configs, overrides = :overrides',
-            ConditionExpression: 'topicId = :id AND configs = :seen',
-            ExpressionAttributeValues: {
-              ':configs': { S: JSON.stringify(configs) },
-              ':overrides': { S: JSON.stringify(overrides) },
-              ':id': { S: current.id },
-              ':seen': { S: item.configs.S as string },
-            },
-          }),
-        );
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) continue;
-        throw error;
-      }
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: TOPIC_PK }, sk: { S: name } },
+          UpdateExpression: 'SET configs = :configs, overrides = :overrides',
+          // Both attributes as read: a change may alter only the overrides (a config set
+          // to its default value), and must not be lost either.
+          ConditionExpression: `topicId = :id AND configs = :seen AND ${
+            item.overrides ? 'overrides = :seenOverrides' : 'attribute_not_exists(overrides)'
+          }`,
+          ExpressionAttributeValues: {
+            ':configs': { S: JSON.stringify(configs) },
+            ':overrides': { S: JSON.stringify(overrides) },
+            ':id': { S: current.id },
+            ':seen': { S: item.configs.S as string },
+            ...(item.overrides && { ':seenOverrides': item.overrides }),
+          },
+        }),
+      );
       cache.set(name, { topic: changed, until: now() + ttl });
       return changed;
+    };
+    const lostRace = (error: unknown) => error instanceof ConditionalCheckFailedException;
+    try {
+      return await retry(attempt, { ...ALTER_RETRY, isRetriable: lostRace });
+    } catch (error) {
+      if (!lostRace(error)) throw error;
+      throw new UnavailableError(
+        `The configs of topic "${name}" kept changing concurrently; retry the request.`,
+        { topic: name, cause: error },
+      );
     }
-    throw new UnavailableError(
-      `The configs of topic "${name}" kept changing concurrently; retry the request.`,
-      { topic: name },
-    );
   }
 
   async function get(name: string): Promise<Topic> {
