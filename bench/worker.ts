@@ -234,6 +234,7 @@ const STUB_TOPIC: Topic = {
   id: 'bench-api-chain-id',
   partitionCount: 16,
   configs: DEFAULT_TOPIC_CONFIGS,
+  configOverrides: [],
   createdAt: 0,
 };
 

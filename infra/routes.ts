@@ -18,7 +18,7 @@
  * name `.../records:batch` exactly, because IAM matches the request path, not the route.
  */
 
-import { API_ROUTES, type ApiRole, type ApiRoute } from '../shared/http/api-routes';
+import { API_ROUTES, type ApiRole, type ApiRoute, BROKER_ID } from '../shared/http/api-routes';
 
 /** Who may call a route: producers, consumers, or administrators (topic CRUD). */
 export type RouteRole = ApiRole;
@@ -83,6 +83,12 @@ export function grantedPaths(
   const discover = [
     { method: 'GET', path: '/v3/clusters' },
     { method: 'GET', path: cluster },
+    // The one broker, by its id: a GET wildcard here would be as wide as IAM's `*` is.
+    { method: 'GET', path: `${cluster}/brokers` },
+    ...['', '/configs', '/partition-replicas'].map((tail) => ({
+      method: 'GET',
+      path: `${cluster}/brokers/${BROKER_ID}${tail}`,
+    })),
     ...(describeTopics ? topicNames.map((t) => ({ method: 'GET', path: `${cluster}/topics/${t}` })) : []),
   ];
   if (role === 'produce') {
@@ -100,8 +106,10 @@ export function grantedPaths(
     ...discover,
     ...topicNames.flatMap((t) => [
       { method: 'GET', path: `${cluster}/topics/${t}/partitions` },
-      { method: 'GET', path: `${cluster}/topics/${t}/partitions/*/records` },
+      // Everything below a partition is the consumer's: records, replicas, reassignment.
+      { method: 'GET', path: `${cluster}/topics/${t}/partitions/*` },
     ]),
+    { method: 'GET', path: `${cluster}/topics/-/partitions/-/reassignment` },
     { method: 'GET', path: `${cluster}/consumer-groups` },
     ...groupNames.flatMap((g) => [
       { method: 'GET', path: `${cluster}/consumer-groups/${g}` },

@@ -52,7 +52,19 @@ export const ERROR_CODES = {
   40403: { kind: 'not-found', status: 404, meaning: 'cluster not found' },
   40404: { kind: 'not-found', status: 404, meaning: 'consumer group not found' },
   40405: { kind: 'not-found', status: 404, meaning: 'consumer group member not found (expired or left)' },
-  40002: { kind: 'already-exists', status: 409, meaning: 'topic already exists' },
+  40406: { kind: 'not-found', status: 404, meaning: 'broker not found (the cluster has one)' },
+  40407: {
+    kind: 'not-found',
+    status: 404,
+    meaning: 'topic config not found (a config Sluice does not know)',
+  },
+  40408: {
+    kind: 'not-found',
+    status: 404,
+    meaning: 'no ongoing replica reassignment (Sluice never has one)',
+  },
+  // Confluent answers 400 here (its document's BadRequest example "create_topic_already_exists").
+  40002: { kind: 'already-exists', status: 400, meaning: 'topic already exists' },
   40901: { kind: 'fenced', status: 409, meaning: 'stale lease epoch: the partition moved to another member' },
   40902: { kind: 'out-of-order-sequence', status: 409, meaning: 'idempotent producer sequence out of order' },
   40903: {

@@ -129,7 +129,16 @@ export function createAdmin(options: ConnectionOptions = {}): Admin {
         configs: (topic.configEntries ?? []).map(({ name, value }) => ({ name, value })),
       },
     });
-    return topicInfo(body);
+    return topicInfo(body, await configs(topic.topic));
+  }
+
+  /** A topic's configs, by name (its `configs` relationship, Kafka's defaults included). */
+  async function configs(topic: string): Promise<Record<string, string | null>> {
+    const { body } = await transport.request<{ data: { name: string; value: string | null }[] }>({
+      method: 'GET',
+      path: `${topicPath(await cluster(), topic)}/configs`,
+    });
+    return Object.fromEntries(body.data.map((c) => [c.name, c.value]));
   }
 
   async function partitions(topic: string): Promise<PartitionInfo[]> {
@@ -177,8 +186,12 @@ export function createAdmin(options: ConnectionOptions = {}): Admin {
     },
     async describeTopic(topic) {
       const path = topicPath(await cluster(), topic);
-      const { body } = await transport.request<TopicAnswer>({ method: 'GET', path });
-      return { ...topicInfo(body), partitions: await partitions(topic) };
+      const [{ body }, topicConfigs, topicPartitions] = await Promise.all([
+        transport.request<TopicAnswer>({ method: 'GET', path }),
+        configs(topic),
+        partitions(topic),
+      ]);
+      return { ...topicInfo(body, topicConfigs), partitions: topicPartitions };
     },
     deleteTopic,
     async deleteTopics({ topics }) {
@@ -248,7 +261,6 @@ export function createAdmin(options: ConnectionOptions = {}): Admin {
 interface TopicAnswer {
   topic_name: string;
   partitions_count: number;
-  configs?: { name: string; value: string | null }[];
 }
 
 interface PartitionAnswer {
@@ -266,10 +278,6 @@ interface LagAnswer {
   consumer_id?: string | null;
 }
 
-function topicInfo(body: TopicAnswer): TopicInfo {
-  return {
-    name: body.topic_name,
-    partitionsCount: body.partitions_count,
-    configs: Object.fromEntries((body.configs ?? []).map((c) => [c.name, c.value])),
-  };
+function topicInfo(body: TopicAnswer, configs: Record<string, string | null>): TopicInfo {
+  return { name: body.topic_name, partitionsCount: body.partitions_count, configs };
 }

@@ -18,11 +18,11 @@
 export type ApiRole = 'produce' | 'consume' | 'admin' | 'discover';
 
 /** Which routes module serves a route (`shared/http/routes/<area>.ts`). */
-export type ApiArea = 'topics' | 'produce' | 'consume' | 'groups';
+export type ApiArea = 'cluster' | 'topics' | 'produce' | 'consume' | 'groups';
 
 /** One route of the HTTP API. */
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `{name}` marks a path parameter; everything else is literal. */
   readonly path: string;
   readonly area: ApiArea;
@@ -31,8 +31,16 @@ export interface ApiRoute {
   readonly description: string;
 }
 
+/**
+ * The id of the one broker Sluice describes: every function instance is the same broker of
+ * the cluster, as far as a Kafka client can tell.
+ */
+export const BROKER_ID = 0;
+
 const CLUSTER = '/v3/clusters/{cluster_id}';
 const TOPIC = `${CLUSTER}/topics/{topic}`;
+const PARTITION = `${TOPIC}/partitions/{partition}`;
+const BROKER = `${CLUSTER}/brokers/{broker_id}`;
 const GROUP = `${CLUSTER}/consumer-groups/{group}`;
 const MEMBER = `${GROUP}/members/{member_id}`;
 
@@ -41,16 +49,73 @@ export const API_ROUTES = {
   listClusters: {
     method: 'GET',
     path: '/v3/clusters',
-    area: 'topics',
+    area: 'cluster',
     role: 'discover',
     description: 'list clusters (this one)',
   },
   getCluster: {
     method: 'GET',
     path: CLUSTER,
-    area: 'topics',
+    area: 'cluster',
     role: 'discover',
     description: 'describe the cluster',
+  },
+  // The cluster's relationships (Confluent v3): one broker, and empty lists of what Sluice has none of
+  listBrokers: {
+    method: 'GET',
+    path: `${CLUSTER}/brokers`,
+    area: 'cluster',
+    role: 'discover',
+    description: 'list brokers (the one endpoint)',
+  },
+  getBroker: {
+    method: 'GET',
+    path: BROKER,
+    area: 'cluster',
+    role: 'discover',
+    description: 'describe the broker',
+  },
+  listBrokerConfigs: {
+    method: 'GET',
+    path: `${BROKER}/configs`,
+    area: 'cluster',
+    role: 'discover',
+    description: "the broker's dynamic configs (none)",
+  },
+  listBrokerReplicas: {
+    method: 'GET',
+    path: `${BROKER}/partition-replicas`,
+    area: 'cluster',
+    role: 'discover',
+    description: 'the replicas the broker serves (every partition)',
+  },
+  listClusterConfigs: {
+    method: 'GET',
+    path: `${CLUSTER}/broker-configs`,
+    area: 'cluster',
+    role: 'admin',
+    description: 'cluster-wide broker configs (none)',
+  },
+  listAcls: {
+    method: 'GET',
+    path: `${CLUSTER}/acls`,
+    area: 'cluster',
+    role: 'admin',
+    description: 'Kafka ACLs (none: access is IAM)',
+  },
+  listAllReassignments: {
+    method: 'GET',
+    path: `${CLUSTER}/topics/-/partitions/-/reassignment`,
+    area: 'cluster',
+    role: 'consume',
+    description: 'ongoing replica reassignments (none)',
+  },
+  listAllTopicConfigs: {
+    method: 'GET',
+    path: `${CLUSTER}/topics/-/configs`,
+    area: 'topics',
+    role: 'admin',
+    description: 'the configs of every topic',
   },
   // Topics (Confluent v3)
   listTopics: {
@@ -81,6 +146,77 @@ export const API_ROUTES = {
     area: 'topics',
     role: 'consume',
     description: 'partition offsets',
+  },
+  getPartition: {
+    method: 'GET',
+    path: PARTITION,
+    area: 'topics',
+    role: 'consume',
+    description: 'describe a partition',
+  },
+  listReplicas: {
+    method: 'GET',
+    path: `${PARTITION}/replicas`,
+    area: 'topics',
+    role: 'consume',
+    description: "a partition's replicas (one, the leader)",
+  },
+  getReplica: {
+    method: 'GET',
+    path: `${PARTITION}/replicas/{broker_id}`,
+    area: 'topics',
+    role: 'consume',
+    description: "a partition's replica",
+  },
+  getReassignment: {
+    method: 'GET',
+    path: `${PARTITION}/reassignment`,
+    area: 'topics',
+    role: 'consume',
+    description: "a partition's ongoing reassignment (never any: 404)",
+  },
+  listTopicReassignments: {
+    method: 'GET',
+    path: `${TOPIC}/partitions/-/reassignment`,
+    area: 'topics',
+    role: 'consume',
+    description: "a topic's ongoing reassignments (none)",
+  },
+  // Topic configs (Confluent v3)
+  listTopicConfigs: {
+    method: 'GET',
+    path: `${TOPIC}/configs`,
+    area: 'topics',
+    role: 'admin',
+    description: "a topic's configs, defaults included",
+  },
+  getTopicConfig: {
+    method: 'GET',
+    path: `${TOPIC}/configs/{name}`,
+    area: 'topics',
+    role: 'admin',
+    description: "one of a topic's configs",
+  },
+  updateTopicConfig: {
+    method: 'PUT',
+    path: `${TOPIC}/configs/{name}`,
+    area: 'topics',
+    role: 'admin',
+    description: "set one of a topic's configs",
+  },
+  resetTopicConfig: {
+    method: 'DELETE',
+    path: `${TOPIC}/configs/{name}`,
+    area: 'topics',
+    role: 'admin',
+    description: "reset one of a topic's configs to its default",
+  },
+  alterTopicConfigs: {
+    method: 'POST',
+    path: `${TOPIC}/configs:alter`,
+    area: 'topics',
+    role: 'admin',
+    description: "set or reset several of a topic's configs",
   },
   // Produce
   produceRecords: {

@@ -4,6 +4,7 @@ import { NotFoundError, RecordTooLargeError } from '../errors';
 import { createGroupService, type GroupService } from '../groups/service';
 import { API_ROUTES, type ApiRouteName } from './api-routes';
 import { errorResponse } from './errors';
+import { clusterRoutes } from './routes/cluster';
 import { consumeRoutes } from './routes/consume';
 import { groupRoutes } from './routes/groups';
 import { produceRoutes } from './routes/produce';
@@ -34,6 +35,7 @@ export type ApiHandlers = Record<ApiRouteName, RouteHandler>;
  */
 export function apiHandlers(cluster: Cluster, options: HttpApiOptions = {}): ApiHandlers {
   return {
+    ...clusterRoutes(cluster),
     ...topicRoutes(cluster),
     ...produceRoutes(cluster, { onProduced: options.onProduced }),
     ...consumeRoutes(cluster),

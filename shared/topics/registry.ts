@@ -1,15 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { AlreadyExistsError, InvalidRequestError, NotFoundError } from '../errors';
+import { AlreadyExistsError, InvalidRequestError, NotFoundError, UnavailableError } from '../errors';
+import { type RetryPolicy, retry } from '../retry';
 import { queryAll } from '../storage/query-all';
-import { parseTopicConfigs, type TopicConfigs } from './configs';
+import {
+  applyConfigChanges,
+  type ConfigChange,
+  DEFAULT_CONFIG_STATE,
+  storedConfigState,
+  type TopicConfigName,
+  type TopicConfigs,
+} from './configs';
 import { collisionKey, isLegalTopicName, validateTopicName } from './names';
 
 /** A topic as the core sees it. `id` is fresh per creation, so a re-created topic never sees old data. */
@@ -18,6 +28,8 @@ export interface Topic {
   readonly id: string;
   readonly partitionCount: number;
   readonly configs: TopicConfigs;
+  /** The configs set explicitly; the others hold Kafka's defaults. */
+  readonly configOverrides: readonly TopicConfigName[];
   readonly createdAt: number;
 }
 
@@ -25,7 +37,9 @@ export interface CreateTopicInput {
   readonly name: string;
   /** @default 1 (Kafka's num.partitions) */
   readonly partitionCount?: number;
-  readonly configs?: readonly { name: string; value: string | null }[];
+  readonly configs?: readonly ConfigChange[];
+  /** Validate everything (name free, partitions, configs) and create nothing. @default false */
+  readonly validateOnly?: boolean;
 }
 
 /** Upper bound on partitions per topic; each partition is one DynamoDB key range. */
@@ -41,7 +55,19 @@ export interface TopicRegistryOptions {
 }
 
 export interface TopicRegistry {
+  /** Creates a topic, or with `validateOnly` only checks that it could (the name is free too). */
   create(input: CreateTopicInput): Promise<Topic>;
+  /**
+   * Changes a topic's configs (a `null` value resets one to Kafka's default), all or nothing,
+   * with a conditional write so concurrent changes are never lost. Other warm functions see
+   * the change once their cached copy expires (`cacheTtlMs`). With `validateOnly`, nothing is
+   * written. Returns the topic as changed.
+   */
+  alterConfigs(
+    name: string,
+    changes: readonly ConfigChange[],
+    options?: { validateOnly?: boolean },
+  ): Promise<Topic>;
   /** The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. */
   get(name: string): Promise<Topic>;
   list(): Promise<Topic[]>;
@@ -62,6 +88,8 @@ export interface DeletedTopic {
 }
 
 const TOPIC_PK = 'topic';
+/** How often a config change that lost a race reads and tries again (short waits: an admin is waiting). */
+const ALTER_RETRY: RetryPolicy = { retries: 10, initialRetryTime: 20, maxRetryTime: 500 };
 /** One item per deleted topic whose data still waits for the sweeper: `sk = topicId`. */
 const DELETED_PK = 'topic-deleted';
 const COLLISION_PK = 'topic-collision';
@@ -89,13 +117,19 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
         `partitions_count must be an integer from 1 to ${MAX_PARTITIONS}, got ${JSON.stringify(input.partitionCount)}.`,
       );
     }
+    const { configs, overrides } = applyConfigChanges(DEFAULT_CONFIG_STATE, input.configs ?? []);
     const topic: Topic = {
       name: input.name,
       id: randomBytes(8).toString('hex'),
       partitionCount,
-      configs: parseTopicConfigs(input.configs ?? []),
+      configs,
+      configOverrides: overrides,
       createdAt: now(),
     };
+    if (input.validateOnly) {
+      await checkNameFree(topic.name);
+      return topic;
+    }
     try {
       await dynamodb.send(
         new TransactWriteItemsCommand({
@@ -142,9 +176,91 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     return topic;
   }
 
+  /** Throws what a creation would: the name or its collision key is taken. */
+  async function checkNameFree(name: string): Promise<void> {
+    const read = async (pk: string, sk: string) =>
+      (
+        await dynamodb.send(
+          new GetItemCommand({
+            TableName: table,
+            Key: { pk: { S: pk }, sk: { S: sk } },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+    const [exists, collides] = await Promise.all([
+      read(TOPIC_PK, name),
+      read(COLLISION_PK, collisionKey(name)),
+    ]);
+    if (exists) throw new AlreadyExistsError(`Topic "${name}" already exists.`, { topic: name });
+    if (collides) {
+      throw new AlreadyExistsError(
+        `Topic "${name}" collides with existing topic "${collides.topic?.S ?? 'another topic'}": names may not differ only by "." and "_".`,
+        { topic: name },
+      );
+    }
+  }
+
+  async function alterConfigs(
+    name: string,
+    changes: readonly ConfigChange[],
+    options: { validateOnly?: boolean } = {},
+  ): Promise<Topic> {
+    // Read, change, write if nobody changed the topic in between; a lost race reads again,
+    // after a jittered wait so that concurrent writers spread out.
+    const attempt = async (): Promise<Topic> => {
+      const item = await readItem(name);
+      const current = fromItem(item);
+      const { configs, overrides } = applyConfigChanges(
+        { configs: current.configs, overrides: current.configOverrides },
+        changes,
+      );
+      const changed: Topic = { ...current, configs, configOverrides: overrides };
+      if (options.validateOnly) return changed;
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: TOPIC_PK }, sk: { S: name } },
+          UpdateExpression: 'SET configs = :configs, overrides = :overrides',
+          // Both attributes as read: a change may alter only the overrides (a config set
+          // to its default value), and must not be lost either.
+          ConditionExpression: `topicId = :id AND configs = :seen AND ${
+            item.overrides ? 'overrides = :seenOverrides' : 'attribute_not_exists(overrides)'
+          }`,
+          ExpressionAttributeValues: {
+            ':configs': { S: JSON.stringify(configs) },
+            ':overrides': { S: JSON.stringify(overrides) },
+            ':id': { S: current.id },
+            ':seen': { S: item.configs.S as string },
+            ...(item.overrides && { ':seenOverrides': item.overrides }),
+          },
+        }),
+      );
+      cache.set(name, { topic: changed, until: now() + ttl });
+      return changed;
+    };
+    const lostRace = (error: unknown) => error instanceof ConditionalCheckFailedException;
+    try {
+      return await retry(attempt, { ...ALTER_RETRY, isRetriable: lostRace });
+    } catch (error) {
+      if (!lostRace(error)) throw error;
+      throw new UnavailableError(
+        `The configs of topic "${name}" kept changing concurrently; retry the request.`,
+        { topic: name, cause: error },
+      );
+    }
+  }
+
   async function get(name: string): Promise<Topic> {
     const cached = cache.get(name);
     if (cached && cached.until > now()) return cached.topic;
+    const topic = fromItem(await readItem(name));
+    cache.set(name, { topic, until: now() + ttl });
+    return topic;
+  }
+
+  /** The topic's item, read consistently; throws {@link NotFoundError} when absent. */
+  async function readItem(name: string): Promise<Record<string, AttributeValue>> {
     if (!isLegalTopicName(name)) throw topicNotFound(name);
     const { Item } = await dynamodb.send(
       new GetItemCommand({
@@ -157,9 +273,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
       cache.delete(name);
       throw topicNotFound(name);
     }
-    const topic = fromItem(Item);
-    cache.set(name, { topic, until: now() + ttl });
-    return topic;
+    return Item;
   }
 
   async function list(): Promise<Topic[]> {
@@ -222,7 +336,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     );
   }
 
-  return { create, get, list, delete: remove, deleted, forget };
+  return { create, alterConfigs, get, list, delete: remove, deleted, forget };
 }
 
 function toItem(topic: Topic): Record<string, AttributeValue> {
@@ -232,16 +346,23 @@ function toItem(topic: Topic): Record<string, AttributeValue> {
     topicId: { S: topic.id },
     partitions: { N: String(topic.partitionCount) },
     configs: { S: JSON.stringify(topic.configs) },
+    overrides: { S: JSON.stringify(topic.configOverrides) },
     createdAt: { N: String(topic.createdAt) },
   };
 }
 
 function fromItem(item: Record<string, AttributeValue>): Topic {
+  // `overrides` is absent on topics created before configs could be altered.
+  const { configs, overrides } = storedConfigState(
+    JSON.parse(item.configs.S as string),
+    item.overrides?.S === undefined ? undefined : JSON.parse(item.overrides.S),
+  );
   return {
     name: item.sk.S as string,
     id: item.topicId.S as string,
     partitionCount: Number(item.partitions.N),
-    configs: JSON.parse(item.configs.S as string) as TopicConfigs,
+    configs,
+    configOverrides: overrides,
     createdAt: Number(item.createdAt.N),
   };
 }

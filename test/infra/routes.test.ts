@@ -108,7 +108,7 @@ describe('the HTTP API', () => {
   });
 
   it('answers a path outside the table with "no route"', async () => {
-    expect(await call('GET', '/v3/clusters/c/brokers')).toBe(40400);
+    expect(await call('GET', '/v3/clusters/c/topics/t/leaders')).toBe(40400);
     expect(await call('POST', '/v3/clusters/c/topics/t/records:other')).toBe(40400);
   });
 });

@@ -26,8 +26,12 @@ describe('topics', () => {
       cluster_id: 'local',
       topic_name: name,
       partitions_count: 6,
-      configs: expect.arrayContaining([{ name: 'retention.ms', value: '86400000' }]),
+      configs: { related: `/v3/clusters/local/topics/${name}/configs` },
     });
+    const configs = await call('GET', described.body.configs.related);
+    expect(configs.body.data).toContainEqual(
+      expect.objectContaining({ name: 'retention.ms', value: '86400000', is_default: false }),
+    );
     const listed = await call('GET', '/v3/clusters/local/topics');
     expect(listed.body.kind).toBe('KafkaTopicList');
     expect(listed.body.data.map((t: { topic_name: string }) => t.topic_name)).toContain(name);

@@ -11,6 +11,7 @@ const topic: Topic = {
   id: 'tid',
   partitionCount: 4,
   configs: { 'max.message.bytes': 1_048_588 } as Topic['configs'],
+  configOverrides: [],
   createdAt: 0,
 };
 

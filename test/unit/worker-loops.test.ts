@@ -20,6 +20,7 @@ const topic: Topic = {
   id: 'abc',
   partitionCount: 1,
   configs: {} as Topic['configs'],
+  configOverrides: [],
   createdAt: 0,
 };
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
