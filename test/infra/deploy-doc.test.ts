@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -128,4 +130,60 @@ describe('docs/deploy.md against the synthesized example stack', () => {
     expect(SHELL).toContain('--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"');
     expect(SHELL).toContain('-H "x-amz-security-token: $AWS_SESSION_TOKEN"');
   });
+});
+
+describe('the CDK app of docs/deploy.md', () => {
+  it('type-checks and builds against this repository as ../sluice/infra, as the doc says', () => {
+    const snippet = BLOCKS.find((b) => b.language === 'ts' && b.code.includes('new Sluice('));
+    expect(snippet?.code).toContain("from '../sluice/infra'");
+    // A CDK app next to a checkout named sluice: <dir>/sluice is this repository.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cdk-app-'));
+    try {
+      symlinkSync(ROOT, join(dir, 'sluice'));
+      const app = join(dir, 'app');
+      mkdirSync(join(app, 'dist', 'billing'), { recursive: true });
+      writeFileSync(join(app, 'dist', 'billing', 'index.js'), 'exports.handler = async () => ({});\n');
+      symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'));
+      writeFileSync(join(app, 'app.ts'), `${snippet?.code}\napp.synth();\n`);
+      const compilerOptions = {
+        strict: true,
+        module: 'commonjs',
+        moduleResolution: 'node',
+        target: 'ES2022',
+      };
+      writeFileSync(
+        join(app, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            ...compilerOptions,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            noEmit: true,
+            types: ['node'],
+          },
+          files: ['app.ts'],
+        }),
+      );
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], {
+        cwd: app,
+        stdio: 'pipe',
+      });
+      execFileSync(process.execPath, ['--import', 'tsx', 'app.ts'], {
+        cwd: app,
+        stdio: 'pipe',
+        // Synthesis without bundling: the construct tree, its validations and the template.
+        env: {
+          ...process.env,
+          CDK_OUTDIR: join(dir, 'cdk.out'),
+          CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }),
+        },
+      });
+      const synthesized = JSON.parse(readFileSync(join(dir, 'cdk.out', 'Shop.template.json'), 'utf8'));
+      expect(
+        Object.values<CfnJson>(synthesized.Resources).some((r) => r.Type === 'AWS::ApiGatewayV2::Api'),
+      ).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
