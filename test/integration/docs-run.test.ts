@@ -31,7 +31,8 @@ import {
  *   (bin/sluice.js), `SLUICE_URL` and `AWS_ENDPOINT_URL` exported as `npm start` says, no
  *   AWS credentials. It must exit 0; under a `# sluice: …` comment it must exit 1 with that
  *   message; a command whose comment says "until Ctrl-C" is interrupted and must exit 0.
- * - TypeScript blocks: all of a document's blocks form one module, run with tsx in a
+ * - TypeScript blocks: all of a document's blocks form one module, type-checked with tsc
+ *   (strict) and then run with tsx in a
  *   temporary directory whose top-level folders link to the repository's, so the docs'
  *   `./shared/client` imports resolve as they do from the repository root.
  *
@@ -143,6 +144,28 @@ async function runTypeScriptBlocks(file: string, blocks: DocBlock[]): Promise<vo
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
   const program = blocks.map((b) => `// ${b.file}:${b.line}\n${forTheBackbone(b.code)}`).join('\n\n');
   writeFileSync(join(dir, 'doc.ts'), program);
+  // Type-checked first, as a user's editor would: tsx alone runs code that would not compile.
+  const compilerOptions = { strict: true, module: 'esnext', moduleResolution: 'bundler', target: 'ES2022' };
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, noEmit: true, skipLibCheck: true, types: ['node'] },
+      files: ['doc.ts'],
+    }),
+  );
+  const typeCheck = await run(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir],
+    {
+      cwd: dir,
+      env: userEnv(),
+    },
+  );
+  if (typeCheck.code !== 0) {
+    throw new Error(
+      `the TypeScript of ${file} does not compile:\n${typeCheck.stdout}\n${typeCheck.stderr}\n--- doc.ts ---\n${program}`,
+    );
+  }
   const exit = await run(process.execPath, ['--import', 'tsx', 'doc.ts'], { cwd: dir, env: userEnv() });
   if (exit.code !== 0) {
     throw new Error(
