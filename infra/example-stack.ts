@@ -55,5 +55,15 @@ export class SluiceExampleStack extends Stack {
       value: this.orderHandler.logGroup.logGroupName,
       description: 'Log group of the example consumer (aws logs tail <name> --follow)',
     });
+    new CfnOutput(this, 'ApiId', {
+      value: this.sluice.httpApi.apiId,
+      description:
+        'API Gateway HTTP API id: arn:aws:execute-api:<region>:<account>:<ApiId>/$default/<METHOD>/<path>',
+    });
+    // The cluster is the only one of this stack, so its outputs keep their plain names
+    // (`EndpointUrl`, not `SluiceEndpointUrl81AEA72B`): docs/deploy.md reads them by name.
+    for (const child of this.sluice.node.children) {
+      if (child instanceof CfnOutput) child.overrideLogicalId(child.node.id);
+    }
   }
 }
