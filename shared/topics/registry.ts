@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { AlreadyExistsError, InvalidRequestError, NotFoundError } from '../errors';
 import { queryAll } from '../storage/query-all';
+import { META_PARTITION_KEYS } from '../storage/schema';
 import { parseTopicConfigs, type TopicConfigs } from './configs';
 import { collisionKey, isLegalTopicName, validateTopicName } from './names';
 
@@ -61,9 +62,9 @@ export interface DeletedTopic {
   readonly deletedAt: number;
 }
 
-const TOPIC_PK = 'topic';
+const TOPIC_PK = META_PARTITION_KEYS.topic;
 /** One item per deleted topic whose data still waits for the sweeper: `sk = topicId`. */
-const DELETED_PK = 'topic-deleted';
+const DELETED_PK = META_PARTITION_KEYS.deletedTopic;
 const COLLISION_PK = 'topic-collision';
 
 /**
