@@ -169,8 +169,8 @@ export function dataAccessStatements(access: SluiceDataAccess, r: DataResources)
         resources: [r.metaTableArn],
         conditions: leadingKeys([groupPartitionKey(access.group)]),
       });
-      add('RegisterGroup', 'adds the group to the list of groups when a member joins', {
-        actions: ['dynamodb:UpdateItem'],
+      add('RegisterGroup', 'checks that the group is listed, and lists it when a member joins', {
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         resources: [r.metaTableArn],
         conditions: leadingKeys([META_PARTITION_KEYS.groupList]),
       });
