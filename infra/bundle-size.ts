@@ -42,6 +42,8 @@ export interface BundleReport {
   readonly gzipBytes: number;
   /** Bundled inputs, relative to the repository root. */
   readonly inputs: string[];
+  /** The inputs that put code into the output (what tree shaking kept), relative to the root. */
+  readonly shippedInputs: string[];
   /** Bytes in the output per package (or source folder), largest first. */
   readonly byPackage: [string, number][];
 }
@@ -76,6 +78,9 @@ export async function measureBundle(entry: string): Promise<BundleReport> {
     bytes: js.contents.byteLength,
     gzipBytes: gzipSync(js.contents).byteLength,
     inputs: Object.keys(result.metafile.inputs),
+    shippedInputs: Object.entries(output.inputs)
+      .filter(([, info]) => info.bytesInOutput > 0)
+      .map(([input]) => input),
     byPackage: [...byPackage.entries()].sort((a, b) => b[1] - a[1]),
   };
 }

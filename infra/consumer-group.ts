@@ -70,6 +70,7 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
       // A failed run is not retried by Lambda: the next scheduled run (or wake-up) resumes
       // from the committed offsets anyway.
       retryAttempts: 0,
+      access: { kind: 'poller', group },
       environment: {
         SLUICE_CONSUMER_CONFIG: Stack.of(this).toJsonString(config),
         SLUICE_ENDPOINT_URL: sluice.endpointUrl,

@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { checkTopic, GROUP_NAME } from './consumer-options';
+import { dataAccessStatements, type SluiceDataAccess } from './data-access';
 import { grantedPaths } from './routes';
 
 /** CloudWatch namespace of Sluice's custom metrics. */
@@ -29,7 +30,7 @@ export interface ISluice extends IConstruct {
   grantConsume(grantee: iam.IGrantable, topics?: string[], groups?: string[]): iam.Grant;
   /** Lets `grantee` call every route, topic administration included. */
   grantAdmin(grantee: iam.IGrantable): iam.Grant;
-  /** Lets `grantee` read and write the bucket and tables directly. */
+  /** Lets `grantee` read and write the bucket and tables directly (what Sluice's functions may do). */
   grantReadWriteData(grantee: iam.IGrantable): iam.Grant;
   /** A custom metric of this cluster (namespace `Sluice`, dimension `ClusterId`). */
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
@@ -98,51 +99,51 @@ export abstract class SluiceBase extends Construct implements ISluice {
   }
 
   /**
-   * Lets `grantee` read and write Sluice's bucket and tables directly (what the functions
-   * themselves get): object get/put/delete, item reads, writes, queries and scans.
+   * Lets `grantee` read and write Sluice's bucket and tables directly: everything the HTTP
+   * function and the retention sweeper may do together (segment objects get/put/delete, the
+   * items of both tables), and no more — no scans, batch writes or table administration.
    */
   grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      resourceArns: [this.bucket.arnForObjects('*')],
-    });
-    // ListBucket turns a missing object into 404 NoSuchKey instead of 403 AccessDenied.
-    grant.combine(
-      iam.Grant.addToPrincipal({
+    const seen = new Set<string>();
+    const statements = [
+      ...dataAccessStatements({ kind: 'http' }, this.dataResources()),
+      ...dataAccessStatements({ kind: 'sweeper' }, this.dataResources()),
+    ].filter(({ sid }) => !seen.has(sid) && seen.add(sid));
+    return this.grantStatements(grantee, statements);
+  }
+
+  /**
+   * Gives a Sluice function exactly the data access its code uses (see `infra/data-access.ts`).
+   * @internal
+   */
+  _grantDataAccess(grantee: iam.IGrantable, access: SluiceDataAccess): iam.Grant {
+    return this.grantStatements(grantee, dataAccessStatements(access, this.dataResources()));
+  }
+
+  private dataResources() {
+    return {
+      bucketArn: this.bucket.bucketArn,
+      logTableArn: this.logTable.tableArn,
+      metaTableArn: this.metaTable.tableArn,
+      keyArn: this.encryptionKey?.keyArn,
+    };
+  }
+
+  private grantStatements(
+    grantee: iam.IGrantable,
+    statements: { statement: iam.PolicyStatement }[],
+  ): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const { statement } of statements) {
+      const one = iam.Grant.addToPrincipal({
         grantee,
-        actions: ['s3:ListBucket'],
-        resourceArns: [this.bucket.bucketArn],
-      }),
-    );
-    grant.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:Query',
-          'dynamodb:Scan',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:DescribeTable',
-        ],
-        resourceArns: [this.logTable.tableArn, this.metaTable.tableArn],
-      }),
-    );
-    if (this.encryptionKey) {
-      grant.combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-          resourceArns: [this.encryptionKey.keyArn],
-        }),
-      );
+        actions: statement.actions,
+        resourceArns: statement.resources,
+        conditions: statement.conditions,
+      });
+      grant = grant ? grant.combine(one) : one;
     }
-    return grant;
+    return grant as iam.Grant;
   }
 
   /** A custom metric of this cluster in the `Sluice` namespace, with dimension `ClusterId`. */

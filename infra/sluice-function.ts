@@ -75,6 +75,11 @@ export interface SluiceFunctionProps {
    */
   readonly retryAttempts?: number;
   /**
+   * Concurrent executions reserved for (and capping) the function.
+   * @default - none
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * How long the function's log events are kept.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -144,6 +149,7 @@ export class SluiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       retryAttempts: props.retryAttempts,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       bundling: SLUICE_BUNDLING,

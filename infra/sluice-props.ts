@@ -8,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { ConsumerConfigDocument } from './consumer-options';
+import type { SluiceDataAccess } from './data-access';
 
 /** Lambda's synchronous payload limit: the largest request body the endpoint can accept. */
 export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
@@ -75,6 +76,13 @@ export interface SluiceProps {
    * @default 1024
    */
   readonly apiMemorySize?: number;
+  /**
+   * Concurrent executions reserved for the HTTP API function, which also caps it: a flood of
+   * requests then cannot take the concurrency the pollers and the sweeper need (they draw on
+   * the account's unreserved pool). Lambda keeps at least 100 executions unreserved per account.
+   * @default - none: the HTTP function shares the account's unreserved pool
+   */
+  readonly apiReservedConcurrency?: number;
   /**
    * Memory of each consumer poller in MB.
    * @default 1024
@@ -184,6 +192,13 @@ export interface SluiceFunctionOptions {
   readonly entry: string;
   /** Function description. */
   readonly description: string;
+  /** What the function does with the bucket and tables: its role gets exactly that. */
+  readonly access: SluiceDataAccess;
+  /**
+   * Concurrent executions reserved for (and capping) the function.
+   * @default - none: the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
   /** Memory in MB. */
   readonly memorySize: number;
   /** Maximum run time. */
@@ -227,6 +242,7 @@ export function validateProps(props: SluiceProps): void {
     }
   };
   positiveInt('apiMemorySize', props.apiMemorySize, 128, 10_240);
+  positiveInt('apiReservedConcurrency', props.apiReservedConcurrency, 1, 1_000_000);
   positiveInt('pollerMemorySize', props.pollerMemorySize, 128, 10_240);
   positiveInt('maxRequestBytes', props.maxRequestBytes, 1, LAMBDA_PAYLOAD_LIMIT);
   positiveInt('throttlingRateLimit', props.throttlingRateLimit, 1, 1_000_000);

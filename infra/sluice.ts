@@ -20,6 +20,7 @@ import {
   resolveConsumerOptions,
   type SluiceConsumerOptions,
 } from './consumer-options';
+import { SEGMENT_PREFIX } from './data-access';
 import { SluiceMonitoring } from './monitoring';
 import { SLUICE_ROUTES } from './routes';
 import { METRICS_NAMESPACE, SluiceBase } from './sluice-base';
@@ -163,6 +164,8 @@ export class Sluice extends SluiceBase {
       memorySize: props.apiMemorySize ?? 1024,
       // API Gateway gives up on an integration after 30 s.
       timeout: Duration.seconds(29),
+      access: { kind: 'http' },
+      reservedConcurrentExecutions: props.apiReservedConcurrency,
     });
     this.apiFunction.function.addEnvironment(
       'SLUICE_WAKE_TARGETS',
@@ -359,8 +362,9 @@ export class Sluice extends SluiceBase {
   }
 
   /**
-   * Adds a maintenance function run on a schedule, with the SLUICE_* environment, data
-   * access, a log group and Errors/Throttles alarms. This is the hook for retention and
+   * Adds a maintenance function run on a schedule, with the SLUICE_* environment, the
+   * sweeper's data access (`infra/data-access.ts`: list topics, walk and delete slots, delete
+   * segment objects — no object reads or writes), a log group and Errors/Throttles alarms. This is the hook for retention and
    * other sweepers, e.g. in a subclass or in this constructor once the function exists:
    *
    * ```ts
@@ -379,6 +383,7 @@ export class Sluice extends SluiceBase {
       timeout: opts.timeout ?? Duration.minutes(5),
       retryAttempts: 0,
       environment: opts.environment,
+      access: { kind: 'sweeper' },
     });
     new events.Rule(fn, 'Schedule', {
       description: `Runs ${id}: ${opts.description}`,
@@ -390,8 +395,8 @@ export class Sluice extends SluiceBase {
   }
 
   /**
-   * Creates a Sluice function: bundled entry, SLUICE_* environment, read/write access to
-   * the bucket and tables.
+   * Creates a Sluice function: bundled entry, SLUICE_* environment, and the data access
+   * `opts.access` names (nothing else of the bucket and tables).
    */
   protected createFunction(id: string, opts: SluiceFunctionOptions): SluiceFunction {
     const fn = new SluiceFunction(opts.scope ?? this, id, {
@@ -400,6 +405,7 @@ export class Sluice extends SluiceBase {
       memorySize: opts.memorySize,
       timeout: opts.timeout,
       retryAttempts: opts.retryAttempts,
+      reservedConcurrentExecutions: opts.reservedConcurrentExecutions,
       logRetention: this.props.logRetention,
       removalPolicy: this.removalPolicy,
       environment: {
@@ -407,7 +413,7 @@ export class Sluice extends SluiceBase {
         ...opts.environment,
       },
     });
-    this.grantReadWriteData(fn.function);
+    this._grantDataAccess(fn.function, opts.access);
     return fn;
   }
 
@@ -441,10 +447,11 @@ export class Sluice extends SluiceBase {
   _acknowledgeDataAccess(scope: IConstruct): void {
     const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId);
     Validations.of(scope).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${SEGMENT_PREFIX}*]`,
       reason:
-        'Segment object keys are generated per produce request and unknown at deploy time; access is limited to ' +
-        'get/put/delete of objects in this one bucket.',
+        `Segment object keys are generated per produce request and unknown at deploy time; each grant names only ` +
+        `keys under ${SEGMENT_PREFIX} in this one bucket, and only the actions its function sends there: ` +
+        'get/put for the HTTP function and the pollers, delete for the retention sweeper alone.',
     });
   }
 }

@@ -46,6 +46,11 @@ export const ERROR_CODES = {
     meaning: 'invalid payload: bytes that are not valid base64',
   },
   41501: { kind: 'invalid-request', status: 415, meaning: 'unsupported Content-Type' },
+  40301: {
+    kind: 'invalid-request',
+    status: 403,
+    meaning: 'refused by the local server: the Host or Origin is not this machine',
+  },
   40400: { kind: 'not-found', status: 404, meaning: 'no such route' },
   40401: { kind: 'not-found', status: 404, meaning: 'topic not found' },
   40402: { kind: 'not-found', status: 404, meaning: 'partition not found' },
@@ -158,13 +163,13 @@ export class SluiceError extends Error {
   }
 }
 
-/** The request is malformed or breaks a rule; sending it again will not help (40003, 42201, 41501). */
+/** The request is malformed or breaks a rule; sending it again will not help (40003, 40301, 42201, 41501). */
 export class InvalidRequestError extends SluiceError {
   constructor(message: string, details: CodedDetails<'invalid-request'> = {}) {
     super(message, 'invalid-request', details);
   }
 
-  /** The HTTP status of the code (400, 415 or 422). */
+  /** The HTTP status of the code (400, 403, 415 or 422). */
   get status(): number {
     return errorCodeInfo(this.errorCode)?.status ?? 400;
   }

@@ -29,12 +29,26 @@ export interface DynamoDbLocal {
 }
 
 const POLL_INTERVAL_MS = 100;
+
+/**
+ * DynamoDB Local answers CORS preflights for any origin unless given an allow-list, and has
+ * no way to turn CORS off. Its one allowed origin is under `.invalid`, a domain reserved never
+ * to resolve (RFC 6761), so no web page can have it: a page on another site can send requests
+ * but never read an answer, nor send the `X-Amz-Target` header every operation needs.
+ */
+export const DYNAMODB_LOCAL_CORS_ORIGIN = 'https://no-browser-access.invalid';
 const BIND_ATTEMPTS = 3;
 
 /**
  * Starts AWS's DynamoDB Local from the jar that `amplify-dynamodb-simulator` ships (its JS
- * wrapper is not used) on a free loopback port, and resolves once `ListTables` answers. Uses
- * one shared database for every credential and region, as LocalStack does.
+ * wrapper is not used) on a free port, and resolves once `ListTables` answers. Uses one shared
+ * database for every credential and region, as LocalStack does, and allows no web origin
+ * ({@link DYNAMODB_LOCAL_CORS_ORIGIN}).
+ *
+ * DynamoDB Local (1.25) has no option for the address it binds: its Jetty server listens on
+ * every interface (the wildcard address), so its port is reachable from the network unless a
+ * firewall stops it. Everything Sluice itself talks to goes through loopback (the endpoint
+ * is `127.0.0.1`); docs/security.md says what that exposes.
  *
  * @example
  * const ddb = await startDynamoDbLocal({ cwd: tmpDir });
@@ -71,6 +85,8 @@ function spawnJava(port: number, opts: DynamoDbLocalOptions, tail: OutputTail): 
     String(port),
     '-disableTelemetry',
     '-sharedDb',
+    '-cors',
+    DYNAMODB_LOCAL_CORS_ORIGIN,
     ...storage,
   ];
   // Its own process group: a Ctrl-C in the terminal signals the whole foreground group, and

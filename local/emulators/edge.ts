@@ -49,6 +49,10 @@ const HOP_BY_HOP = new Set([
  * emulator {@link serviceOfRequest} names; unknown services get a 400 with a JSON body.
  * The `Host` header is passed on as received; neither emulator checks SigV4 signatures.
  *
+ * Listens on 127.0.0.1 only, and answers 403 to a request whose `Host` is not a loopback
+ * name with the edge's port: a web page whose own name an attacker points at 127.0.0.1 (DNS
+ * rebinding) sends that name, and would otherwise read and write every table and bucket.
+ *
  * @example
  * const edge = await startEdge({ upstreams: { dynamodb: ddb.endpoint, s3: s3.endpoint } });
  * process.env.AWS_ENDPOINT_URL = edge.endpoint;
@@ -59,6 +63,16 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const agent = new Agent({ keepAlive: true, timeout: 10_000 });
   const upstreams = new Map(Object.entries(opts.upstreams).map(([name, url]) => [name, new URL(url)]));
   const server = createServer((req, res) => {
+    if (!isLoopbackHost(req.headers.host, req.socket.localPort)) {
+      opts.log?.(`[edge] ${req.method} ${req.url}: refused Host ${req.headers.host ?? '(none)'}`);
+      req.resume();
+      return sendJson(
+        res,
+        403,
+        'AccessDeniedException',
+        'the local edge answers only requests addressed to 127.0.0.1, localhost or [::1] on its own port',
+      );
+    }
     const service = serviceOfRequest(req.headers, req.url ?? '/');
     const upstream = service === undefined ? undefined : upstreams.get(service);
     if (!upstream) {
@@ -123,6 +137,17 @@ function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, agent
     if (!res.writableFinished) upstreamReq.destroy();
   });
   req.pipe(upstreamReq);
+}
+
+/**
+ * `127.0.0.1`, `localhost`, `[::1]` or a name under `localhost` (which resolves only to this
+ * machine, so it cannot be rebound), with the given port.
+ */
+function isLoopbackHost(host: string | undefined, port: number | undefined): boolean {
+  const match = /^(.+):(\d+)$/.exec((host ?? '').toLowerCase());
+  if (!match || Number(match[2]) !== port) return false;
+  const name = match[1];
+  return name === '127.0.0.1' || name === '[::1]' || name === 'localhost' || name.endsWith('.localhost');
 }
 
 function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {

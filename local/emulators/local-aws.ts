@@ -34,6 +34,8 @@ export const DEFAULT_LOCAL_AWS_PORT = 4577;
 export interface LocalAws {
   /** The single edge, e.g. `http://127.0.0.1:4566`; use it as `AWS_ENDPOINT_URL`. */
   readonly endpoint: string;
+  /** Each emulator's own endpoint behind the edge (for diagnostics; clients use `endpoint`). */
+  readonly emulators: Readonly<Record<'dynamodb' | 's3', string>>;
   /** Stops the edge and both emulators, and deletes the data when it was temporary. */
   stop(): Promise<void>;
 }
@@ -103,7 +105,11 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     await stop();
     throw error;
   }
-  return { endpoint: edge.endpoint, stop: once(stop) };
+  return {
+    endpoint: edge.endpoint,
+    emulators: { dynamodb: (ddb as DynamoDbLocal).endpoint, s3: (s3 as S3rverProcess).endpoint },
+    stop: once(stop),
+  };
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

@@ -18,6 +18,7 @@ import type {
   Reservation,
   VoidOutcome,
 } from '../storage/log-index';
+import { SEGMENT_PREFIX } from '../storage/schema';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
 import { eventRecordBytes, MAX_EVENT_BYTES, MAX_RECORDS_PER_APPEND } from './limits';
@@ -94,7 +95,7 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
   const fresh = sections.filter((section) => !offsets.has(section.partition));
   if (fresh.length > 0) {
     const { bytes, sections: locations } = encodeSegment(fresh);
-    const segmentKey = `segments/${topic.id}/${deps.now()}-${randomHex8()}`;
+    const segmentKey = `${SEGMENT_PREFIX}${topic.id}/${deps.now()}-${randomHex8()}`;
     const reservations = await reserveBesidePut(deps, topic, segmentKey, bytes, locations);
     const appendedAt = deps.now();
     await Promise.all(

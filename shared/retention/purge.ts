@@ -1,3 +1,4 @@
+import { SEGMENT_PREFIX } from '../storage/schema';
 import type { DeletedTopic } from '../topics/registry';
 import type { RetentionDeps } from './types';
 
@@ -59,7 +60,7 @@ export async function purgeTopic(
   for (;;) {
     if (spent()) return { slotsDeleted, objectsDeleted, done: false };
     const keys = await deps.segments.list(
-      `segments/${topic.id}/`,
+      `${SEGMENT_PREFIX}${topic.id}/`,
       Math.min(100, budget - slotsDeleted - objectsDeleted),
     );
     if (keys.length === 0) return { slotsDeleted, objectsDeleted, done: true };

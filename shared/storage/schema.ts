@@ -12,6 +12,29 @@ export const LOG_TABLE_KEYS = {
   sortKey: { name: 'sk', type: 'N' },
 } as const;
 
+/**
+ * The prefix of every segment object key: `segments/{topicId}/{time}-{random}`. The
+ * construct's object grants name only keys under it.
+ */
+export const SEGMENT_PREFIX = 'segments/';
+
+/**
+ * Partition-key values of the meta table that IAM conditions (`dynamodb:LeadingKeys`) name:
+ * the construct limits each consumer group's poller to its own group's items and the
+ * retention sweeper to the topic lists. The core's stores use these same values; an
+ * integration test records every key the functions touch against their grants.
+ */
+export const META_PARTITION_KEYS = {
+  /** Topic items: `sk` = topic name. */
+  topic: 'topic',
+  /** Deleted topics waiting for the sweeper to remove their data: `sk` = topic id. */
+  deletedTopic: 'topic-deleted',
+  /** The list of consumer groups: `sk` = group id. */
+  groupList: 'consumer-groups',
+  /** Prefix of every item of one consumer group (leases, members, the poller marker). */
+  groupPrefix: 'group#',
+} as const;
+
 export const META_TABLE_KEYS = {
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },

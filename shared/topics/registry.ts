@@ -12,6 +12,7 @@ import {
 import { AlreadyExistsError, InvalidRequestError, NotFoundError, UnavailableError } from '../errors';
 import { type RetryPolicy, retry } from '../retry';
 import { queryAll } from '../storage/query-all';
+import { META_PARTITION_KEYS } from '../storage/schema';
 import {
   applyConfigChanges,
   type ConfigChange,
@@ -87,11 +88,11 @@ export interface DeletedTopic {
   readonly deletedAt: number;
 }
 
-const TOPIC_PK = 'topic';
+const TOPIC_PK = META_PARTITION_KEYS.topic;
 /** How often a config change that lost a race reads and tries again (short waits: an admin is waiting). */
 const ALTER_RETRY: RetryPolicy = { retries: 10, initialRetryTime: 20, maxRetryTime: 500 };
 /** One item per deleted topic whose data still waits for the sweeper: `sk = topicId`. */
-const DELETED_PK = 'topic-deleted';
+const DELETED_PK = META_PARTITION_KEYS.deletedTopic;
 const COLLISION_PK = 'topic-collision';
 
 /**

@@ -49,7 +49,7 @@ describe('cdk-nag AWS Solutions checks on the example stack', () => {
     const acks = acknowledgements(stack);
     expect([...new Set(acks.map((a) => a.id))].sort()).toEqual(
       [
-        'AwsSolutions-IAM5[Resource::<SluiceDataBucket13F9F39A.Arn>/*]',
+        'AwsSolutions-IAM5[Resource::<SluiceDataBucket13F9F39A.Arn>/segments/*]',
         'AwsSolutions-L1',
         'AwsSolutions-S1',
       ].sort(),
