@@ -55,6 +55,11 @@ export const ERROR_CODES = {
   40002: { kind: 'already-exists', status: 409, meaning: 'topic already exists' },
   40901: { kind: 'fenced', status: 409, meaning: 'stale lease epoch: the partition moved to another member' },
   40902: { kind: 'out-of-order-sequence', status: 409, meaning: 'idempotent producer sequence out of order' },
+  40904: {
+    kind: 'out-of-order-sequence',
+    status: 409,
+    meaning: 'idempotent producer sequence already used by a different batch',
+  },
   40903: {
     kind: 'group-not-empty',
     status: 409,
@@ -196,9 +201,12 @@ export class GroupNotEmptyError extends SluiceError {
   }
 }
 
-/** An idempotent producer's sequence is neither the next one nor a retry of the last (40902). */
+/**
+ * An idempotent producer's sequence is neither the next one nor a retry of the last (40902),
+ * or it is the last one's but the batch differs from the one appended under it (40904).
+ */
 export class OutOfOrderSequenceError extends SluiceError {
-  constructor(message: string, details: SluiceErrorDetails = {}) {
+  constructor(message: string, details: CodedDetails<'out-of-order-sequence'> = {}) {
     super(message, 'out-of-order-sequence', details);
   }
 }
@@ -267,7 +275,10 @@ export function errorOfCode(
     case 'group-not-empty':
       return new GroupNotEmptyError(message, rest);
     case 'out-of-order-sequence':
-      return new OutOfOrderSequenceError(message, rest);
+      return new OutOfOrderSequenceError(message, {
+        ...rest,
+        errorCode: code as CodeOf<'out-of-order-sequence'>,
+      });
     case 'offset-out-of-range':
       return new OffsetOutOfRangeError(message, { ...rest, logStartOffset, logEndOffset });
     case 'unavailable':

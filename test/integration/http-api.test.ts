@@ -175,8 +175,17 @@ describe('produce and fetch', () => {
     const headers = { 'sluice-producer-id': uniqueName('producer'), 'sluice-producer-seq': '0' };
     const body = { value: { type: 'STRING', data: 'once' } };
     const first = await call('POST', `/v3/clusters/local/topics/${name}/records`, body, headers);
+    // No timestamp in the body: the server stamps each attempt anew, and it is still the same batch.
     const retry = await call('POST', `/v3/clusters/local/topics/${name}/records`, body, headers);
     expect(retry.body.offset).toBe(first.body.offset);
+    const forged = await call(
+      'POST',
+      `/v3/clusters/local/topics/${name}/records`,
+      { value: { type: 'STRING', data: 'other' } },
+      headers,
+    );
+    expect(forged.status).toBe(409);
+    expect(forged.body.error_code).toBe(40904);
     const skipped = await call('POST', `/v3/clusters/local/topics/${name}/records`, body, {
       ...headers,
       'sluice-producer-seq': '5',
