@@ -3,12 +3,7 @@
  * to POST to, a query parameter to set); here the same failures advise the command to type
  * instead. Each error is recognised by its class and `error_code`, never by its wording.
  */
-import {
-  GroupNotEmptyError,
-  NotFoundError,
-  OffsetOutOfRangeError,
-  SluiceError,
-} from '../shared/errors';
+import { GroupNotEmptyError, NotFoundError, OffsetOutOfRangeError, SluiceError } from '../shared/errors';
 import { UNKNOWN_GROUP_ERROR_CODE } from '../shared/groups/service';
 
 /** What a command was working on when the error happened. */
