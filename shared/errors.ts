@@ -51,7 +51,11 @@ export const ERROR_CODES = {
   40402: { kind: 'not-found', status: 404, meaning: 'partition not found' },
   40403: { kind: 'not-found', status: 404, meaning: 'cluster not found' },
   40404: { kind: 'not-found', status: 404, meaning: 'consumer group not found' },
-  40405: { kind: 'not-found', status: 404, meaning: 'consumer group member not found (expired or left)' },
+  40405: {
+    kind: 'not-found',
+    status: 404,
+    meaning: 'consumer group member not found (expired or left), or not one this request may act as',
+  },
   40002: { kind: 'already-exists', status: 409, meaning: 'topic already exists' },
   40901: { kind: 'fenced', status: 409, meaning: 'stale lease epoch: the partition moved to another member' },
   40902: { kind: 'out-of-order-sequence', status: 409, meaning: 'idempotent producer sequence out of order' },

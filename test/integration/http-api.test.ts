@@ -233,18 +233,45 @@ describe('the Lambda HTTP handler', () => {
     rawPath: string,
     body?: string,
     isBase64Encoded = false,
+    caller: { userArn?: string; headers?: Record<string, string> } = {},
   ): APIGatewayProxyEventV2 {
     return {
       version: '2.0',
       routeKey: '$default',
       rawPath,
       rawQueryString: '',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', ...caller.headers },
       isBase64Encoded,
       body,
-      requestContext: { http: { method, path: rawPath } } as APIGatewayProxyEventV2['requestContext'],
+      requestContext: {
+        http: { method, path: rawPath },
+        ...(caller.userArn === undefined ? {} : { authorizer: { iam: { userArn: caller.userArn } } }),
+      } as APIGatewayProxyEventV2['requestContext'],
     };
   }
+
+  it('binds a consumer-group member to the IAM principal that joined, whatever its role session', async () => {
+    const topic = await createTopic(1, 'lambda-bind');
+    const group = uniqueName('lambda-bind');
+    const members = `/v3/clusters/local/consumer-groups/${group}/members`;
+    const role = (name: string, session: string) =>
+      `arn:aws:sts::123456789012:assumed-role/${name}/${session}`;
+    const joined = await handler(
+      event('POST', members, JSON.stringify({ topics: [topic] }), false, { userArn: role('billing', 's1') }),
+    );
+    expect(joined.statusCode).toBe(200);
+    const { member_id, member_token } = JSON.parse(joined.body as string);
+    const beat = (userArn: string) =>
+      handler(
+        event('POST', `${members}/${member_id}/heartbeat`, '{}', false, {
+          userArn,
+          headers: { 'Sluice-Member-Token': member_token },
+        }),
+      );
+    expect((await beat(role('intruder', 's1'))).statusCode).toBe(404);
+    expect((await beat('arn:aws:iam::123456789012:user/billing')).statusCode).toBe(404);
+    expect((await beat(role('billing', 'refreshed-session'))).statusCode).toBe(200);
+  });
 
   it('serves the same API from an API Gateway v2 event, including base64 bodies', async () => {
     const name = uniqueName('lambda');
