@@ -250,6 +250,28 @@ describe('the Lambda HTTP handler', () => {
     };
   }
 
+  it('keeps the producer state of one producer id apart per IAM principal', async () => {
+    const topic = await createTopic(1, 'lambda-producer');
+    const send = (userArn: string, data: string) =>
+      handler(
+        event(
+          'POST',
+          `/v3/clusters/local/topics/${topic}/records`,
+          JSON.stringify({ value: { type: 'STRING', data } }),
+          false,
+          { userArn, headers: { 'Sluice-Producer-Id': 'shared-id', 'Sluice-Producer-Seq': '0' } },
+        ),
+      );
+    const mine = await send('arn:aws:iam::123456789012:role/alice', 'mine');
+    const theirs = await send('arn:aws:iam::123456789012:role/bob', 'theirs');
+    expect([mine.statusCode, theirs.statusCode]).toEqual([200, 200]);
+    const offsets = [mine, theirs].map((answer) => JSON.parse(answer.body as string).offset);
+    expect(offsets).toEqual([0, 1]);
+    // Alice's retry is still recognised as hers.
+    const retry = await send('arn:aws:iam::123456789012:role/alice', 'mine');
+    expect(JSON.parse(retry.body as string).offset).toBe(0);
+  });
+
   it('binds a consumer-group member to the IAM principal that joined, whatever its role session', async () => {
     const topic = await createTopic(1, 'lambda-bind');
     const group = uniqueName('lambda-bind');
