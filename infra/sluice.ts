@@ -13,7 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct, IConstruct } from 'constructs';
-import { LOG_TABLE_KEYS, META_TABLE_KEYS } from '../shared/storage/schema';
+import { LOG_TABLE_KEYS, META_TABLE_KEYS, META_TABLE_TTL_ATTRIBUTE } from '../shared/storage/schema';
 import { SluiceConsumerGroup } from './consumer-group';
 import {
   type ConsumerConfigDocument,
@@ -156,6 +156,8 @@ export class Sluice extends SluiceBase {
       ...tableProps,
       partitionKey: { name: META_TABLE_KEYS.partitionKey.name, type: dynamodb.AttributeType.STRING },
       sortKey: { name: META_TABLE_KEYS.sortKey.name, type: dynamodb.AttributeType.STRING },
+      // Idle idempotent-producer state expires (shared/storage/log-index.ts).
+      timeToLiveAttribute: META_TABLE_TTL_ATTRIBUTE,
     });
     // --- HTTP API --------------------------------------------------------------------------
     this.apiFunction = this.createFunction('ApiFunction', {

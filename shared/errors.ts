@@ -56,7 +56,11 @@ export const ERROR_CODES = {
   40402: { kind: 'not-found', status: 404, meaning: 'partition not found' },
   40403: { kind: 'not-found', status: 404, meaning: 'cluster not found' },
   40404: { kind: 'not-found', status: 404, meaning: 'consumer group not found' },
-  40405: { kind: 'not-found', status: 404, meaning: 'consumer group member not found (expired or left)' },
+  40405: {
+    kind: 'not-found',
+    status: 404,
+    meaning: 'consumer group member not found (expired or left), or not one this request may act as',
+  },
   40406: { kind: 'not-found', status: 404, meaning: 'broker not found (the cluster has one)' },
   40407: {
     kind: 'not-found',
@@ -72,6 +76,11 @@ export const ERROR_CODES = {
   40002: { kind: 'already-exists', status: 400, meaning: 'topic already exists' },
   40901: { kind: 'fenced', status: 409, meaning: 'stale lease epoch: the partition moved to another member' },
   40902: { kind: 'out-of-order-sequence', status: 409, meaning: 'idempotent producer sequence out of order' },
+  40904: {
+    kind: 'out-of-order-sequence',
+    status: 409,
+    meaning: 'idempotent producer sequence already used by a different batch',
+  },
   40903: {
     kind: 'group-not-empty',
     status: 409,
@@ -213,9 +222,12 @@ export class GroupNotEmptyError extends SluiceError {
   }
 }
 
-/** An idempotent producer's sequence is neither the next one nor a retry of the last (40902). */
+/**
+ * An idempotent producer's sequence is neither the next one nor a retry of the last (40902),
+ * or it is the last one's but the batch differs from the one appended under it (40904).
+ */
 export class OutOfOrderSequenceError extends SluiceError {
-  constructor(message: string, details: SluiceErrorDetails = {}) {
+  constructor(message: string, details: CodedDetails<'out-of-order-sequence'> = {}) {
     super(message, 'out-of-order-sequence', details);
   }
 }
@@ -284,7 +296,10 @@ export function errorOfCode(
     case 'group-not-empty':
       return new GroupNotEmptyError(message, rest);
     case 'out-of-order-sequence':
-      return new OutOfOrderSequenceError(message, rest);
+      return new OutOfOrderSequenceError(message, {
+        ...rest,
+        errorCode: code as CodeOf<'out-of-order-sequence'>,
+      });
     case 'offset-out-of-range':
       return new OffsetOutOfRangeError(message, { ...rest, logStartOffset, logEndOffset });
     case 'unavailable':

@@ -3,6 +3,7 @@ import { FencedError, GroupNotEmptyError, InvalidRequestError, NotFoundError } f
 import type { Topic } from '../topics/registry';
 import { planAssignment } from './balance';
 import { type Clock, systemClock } from './clock';
+import { callerMayActAs, type MemberCaller, mintMemberToken } from './member-token';
 import { newMemberId, validateGroupName, validateMemberId } from './names';
 import { resolveStartOffset } from './positions';
 import type { GroupStore, ReleaseOutcome } from './store';
@@ -43,6 +44,11 @@ export interface JoinRequest {
   readonly memberId?: string;
   /** Give back surplus leases only when the caller says so (pollers finish their batch first). @default false */
   readonly deferRelease?: boolean;
+  /**
+   * The IAM principal joining over HTTP on AWS: the member is bound to it (with its token), so
+   * no other principal can act as the member.
+   */
+  readonly principal?: string;
 }
 
 export interface HeartbeatRequest {
@@ -50,6 +56,8 @@ export interface HeartbeatRequest {
   readonly memberId: string;
   /** @default false */
   readonly deferRelease?: boolean;
+  /** Over HTTP: who is acting (see {@link GroupService.heartbeat}). In-process callers pass none. */
+  readonly caller?: MemberCaller;
 }
 
 /** A member's view after a join or heartbeat. */
@@ -69,6 +77,11 @@ export interface MemberState {
    * wait has a reason.
    */
   readonly waitingFor: readonly StaleLease[];
+  /**
+   * Only in the answer to an HTTP member's join: the secret that heartbeats, commits and
+   * leaves of this member must present. It is returned once and stored only as a hash.
+   */
+  readonly memberToken?: string;
 }
 
 /** A lease held by a member that no longer heartbeats, and when it expires. */
@@ -134,18 +147,35 @@ export interface PlannedOffset {
   readonly newOffset: number;
 }
 
-/** The lease protocol as operations: the HTTP routes and the poller runtime both call these. */
+/**
+ * The lease protocol as operations: the HTTP routes and the poller runtime both call these.
+ *
+ * A member's id is not a secret (group describe and lags show it). An HTTP member (`kind:
+ * 'http'`) gets a member token from its join; heartbeat, commit and leave over HTTP pass a
+ * `caller`, and act only if its token (and, where the member joined with one, its IAM
+ * principal) is the member's — otherwise they answer "unknown member" (404 / 40405), the same
+ * as for a member that does not exist. A poller's members have no token and cannot be driven
+ * with a caller at all. In-process callers (the poller runtime, tests) pass no caller.
+ */
 export interface GroupService {
   readonly store: GroupStore;
   join(request: JoinRequest): Promise<MemberState>;
   heartbeat(request: HeartbeatRequest): Promise<MemberState>;
-  /** Commits offsets; throws {@link FencedError} if any claim is stale (the others still commit). */
-  commit(group: string, memberId: string, offsets: readonly OffsetCommit[]): Promise<OffsetCommit[]>;
+  /**
+   * Commits offsets; throws {@link FencedError} if any claim is stale (the others still commit).
+   * With a `caller`, first reads the member item to check the caller may act as it.
+   */
+  commit(
+    group: string,
+    memberId: string,
+    offsets: readonly OffsetCommit[],
+    caller?: MemberCaller,
+  ): Promise<OffsetCommit[]>;
   /** One conditional commit; `extendTo` renews the lease in the same write. Throws {@link FencedError}. */
   commitClaim(group: string, claim: LeaseClaim, offset: number, extendTo?: number): Promise<void>;
   release(group: string, claim: LeaseClaim): Promise<ReleaseOutcome>;
   /** Releases the member's leases, so others take them at once, and removes the member. */
-  leave(group: string, memberId: string): Promise<void>;
+  leave(group: string, memberId: string, caller?: MemberCaller): Promise<void>;
   list(): Promise<GroupDescription[]>;
   /** Throws {@link NotFoundError} (40404) for a group nobody ever joined. */
   describe(group: string): Promise<GroupDescription>;
@@ -236,6 +266,26 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
   function unknownMember(group: string, memberId: string): NotFoundError {
     return new NotFoundError(
       `Member "${memberId}" is not a live member of consumer group "${group}": its session expired or it left. Join the group again.`,
+      { errorCode: UNKNOWN_MEMBER_ERROR_CODE },
+    );
+  }
+
+  /**
+   * Refuses a caller that may not act as the member. The answer is the one for a member that
+   * does not exist, so it tells an outsider nothing about which member ids are live.
+   */
+  function authorize(
+    group: string,
+    memberId: string,
+    member: MemberRecord | undefined,
+    caller?: MemberCaller,
+  ) {
+    if (caller === undefined) return;
+    if (callerMayActAs(member?.binding, caller)) return;
+    throw new NotFoundError(
+      `Member "${memberId}" is not a live member of consumer group "${group}" that this request may act as: ` +
+        'its session expired or it left, or the request lacks the Sluice-Member-Token the join answer returned ' +
+        '(or comes from another principal). Join the group again.',
       { errorCode: UNKNOWN_MEMBER_ERROR_CODE },
     );
   }
@@ -432,26 +482,31 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       // Unknown topics are refused here (404); a topic deleted later is just skipped.
       await Promise.all(request.topics.map((t) => cluster.topics.get(t)));
       const at = now();
+      const kind = request.kind ?? 'http';
+      const credential = kind === 'http' ? mintMemberToken(request.principal) : undefined;
       const me: MemberRecord = {
         memberId,
         topics: [...new Set(request.topics)],
         expiresAt: at + request.sessionTimeoutMs,
         sessionTimeoutMs: request.sessionTimeoutMs,
         policy: request.policy,
-        kind: request.kind ?? 'http',
+        kind,
         joinedAt: at,
+        ...(credential ? { binding: credential.binding } : {}),
       };
       await Promise.all([store.registerGroup(request.group, at), store.putMember(request.group, me)]);
       const snapshot = await store.snapshot(request.group);
-      return rebalance(request.group, me, snapshot, request.deferRelease ?? false);
+      const state = await rebalance(request.group, me, snapshot, request.deferRelease ?? false);
+      return credential ? { ...state, memberToken: credential.token } : state;
     },
 
-    async heartbeat({ group, memberId, deferRelease }) {
+    async heartbeat({ group, memberId, deferRelease, caller }) {
       validateGroupName(group);
       validateMemberId(memberId);
       const snapshot = await store.snapshot(group);
       const at = now();
       const found = snapshot.members.find((m) => m.memberId === memberId);
+      authorize(group, memberId, found, caller);
       if (!found || found.expiresAt <= at) {
         if (found) await store.removeMember(group, memberId, found.expiresAt);
         throw unknownMember(group, memberId);
@@ -463,9 +518,12 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       return rebalance(group, { ...found, expiresAt }, snapshot, deferRelease ?? false);
     },
 
-    async commit(group, memberId, offsets) {
+    async commit(group, memberId, offsets, caller) {
       validateGroupName(group);
       validateMemberId(memberId);
+      // The lease's condition (owner and epoch) fences a member that lost a partition; the
+      // binding check keeps anyone else from committing in its name.
+      if (caller !== undefined) authorize(group, memberId, await store.member(group, memberId), caller);
       const results = await Promise.allSettled(
         offsets.map((o) =>
           commitClaim(
@@ -497,10 +555,16 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
 
     release: (group, claim) => store.release(group, claim),
 
-    async leave(group, memberId) {
+    async leave(group, memberId, caller) {
       validateGroupName(group);
       validateMemberId(memberId);
       const snapshot = await store.snapshot(group);
+      authorize(
+        group,
+        memberId,
+        snapshot.members.find((m) => m.memberId === memberId),
+        caller,
+      );
       await Promise.all(
         snapshot.leases
           .filter((l) => l.owner === memberId)

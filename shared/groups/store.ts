@@ -92,6 +92,8 @@ export interface GroupStore {
   groupExists(group: string): Promise<boolean>;
   listGroups(): Promise<string[]>;
   putMember(group: string, member: MemberRecord): Promise<void>;
+  /** One member item, read consistently (undefined when there is none). */
+  member(group: string, memberId: string): Promise<MemberRecord | undefined>;
   renewMember(group: string, memberId: string, expiresAt: number, now: number): Promise<MemberRenewOutcome>;
   /** Deletes a member item; with `ifExpiresAt`, only if it was not renewed meanwhile. */
   removeMember(group: string, memberId: string, ifExpiresAt?: number): Promise<void>;
@@ -214,6 +216,13 @@ export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupS
 
     async putMember(group, member) {
       await dynamodb.send(new PutItemCommand({ TableName: table, Item: memberToItem(group, member) }));
+    },
+
+    async member(group, memberId) {
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: table, Key: memberKey(group, memberId), ConsistentRead: true }),
+      );
+      return Item ? memberFromItem(Item) : undefined;
     },
 
     renewMember(group, memberId, expiresAt, now) {
@@ -563,6 +572,8 @@ function memberToItem(group: string, member: MemberRecord): Record<string, Attri
     reset: { S: policy.autoOffsetReset },
     kind: { S: member.kind },
     joinedAt: { N: String(member.joinedAt) },
+    ...(member.binding ? { tokenHash: { S: member.binding.tokenHash } } : {}),
+    ...(member.binding?.principal === undefined ? {} : { principal: { S: member.binding.principal } }),
   };
 }
 
@@ -579,6 +590,14 @@ function memberFromItem(item: Record<string, AttributeValue>): MemberRecord {
     },
     kind: item.kind.S === 'poller' ? 'poller' : 'http',
     joinedAt: Number(item.joinedAt.N),
+    ...(item.tokenHash?.S === undefined
+      ? {}
+      : {
+          binding: {
+            tokenHash: item.tokenHash.S,
+            ...(item.principal?.S === undefined ? {} : { principal: item.principal.S }),
+          },
+        }),
   };
 }
 

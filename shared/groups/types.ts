@@ -29,6 +29,22 @@ export interface MemberRecord {
   readonly policy: StartPolicy;
   readonly kind: 'http' | 'poller';
   readonly joinedAt: number;
+  /**
+   * What a caller must present to act as this member over HTTP. Set for every member that
+   * joined over HTTP; absent for pollers, which run in-process and are never driven over HTTP.
+   */
+  readonly binding?: MemberBinding;
+}
+
+/**
+ * Binds a member to whoever joined: its member id is public (group describe, lags), so it
+ * proves nothing on its own.
+ */
+export interface MemberBinding {
+  /** SHA-256 (base64url) of the member token the join answer returned; the token is never stored. */
+  readonly tokenHash: string;
+  /** The IAM principal (user or role ARN) that joined, on AWS: only it may act as the member. */
+  readonly principal?: string;
 }
 
 /** The lease item of one (group, topic, partition). */

@@ -16,7 +16,29 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): HttpRequest 
     event.body === undefined
       ? Buffer.alloc(0)
       : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-  return { method: event.requestContext.http.method, path: event.rawPath, query, headers, body };
+  const principal = iamPrincipal(event);
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query,
+    headers,
+    body,
+    ...(principal === undefined ? {} : { principal }),
+  };
+}
+
+/**
+ * The caller's ARN from an IAM-authorized request (`requestContext.authorizer.iam.userArn`).
+ * An assumed role's session name is dropped (`arn:aws:sts::1234:assumed-role/R/session` →
+ * `arn:aws:sts::1234:assumed-role/R`): IAM grants to the role, and a consumer whose
+ * credentials are refreshed under another session name is still the same caller.
+ */
+function iamPrincipal(event: APIGatewayProxyEventV2): string | undefined {
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } };
+  const arn = context.authorizer?.iam?.userArn;
+  if (typeof arn !== 'string' || arn === '') return undefined;
+  const session = /^(arn:[^:]+:sts::\d+:assumed-role\/[^/]+)\/.*$/.exec(arn);
+  return session ? session[1] : arn;
 }
 
 export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {

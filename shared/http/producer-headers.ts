@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidRequestError } from '../errors';
 import type { ProducerIdentity } from '../log';
 import type { HttpRequest } from './types';
@@ -8,6 +9,10 @@ const ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * Reads `Sluice-Producer-Id` and `Sluice-Producer-Seq`. The sequence is either one integer
  * (the base sequence for every partition the request touches) or `partition:seq` pairs
  * separated by commas, for producers that track a sequence per partition as Kafka's do.
+ *
+ * On AWS the id is scoped to the caller's IAM principal: the same id sent by two principals
+ * names two producers, so one cannot touch the other's sequence state at all. Locally (no
+ * principal) the batch digest kept with the state is what keeps producers apart.
  */
 export function producerFromHeaders(request: HttpRequest): ProducerIdentity | undefined {
   const id = request.headers['sluice-producer-id'];
@@ -19,10 +24,11 @@ export function producerFromHeaders(request: HttpRequest): ProducerIdentity | un
   if (!ID.test(id)) {
     throw new InvalidRequestError('Sluice-Producer-Id must be 1 to 128 characters from [A-Za-z0-9._:-].');
   }
+  const scoped = request.principal === undefined ? id : `${id}@${principalTag(request.principal)}`;
   const text = seq.trim();
   if (/^\d+$/.test(text)) {
     const sequence = toSequence(text);
-    return { id, sequenceFor: () => sequence };
+    return { id: scoped, sequenceFor: () => sequence };
   }
   const perPartition = new Map<number, number>();
   for (const pair of text.split(',')) {
@@ -35,7 +41,7 @@ export function producerFromHeaders(request: HttpRequest): ProducerIdentity | un
     perPartition.set(Number(match[1]), toSequence(match[2]));
   }
   return {
-    id,
+    id: scoped,
     sequenceFor(partition) {
       const sequence = perPartition.get(partition);
       if (sequence === undefined) {
@@ -47,6 +53,11 @@ export function producerFromHeaders(request: HttpRequest): ProducerIdentity | un
       return sequence;
     },
   };
+}
+
+/** A short, fixed-length tag of a principal ARN (128 bits of its SHA-256) for the state's key. */
+function principalTag(principal: string): string {
+  return createHash('sha256').update(principal, 'utf8').digest('base64url').slice(0, 22);
 }
 
 function toSequence(text: string): number {

@@ -115,6 +115,7 @@ export function parseV3Record(
       value: value?.bytes ?? null,
       headers,
       timestamp: input.timestamp ? parseTimestamp(input.timestamp, index) : now,
+      ...(input.timestamp ? {} : { timestampAssigned: true }),
       partition: input.partition_id ?? undefined,
     },
     key: key && { type: key.type, size: key.bytes.length },
@@ -265,6 +266,7 @@ export function parseV2Records(raw: unknown, format: V2Format, now: number): App
     value: v2Data(record.value, format, `Record ${i} value`),
     headers: [],
     timestamp: now,
+    timestampAssigned: true,
     partition: record.partition ?? undefined,
   }));
 }

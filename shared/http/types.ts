@@ -9,6 +9,11 @@ export interface HttpRequest {
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Buffer;
+  /**
+   * The IAM principal (user or role ARN) API Gateway verified for this request, on AWS;
+   * undefined locally, where there is none.
+   */
+  readonly principal?: string;
 }
 
 export interface HttpResponse {

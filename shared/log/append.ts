@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { encodeSegment, MAX_RECORD_TIMESTAMP } from '../codec';
 import type { ProducedRecord, SectionInput } from '../codec/types';
 import {
@@ -27,6 +27,11 @@ import type { LogObserver } from './view';
 /** A record to append; `partition` pins it, otherwise the partitioner decides. */
 export interface AppendRecord extends ProducedRecord {
   readonly partition?: number;
+  /**
+   * True when the server chose the timestamp (the client sent none): a retry of the request
+   * then gets another one, so it is left out of what identifies an idempotent batch.
+   */
+  readonly timestampAssigned?: boolean;
 }
 
 /** An idempotent producer's identity and the base sequence of this request per partition. */
@@ -84,10 +89,12 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
     await Promise.all(
       sections.map(async ({ partition, records: batch }) => {
         const sequence = producer.sequenceFor(partition);
-        const state = await deps.index.producerState(producer.id, topic.id, partition);
-        const duplicate = checkSequence(topic, partition, sequence, batch.length, state);
+        const digest = batchDigest(partition, batch);
+        const readAt = deps.now();
+        const state = await deps.index.producerState(producer.id, topic.id, partition, readAt);
+        const duplicate = checkSequence(topic, partition, { sequence, count: batch.length, digest }, state);
         if (duplicate !== undefined) offsets.set(partition, duplicate);
-        else guards.set(partition, { producerId: producer.id, sequence, expected: state });
+        else guards.set(partition, { producerId: producer.id, sequence, digest, expected: state, readAt });
       }),
     );
   }
@@ -229,8 +236,11 @@ export function recordSize(record: ProducedRecord): number {
   return size;
 }
 
-function groupByPartition(records: readonly ProducedRecord[], placement: readonly number[]): SectionInput[] {
-  const byPartition = new Map<number, ProducedRecord[]>();
+function groupByPartition(
+  records: readonly AppendRecord[],
+  placement: readonly number[],
+): (SectionInput & { readonly records: readonly AppendRecord[] })[] {
+  const byPartition = new Map<number, AppendRecord[]>();
   records.forEach((record, i) => {
     const list = byPartition.get(placement[i]);
     if (list) list.push(record);
@@ -240,17 +250,67 @@ function groupByPartition(records: readonly ProducedRecord[], placement: readonl
 }
 
 /**
+ * What identifies an idempotent batch in one partition: SHA-256 over its partition and, per
+ * record in order, key, value, headers and the timestamp unless the server assigned it. Every
+ * field is length-prefixed (null apart from empty), so different batches never hash alike.
+ * A producer id is chosen by the client, so another producer may use it too; the digest is
+ * what keeps that producer's batch from passing for a retry of this one.
+ */
+export function batchDigest(partition: number, records: readonly AppendRecord[]): string {
+  const hash = createHash('sha256');
+  const int = Buffer.alloc(8);
+  const number = (n: number) => {
+    int.writeDoubleBE(n);
+    hash.update(int);
+  };
+  const bytes = (data: Buffer | null) => {
+    number(data === null ? -1 : data.length);
+    if (data !== null) hash.update(data);
+  };
+  number(partition);
+  number(records.length);
+  for (const record of records) {
+    bytes(record.key);
+    bytes(record.value);
+    number(record.headers.length);
+    for (const header of record.headers) {
+      bytes(Buffer.from(header.key, 'utf8'));
+      bytes(header.value);
+    }
+    number(record.timestampAssigned ? -1 : record.timestamp);
+  }
+  return hash.digest('base64');
+}
+
+/** One partition's part of an idempotent request. */
+interface SequencedBatch {
+  readonly sequence: number;
+  readonly count: number;
+  readonly digest: string;
+}
+
+/**
  * Kafka's idempotence rule for one partition: returns the original base offset when this
  * batch is a retry of the last one, undefined when it is the next one, and throws otherwise.
+ * A retry is the same batch — the same sequence, count and digest; the last sequence sent with
+ * other records is refused (40904): acknowledging it would report records that were never
+ * written.
  */
 function checkSequence(
   topic: Topic,
   partition: number,
-  sequence: number,
-  count: number,
+  batch: SequencedBatch,
   state: ProducerState | undefined,
 ): number | undefined {
-  if (state && sequence === state.lastSequence && count === state.lastCount) return state.lastBaseOffset;
+  const { sequence } = batch;
+  if (state && sequence === state.lastSequence) {
+    if (batch.count === state.lastCount && batch.digest === state.lastDigest) return state.lastBaseOffset;
+    throw new OutOfOrderSequenceError(
+      `Producer sequence ${sequence} for ${topic.name}-${partition} was already used by a different batch, so this one was not written: ` +
+        'another producer may be using the same producer id. Give each producer its own id, and resend a failed request unchanged.',
+      { topic: topic.name, partition, errorCode: 40904 },
+    );
+  }
   const expected = state?.nextSequence ?? 0;
   if (sequence === expected) return undefined;
   throw new OutOfOrderSequenceError(
@@ -305,8 +365,9 @@ async function commitSlot(
         // order, or (state re-read) still the next batch, which then needs a fresh range.
         if (!guard) throw new Error('sequence-conflict without a producer guard');
         await voidOwnRange(deps, topic.id, slot.partition, slot);
-        const state = await deps.index.producerState(guard.producerId, slot.topicId, slot.partition);
-        const duplicate = checkSequence(topic, slot.partition, guard.sequence, slot.count, state);
+        const readAt = deps.now();
+        const state = await deps.index.producerState(guard.producerId, slot.topicId, slot.partition, readAt);
+        const duplicate = checkSequence(topic, slot.partition, { ...guard, count: slot.count }, state);
         if (duplicate !== undefined) return duplicate;
         if (attempt >= MAX_SEQUENCE_RETRIES) {
           throw new UnavailableError(
@@ -314,7 +375,7 @@ async function commitSlot(
             { topic: topic.name, partition: slot.partition },
           );
         }
-        guard = { ...guard, expected: state };
+        guard = { ...guard, expected: state, readAt };
         const again = await deps.index.reserve(slot.topicId, slot.partition, slot.count, deps.now());
         slot = { ...slot, baseOffset: again.baseOffset, reservedAt: again.reservedAt };
         break;

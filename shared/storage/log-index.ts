@@ -5,13 +5,21 @@ import {
   type DeleteItemCommandInput,
   type DynamoDBClient,
   GetItemCommand,
+  type Put,
   PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SEQUENCER_SORT_KEY } from './schema';
+import { META_TABLE_TTL_ATTRIBUTE, SEQUENCER_SORT_KEY } from './schema';
+
+/**
+ * How long an idempotent producer's state for a partition outlives its last append: 7 days,
+ * Kafka's default producer id expiration. Past it the state is gone (the table's TTL deletes
+ * it, and reads ignore it until then), so that producer id starts again at sequence 0.
+ */
+export const PRODUCER_STATE_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Fields every slot of a partition's log has: the offsets `[baseOffset, baseOffset + count)`. */
 interface SlotRange {
@@ -82,14 +90,29 @@ export interface ProducerState {
   readonly lastCount: number;
   /** The sequence the next batch must start with. */
   readonly nextSequence: number;
+  /**
+   * The digest of the last appended batch ({@link ProducerGuard.digest}); absent in state
+   * written before digests were kept, which then matches no retry.
+   */
+  readonly lastDigest?: string;
 }
 
 /** The producer-state check written in the same transaction as the data slot. */
 export interface ProducerGuard {
   readonly producerId: string;
   readonly sequence: number;
-  /** The state read before writing; undefined when the producer is new to this partition. */
+  /**
+   * What identifies this batch (a hash of its records), kept with the state: a later request
+   * with the same sequence is a retry of this batch only if its digest is the same.
+   */
+  readonly digest: string;
+  /**
+   * The state read before writing; undefined when the producer is new to this partition (or
+   * its state had expired).
+   */
   readonly expected: ProducerState | undefined;
+  /** The `now` the state was read at: an expired item counts as none by this same clock reading. */
+  readonly readAt: number;
 }
 
 /**
@@ -174,7 +197,16 @@ export interface LogIndex {
     partition: number,
     marks: { readonly logStartOffset?: number; readonly readableHint?: number },
   ): Promise<void>;
-  producerState(producerId: string, topicId: string, partition: number): Promise<ProducerState | undefined>;
+  /**
+   * The producer's state for a partition, read consistently; undefined when there is none or
+   * it expired before `now` ({@link PRODUCER_STATE_EXPIRY_MS} after its last append).
+   */
+  producerState(
+    producerId: string,
+    topicId: string,
+    partition: number,
+    now: number,
+  ): Promise<ProducerState | undefined>;
   /** Deletes `slot` only if the item at its key is still that slot (retention). */
   delete(slot: Slot): Promise<DeleteOutcome>;
   /** Deletes the partition's sequencer: only for a deleted topic, once its slots are gone. */
@@ -455,7 +487,12 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     );
   }
 
-  function producerPut(slot: DataSlot, guard: ProducerGuard) {
+  /**
+   * The producer state written in the commit's transaction. Its condition is the state read
+   * before: the same next sequence, or none — where an expired item that the table's TTL has
+   * not deleted yet counts as none, as it does for {@link producerState}.
+   */
+  function producerPut(slot: DataSlot, guard: ProducerGuard): Put {
     const state: ProducerState = {
       lastSequence: guard.sequence,
       lastBaseOffset: slot.baseOffset,
@@ -471,13 +508,19 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
         lastBaseOffset: { N: String(state.lastBaseOffset) },
         lastCount: { N: String(state.lastCount) },
         nextSequence: { N: String(state.nextSequence) },
+        dig: { S: guard.digest },
+        [META_TABLE_TTL_ATTRIBUTE]: { N: String(epochSeconds(slot.appendedAt + PRODUCER_STATE_EXPIRY_MS)) },
       },
       ...(guard.expected
         ? {
             ConditionExpression: 'nextSequence = :expected',
             ExpressionAttributeValues: { ':expected': { N: String(guard.expected.nextSequence) } },
           }
-        : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        : {
+            ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
+            ExpressionAttributeNames: { '#exp': META_TABLE_TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':now': { N: String(epochSeconds(guard.readAt)) } },
+          }),
     };
   }
 
@@ -560,7 +603,7 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
       await dynamodb.send(new DeleteItemCommand({ TableName: logTable, Key: key(topicId, partition, SEQ) }));
     },
     holdsSegment,
-    async producerState(producerId, topicId, partition) {
+    async producerState(producerId, topicId, partition, now) {
       const { Item } = await dynamodb.send(
         new GetItemCommand({
           TableName: metaTable,
@@ -569,11 +612,15 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
         }),
       );
       if (!Item) return undefined;
+      // TTL deletes an expired item within days, not at once; until then it is treated as gone.
+      const expiresAt = Item[META_TABLE_TTL_ATTRIBUTE]?.N;
+      if (expiresAt !== undefined && Number(expiresAt) <= epochSeconds(now)) return undefined;
       return {
         lastSequence: Number(Item.lastSequence.N),
         lastBaseOffset: Number(Item.lastBaseOffset.N),
         lastCount: Number(Item.lastCount.N),
         nextSequence: Number(Item.nextSequence.N),
+        ...(Item.dig?.S === undefined ? {} : { lastDigest: Item.dig.S }),
       };
     },
   };
@@ -582,6 +629,11 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
 /** Partition key of a partition's slots and sequencer: `{topicId}#{partition}`. */
 export function partitionKey(topicId: string, partition: number): string {
   return `${topicId}#${partition}`;
+}
+
+/** DynamoDB TTL attributes hold whole seconds since the epoch. */
+function epochSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
 }
 
 function producerKey(producerId: string): string {

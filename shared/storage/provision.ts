@@ -1,19 +1,21 @@
 import {
   type AttributeDefinition,
   CreateTableCommand,
+  DescribeTimeToLiveCommand,
   type KeySchemaElement,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { type BucketLocationConstraint, CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { SluiceConfig } from '../config';
 import type { AwsClients } from './aws';
-import { LOG_TABLE_KEYS, META_TABLE_KEYS } from './schema';
+import { LOG_TABLE_KEYS, META_TABLE_KEYS, META_TABLE_TTL_ATTRIBUTE } from './schema';
 
 type TableKeys = typeof LOG_TABLE_KEYS | typeof META_TABLE_KEYS;
 
 /**
- * Creates Sluice's bucket and two tables unless they exist, and waits until both tables are
- * ACTIVE. Safe to run on every start: resources that already exist are left as they are.
+ * Creates Sluice's bucket and two tables unless they exist, waits until both tables are
+ * ACTIVE, and turns on the meta table's TTL (idle producer state expires). Safe to run on every start: resources that already exist are left as they are.
  * For local endpoints and tests; on AWS the CDK construct owns these resources.
  *
  * @example
@@ -24,8 +26,27 @@ export async function provisionResources(config: SluiceConfig, clients: AwsClien
   await Promise.all([
     createBucket(config, clients),
     createTable(clients, config.logTable, LOG_TABLE_KEYS),
-    createTable(clients, config.metaTable, META_TABLE_KEYS),
+    createTable(clients, config.metaTable, META_TABLE_KEYS).then(() =>
+      enableTimeToLive(clients, config.metaTable, META_TABLE_TTL_ATTRIBUTE),
+    ),
   ]);
+}
+
+/** Turns on the table's TTL on `attribute` unless it is on already (enabling twice is an error). */
+async function enableTimeToLive(clients: AwsClients, table: string, attribute: string): Promise<void> {
+  const { TimeToLiveDescription } = await clients.dynamodb.send(
+    new DescribeTimeToLiveCommand({ TableName: table }),
+  );
+  const status = TimeToLiveDescription?.TimeToLiveStatus;
+  if ((status === 'ENABLED' || status === 'ENABLING') && TimeToLiveDescription?.AttributeName === attribute) {
+    return;
+  }
+  await clients.dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: table,
+      TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+    }),
+  );
 }
 
 async function createBucket(config: SluiceConfig, { s3 }: AwsClients): Promise<void> {

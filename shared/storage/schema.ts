@@ -41,6 +41,13 @@ export const META_TABLE_KEYS = {
 } as const;
 
 /**
+ * The meta table's TTL attribute (seconds since the epoch): DynamoDB deletes an item some time
+ * after it passes. Only idle state carries it (idempotent producer state, 7 days after its
+ * producer's last append); topics and groups never do.
+ */
+export const META_TABLE_TTL_ATTRIBUTE = 'exp';
+
+/**
  * Sort key of a partition's sequencer item in the log table. Slots are keyed by the end of
  * their offset range, which stays below 2^53 − 1, so the sequencer sorts after every slot and
  * a descending query returns it first, followed by the newest slots.

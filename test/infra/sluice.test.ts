@@ -4,7 +4,7 @@ import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { SLUICE_ROUTES, type Sluice } from '../../infra';
 import { HTTP_HANDLER_ENTRY, REPO_ROOT } from '../../infra/sluice-function';
-import { LOG_TABLE_KEYS, META_TABLE_KEYS } from '../../shared/storage/schema';
+import { LOG_TABLE_KEYS, META_TABLE_KEYS, META_TABLE_TTL_ATTRIBUTE } from '../../shared/storage/schema';
 import { type CfnJson, dashboardWidgets, resourcesOf, synthSluice } from './support';
 
 let template: Template;
@@ -89,6 +89,17 @@ describe('the DynamoDB tables', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.hasResourceProperties('AWS::DynamoDB::Table', keySchema(LOG_TABLE_KEYS));
     template.hasResourceProperties('AWS::DynamoDB::Table', keySchema(META_TABLE_KEYS));
+  });
+
+  it('expire idle producer state: TTL on the meta table only, on the attribute the log index writes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      ...keySchema(META_TABLE_KEYS),
+      TimeToLiveSpecification: { AttributeName: META_TABLE_TTL_ATTRIBUTE, Enabled: true },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      ...keySchema(LOG_TABLE_KEYS),
+      TimeToLiveSpecification: Match.absent(),
+    });
   });
 
   it('bill on demand, keep point-in-time recovery, are deletion protected and retained', () => {

@@ -51,9 +51,16 @@ async function liveMember(group: string, topic: string): Promise<() => Promise<v
     body: JSON.stringify({ topics: [topic], session_timeout_ms: 120_000 }),
   });
   expect(joined.status).toBe(200);
-  const { member_id: memberId } = (await joined.json()) as { member_id: string };
+  const { member_id: memberId, member_token: token } = (await joined.json()) as {
+    member_id: string;
+    member_token: string;
+  };
   return async () => {
-    expect((await fetch(`${base}/${memberId}`, { method: 'DELETE' })).status).toBe(204);
+    const left = await fetch(`${base}/${memberId}`, {
+      method: 'DELETE',
+      headers: { 'sluice-member-token': token },
+    });
+    expect(left.status).toBe(204);
   };
 }
 

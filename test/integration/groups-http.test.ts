@@ -1,5 +1,6 @@
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
+import { createGroupService } from '../../shared/groups/service';
 import { createHttpApi } from '../../shared/http/router';
 import { MAX_COMMIT_OFFSETS, MAX_JOIN_TOPICS } from '../../shared/http/routes/groups';
 import type { HttpResponse } from '../../shared/http/types';
@@ -13,18 +14,29 @@ const groupsPath = `/v3/clusters/${cluster.config.clusterId}/consumer-groups`;
 // biome-ignore lint/suspicious/noExplicitAny: assertions read JSON answers by shape.
 type Json = any;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  extra: { headers?: Record<string, string>; principal?: string } = {},
+): Promise<{ status: number; body: Json }> {
   const response: HttpResponse = await api({
     method,
     path,
     query: {},
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...extra.headers },
+    ...(extra.principal === undefined ? {} : { principal: extra.principal }),
     body:
       body === undefined
         ? Buffer.alloc(0)
         : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
   });
   return { status: response.status, body: response.body === '' ? undefined : JSON.parse(response.body) };
+}
+
+/** The header that lets a request act as the member a join answer created. */
+function tokenOf(joined: { body: Json }): { headers: Record<string, string> } {
+  return { headers: { 'sluice-member-token': joined.body.member_token } };
 }
 
 describe('consumer group HTTP API', () => {
@@ -52,16 +64,20 @@ describe('consumer group HTTP API', () => {
       ],
     });
     const member = `${groupsPath}/${group}/members/${joined.body.member_id}`;
+    const as = tokenOf(joined);
 
-    const committed = await call('POST', `${member}/offsets`, {
-      offsets: [{ topic_name: topic.name, partition_id: 0, epoch: 1, offset: '2' }],
-    });
+    const committed = await call(
+      'POST',
+      `${member}/offsets`,
+      { offsets: [{ topic_name: topic.name, partition_id: 0, epoch: 1, offset: '2' }] },
+      as,
+    );
     expect(committed).toEqual({
       status: 200,
       body: { committed: [{ topic_name: topic.name, partition_id: 0, offset: 2 }] },
     });
 
-    const beat = await call('POST', `${member}/heartbeat`);
+    const beat = await call('POST', `${member}/heartbeat`, undefined, as);
     expect(beat.status).toBe(200);
     expect(beat.body.assignments[0]).toEqual({
       topic_name: topic.name,
@@ -69,28 +85,48 @@ describe('consumer group HTTP API', () => {
       epoch: 1,
       committed_offset: 2,
     });
-    expect((await call('POST', `${member}/heartbeat`, {})).status).toBe(200);
+    expect((await call('POST', `${member}/heartbeat`, {}, as)).status).toBe(200);
 
-    expect((await call('DELETE', member)).status).toBe(204);
-    const gone = await call('POST', `${member}/heartbeat`, {});
+    expect((await call('DELETE', member, undefined, as)).status).toBe(204);
+    const gone = await call('POST', `${member}/heartbeat`, {}, as);
     expect(gone.status).toBe(404);
     expect(gone.body.error_code).toBe(40405);
   });
 
-  it('answers 409 / 40901 to a commit with a stale epoch or for a partition not held', async () => {
-    const topic = await createTestTopic(cluster, 'http', 1);
+  it('answers 409 / 40901 to a commit with a stale epoch or for a partition not held, 404 / 40405 for no member', async () => {
+    const topic = await createTestTopic(cluster, 'http', 2);
     const group = testGroupName('web');
     const joined = await call('POST', `${groupsPath}/${group}/members`, { topics: [topic.name] });
     const member = `${groupsPath}/${group}/members/${joined.body.member_id}`;
-    const stale = await call('POST', `${member}/offsets`, {
-      offsets: [{ topic_name: topic.name, partition_id: 0, epoch: 0, offset: 1 }],
-    });
+    const stale = await call(
+      'POST',
+      `${member}/offsets`,
+      { offsets: [{ topic_name: topic.name, partition_id: 0, epoch: 0, offset: 1 }] },
+      tokenOf(joined),
+    );
     expect(stale.status).toBe(409);
     expect(stale.body.error_code).toBe(40901);
+    // A second member holds partition 1 after its join; the first one commits there.
+    const other = await call('POST', `${groupsPath}/${group}/members`, { topics: [topic.name] });
+    const held = other.body.assignments.length > 0 ? other.body : joined.body;
+    const notHeldBy = held === other.body ? joined : other;
+    const notHeld = await call(
+      'POST',
+      `${groupsPath}/${group}/members/${notHeldBy.body.member_id}/offsets`,
+      {
+        offsets: [
+          { topic_name: topic.name, partition_id: held.assignments[0].partition_id, epoch: 1, offset: 1 },
+        ],
+      },
+      tokenOf(notHeldBy),
+    );
+    expect(notHeld.status).toBe(409);
+    expect(notHeld.body.error_code).toBe(40901);
     const stranger = await call('POST', `${groupsPath}/${group}/members/consumer-nobody/offsets`, {
       offsets: [{ topic_name: topic.name, partition_id: 0, epoch: 1, offset: 1 }],
     });
-    expect(stranger.status).toBe(409);
+    expect(stranger.status).toBe(404);
+    expect(stranger.body.error_code).toBe(40405);
   });
 
   it('rejects bad joins with 400 and unknown topics with 404', async () => {
@@ -138,7 +174,12 @@ describe('consumer group HTTP API', () => {
         state: 'STABLE',
       }),
     );
-    await call('DELETE', `${groupsPath}/${group}/members/${joined.body.member_id}`);
+    await call(
+      'DELETE',
+      `${groupsPath}/${group}/members/${joined.body.member_id}`,
+      undefined,
+      tokenOf(joined),
+    );
     expect((await call('GET', `${groupsPath}/${group}`)).body.state).toBe('EMPTY');
     const unknown = await call('GET', `${groupsPath}/${testGroupName('none')}`);
     expect(unknown.status).toBe(404);
@@ -158,12 +199,18 @@ describe('consumer group HTTP API', () => {
       auto_offset_reset: 'earliest',
     });
     const member = `${groupsPath}/${group}/members/${joined.body.member_id}`;
-    await call('POST', `${member}/offsets`, {
-      offsets: [
-        { topic_name: topic.name, partition_id: 0, epoch: 1, offset: 1 },
-        { topic_name: topic.name, partition_id: 1, epoch: 1, offset: 3 },
-      ],
-    });
+    const committed = await call(
+      'POST',
+      `${member}/offsets`,
+      {
+        offsets: [
+          { topic_name: topic.name, partition_id: 0, epoch: 1, offset: 1 },
+          { topic_name: topic.name, partition_id: 1, epoch: 1, offset: 3 },
+        ],
+      },
+      tokenOf(joined),
+    );
+    expect(committed.status).toBe(200);
 
     const lags = await call('GET', `${groupsPath}/${group}/lags`);
     expect(lags.status).toBe(200);
@@ -204,8 +251,134 @@ describe('consumer group HTTP API', () => {
     });
 
     // After the member leaves, lag stays but nobody is named as the consumer.
-    await call('DELETE', member);
+    expect((await call('DELETE', member, undefined, tokenOf(joined))).status).toBe(204);
     const after = await call('GET', `${groupsPath}/${group}/lags`);
     expect(after.body.data.map((row: { consumer_id: string }) => row.consumer_id)).toEqual(['', '', '']);
+  });
+
+  describe('member identity', () => {
+    /** A joined member with one partition holding two records, and the calls to act as it. */
+    async function joinOne(extra: { principal?: string } = {}) {
+      const topic = await createTestTopic(cluster, 'bind', 1);
+      await produce(cluster, topic, [
+        { partition: 0, value: 'a' },
+        { partition: 0, value: 'b' },
+      ]);
+      const group = testGroupName('bind');
+      const joined = await call(
+        'POST',
+        `${groupsPath}/${group}/members`,
+        { topics: [topic.name], auto_offset_reset: 'earliest' },
+        extra,
+      );
+      expect(joined.status).toBe(200);
+      const member = `${groupsPath}/${group}/members/${joined.body.member_id}`;
+      const commit = { offsets: [{ topic_name: topic.name, partition_id: 0, epoch: 1, offset: 2 }] };
+      return { topic, group, joined, member, commit };
+    }
+
+    it('hands the joiner a random member token that the group, its lags and the store never show', async () => {
+      const { group, joined, member, commit } = await joinOne();
+      const token: string = joined.body.member_token;
+      expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
+      const other = await call('POST', `${groupsPath}/${group}/members`, {
+        topics: joined.body.assignments.map((a: Json) => a.topic_name),
+      });
+      expect(other.body.member_token).not.toBe(token);
+
+      expect((await call('POST', `${member}/offsets`, commit, tokenOf(joined))).status).toBe(200);
+      for (const path of [
+        groupsPath,
+        `${groupsPath}/${group}`,
+        `${groupsPath}/${group}/lags`,
+        `${groupsPath}/${group}/lag-summary`,
+      ]) {
+        const answer = await call('GET', path);
+        expect(answer.status).toBe(200);
+        expect(JSON.stringify(answer.body)).not.toContain(token);
+      }
+      const beat = await call('POST', `${member}/heartbeat`, {}, tokenOf(joined));
+      expect(beat.body.member_token).toBeUndefined();
+      const stored = await cluster.groups.member(group, joined.body.member_id);
+      expect(JSON.stringify(stored)).not.toContain(token);
+      expect(stored?.binding?.tokenHash).toEqual(expect.any(String));
+    });
+
+    it('refuses heartbeat, commit and leave without the member token or with another one, changing nothing', async () => {
+      const { group, joined, member, commit } = await joinOne();
+      const other = await call('POST', `${groupsPath}/${group}/members`, {
+        topics: [joined.body.assignments[0].topic_name],
+      });
+      const wrongTokens = [
+        {},
+        { headers: { 'sluice-member-token': '' } },
+        { headers: { 'sluice-member-token': `${joined.body.member_token}x` } },
+        tokenOf(other),
+      ];
+      for (const as of wrongTokens) {
+        for (const [method, path, body] of [
+          ['POST', `${member}/heartbeat`, {}],
+          ['POST', `${member}/offsets`, commit],
+          ['DELETE', member, undefined],
+        ] as const) {
+          const refused = await call(method, path, body, as);
+          expect([method, path, refused.status, refused.body?.error_code]).toEqual([
+            method,
+            path,
+            404,
+            40405,
+          ]);
+        }
+      }
+      // Still a member, still holding its partition, nothing committed.
+      const lags = await call('GET', `${groupsPath}/${group}/lags`);
+      expect(lags.body.data.map((row: Json) => [row.current_offset, row.consumer_id])).toEqual([
+        [null, joined.body.member_id],
+      ]);
+      const beat = await call('POST', `${member}/heartbeat`, {}, tokenOf(joined));
+      expect(beat.status).toBe(200);
+      expect(beat.body.assignments).toEqual([
+        expect.objectContaining({ partition_id: 0, epoch: 1, committed_offset: 0 }),
+      ]);
+    });
+
+    it('binds a member to the IAM principal that joined: another principal with the token is refused', async () => {
+      const alice = 'arn:aws:iam::123456789012:role/alice';
+      const bob = 'arn:aws:iam::123456789012:role/bob';
+      const { joined, member, commit } = await joinOne({ principal: alice });
+      for (const principal of [bob, undefined]) {
+        const as = { ...tokenOf(joined), principal };
+        expect((await call('POST', `${member}/heartbeat`, {}, as)).status).toBe(404);
+        expect((await call('POST', `${member}/offsets`, commit, as)).status).toBe(404);
+        expect((await call('DELETE', member, undefined, as)).status).toBe(404);
+      }
+      const as = { ...tokenOf(joined), principal: alice };
+      expect((await call('POST', `${member}/offsets`, commit, as)).status).toBe(200);
+      expect((await call('DELETE', member, undefined, as)).status).toBe(204);
+    });
+
+    it("never lets an HTTP request act as a poller's member", async () => {
+      const topic = await createTestTopic(cluster, 'bind', 1);
+      const group = testGroupName('bind');
+      const groups = createGroupService({ cluster });
+      const poller = await groups.join({
+        group,
+        topics: [topic.name],
+        sessionTimeoutMs: 30_000,
+        policy: { startingPosition: 'TRIM_HORIZON', autoOffsetReset: 'earliest' },
+        kind: 'poller',
+      });
+      expect(poller.memberToken).toBeUndefined();
+      const member = `${groupsPath}/${group}/members/${poller.memberId}`;
+      const httpMember = await call('POST', `${groupsPath}/${group}/members`, { topics: [topic.name] });
+      for (const as of [{}, tokenOf(httpMember)]) {
+        expect((await call('POST', `${member}/heartbeat`, {}, as)).status).toBe(404);
+        const commit = { offsets: [{ topic_name: topic.name, partition_id: 0, epoch: 1, offset: 0 }] };
+        expect((await call('POST', `${member}/offsets`, commit, as)).status).toBe(404);
+        expect((await call('DELETE', member, undefined, as)).status).toBe(404);
+      }
+      // In-process, the poller's own calls need no token.
+      expect((await groups.heartbeat({ group, memberId: poller.memberId })).assignments).toHaveLength(1);
+    });
   });
 });

@@ -179,8 +179,17 @@ describe('produce and fetch', () => {
     const headers = { 'sluice-producer-id': uniqueName('producer'), 'sluice-producer-seq': '0' };
     const body = { value: { type: 'STRING', data: 'once' } };
     const first = await call('POST', `/v3/clusters/local/topics/${name}/records`, body, headers);
+    // No timestamp in the body: the server stamps each attempt anew, and it is still the same batch.
     const retry = await call('POST', `/v3/clusters/local/topics/${name}/records`, body, headers);
     expect(retry.body.offset).toBe(first.body.offset);
+    const forged = await call(
+      'POST',
+      `/v3/clusters/local/topics/${name}/records`,
+      { value: { type: 'STRING', data: 'other' } },
+      headers,
+    );
+    expect(forged.status).toBe(409);
+    expect(forged.body.error_code).toBe(40904);
     const skipped = await call('POST', `/v3/clusters/local/topics/${name}/records`, body, {
       ...headers,
       'sluice-producer-seq': '5',
@@ -228,18 +237,67 @@ describe('the Lambda HTTP handler', () => {
     rawPath: string,
     body?: string,
     isBase64Encoded = false,
+    caller: { userArn?: string; headers?: Record<string, string> } = {},
   ): APIGatewayProxyEventV2 {
     return {
       version: '2.0',
       routeKey: '$default',
       rawPath,
       rawQueryString: '',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', ...caller.headers },
       isBase64Encoded,
       body,
-      requestContext: { http: { method, path: rawPath } } as APIGatewayProxyEventV2['requestContext'],
+      requestContext: {
+        http: { method, path: rawPath },
+        ...(caller.userArn === undefined ? {} : { authorizer: { iam: { userArn: caller.userArn } } }),
+      } as APIGatewayProxyEventV2['requestContext'],
     };
   }
+
+  it('keeps the producer state of one producer id apart per IAM principal', async () => {
+    const topic = await createTopic(1, 'lambda-producer');
+    const send = (userArn: string, data: string) =>
+      handler(
+        event(
+          'POST',
+          `/v3/clusters/local/topics/${topic}/records`,
+          JSON.stringify({ value: { type: 'STRING', data } }),
+          false,
+          { userArn, headers: { 'Sluice-Producer-Id': 'shared-id', 'Sluice-Producer-Seq': '0' } },
+        ),
+      );
+    const mine = await send('arn:aws:iam::123456789012:role/alice', 'mine');
+    const theirs = await send('arn:aws:iam::123456789012:role/bob', 'theirs');
+    expect([mine.statusCode, theirs.statusCode]).toEqual([200, 200]);
+    const offsets = [mine, theirs].map((answer) => JSON.parse(answer.body as string).offset);
+    expect(offsets).toEqual([0, 1]);
+    // Alice's retry is still recognised as hers.
+    const retry = await send('arn:aws:iam::123456789012:role/alice', 'mine');
+    expect(JSON.parse(retry.body as string).offset).toBe(0);
+  });
+
+  it('binds a consumer-group member to the IAM principal that joined, whatever its role session', async () => {
+    const topic = await createTopic(1, 'lambda-bind');
+    const group = uniqueName('lambda-bind');
+    const members = `/v3/clusters/local/consumer-groups/${group}/members`;
+    const role = (name: string, session: string) =>
+      `arn:aws:sts::123456789012:assumed-role/${name}/${session}`;
+    const joined = await handler(
+      event('POST', members, JSON.stringify({ topics: [topic] }), false, { userArn: role('billing', 's1') }),
+    );
+    expect(joined.statusCode).toBe(200);
+    const { member_id, member_token } = JSON.parse(joined.body as string);
+    const beat = (userArn: string) =>
+      handler(
+        event('POST', `${members}/${member_id}/heartbeat`, '{}', false, {
+          userArn,
+          headers: { 'Sluice-Member-Token': member_token },
+        }),
+      );
+    expect((await beat(role('intruder', 's1'))).statusCode).toBe(404);
+    expect((await beat('arn:aws:iam::123456789012:user/billing')).statusCode).toBe(404);
+    expect((await beat(role('billing', 'refreshed-session'))).statusCode).toBe(200);
+  });
 
   it('serves the same API from an API Gateway v2 event, including base64 bodies', async () => {
     const name = uniqueName('lambda');

@@ -67,6 +67,8 @@ let server: ReturnType<typeof createNodeServer>;
 let port: number;
 let nextRequestId = 0;
 let memberIds: string[] = [];
+/** The fuzz member's token, so member routes are also reached as that member. */
+let memberToken = '';
 const agent = new Agent({ keepAlive: true, maxSockets: BATCH_SIZE });
 /** Records acknowledged by accepted produce requests, per topic. */
 const acknowledged = new Map<string, number>();
@@ -121,6 +123,7 @@ beforeAll(async () => {
   });
   expect(joined.status).toBe(200);
   memberIds = [JSON.parse(joined.body).member_id];
+  memberToken = JSON.parse(joined.body).member_token;
 }, 60_000);
 
 afterAll(async () => {
@@ -462,17 +465,23 @@ const request: fc.Arbitrary<FuzzRequest> = fc
         'sluice-producer-id',
         'sluice-producer-epoch',
         'sluice-sequence',
+        'sluice-member-token',
         'x-custom',
       ),
       fc.string({ maxLength: 12 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
       { maxKeys: 2 },
     ),
+    fc.boolean(),
   )
-  .chain(([r, type, headers]) =>
+  .chain(([r, type, headers, asMember]) =>
     r.body.map((body) => ({
       method: r.method,
       path: r.path,
-      headers: { ...headers, ...(type && body !== undefined ? { 'content-type': type } : {}) },
+      headers: {
+        ...headers,
+        ...(asMember ? { 'sluice-member-token': memberToken } : {}),
+        ...(type && body !== undefined ? { 'content-type': type } : {}),
+      },
       body,
     })),
   );

@@ -253,7 +253,16 @@ describe('every request a function sends is allowed by its grants (infra/data-ac
           }),
         );
         await call(json('GET', `/v3/clusters/${cid}/consumer-groups/billing/lags`));
-        await call(json('DELETE', `/v3/clusters/${cid}/consumer-groups/billing/members/${joined.member_id}`));
+        await call(
+          json(
+            'DELETE',
+            `/v3/clusters/${cid}/consumer-groups/billing/members/${joined.member_id}`,
+            undefined,
+            {
+              'sluice-member-token': joined.member_token,
+            },
+          ),
+        );
         await call(json('DELETE', `/v3/clusters/${cid}/consumer-groups/billing`));
         await call(json('DELETE', `/v3/clusters/${cid}/topics/orders`));
       });

@@ -39,6 +39,28 @@ describe('AWS requests per operation', () => {
     });
   });
 
+  it('spends 1 read more with a producer id: its state, then the slot and the state in one transaction', async () => {
+    const counter = new AwsRequestCounter();
+    const cluster = newCluster({ counter });
+    const topic = await newTopic(cluster, 1, 'count-idem');
+    const id = `p-${topic.id}`;
+    await cluster.log.append(topic, [textRecord('warm-up')], { id, sequenceFor: () => 0 });
+
+    counter.reset();
+    const results = await cluster.log.append(topic, [textRecord('a'), textRecord('b')], {
+      id,
+      sequenceFor: () => 1,
+    });
+    expect(results.every((r) => r.ok)).toBe(true);
+    // The batch digest is kept in the same producer item: no request more than before it existed.
+    expect(counter.snapshot()).toEqual({
+      'DynamoDB.GetItem': 1,
+      'DynamoDB.UpdateItem': 1,
+      'DynamoDB.TransactWriteItems': 1,
+      'S3.PutObject': 1,
+    });
+  });
+
   it('costs the same per produce with 16 writers racing on one partition as with one', async () => {
     const counter = new AwsRequestCounter();
     const admin = newCluster();

@@ -31,7 +31,11 @@ export interface OffsetCommit {
   readonly offset: string;
 }
 
-/** The calls, bound to one group. */
+/**
+ * The calls, bound to one group. A join's answer carries a member token that only the joiner
+ * sees; the membership keeps it and sends it (`Sluice-Member-Token`) with that member's
+ * heartbeats, commits and leave, which the server refuses without it.
+ */
 export interface Membership {
   join(request: {
     topics: readonly string[];
@@ -47,6 +51,7 @@ export interface Membership {
 
 interface MemberAnswer {
   member_id: string;
+  member_token?: string;
   session_timeout_ms: number;
   heartbeat_interval_ms: number;
   assignments?: {
@@ -67,6 +72,12 @@ interface MemberAnswer {
 export function createMembership(transport: Transport, groupId: string): Membership {
   const group = async () => groupPath(await transport.clusterPath(), groupId);
   const member = async (id: string) => memberPath(await transport.clusterPath(), groupId, id);
+  // Tokens of the members this process joined, until it leaves them.
+  const tokens = new Map<string, string>();
+  const auth = (id: string): Record<string, string> => {
+    const token = tokens.get(id);
+    return token === undefined ? {} : { 'sluice-member-token': token };
+  };
   return {
     async join({ topics, sessionTimeoutMs, autoOffsetReset }) {
       const { body } = await transport.request<MemberAnswer>({
@@ -78,12 +89,14 @@ export function createMembership(transport: Transport, groupId: string): Members
           auto_offset_reset: autoOffsetReset,
         },
       });
+      if (body.member_token !== undefined) tokens.set(body.member_id, body.member_token);
       return memberState(body);
     },
     async heartbeat(memberId) {
       const { body } = await transport.request<MemberAnswer>({
         method: 'POST',
         path: `${await member(memberId)}/heartbeat`,
+        headers: auth(memberId),
         body: {},
       });
       return memberState(body);
@@ -92,6 +105,7 @@ export function createMembership(transport: Transport, groupId: string): Members
       await transport.request({
         method: 'POST',
         path: `${await member(memberId)}/offsets`,
+        headers: auth(memberId),
         body: {
           offsets: offsets.map((o) => ({
             topic_name: o.topic,
@@ -103,7 +117,13 @@ export function createMembership(transport: Transport, groupId: string): Members
       });
     },
     async leave(memberId) {
-      await transport.request({ method: 'DELETE', path: await member(memberId) });
+      try {
+        await transport.request({ method: 'DELETE', path: await member(memberId), headers: auth(memberId) });
+      } finally {
+        // The consumer leaves every member it stops using (also one the server forgot, before
+        // it joins again), so this is where a token is dropped.
+        tokens.delete(memberId);
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Cluster } from '../../cluster';
 import { InvalidRequestError } from '../../errors';
+import type { MemberCaller } from '../../groups/member-token';
 import {
   createGroupService,
   type GroupDescription,
@@ -12,6 +13,14 @@ import type { OffsetReset } from '../../groups/types';
 import * as z from '../../validation';
 import { parseJson, parseNonNegativeInteger, validate } from '../body';
 import { type HttpRequest, json, noContent, type RouteHandlers } from '../types';
+
+/** The header that carries the member token a join answered with (`member_token`). */
+export const MEMBER_TOKEN_HEADER = 'sluice-member-token';
+
+/** Who acts on a member: the token it presents, and the IAM principal on AWS. */
+function callerOf(request: HttpRequest): MemberCaller {
+  return { token: request.headers[MEMBER_TOKEN_HEADER], principal: request.principal };
+}
 
 /**
  * Topics one member may subscribe to, and offsets one commit may carry: every topic costs the
@@ -74,6 +83,8 @@ export function groupRoutes(
       cluster_id: clusterId,
       group_id: state.group,
       member_id: state.memberId,
+      // Only the joiner sees it: heartbeat, commit and leave send it as Sluice-Member-Token.
+      ...(state.memberToken === undefined ? {} : { member_token: state.memberToken }),
       session_timeout_ms: state.sessionTimeoutMs,
       heartbeat_interval_ms: state.heartbeatIntervalMs,
       assignments: state.assignments.map((a) => ({
@@ -135,13 +146,20 @@ export function groupRoutes(
           autoOffsetReset: reset,
         },
         kind: 'http',
+        principal: request.principal,
       });
       return member(state);
     },
 
     heartbeat: async (request, params) => {
       optionalObjectBody(request, 'Heartbeat');
-      return member(await groups.heartbeat({ group: params.group, memberId: params.member_id }));
+      return member(
+        await groups.heartbeat({
+          group: params.group,
+          memberId: params.member_id,
+          caller: callerOf(request),
+        }),
+      );
     },
 
     commitOffsets: async (request, params) => {
@@ -152,7 +170,7 @@ export function groupRoutes(
         epoch: parseNonNegativeInteger(o.epoch, `offsets[${i}].epoch`),
         offset: parseNonNegativeInteger(o.offset, `offsets[${i}].offset`),
       }));
-      const committed = await groups.commit(params.group, params.member_id, offsets);
+      const committed = await groups.commit(params.group, params.member_id, offsets, callerOf(request));
       return json(200, {
         committed: committed.map((c) => ({
           topic_name: c.topic,
@@ -162,8 +180,8 @@ export function groupRoutes(
       });
     },
 
-    leaveGroup: async (_request, params) => {
-      await groups.leave(params.group, params.member_id);
+    leaveGroup: async (request, params) => {
+      await groups.leave(params.group, params.member_id, callerOf(request));
       return noContent();
     },
 
