@@ -5,6 +5,22 @@ const LEGAL = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME_LENGTH = 249;
 
 /**
+ * Which of Kafka's rules a topic name breaks, in words, or undefined when it breaks none: the
+ * one statement of the rules, for both checks below.
+ */
+function topicNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'Topic name is empty: give 1 to 249 characters from [a-zA-Z0-9._-].';
+  if (name === '.' || name === '..') return `Topic name "${name}" is not allowed: "." and ".." are reserved.`;
+  if (name.length > MAX_TOPIC_NAME_LENGTH) {
+    return `Topic name is ${name.length} characters long: the limit is ${MAX_TOPIC_NAME_LENGTH}.`;
+  }
+  if (!LEGAL.test(name)) {
+    return `Topic name "${name}" has characters outside [a-zA-Z0-9._-]: use only letters, digits, ".", "_" and "-".`;
+  }
+  return undefined;
+}
+
+/**
  * Checks a topic name against Kafka's rules and throws an {@link InvalidRequestError} that
  * says which rule it breaks.
  *
@@ -13,17 +29,8 @@ export const MAX_TOPIC_NAME_LENGTH = 249;
  * validateTopicName('..');     // throws
  */
 export function validateTopicName(name: string): void {
-  if (name.length === 0) throw invalid('Topic name is empty: give 1 to 249 characters from [a-zA-Z0-9._-].');
-  if (name === '.' || name === '..')
-    throw invalid(`Topic name "${name}" is not allowed: "." and ".." are reserved.`);
-  if (name.length > MAX_TOPIC_NAME_LENGTH) {
-    throw invalid(`Topic name is ${name.length} characters long: the limit is ${MAX_TOPIC_NAME_LENGTH}.`);
-  }
-  if (!LEGAL.test(name)) {
-    throw invalid(
-      `Topic name "${name}" has characters outside [a-zA-Z0-9._-]: use only letters, digits, ".", "_" and "-".`,
-    );
-  }
+  const problem = topicNameProblem(name);
+  if (problem !== undefined) throw new InvalidRequestError(problem);
 }
 
 /**
@@ -35,13 +42,7 @@ export function validateTopicName(name: string): void {
  * isLegalTopicName('');       // false
  */
 export function isLegalTopicName(name: string): boolean {
-  return (
-    name.length > 0 &&
-    name.length <= MAX_TOPIC_NAME_LENGTH &&
-    name !== '.' &&
-    name !== '..' &&
-    LEGAL.test(name)
-  );
+  return topicNameProblem(name) === undefined;
 }
 
 /**
@@ -50,8 +51,4 @@ export function isLegalTopicName(name: string): boolean {
  */
 export function collisionKey(name: string): string {
   return name.replaceAll('.', '_');
-}
-
-function invalid(message: string): InvalidRequestError {
-  return new InvalidRequestError(message);
 }
