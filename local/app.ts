@@ -6,11 +6,26 @@
  */
 import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
+import type { SluiceConfig } from '../shared/config';
 import { AlreadyExistsError } from '../shared/errors';
 import { runPoller } from '../shared/poller';
 import { runtimeSettingsFrom } from '../shared/poller/consumer-config-zod';
 import { isProgrammerError, sleep } from '../shared/retry';
 import type { LocalApp } from './app-config';
+
+/**
+ * The configuration the local server runs with: the consumer groups the app declares are run
+ * by in-process pollers, so, as the construct does for `addConsumer`, they refuse HTTP members
+ * (added to `SLUICE_POLLER_GROUPS`, if that names others).
+ *
+ * @example
+ * withAppPollerGroups(configFromEnv(), app).groupAccess.pollerGroups; // ['billing', …]
+ */
+export function withAppPollerGroups(config: SluiceConfig, app: LocalApp): SluiceConfig {
+  const declared = (app.consumers ?? []).map((consumer) => consumer.group);
+  const pollerGroups = [...new Set([...config.groupAccess.pollerGroups, ...declared])];
+  return { ...config, groupAccess: { ...config.groupAccess, pollerGroups } };
+}
 
 /** Creates the declared topics that do not exist yet. */
 export async function ensureTopics(cluster: Cluster, app: LocalApp): Promise<void> {

@@ -16,7 +16,7 @@ import { createHttpApi } from '../shared/http/router';
 import { sweepAll } from '../shared/retention';
 import { createAwsClients } from '../shared/storage/aws';
 import { provisionResources } from '../shared/storage/provision';
-import { ensureTopics, runConsumers } from './app';
+import { ensureTopics, runConsumers, withAppPollerGroups } from './app';
 import { DEFAULT_APP_CONFIG_FILE, readLocalApp } from './app-config';
 import { assertJavaAvailable, DEFAULT_LOCAL_AWS_PORT, type LocalAws, startLocalAws } from './emulators';
 
@@ -114,7 +114,8 @@ async function main(): Promise<void> {
     }
   }
   if (stopping) return;
-  const config = configFromEnv();
+  // The app's consumer groups are run here by pollers: HTTP members may not join them.
+  const config = withAppPollerGroups(configFromEnv(), app);
   const clients = createAwsClients(config);
   await provisionResources(config, clients);
   const cluster = createCluster(config, { clients });

@@ -1,3 +1,7 @@
+import { isLegalGroupName } from './groups/group-name';
+import { ANY_TOPIC, type GroupAccessPolicy } from './groups/http-access';
+import { isLegalTopicName } from './topics/names';
+
 /**
  * Where Sluice keeps its data and how it reaches AWS. Read once from the environment so the
  * Lambda functions (configured by the CDK construct) and the local server (configured by
@@ -21,6 +25,13 @@ export interface SluiceConfig {
   readonly endpoint?: string;
   /** Largest request body the deployment accepts, in bytes. @default 6291456 (Lambda's 6 MB) */
   readonly maxRequestBytes: number;
+  /**
+   * Which consumer groups HTTP members may use, with which topics: `SLUICE_POLLER_GROUPS` (a
+   * JSON list of group ids) and `SLUICE_GROUP_TOPICS` (a JSON object, group id → list of topic
+   * names or `"*"`), which the construct writes from `addConsumer` and `grantConsume`.
+   * @default - no declarations: every group and topic open (see shared/groups/http-access.ts)
+   */
+  readonly groupAccess: GroupAccessPolicy;
 }
 
 /** Builds the configuration from environment variables, with the local defaults. */
@@ -33,7 +44,57 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceConfi
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     endpoint: env.AWS_ENDPOINT_URL || undefined,
     maxRequestBytes: positiveInteger(env, 'SLUICE_MAX_REQUEST_BYTES', 6 * 1024 * 1024),
+    groupAccess: {
+      pollerGroups: pollerGroupsFromEnv(env),
+      groupTopics: groupTopicsFromEnv(env),
+    },
   };
+}
+
+/** A JSON value from the environment, or `undefined` when unset; unparsable JSON is refused at start. */
+function jsonVariable(env: NodeJS.ProcessEnv, name: string): unknown {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new Error(`${name} must be JSON, got "${raw}".`);
+  }
+}
+
+/** `SLUICE_POLLER_GROUPS`: a JSON list of group ids. */
+function pollerGroupsFromEnv(env: NodeJS.ProcessEnv): string[] {
+  const name = 'SLUICE_POLLER_GROUPS';
+  const value = jsonVariable(env, name);
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every(isLegalGroupName)) {
+    throw new Error(`${name} must be a JSON list of consumer group ids, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+/** `SLUICE_GROUP_TOPICS`: a JSON object, group id → list of topic names or `"*"`. */
+function groupTopicsFromEnv(env: NodeJS.ProcessEnv): GroupAccessPolicy['groupTopics'] {
+  const name = 'SLUICE_GROUP_TOPICS';
+  const value = jsonVariable(env, name);
+  if (value === undefined) return {};
+  const valid =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(value).every(
+      ([group, topics]) =>
+        isLegalGroupName(group) &&
+        (topics === ANY_TOPIC ||
+          (Array.isArray(topics) && topics.every((t) => typeof t === 'string' && isLegalTopicName(t)))),
+    );
+  if (!valid) {
+    throw new Error(
+      `${name} must be a JSON object from consumer group ids to lists of topic names (or "*"), got ${JSON.stringify(value)}.`,
+    );
+  }
+  // A map without a prototype: a group id such as "constructor" is only ever its own entry.
+  return Object.assign(Object.create(null), value);
 }
 
 /**

@@ -10,6 +10,7 @@
 /** What a caller can do about a failure; each kind has one error class. */
 export type ErrorKind =
   | 'invalid-request'
+  | 'forbidden'
   | 'not-found'
   | 'already-exists'
   | 'fenced'
@@ -50,6 +51,16 @@ export const ERROR_CODES = {
     kind: 'invalid-request',
     status: 403,
     meaning: 'refused by the local server: the Host or Origin is not this machine',
+  },
+  40302: {
+    kind: 'forbidden',
+    status: 403,
+    meaning: 'the consumer group is run by Lambda pollers: HTTP members may not join or commit',
+  },
+  40303: {
+    kind: 'forbidden',
+    status: 403,
+    meaning: 'a topic this consumer group is not granted (join topics, commit offsets)',
   },
   40400: { kind: 'not-found', status: 404, meaning: 'no such route' },
   40401: { kind: 'not-found', status: 404, meaning: 'topic not found' },
@@ -105,6 +116,7 @@ export type CodeOf<K extends ErrorKind> = {
 /** The code an error of a kind carries when its thrower names none. */
 export const DEFAULT_CODE: { readonly [K in ErrorKind]: CodeOf<K> } = {
   'invalid-request': 40003,
+  forbidden: 40302,
   'not-found': 40401,
   'already-exists': 40002,
   fenced: 40901,
@@ -188,6 +200,17 @@ export class InvalidRequestError extends SluiceError {
 export class RecordTooLargeError extends SluiceError {
   constructor(message: string, details: CodedDetails<'too-large'> = {}) {
     super(message, 'too-large', details);
+  }
+}
+
+/**
+ * The request is well formed but this deployment refuses it to HTTP callers: the consumer
+ * group is run by Lambda pollers (40302), or the request names a topic the group is not granted
+ * (40303). Sending it again will not help; the construct's grants decide (docs/security.md).
+ */
+export class ForbiddenError extends SluiceError {
+  constructor(message: string, details: CodedDetails<'forbidden'> = {}) {
+    super(message, 'forbidden', details);
   }
 }
 
@@ -285,6 +308,8 @@ export function errorOfCode(
   switch (info.kind) {
     case 'invalid-request':
       return new InvalidRequestError(message, { ...rest, errorCode: code as CodeOf<'invalid-request'> });
+    case 'forbidden':
+      return new ForbiddenError(message, { ...rest, errorCode: code as CodeOf<'forbidden'> });
     case 'not-found':
       return new NotFoundError(message, { ...rest, errorCode: code as CodeOf<'not-found'> });
     case 'too-large':

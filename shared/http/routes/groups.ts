@@ -1,5 +1,6 @@
 import type { Cluster } from '../../cluster';
 import { InvalidRequestError } from '../../errors';
+import { checkHttpMembership } from '../../groups/http-access';
 import type { MemberCaller } from '../../groups/member-token';
 import {
   createGroupService,
@@ -74,6 +75,8 @@ export function groupRoutes(
   groups: GroupService = createGroupService({ cluster }),
 ): RouteHandlers<'groups'> {
   const clusterId = cluster.config.clusterId;
+  // Groups run by pollers, and the topics each group is granted: checked before any write.
+  const access = cluster.config.groupAccess;
   const base = `/v3/clusters/${clusterId}/consumer-groups`;
 
   function member(state: MemberState) {
@@ -136,6 +139,7 @@ export function groupRoutes(
   return {
     joinGroup: async (request, params) => {
       const body = validate(joinSchema, parseJson(request), 'Join consumer group');
+      checkHttpMembership(access, { group: params.group, action: 'join', topics: body.topics });
       const reset: OffsetReset = body.auto_offset_reset ?? 'latest';
       const state = await groups.join({
         group: params.group,
@@ -153,6 +157,7 @@ export function groupRoutes(
 
     heartbeat: async (request, params) => {
       optionalObjectBody(request, 'Heartbeat');
+      checkHttpMembership(access, { group: params.group, action: 'heartbeat' });
       return member(
         await groups.heartbeat({
           group: params.group,
@@ -170,6 +175,11 @@ export function groupRoutes(
         epoch: parseNonNegativeInteger(o.epoch, `offsets[${i}].epoch`),
         offset: parseNonNegativeInteger(o.offset, `offsets[${i}].offset`),
       }));
+      checkHttpMembership(access, {
+        group: params.group,
+        action: 'commit',
+        topics: offsets.map((o) => o.topic),
+      });
       const committed = await groups.commit(params.group, params.member_id, offsets, callerOf(request));
       return json(200, {
         committed: committed.map((c) => ({
