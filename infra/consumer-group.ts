@@ -5,13 +5,20 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { ConsumerConfigDocument, SluiceConsumerOptions } from './consumer-options';
+import type {
+  ConsumerConfigDocument,
+  SluiceConsumerAccessOptions,
+  SluiceConsumerOptions,
+} from './consumer-options';
 import type { Sluice } from './sluice';
 import { POLLER_HANDLER_ENTRY, type SluiceFunction } from './sluice-function';
 import type { SluiceConsumer } from './sluice-props';
 
-/** Properties of a {@link SluiceConsumerGroup}: the consumer options, the cluster and the group id. */
-export interface SluiceConsumerGroupProps extends SluiceConsumerOptions {
+/**
+ * Properties of a {@link SluiceConsumerGroup}: the consumer options, who else may use the
+ * group, the cluster and the group id.
+ */
+export interface SluiceConsumerGroupProps extends SluiceConsumerOptions, SluiceConsumerAccessOptions {
   /** The cluster whose topics the group consumes. */
   readonly sluice: Sluice;
   /** The consumer group id (`[a-zA-Z0-9._-]`, 1..249 characters, unique on the cluster). */
@@ -88,6 +95,7 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
       targets: [new targets.LambdaFunction(this.poller, { retryAttempts: 0 })],
     });
     sluice._addWakeTarget(group, config.topics, this.poller);
+    sluice._addPollerGroup(group, config.topics, props.allowHttpMembers ?? false);
     if (!this.node.scopes.includes(sluice)) sluice._acknowledgeDataAccess(this);
 
     const monitoring = sluice.monitoring;

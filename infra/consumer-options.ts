@@ -78,6 +78,21 @@ export interface SluiceConsumerOptions {
   readonly onFailure?: string;
 }
 
+/**
+ * Who besides its poller may use a consumer group of {@link Sluice.addConsumer}. Not a consumer
+ * setting (the poller never reads it): the HTTP function does (`SLUICE_POLLER_GROUPS`).
+ */
+export interface SluiceConsumerAccessOptions {
+  /**
+   * Let HTTP members join the group and commit its offsets beside the poller, for the group's
+   * topics and those granted with it (`grantConsume({ groups })`). Off, an HTTP join, heartbeat
+   * or commit is refused (403 / 40302), so a principal granted the group can read its lags but
+   * cannot take its partitions or move its offsets.
+   * @default false
+   */
+  readonly allowHttpMembers?: boolean;
+}
+
 /** A consumer group id: it becomes a metric dimension and part of construct ids. */
 export const GROUP_NAME = GROUP_NAME_PATTERN;
 

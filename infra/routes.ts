@@ -60,20 +60,35 @@ export const SLUICE_ROUTES: readonly SluiceRoute[] = Object.values(API_ROUTES as
   }))
   .filter((route, i, all) => all.findIndex((r) => r.method === route.method && r.path === route.path) === i);
 
+/** Which consumer-group routes a consume grant covers, besides fetching. */
+export interface GrantedGroups {
+  /**
+   * Group ids whose routes are granted: describe, lags, lag summary, join, heartbeat, commit,
+   * leave, reset offsets (every path contains the group id). None: no group route at all.
+   */
+  readonly groups?: readonly string[];
+  /** Also `GET …/consumer-groups`, the list of every group (names, states, members). */
+  readonly listGroups?: boolean;
+}
+
 /**
  * The request paths (method + path, IAM wildcard syntax) a role may call for some topics
  * and consumer groups. `*` in IAM matches any characters, `/` included, so a wildcard is
- * only ever placed where everything below it belongs to the same role.
+ * only ever placed where everything below it belongs to the same role. Consumer groups are
+ * only ever named: a path wildcard over group ids would also reach groups run by pollers and
+ * groups of other teams.
  *
  * @example
- * grantedPaths('produce', 'prod', ['orders'], undefined);
+ * grantedPaths('produce', 'prod', ['orders']);
  * // [{ method: 'GET', path: '/v3/clusters' }, …, { method: 'POST', path: '/topics/orders' }]
+ * grantedPaths('consume', 'prod', ['orders'], { groups: ['billing'] });
+ * // […, { method: 'GET', path: '/v3/clusters/prod/consumer-groups/billing' }, …]
  */
 export function grantedPaths(
   role: 'produce' | 'consume',
   clusterId: string,
   topics: readonly string[] | undefined,
-  groups: readonly string[] | undefined,
+  consumerGroups: GrantedGroups = {},
 ): { method: string; path: string }[] {
   const cluster = `/v3/clusters/${clusterId}`;
   const topicNames = topics ?? ['*'];
@@ -101,7 +116,6 @@ export function grantedPaths(
       ]),
     ];
   }
-  const groupNames = groups ?? ['*'];
   return [
     ...discover,
     ...topicNames.flatMap((t) => [
@@ -110,9 +124,11 @@ export function grantedPaths(
       { method: 'GET', path: `${cluster}/topics/${t}/partitions/*` },
     ]),
     { method: 'GET', path: `${cluster}/topics/-/partitions/-/reassignment` },
-    { method: 'GET', path: `${cluster}/consumer-groups` },
-    ...groupNames.flatMap((g) => [
+    ...(consumerGroups.listGroups ? [{ method: 'GET', path: `${cluster}/consumer-groups` }] : []),
+    ...(consumerGroups.groups ?? []).flatMap((g) => [
       { method: 'GET', path: `${cluster}/consumer-groups/${g}` },
+      // Below a group everything is a consumer's (lags, members, reset-offsets); deleting the
+      // group itself is `DELETE …/consumer-groups/{g}`, which this does not match.
       { method: '*', path: `${cluster}/consumer-groups/${g}/*` },
     ]),
   ];

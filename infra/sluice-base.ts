@@ -10,6 +10,35 @@ import { checkTopic, GROUP_NAME } from './consumer-options';
 import { dataAccessStatements, type SluiceDataAccess } from './data-access';
 import { grantedPaths } from './routes';
 
+/**
+ * What {@link SluiceBase.grantConsume} lets a consumer do. Consumer groups are granted by
+ * name only; the HTTP function also learns, per group, the topics granted with it, and refuses
+ * a join or commit naming another topic (docs/security.md).
+ *
+ * @example
+ * sluice.grantConsume(analyticsRole, { topics: ['orders'], groups: ['analytics'] });
+ */
+export interface SluiceConsumeGrant {
+  /**
+   * Topics the grantee may describe and fetch, and that the named groups may join and commit.
+   * @default - every topic of this cluster
+   */
+  readonly topics?: string[];
+  /**
+   * Consumer group ids whose routes the grantee may call: describe, lags, lag summary, join,
+   * heartbeat, commit, leave, reset offsets. A group run by a poller (`addConsumer`) still
+   * refuses HTTP joins and commits unless it was added with `allowHttpMembers: true`.
+   * @default - no consumer group: the grantee may only describe partitions and fetch records
+   */
+  readonly groups?: string[];
+  /**
+   * Also let the grantee list every consumer group of the cluster (`GET …/consumer-groups`:
+   * each group's id, state, members and their topics).
+   * @default false
+   */
+  readonly listGroups?: boolean;
+}
+
 /** CloudWatch namespace of Sluice's custom metrics. */
 export const METRICS_NAMESPACE = 'Sluice';
 
@@ -26,7 +55,9 @@ export interface ISluice extends IConstruct {
   readonly clusterId: string;
   /** Lets `grantee` produce to `topics`; omit `topics` for every topic. */
   grantProduce(grantee: iam.IGrantable, topics?: string[]): iam.Grant;
-  /** Lets `grantee` consume `topics` with `groups`; omit either for all. */
+  /** Lets `grantee` fetch `grant.topics` and use the consumer groups `grant.groups` names (none when omitted). */
+  grantConsume(grantee: iam.IGrantable, grant?: SluiceConsumeGrant): iam.Grant;
+  /** The positional form: `grantConsume(grantee, { topics, groups })`. */
   grantConsume(grantee: iam.IGrantable, topics?: string[], groups?: string[]): iam.Grant;
   /** Lets `grantee` call every route, topic administration included. */
   grantAdmin(grantee: iam.IGrantable): iam.Grant;
@@ -68,26 +99,62 @@ export abstract class SluiceBase extends Construct implements ISluice {
   grantProduce(grantee: iam.IGrantable, topics?: string[]): iam.Grant {
     return this.grantPaths(
       grantee,
-      grantedPaths('produce', this.clusterId, this.checkNames('grantProduce', topics), undefined),
+      grantedPaths('produce', this.clusterId, this.checkNames('grantProduce', topics)),
     );
   }
 
   /**
-   * Lets `grantee` consume `topics`: describe them and their partitions, fetch records, and
-   * use consumer groups (lag, membership, offset commits).
-   * @param topics topic names; omit for every topic of this cluster
-   * @param groups consumer group ids; omit for every group
+   * Lets `grantee` consume: describe and fetch `grant.topics`, and use the consumer groups
+   * `grant.groups` names (membership, offset commits, lags). Groups are only ever granted by
+   * name, and without `groups` none is (fetch only); listing every group takes `listGroups`.
+   * The HTTP function refuses a join or commit of a named group for a topic no grant of that
+   * group names.
+   *
+   * The positional form `grantConsume(grantee, topics?, groups?)` is the same as
+   * `grantConsume(grantee, { topics, groups })`.
+   *
+   * @example
+   * sluice.grantConsume(analyticsRole, { topics: ['orders'], groups: ['analytics'] });
+   * sluice.grantConsume(opsRole, { groups: ['analytics', 'billing'], listGroups: true });
    */
-  grantConsume(grantee: iam.IGrantable, topics?: string[], groups?: string[]): iam.Grant {
-    const checkedGroups = groups?.map((g, i) => {
-      if (!GROUP_NAME.test(g)) throw new Error(`grantConsume: groups[${i}] "${g}" is not a valid group id.`);
-      return g;
-    });
+  grantConsume(grantee: iam.IGrantable, grant?: SluiceConsumeGrant): iam.Grant;
+  /**
+   * @param topics topic names; omit for every topic of this cluster
+   * @param groups consumer group ids; omit for none (fetch only)
+   */
+  grantConsume(grantee: iam.IGrantable, topics?: string[], groups?: string[]): iam.Grant;
+  grantConsume(
+    grantee: iam.IGrantable,
+    topicsOrGrant?: string[] | SluiceConsumeGrant,
+    positionalGroups?: string[],
+  ): iam.Grant {
+    const grant: SluiceConsumeGrant =
+      topicsOrGrant === undefined || Array.isArray(topicsOrGrant)
+        ? { topics: topicsOrGrant, groups: positionalGroups }
+        : topicsOrGrant;
+    if (positionalGroups !== undefined && !Array.isArray(topicsOrGrant) && topicsOrGrant !== undefined) {
+      throw new Error(
+        'grantConsume: name the groups in the grant ({ topics, groups }), not as a third argument.',
+      );
+    }
+    const topics = this.checkNames('grantConsume', grant.topics);
+    const groups = this.checkGroups(grant.groups);
+    if (grant.listGroups !== undefined && typeof grant.listGroups !== 'boolean') {
+      throw new Error(`grantConsume: listGroups must be true or false, got ${String(grant.listGroups)}.`);
+    }
+    if (groups !== undefined) this.recordGroupGrant(groups, topics);
     return this.grantPaths(
       grantee,
-      grantedPaths('consume', this.clusterId, this.checkNames('grantConsume', topics), checkedGroups),
+      grantedPaths('consume', this.clusterId, topics, { groups, listGroups: grant.listGroups }),
     );
   }
+
+  /**
+   * Called by `grantConsume` with the groups it grants and the topics granted with them
+   * (`undefined`: every topic). A cluster that builds the HTTP function records them there
+   * (the join and commit routes refuse other topics); this base records nothing.
+   */
+  protected recordGroupGrant(_groups: readonly string[], _topics: readonly string[] | undefined): void {}
 
   /** Lets `grantee` call every route of this endpoint, topic creation and deletion included. */
   grantAdmin(grantee: iam.IGrantable): iam.Grant {
@@ -219,6 +286,19 @@ export abstract class SluiceBase extends Construct implements ISluice {
       resourceName: `${this.stage.stageName}/${method}${path}`,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
+  }
+
+  private checkGroups(groups: string[] | undefined): string[] | undefined {
+    if (groups === undefined) return undefined;
+    if (!Array.isArray(groups) || groups.length === 0) {
+      throw new Error('grantConsume: groups must be a non-empty list, or omitted for no consumer group.');
+    }
+    for (const [i, g] of groups.entries()) {
+      if (typeof g !== 'string' || !GROUP_NAME.test(g)) {
+        throw new Error(`grantConsume: groups[${i}] "${g}" is not a valid group id.`);
+      }
+    }
+    return groups;
   }
 
   private checkNames(method: string, topics: string[] | undefined): string[] | undefined {

@@ -18,6 +18,7 @@ import { SluiceConsumerGroup } from './consumer-group';
 import {
   type ConsumerConfigDocument,
   resolveConsumerOptions,
+  type SluiceConsumerAccessOptions,
   type SluiceConsumerOptions,
 } from './consumer-options';
 import { SEGMENT_PREFIX } from './data-access';
@@ -34,8 +35,21 @@ import {
   validateProps,
 } from './sluice-props';
 
-/** Budget of SLUICE_WAKE_TARGETS within Lambda's 4 KB environment (the rest is for SLUICE_*). */
-const MAX_WAKE_TARGETS_BYTES = 3_000;
+/**
+ * Budget of the consumer-group variables of the HTTP function (SLUICE_WAKE_TARGETS,
+ * SLUICE_POLLER_GROUPS, SLUICE_GROUP_TOPICS: names and values) within Lambda's 4 KB
+ * environment; the rest is for the other SLUICE_* variables.
+ */
+const MAX_GROUP_ENVIRONMENT_BYTES = 3_000;
+
+/** What the HTTP function is told about consumer groups (shared/groups/http-access.ts). */
+interface GroupAccessState {
+  readonly wakeTargets: readonly { group: string; topics: string[] }[];
+  /** Groups run by pollers that refuse HTTP members. */
+  readonly pollerGroups: ReadonlySet<string>;
+  /** Per group, the topics HTTP members may name; `'*'`: every topic. */
+  readonly groupTopics: ReadonlyMap<string, ReadonlySet<string> | '*'>;
+}
 
 /**
  * Sluice: a serverless event backbone with Apache Kafka's semantics. Creates the data
@@ -85,6 +99,8 @@ export class Sluice extends SluiceBase {
   private readonly props: SluiceProps;
   private readonly removalPolicy: RemovalPolicy;
   private readonly wakeTargets: { group: string; topics: string[]; functionName: string }[] = [];
+  private readonly pollerGroups = new Set<string>();
+  private readonly groupTopics = new Map<string, ReadonlySet<string> | '*'>();
 
   constructor(scope: Construct, id: string, props: SluiceProps = {}) {
     super(scope, id);
@@ -172,6 +188,15 @@ export class Sluice extends SluiceBase {
     this.apiFunction.function.addEnvironment(
       'SLUICE_WAKE_TARGETS',
       Lazy.string({ produce: () => Stack.of(this).toJsonString(this.wakeTargets) }),
+    );
+    // Which groups HTTP members may use, and with which topics (docs/security.md).
+    this.apiFunction.function.addEnvironment(
+      'SLUICE_POLLER_GROUPS',
+      Lazy.string({ produce: () => groupAccessEnvironment(this).SLUICE_POLLER_GROUPS }),
+    );
+    this.apiFunction.function.addEnvironment(
+      'SLUICE_GROUP_TOPICS',
+      Lazy.string({ produce: () => groupAccessEnvironment(this).SLUICE_GROUP_TOPICS }),
     );
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
@@ -289,7 +314,7 @@ export class Sluice extends SluiceBase {
    * @example
    * sluice.addConsumer('billing', { topics: ['orders'], handler: fn, batchSize: 500, onFailure: 'orders-dlq', retryAttempts: 3 });
    */
-  addConsumer(group: string, opts: SluiceConsumerOptions): SluiceConsumerGroup {
+  addConsumer(group: string, opts: SluiceConsumerOptions & SluiceConsumerAccessOptions): SluiceConsumerGroup {
     return new SluiceConsumerGroup(this, `Consumer-${group}`, { ...opts, sluice: this, group });
   }
 
@@ -298,7 +323,10 @@ export class Sluice extends SluiceBase {
    * returns its configuration document.
    * @internal used by {@link SluiceConsumerGroup}
    */
-  _admitConsumer(group: string, opts: SluiceConsumerOptions): ConsumerConfigDocument {
+  _admitConsumer(
+    group: string,
+    opts: SluiceConsumerOptions & SluiceConsumerAccessOptions,
+  ): ConsumerConfigDocument {
     const config = resolveConsumerOptions(group, opts);
     if (this.consumers.some((c) => c.group === group)) {
       throw new Error(`addConsumer('${group}'): the group already exists on this Sluice construct.`);
@@ -309,20 +337,14 @@ export class Sluice extends SluiceBase {
         `addConsumer('${group}'): onFailure is set but retryAttempts is -1 (retry forever), so nothing is ever dead-lettered.`,
       );
     }
-    // Lambda caps all environment variables of a function at 4 KB; function names are at most
-    // 64 characters, which bounds the deployed size of SLUICE_WAKE_TARGETS.
-    const wakeBytes = JSON.stringify(
-      [...this.wakeTargets, { group, topics: config.topics }].map((t) => ({
-        ...t,
-        functionName: 'x'.repeat(64),
-      })),
-    ).length;
-    if (wakeBytes > MAX_WAKE_TARGETS_BYTES) {
-      throw new Error(
-        `addConsumer('${group}'): too many consumer groups on one Sluice construct: SLUICE_WAKE_TARGETS would ` +
-          `take up to ${wakeBytes} bytes of the HTTP function's 4 KB environment. Consume more topics per group.`,
-      );
+    if (opts.allowHttpMembers !== undefined && typeof opts.allowHttpMembers !== 'boolean') {
+      throw new Error(`addConsumer('${group}'): allowHttpMembers must be true or false.`);
     }
+    this.checkGroupEnvironment(`addConsumer('${group}')`, {
+      ...this._groupAccessState(),
+      wakeTargets: [...this.wakeTargets, { group, topics: config.topics }],
+      ...withPollerGroup(this._groupAccessState(), group, config.topics, opts.allowHttpMembers ?? false),
+    });
     return config;
   }
 
@@ -343,6 +365,59 @@ export class Sluice extends SluiceBase {
   /** @internal used by {@link SluiceConsumerGroup} once it is built */
   _addConsumer(consumer: SluiceConsumerGroup): void {
     this.consumers.push(consumer);
+  }
+
+  /**
+   * Tells the HTTP function about a poller's group: HTTP members are refused there, or, with
+   * `allowHttpMembers`, may name the group's topics.
+   * @internal used by {@link SluiceConsumerGroup}
+   */
+  _addPollerGroup(group: string, topics: readonly string[], allowHttpMembers: boolean): void {
+    const next = withPollerGroup(this._groupAccessState(), group, topics, allowHttpMembers);
+    const [pollerGroups, groupTopics] = [[...next.pollerGroups], [...next.groupTopics]];
+    this.pollerGroups.clear();
+    for (const g of pollerGroups) this.pollerGroups.add(g);
+    this.groupTopics.clear();
+    for (const [g, t] of groupTopics) this.groupTopics.set(g, t);
+  }
+
+  /** Records, for the HTTP function, the topics granted with each group (see {@link SluiceBase.grantConsume}). */
+  protected override recordGroupGrant(
+    groups: readonly string[],
+    topics: readonly string[] | undefined,
+  ): void {
+    const groupTopics = new Map(this.groupTopics);
+    for (const group of groups) groupTopics.set(group, mergeTopics(groupTopics.get(group), topics));
+    this.checkGroupEnvironment('grantConsume', { ...this._groupAccessState(), groupTopics });
+    this.groupTopics.clear();
+    for (const [g, t] of groupTopics) this.groupTopics.set(g, t);
+  }
+
+  /** What the HTTP function is told about consumer groups, now. @internal */
+  _groupAccessState(): GroupAccessState {
+    return { wakeTargets: this.wakeTargets, pollerGroups: this.pollerGroups, groupTopics: this.groupTopics };
+  }
+
+  /**
+   * Lambda caps all environment variables of a function at 4 KB. Function names are at most
+   * 64 characters, which bounds the deployed size of SLUICE_WAKE_TARGETS; the other two are
+   * literals. Throws before anything of a refused group or grant is recorded.
+   */
+  private checkGroupEnvironment(where: string, state: GroupAccessState): void {
+    const bytes =
+      Object.entries(groupAccessEnvironment(state)).reduce(
+        (sum, [name, value]) => sum + name.length + value.length,
+        0,
+      ) +
+      'SLUICE_WAKE_TARGETS'.length +
+      JSON.stringify(state.wakeTargets.map((t) => ({ ...t, functionName: 'x'.repeat(64) }))).length;
+    if (bytes > MAX_GROUP_ENVIRONMENT_BYTES) {
+      throw new Error(
+        `${where}: too many consumer groups on one Sluice construct: SLUICE_WAKE_TARGETS, SLUICE_POLLER_GROUPS and ` +
+          `SLUICE_GROUP_TOPICS would take up to ${bytes} bytes of the HTTP function's 4 KB environment ` +
+          `(at most ${MAX_GROUP_ENVIRONMENT_BYTES}). Consume more topics per group, or grant fewer groups.`,
+      );
+    }
   }
 
   /** @internal the function factory, for {@link SluiceConsumerGroup} */
@@ -456,4 +531,48 @@ export class Sluice extends SluiceBase {
         'get/put for the HTTP function and the pollers, delete for the retention sweeper alone.',
     });
   }
+}
+
+/** The state with a poller's group added: refusing HTTP members, or open to them for its topics. */
+function withPollerGroup(
+  state: GroupAccessState,
+  group: string,
+  topics: readonly string[],
+  allowHttpMembers: boolean,
+): Pick<GroupAccessState, 'pollerGroups' | 'groupTopics'> {
+  if (!allowHttpMembers) {
+    return { pollerGroups: new Set([...state.pollerGroups, group]), groupTopics: state.groupTopics };
+  }
+  const groupTopics = new Map(state.groupTopics);
+  groupTopics.set(group, mergeTopics(groupTopics.get(group), topics));
+  return { pollerGroups: state.pollerGroups, groupTopics };
+}
+
+/** The union of a group's recorded topics and more; `undefined` topics stand for every topic. */
+function mergeTopics(
+  recorded: ReadonlySet<string> | '*' | undefined,
+  topics: readonly string[] | undefined,
+): ReadonlySet<string> | '*' {
+  if (recorded === '*' || topics === undefined) return '*';
+  return new Set([...(recorded ?? []), ...topics]);
+}
+
+/**
+ * SLUICE_POLLER_GROUPS and SLUICE_GROUP_TOPICS as the HTTP function reads them
+ * (`shared/config.ts`), sorted so that the template does not change with call order.
+ */
+function groupAccessEnvironment(source: Sluice | Pick<GroupAccessState, 'pollerGroups' | 'groupTopics'>): {
+  SLUICE_POLLER_GROUPS: string;
+  SLUICE_GROUP_TOPICS: string;
+} {
+  const state = source instanceof Sluice ? source._groupAccessState() : source;
+  const groupTopics = Object.fromEntries(
+    [...state.groupTopics.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([group, topics]) => [group, topics === '*' ? '*' : [...topics].sort()]),
+  );
+  return {
+    SLUICE_POLLER_GROUPS: JSON.stringify([...state.pollerGroups].sort()),
+    SLUICE_GROUP_TOPICS: JSON.stringify(groupTopics),
+  };
 }

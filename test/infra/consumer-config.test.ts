@@ -4,14 +4,19 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
   resolveConsumerOptions,
+  type SluiceConsumerAccessOptions,
   type SluiceConsumerGroupProps,
   type SluiceConsumerOptions,
 } from '../../infra';
 import { type SurfaceNames, settingsOn } from '../../shared/poller/consumer-config';
 import { type Same, sampleValue, tsdocDefault } from '../support/consumer-settings';
 
-// Compile-time: the construct's props name exactly the schema's `props` settings.
-const propsTypeMatches: Same<SurfaceNames<'props'>, Exclude<keyof SluiceConsumerGroupProps, 'sluice'>> = true;
+// Compile-time: the construct's props name exactly the schema's `props` settings, besides the
+// cluster and who else may use the group (read by the HTTP function, not by the poller).
+const propsTypeMatches: Same<
+  SurfaceNames<'props'>,
+  Exclude<keyof SluiceConsumerGroupProps, 'sluice' | keyof SluiceConsumerAccessOptions>
+> = true;
 
 const handler = { functionName: 'sample-function' } as lambda.IFunction;
 
