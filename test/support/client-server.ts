@@ -26,6 +26,8 @@ export interface TestServerOptions {
    * it (fault injection), or change what `next` answered.
    */
   readonly intercept?: (request: HttpRequest, next: () => Promise<HttpResponse>) => Promise<HttpResponse>;
+  /** Environment variables the server's configuration reads besides the process's (`SLUICE_*`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface TestServerOptions {
  * afterAll(() => server.close());
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const config = configFromEnv();
+  const config = configFromEnv({ ...process.env, ...options.env });
   if (!config.endpoint)
     throw new Error('AWS_ENDPOINT_URL is not set: run the integration tests through jest.');
   const cluster = createCluster(config);

@@ -18,3 +18,36 @@ describe('configuration from the environment', () => {
     },
   );
 });
+
+describe('which consumer groups HTTP members may use (SLUICE_POLLER_GROUPS, SLUICE_GROUP_TOPICS)', () => {
+  it('opens every group when neither is set', () => {
+    expect(configFromEnv({}).groupAccess).toEqual({ pollerGroups: [], groupTopics: {} });
+  });
+
+  it('reads what the construct writes', () => {
+    const { groupAccess } = configFromEnv({
+      SLUICE_POLLER_GROUPS: '["billing"]',
+      SLUICE_GROUP_TOPICS: '{"analytics":["orders","refunds"],"explorer":"*"}',
+    });
+    expect(groupAccess.pollerGroups).toEqual(['billing']);
+    expect({ ...groupAccess.groupTopics }).toEqual({ analytics: ['orders', 'refunds'], explorer: '*' });
+    // A group id that is also a name on Object.prototype is only ever its own entry.
+    expect(Object.hasOwn(groupAccess.groupTopics, 'constructor')).toBe(false);
+  });
+
+  it.each([
+    ['SLUICE_POLLER_GROUPS', 'billing', /SLUICE_POLLER_GROUPS must be JSON/],
+    [
+      'SLUICE_POLLER_GROUPS',
+      '{"billing":1}',
+      /SLUICE_POLLER_GROUPS must be a JSON list of consumer group ids/,
+    ],
+    ['SLUICE_POLLER_GROUPS', '["a b"]', /SLUICE_POLLER_GROUPS must be a JSON list/],
+    ['SLUICE_GROUP_TOPICS', '["orders"]', /SLUICE_GROUP_TOPICS must be a JSON object/],
+    ['SLUICE_GROUP_TOPICS', '{"g":"orders"}', /SLUICE_GROUP_TOPICS must be a JSON object/],
+    ['SLUICE_GROUP_TOPICS', '{"g":["no way"]}', /SLUICE_GROUP_TOPICS must be a JSON object/],
+    ['SLUICE_GROUP_TOPICS', '{"a/b":["orders"]}', /SLUICE_GROUP_TOPICS must be a JSON object/],
+  ])('refuses %s=%s at start', (name, raw, message) => {
+    expect(() => configFromEnv({ [name]: raw })).toThrow(message);
+  });
+});
