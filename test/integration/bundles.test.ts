@@ -240,6 +240,19 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
     );
   }, 120_000);
 
+  it("refuse an HTTP join and commit to the poller's group, from the environment the template gives", async () => {
+    expect(JSON.parse(environmentOf(api).SLUICE_POLLER_GROUPS)).toEqual(['orders-app']);
+    const group = `/v3/clusters/${clusterId}/consumer-groups/orders-app`;
+    const before = await call('GET', `${group}/lags`);
+    const joined = await call('POST', `${group}/members`, { topics: ['orders'] });
+    expect([joined.status, joined.body.error_code]).toEqual([403, 40302]);
+    const committed = await call('POST', `${group}/members/someone/offsets`, {
+      offsets: [{ topic_name: 'orders', partition_id: 1, epoch: 1, offset: 0 }],
+    });
+    expect([committed.status, committed.body.error_code]).toEqual([403, 40302]);
+    expect(await call('GET', `${group}/lags`)).toEqual(before);
+  }, 120_000);
+
   it('sweep with the retention bundle on its schedule', async () => {
     const topics = `/v3/clusters/${clusterId}/topics`;
     const created = await call('POST', topics, {
