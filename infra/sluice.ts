@@ -42,12 +42,11 @@ import {
  */
 const MAX_GROUP_ENVIRONMENT_BYTES = 3_000;
 
-/** What the HTTP function is told about consumer groups (shared/groups/http-access.ts). */
-interface GroupAccessState {
-  readonly wakeTargets: readonly { group: string; topics: string[] }[];
+/** What the HTTP function is told about consumer groups (read as `shared/groups/http-access.ts` says). */
+interface GroupAccessDeclarations {
   /** Groups run by pollers that refuse HTTP members. */
   readonly pollerGroups: ReadonlySet<string>;
-  /** Per group, the topics HTTP members may name; `'*'`: every topic. */
+  /** Per group, the topics HTTP members may name; `'*'` (the core's `ANY_TOPIC`): every topic. */
   readonly groupTopics: ReadonlyMap<string, ReadonlySet<string> | '*'>;
 }
 
@@ -99,8 +98,8 @@ export class Sluice extends SluiceBase {
   private readonly props: SluiceProps;
   private readonly removalPolicy: RemovalPolicy;
   private readonly wakeTargets: { group: string; topics: string[]; functionName: string }[] = [];
-  private readonly pollerGroups = new Set<string>();
-  private readonly groupTopics = new Map<string, ReadonlySet<string> | '*'>();
+  /** What the HTTP function is told about groups; replaced whole, only once a change is checked. */
+  private groupAccess: GroupAccessDeclarations = { pollerGroups: new Set(), groupTopics: new Map() };
 
   constructor(scope: Construct, id: string, props: SluiceProps = {}) {
     super(scope, id);
@@ -192,11 +191,11 @@ export class Sluice extends SluiceBase {
     // Which groups HTTP members may use, and with which topics (docs/security.md).
     this.apiFunction.function.addEnvironment(
       'SLUICE_POLLER_GROUPS',
-      Lazy.string({ produce: () => groupAccessEnvironment(this).SLUICE_POLLER_GROUPS }),
+      Lazy.string({ produce: () => groupAccessEnvironment(this.groupAccess).SLUICE_POLLER_GROUPS }),
     );
     this.apiFunction.function.addEnvironment(
       'SLUICE_GROUP_TOPICS',
-      Lazy.string({ produce: () => groupAccessEnvironment(this).SLUICE_GROUP_TOPICS }),
+      Lazy.string({ produce: () => groupAccessEnvironment(this.groupAccess).SLUICE_GROUP_TOPICS }),
     );
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
@@ -340,11 +339,11 @@ export class Sluice extends SluiceBase {
     if (opts.allowHttpMembers !== undefined && typeof opts.allowHttpMembers !== 'boolean') {
       throw new Error(`addConsumer('${group}'): allowHttpMembers must be true or false.`);
     }
-    this.checkGroupEnvironment(`addConsumer('${group}')`, {
-      ...this._groupAccessState(),
-      wakeTargets: [...this.wakeTargets, { group, topics: config.topics }],
-      ...withPollerGroup(this._groupAccessState(), group, config.topics, opts.allowHttpMembers ?? false),
-    });
+    this.checkGroupEnvironment(
+      `addConsumer('${group}')`,
+      [...this.wakeTargets, { group, topics: config.topics }],
+      withPollerGroup(this.groupAccess, group, config.topics, opts.allowHttpMembers ?? false),
+    );
     return config;
   }
 
@@ -373,12 +372,8 @@ export class Sluice extends SluiceBase {
    * @internal used by {@link SluiceConsumerGroup}
    */
   _addPollerGroup(group: string, topics: readonly string[], allowHttpMembers: boolean): void {
-    const next = withPollerGroup(this._groupAccessState(), group, topics, allowHttpMembers);
-    const [pollerGroups, groupTopics] = [[...next.pollerGroups], [...next.groupTopics]];
-    this.pollerGroups.clear();
-    for (const g of pollerGroups) this.pollerGroups.add(g);
-    this.groupTopics.clear();
-    for (const [g, t] of groupTopics) this.groupTopics.set(g, t);
+    // Checked by _admitConsumer before the group was built.
+    this.groupAccess = withPollerGroup(this.groupAccess, group, topics, allowHttpMembers);
   }
 
   /** Records, for the HTTP function, the topics granted with each group (see {@link SluiceBase.grantConsume}). */
@@ -386,16 +381,11 @@ export class Sluice extends SluiceBase {
     groups: readonly string[],
     topics: readonly string[] | undefined,
   ): void {
-    const groupTopics = new Map(this.groupTopics);
+    const groupTopics = new Map(this.groupAccess.groupTopics);
     for (const group of groups) groupTopics.set(group, mergeTopics(groupTopics.get(group), topics));
-    this.checkGroupEnvironment('grantConsume', { ...this._groupAccessState(), groupTopics });
-    this.groupTopics.clear();
-    for (const [g, t] of groupTopics) this.groupTopics.set(g, t);
-  }
-
-  /** What the HTTP function is told about consumer groups, now. @internal */
-  _groupAccessState(): GroupAccessState {
-    return { wakeTargets: this.wakeTargets, pollerGroups: this.pollerGroups, groupTopics: this.groupTopics };
+    const next = { pollerGroups: this.groupAccess.pollerGroups, groupTopics };
+    this.checkGroupEnvironment('grantConsume', this.wakeTargets, next);
+    this.groupAccess = next;
   }
 
   /**
@@ -403,14 +393,18 @@ export class Sluice extends SluiceBase {
    * 64 characters, which bounds the deployed size of SLUICE_WAKE_TARGETS; the other two are
    * literals. Throws before anything of a refused group or grant is recorded.
    */
-  private checkGroupEnvironment(where: string, state: GroupAccessState): void {
+  private checkGroupEnvironment(
+    where: string,
+    wakeTargets: readonly { group: string; topics: string[] }[],
+    declarations: GroupAccessDeclarations,
+  ): void {
     const bytes =
-      Object.entries(groupAccessEnvironment(state)).reduce(
+      Object.entries(groupAccessEnvironment(declarations)).reduce(
         (sum, [name, value]) => sum + name.length + value.length,
         0,
       ) +
       'SLUICE_WAKE_TARGETS'.length +
-      JSON.stringify(state.wakeTargets.map((t) => ({ ...t, functionName: 'x'.repeat(64) }))).length;
+      JSON.stringify(wakeTargets.map((t) => ({ ...t, functionName: 'x'.repeat(64) }))).length;
     if (bytes > MAX_GROUP_ENVIRONMENT_BYTES) {
       throw new Error(
         `${where}: too many consumer groups on one Sluice construct: SLUICE_WAKE_TARGETS, SLUICE_POLLER_GROUPS and ` +
@@ -535,11 +529,11 @@ export class Sluice extends SluiceBase {
 
 /** The state with a poller's group added: refusing HTTP members, or open to them for its topics. */
 function withPollerGroup(
-  state: GroupAccessState,
+  state: GroupAccessDeclarations,
   group: string,
   topics: readonly string[],
   allowHttpMembers: boolean,
-): Pick<GroupAccessState, 'pollerGroups' | 'groupTopics'> {
+): GroupAccessDeclarations {
   if (!allowHttpMembers) {
     return { pollerGroups: new Set([...state.pollerGroups, group]), groupTopics: state.groupTopics };
   }
@@ -561,11 +555,10 @@ function mergeTopics(
  * SLUICE_POLLER_GROUPS and SLUICE_GROUP_TOPICS as the HTTP function reads them
  * (`shared/config.ts`), sorted so that the template does not change with call order.
  */
-function groupAccessEnvironment(source: Sluice | Pick<GroupAccessState, 'pollerGroups' | 'groupTopics'>): {
+function groupAccessEnvironment(state: GroupAccessDeclarations): {
   SLUICE_POLLER_GROUPS: string;
   SLUICE_GROUP_TOPICS: string;
 } {
-  const state = source instanceof Sluice ? source._groupAccessState() : source;
   const groupTopics = Object.fromEntries(
     [...state.groupTopics.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
