@@ -153,6 +153,20 @@ exports.handler = async (event) => {
         if (lag !== 0) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(lag).toBe(0);
+      // The declared group is its poller's: an HTTP member may not join it (docs/security.md).
+      const joined = await call(backbone.url, 'POST', '/v3/clusters/local/consumer-groups/noter/members', {
+        topics: ['declared'],
+      });
+      expect([joined.status, joined.body.error_code]).toEqual([403, 40302]);
+      const other = await call(
+        backbone.url,
+        'POST',
+        '/v3/clusters/local/consumer-groups/not-declared/members',
+        {
+          topics: ['declared'],
+        },
+      );
+      expect(other.status).toBe(200);
     } finally {
       expect(await backbone.stop()).toBe(0);
     }
