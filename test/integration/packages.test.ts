@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureBundle } from '../../infra/bundle-size';
 import { SLUICE_HANDLER_ENTRIES } from '../../infra/sluice-function';
+import { extractBlocks } from '../support/doc-blocks';
 import { type LocalBackbone, startLocalBackbone } from '../support/local-backbone';
 
 /**
@@ -14,7 +15,8 @@ import { type LocalBackbone, startLocalBackbone } from '../support/local-backbon
  * (a) scripts — an ES module, a CommonJS module and a TypeScript file with top-level await
  * (type-checked against the package's declarations, run with tsx) — produce and consume
  * against `npm start`; (b) a CDK app using the construct synthesizes with cdk-nag's AWS
- * Solutions checks and deploys the prebuilt function bundles the package ships.
+ * Solutions checks and deploys the prebuilt function bundles the package ships, and so does
+ * the CDK app of docs/deploy.md as written.
  * The fixtures are in test/fixtures/user-app/.
  */
 const ROOT = join(__dirname, '..', '..');
@@ -274,5 +276,30 @@ describe('a user project with the packages installed', () => {
       [expect.stringMatching(/^SluiceConsumerordersappPoller/), 'poller'],
       [expect.stringMatching(/^SluiceRetention/), 'retention'],
     ]);
+  }, 180_000);
+
+  it('(b) synthesizes the CDK app of docs/deploy.md as written, importing @sluice/cdk', async () => {
+    const doc = 'docs/deploy.md';
+    const snippet = extractBlocks(readFileSync(join(ROOT, doc), 'utf8'), doc).find(
+      (b) => b.language === 'ts' && b.code.includes('new Sluice('),
+    );
+    expect(snippet?.code).toContain("from '@sluice/cdk'");
+    // The doc's own function code, `lambda.Code.fromAsset('dist/billing')`.
+    mkdirSync(join(app, 'dist', 'billing'), { recursive: true });
+    writeFileSync(join(app, 'dist', 'billing', 'index.js'), 'exports.handler = async () => ({});\n');
+    writeFileSync(join(app, 'deploy-doc-app.ts'), `${snippet?.code}\napp.synth();\n`);
+    const outdir = join(work, 'deploy-doc.out');
+    await timed('docs/deploy.md CDK app synth', async () =>
+      succeeded(
+        'deploy-doc-app.ts',
+        await run(process.execPath, ['--import', 'tsx', 'deploy-doc-app.ts'], {
+          cwd: app,
+          env: { ...process.env, CDK_OUTDIR: outdir },
+        }),
+      ),
+    );
+    const template = JSON.parse(readFileSync(join(outdir, 'Shop.template.json'), 'utf8'));
+    const types = Object.values<{ Type: string }>(template.Resources).map((r) => r.Type);
+    expect(types).toEqual(expect.arrayContaining(['AWS::ApiGatewayV2::Api', 'AWS::Lambda::Function']));
   }, 180_000);
 });
