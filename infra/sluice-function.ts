@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 
 /**
  * The repository root: NodejsFunction's project root and the home of `package-lock.json`.
- * In the published `@sluice/cdk` package (whose bundled code runs from `dist/`) it is the
+ * In the `@sluice/cdk` package (whose bundled code runs from `dist/`) it is the
  * package's own folder, which holds {@link PREBUILT_FUNCTIONS_DIR}.
  */
 export const REPO_ROOT = path.resolve(__dirname, '..');
