@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { ORDER_HANDLER_ENTRY } from './example-stack';
 import {
   HTTP_HANDLER_ENTRY,
@@ -48,9 +48,13 @@ export interface BundleReport {
   readonly byPackage: [string, number][];
 }
 
-/** Bundles one entry like the construct does and reports its size and contents. */
-export async function measureBundle(entry: string): Promise<BundleReport> {
-  const result = await build({
+/**
+ * esbuild's options for one function entry: those NodejsFunction derives from
+ * {@link SLUICE_BUNDLING}, so a bundle measured here, or prebuilt for the `@sluice/cdk`
+ * package (`packages/build.ts`), is the bundle `cdk synth` builds in this repository.
+ */
+export function functionBuildOptions(entry: string): BuildOptions & { outfile: string } {
+  return {
     entryPoints: [entry],
     absWorkingDir: REPO_ROOT,
     bundle: true,
@@ -60,14 +64,21 @@ export async function measureBundle(entry: string): Promise<BundleReport> {
     minify: SLUICE_BUNDLING.minify,
     mainFields: SLUICE_BUNDLING.mainFields,
     external: SLUICE_BUNDLING.externalModules,
-    metafile: true,
-    write: false,
+    sourcemap: SLUICE_BUNDLING.sourceMap,
+    sourcesContent: SLUICE_BUNDLING.sourcesContent,
     outfile: 'index.js',
     logLevel: 'warning',
-  });
+  };
+}
+
+/** Bundles one entry like the construct does and reports its size and contents. */
+export async function measureBundle(entry: string): Promise<BundleReport> {
+  const result = await build({ ...functionBuildOptions(entry), metafile: true, write: false });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
   if (!js) throw new Error(`esbuild produced no JavaScript for ${entry}`);
-  const output = Object.values(result.metafile.outputs)[0];
+  // The source map is an output too.
+  const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.js'))?.[1];
+  if (!output) throw new Error(`esbuild's metafile names no JavaScript output for ${entry}`);
   const byPackage = new Map<string, number>();
   for (const [input, info] of Object.entries(output.inputs)) {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? path.dirname(input);

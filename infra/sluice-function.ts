@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,7 +7,11 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** The repository root: NodejsFunction's project root and the home of `package-lock.json`. */
+/**
+ * The repository root: NodejsFunction's project root and the home of `package-lock.json`.
+ * In the `@sluice/cdk` package (whose bundled code runs from `dist/`) it is the
+ * package's own folder, which holds {@link PREBUILT_FUNCTIONS_DIR}.
+ */
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
 /** Entry of the HTTP API handler: the same module the local server (`npm start`) runs. */
@@ -17,6 +22,45 @@ export const POLLER_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'poller', 
 
 /** Entry of the scheduled retention sweeper. */
 export const RETENTION_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'retention', 'handler.ts');
+
+/**
+ * Where the `@sluice/cdk` package keeps the prebuilt bundles of Sluice's own functions, one
+ * folder per function (`http/`, `poller/`, `retention/`, each `index.js` + `index.js.map`),
+ * built by `packages/build.ts` with {@link SLUICE_BUNDLING}. A checkout of this repository has
+ * no such folder: there the functions are bundled from their TypeScript sources at synth time,
+ * so a change to `functions/` or `shared/` is deployed without a package build.
+ */
+export const PREBUILT_FUNCTIONS_DIR = path.join(REPO_ROOT, 'lambda');
+
+/** Sluice's own functions by the name of their prebuilt bundle's folder. */
+export const SLUICE_HANDLER_ENTRIES: Readonly<Record<'http' | 'poller' | 'retention', string>> = {
+  http: HTTP_HANDLER_ENTRY,
+  poller: POLLER_HANDLER_ENTRY,
+  retention: RETENTION_HANDLER_ENTRY,
+};
+
+/** True when this code runs from the `@sluice/cdk` package rather than a checkout of the repository. */
+function isPackaged(): boolean {
+  return fs.existsSync(PREBUILT_FUNCTIONS_DIR);
+}
+
+/**
+ * The folder holding the prebuilt bundle of `entry` when this code runs from the
+ * `@sluice/cdk` package and `entry` is one of Sluice's own functions; otherwise `undefined`
+ * (the entry is bundled with esbuild at synth time).
+ *
+ * @example
+ * prebuiltBundleOf(HTTP_HANDLER_ENTRY); // '<package>/lambda/http' in the package, undefined here
+ */
+export function prebuiltBundleOf(entry: string): string | undefined {
+  if (!isPackaged()) return undefined;
+  const name = Object.entries(SLUICE_HANDLER_ENTRIES).find(([, own]) => own === entry)?.[0];
+  if (name === undefined) return undefined;
+  const dir = path.join(PREBUILT_FUNCTIONS_DIR, name);
+  if (!fs.existsSync(path.join(dir, 'index.js')))
+    throw new Error(`The @sluice/cdk package is incomplete: ${path.join(dir, 'index.js')} is missing.`);
+  return dir;
+}
 
 /**
  * How every Sluice function is bundled (local esbuild, no Docker).
@@ -104,13 +148,18 @@ export interface SluiceFunctionProps {
  */
 export class SluiceFunction extends Construct {
   /** The Lambda function. */
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /** Its execution role. */
   readonly role: iam.Role;
   /** Its log group. */
   readonly logGroup: logs.LogGroup;
   /** The bundled entry module (absolute path). */
   readonly entry: string;
+  /**
+   * The folder of the prebuilt bundle deployed instead of bundling {@link entry}, when this
+   * code runs from the `@sluice/cdk` package (see {@link prebuiltBundleOf}).
+   */
+  readonly prebuiltBundle: string | undefined;
 
   constructor(scope: Construct, id: string, props: SluiceFunctionProps) {
     super(scope, id);
@@ -138,9 +187,7 @@ export class SluiceFunction extends Construct {
       }),
     );
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: this.entry,
-      handler: props.handler ?? 'handler',
+    const common = {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -150,11 +197,26 @@ export class SluiceFunction extends Construct {
       logGroup: this.logGroup,
       retryAttempts: props.retryAttempts,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      bundling: SLUICE_BUNDLING,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-    });
+    };
+    this.prebuiltBundle = prebuiltBundleOf(this.entry);
+    this.function = this.prebuiltBundle
+      ? new lambda.Function(this, 'Function', {
+          ...common,
+          code: lambda.Code.fromAsset(this.prebuiltBundle),
+          handler: `index.${props.handler ?? 'handler'}`,
+        })
+      : new nodejs.NodejsFunction(this, 'Function', {
+          ...common,
+          entry: this.entry,
+          handler: props.handler ?? 'handler',
+          // From the package, a user's own entry is bundled within the user's project (the
+          // lock file NodejsFunction finds from the working directory).
+          ...(isPackaged()
+            ? {}
+            : { projectRoot: REPO_ROOT, depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json') }),
+          bundling: SLUICE_BUNDLING,
+        });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

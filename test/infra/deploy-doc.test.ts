@@ -133,9 +133,9 @@ describe('docs/deploy.md against the synthesized example stack', () => {
 });
 
 describe('the CDK app of docs/deploy.md', () => {
-  it('type-checks and builds against this repository as ../sluice/infra, as the doc says', () => {
+  it('type-checks and builds with @sluice/cdk mapped to the package source, infra/', () => {
     const snippet = BLOCKS.find((b) => b.language === 'ts' && b.code.includes('new Sluice('));
-    expect(snippet?.code).toContain("from '../sluice/infra'");
+    expect(snippet?.code).toContain("from '@sluice/cdk'");
     // A CDK app next to a checkout named sluice: <dir>/sluice is this repository.
     const dir = mkdtempSync(join(tmpdir(), 'sluice-cdk-app-'));
     try {
@@ -160,6 +160,8 @@ describe('the CDK app of docs/deploy.md', () => {
             skipLibCheck: true,
             noEmit: true,
             types: ['node'],
+            // The package's entry (test/integration/packages.test.ts runs the packed package).
+            paths: { '@sluice/cdk': ['../sluice/infra/index.ts'] },
           },
           files: ['app.ts'],
         }),

@@ -33,8 +33,10 @@ import {
  *   message; a command whose comment says "until Ctrl-C" is interrupted and must exit 0.
  * - TypeScript blocks: all of a document's blocks form one module, type-checked with tsc
  *   (strict) and then run with tsx in a
- *   temporary directory whose top-level folders link to the repository's, so the docs'
- *   `./shared/client` imports resolve as they do from the repository root.
+ *   temporary directory whose top-level folders link to the repository's. The docs import
+ *   the client as a user does, `@sluice/client`; here the tsconfig maps that name to the
+ *   package's source, `shared/client/index.ts` (test/integration/packages.test.ts runs the
+ *   packed package itself).
  *
  * The docs' URL `http://127.0.0.1:8080` is replaced by the started backbone's, which listens
  * on a free port so that this test runs beside anything else.
@@ -149,7 +151,13 @@ async function runTypeScriptBlocks(file: string, blocks: DocBlock[]): Promise<vo
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { ...compilerOptions, noEmit: true, skipLibCheck: true, types: ['node'] },
+      compilerOptions: {
+        ...compilerOptions,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+        paths: { '@sluice/client': ['./shared/client/index.ts'] },
+      },
       files: ['doc.ts'],
     }),
   );
