@@ -592,7 +592,7 @@ function violationsOf(req: FuzzRequest, answer: FuzzAnswer, reports: RecordRepor
     if (typeof message !== 'string') problems.push(`no error message: ${what}`);
   }
   // A produce that acknowledged none of its records is a refusal record by record: it wrote nothing.
-  if (reports && reports.every((report) => !report.acked)) {
+  if (reports?.every((report) => !report.acked)) {
     const writes = writesByRequest.get(answer.id) ?? [];
     if (writes.length > 0) problems.push(`no record acknowledged but wrote ${writes.join(', ')}: ${what}`);
   }
