@@ -22,7 +22,7 @@ export type ApiArea = 'cluster' | 'topics' | 'produce' | 'consume' | 'groups';
 
 /** One route of the HTTP API. */
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `{name}` marks a path parameter; everything else is literal. */
   readonly path: string;
   readonly area: ApiArea;
@@ -140,6 +140,13 @@ export const API_ROUTES = {
     description: 'delete a topic',
   },
   getTopic: { method: 'GET', path: TOPIC, area: 'topics', role: 'discover', description: 'describe a topic' },
+  updatePartitionCount: {
+    method: 'PATCH',
+    path: TOPIC,
+    area: 'topics',
+    role: 'admin',
+    description: "raise a topic's partition count",
+  },
   listPartitions: {
     method: 'GET',
     path: `${TOPIC}/partitions`,

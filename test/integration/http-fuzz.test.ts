@@ -421,6 +421,11 @@ const route: fc.Arbitrary<Route> = fc.oneof(
     .tuple(cluster, topicName)
     .map(([c, t]) => ({ method: 'GET', path: `${v3(c)}/topics/${segment(t)}/partitions`, body: noBody })),
   cluster.map((c) => ({ method: 'POST', path: `${v3(c)}/topics`, body: bodyOf(mutated(topicCreate)) })),
+  fc.tuple(cluster, topicName).map(([c, t]) => ({
+    method: 'PATCH',
+    path: `${v3(c)}/topics/${segment(t)}`,
+    body: bodyOf(mutated(fc.record({ partitions_count: fc.oneof(fc.integer({ min: 1, max: 4 }), number) }))),
+  })),
   fc
     .tuple(cluster, fc.oneof(fc.constantFrom('fuzz-missing', 'fuzz-new', 'fuzz.new', 'fuzz_new'), weird))
     .map(([c, t]) => ({ method: 'DELETE', path: `${v3(c)}/topics/${segment(t)}`, body: noBody })),
