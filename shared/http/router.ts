@@ -6,6 +6,7 @@ import { API_ROUTES, type ApiRouteName } from './api-routes';
 import { errorResponse } from './errors';
 import { clusterRoutes } from './routes/cluster';
 import { consumeRoutes } from './routes/consume';
+import { consumerRoutes } from './routes/consumers';
 import { groupRoutes } from './routes/groups';
 import { produceRoutes } from './routes/produce';
 import { topicRoutes } from './routes/topics';
@@ -34,12 +35,14 @@ export type ApiHandlers = Record<ApiRouteName, RouteHandler>;
  * makes a route of `API_ROUTES` without a handler a compile error.
  */
 export function apiHandlers(cluster: Cluster, options: HttpApiOptions = {}): ApiHandlers {
+  const groups = options.groups ?? createGroupService({ cluster });
   return {
     ...clusterRoutes(cluster),
     ...topicRoutes(cluster),
     ...produceRoutes(cluster, { onProduced: options.onProduced }),
     ...consumeRoutes(cluster),
-    ...groupRoutes(cluster, options.groups ?? createGroupService({ cluster })),
+    ...groupRoutes(cluster, groups),
+    ...consumerRoutes(cluster, groups),
   };
 }
 
