@@ -209,7 +209,10 @@ describe('topic configs', () => {
     });
     // Refused in its own result (Confluent's per-record model), nothing written.
     expect(big.status).toBe(200);
-    expect(big.body).toEqual({ error_code: 400, message: expect.stringContaining('max.message.bytes of 100') });
+    expect(big.body).toEqual({
+      error_code: 400,
+      message: expect.stringContaining('max.message.bytes of 100'),
+    });
     expect((await call('GET', `${base}/topics/${name}/partitions`)).body.data[0].log_end_offset).toBe(0);
 
     const altered = await call('POST', `${configPath}:alter`, {
