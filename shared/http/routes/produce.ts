@@ -72,10 +72,18 @@ export function checkEntryIds(entries: readonly Record<string, unknown>[]): stri
  */
 export const REFUSED_RECORD_CODE = 400;
 
-/** What happened to one record of a produce request, in request order. */
-type RecordOutcome =
-  | { readonly parsed: ParsedRecord; readonly result: RecordResult }
-  | { readonly refused: SluiceError };
+/**
+ * What happened to the records of a produce request, by request index: `refused[i]` for a
+ * record refused on its own, else `parsed[i]` and `results[i]` (appended, or its partition's
+ * commit failed). Parallel arrays rather than an object per record: a produce of many records
+ * allocates nothing per record beyond what the append needs, and `refused` is absent in the
+ * common case of no bad record.
+ */
+interface RecordOutcomes {
+  readonly parsed: readonly (ParsedRecord | undefined)[];
+  readonly results: readonly (RecordResult | undefined)[];
+  readonly refused?: readonly (SluiceError | undefined)[];
+}
 
 /**
  * A refusal that concerns one record alone — its fields, its size, its timestamp, the partition
@@ -119,36 +127,40 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     request: HttpRequest,
     raws: readonly unknown[],
     parse: (raw: unknown, index: number, at: number) => ParsedRecord,
-  ): Promise<RecordOutcome[]> {
+  ): Promise<RecordOutcomes> {
     const topic = await cluster.topics.get(topicName);
     const producer = producerFromHeaders(request);
     checkRecordCount(topic, raws.length);
     const at = now();
-    const checked = raws.map((raw, i): { parsed: ParsedRecord } | { refused: SluiceError } => {
+    const parsed = new Array<ParsedRecord | undefined>(raws.length);
+    const records: AppendRecord[] = [];
+    let refused: (SluiceError | undefined)[] | undefined;
+    for (let i = 0; i < raws.length; i++) {
+      let problem: SluiceError | undefined;
       try {
-        const parsed = parse(raw, i, at);
-        const problem = recordProblem(topic, parsed.record, i);
-        return problem ? { refused: problem } : { parsed };
+        const record = parse(raws[i], i, at);
+        problem = recordProblem(topic, record.record, i);
+        if (!problem) {
+          parsed[i] = record;
+          records.push(record.record);
+        }
       } catch (error) {
-        if (isRecordRefusal(error)) return { refused: error };
-        throw error;
+        if (!isRecordRefusal(error)) throw error;
+        problem = error;
       }
-    });
-    const accepted = checked.flatMap((outcome) => ('parsed' in outcome ? [outcome.parsed] : []));
-    const results =
-      accepted.length === 0
-        ? []
-        : await cluster.log.append(
-            topic,
-            accepted.map((p) => p.record),
-            producer,
-          );
-    const appended = results.filter((result) => result.ok).length;
-    if (appended > 0) options.onProduced?.(topic.name, appended);
-    let next = 0;
-    return checked.map((outcome) =>
-      'parsed' in outcome ? { ...outcome, result: results[next++] } : outcome,
-    );
+      if (problem) {
+        refused ??= new Array<SluiceError | undefined>(raws.length);
+        refused[i] = problem;
+      }
+    }
+    const appended = records.length === 0 ? [] : await cluster.log.append(topic, records, producer);
+    const count = appended.filter((result) => result.ok).length;
+    if (count > 0) options.onProduced?.(topic.name, count);
+    if (!refused) return { parsed, results: appended };
+    // Spread the append's results back over the request's indexes, skipping refused records.
+    const results = new Array<RecordResult | undefined>(raws.length);
+    for (let i = 0, next = 0; i < raws.length; i++) if (!refused[i]) results[i] = appended[next++];
+    return { parsed, results, refused };
   }
 
   async function append(topicName: string, request: HttpRequest, parse: (at: number) => AppendRecord[]) {
@@ -160,10 +172,13 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     return results;
   }
 
-  function report(topicName: string, outcome: RecordOutcome) {
-    if ('refused' in outcome) return refusal(outcome.refused);
-    const { parsed, result } = outcome;
+  /** The delivery report of record `i`: appended, refused on its own, or failed with its partition. */
+  function report(topicName: string, outcomes: RecordOutcomes, i: number) {
+    const refused = outcomes.refused?.[i];
+    if (refused) return refusal(refused);
+    const result = outcomes.results[i] as RecordResult;
     if (!result.ok) return errorBody(result.error);
+    const parsed = outcomes.parsed[i] as ParsedRecord;
     return {
       error_code: 200,
       cluster_id: clusterId,
@@ -181,19 +196,19 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
    * in the same order, built as one literal. The records of a request nearly always share a
    * timestamp (the time of the request), so its ISO form is formatted once per request.
    */
-  function batchReports(topicName: string, ids: readonly string[], outcomes: readonly RecordOutcome[]) {
+  function batchReports(topicName: string, ids: readonly string[], outcomes: RecordOutcomes) {
     const successes: unknown[] = [];
     const failures: unknown[] = [];
     let lastTimestamp = Number.NaN;
     let lastIso = '';
-    for (let i = 0; i < outcomes.length; i++) {
-      const outcome = outcomes[i];
+    for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if ('refused' in outcome) {
-        failures.push({ id, ...refusal(outcome.refused) });
+      const refused = outcomes.refused?.[i];
+      if (refused) {
+        failures.push({ id, ...refusal(refused) });
         continue;
       }
-      const { parsed, result } = outcome;
+      const result = outcomes.results[i] as RecordResult;
       if (!result.ok) {
         failures.push({ id, ...errorBody(result.error) });
         continue;
@@ -202,6 +217,7 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
         lastTimestamp = result.timestamp;
         lastIso = new Date(result.timestamp).toISOString();
       }
+      const parsed = outcomes.parsed[i] as ParsedRecord;
       successes.push({
         id,
         error_code: 200,
@@ -222,17 +238,17 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
       requireJson(request);
       const documents = parseJsonStream(request);
       const outcomes = await appendEach(params.topic, request, documents, parseV3Record);
-      if (outcomes.length === 1) {
-        const [outcome] = outcomes;
+      if (documents.length === 1) {
         // A lone record whose partition failed to commit is a retriable failure of the request.
-        if ('result' in outcome && !outcome.result.ok) return errorResponse(outcome.result.error);
-        return json(200, report(params.topic, outcome));
+        const result = outcomes.results[0];
+        if (result && !result.ok) return errorResponse(result.error);
+        return json(200, report(params.topic, outcomes, 0));
       }
       // Streaming mode: one delivery report per record, in order, concatenated.
       return {
         status: 200,
         headers: { 'content-type': 'application/json' },
-        body: outcomes.map((outcome) => JSON.stringify(report(params.topic, outcome))).join('\n'),
+        body: documents.map((_, i) => JSON.stringify(report(params.topic, outcomes, i))).join('\n'),
       };
     },
 
