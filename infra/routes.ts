@@ -26,7 +26,7 @@ export type RouteRole = ApiRole;
 /** One API Gateway route of the Sluice endpoint. */
 export interface SluiceRoute {
   /** HTTP method, or `ANY`. */
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'ANY';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
   /** Route path in API Gateway syntax (`{name}` variables, `{proxy+}` greedy tail). */
   readonly path: string;
   /** Which grant covers it. `discover` routes are read-only and part of every grant. */

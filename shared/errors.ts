@@ -46,6 +46,22 @@ export const ERROR_CODES = {
     status: 422,
     meaning: 'invalid payload: bytes that are not valid base64',
   },
+  42202: {
+    kind: 'invalid-request',
+    status: 422,
+    meaning: 'a records:batch entry id that is not a string of 1 to 80 letters, digits, "-" or "_"',
+  },
+  42208: {
+    kind: 'invalid-request',
+    status: 422,
+    meaning: 'a records:batch that is not one: no entries, or ids that are not distinct',
+  },
+  // Confluent's per-record code: a produce answers 200 and reports the bad record on its own.
+  400: {
+    kind: 'invalid-request',
+    status: 400,
+    meaning: 'this record of a produce was refused (the other records were appended)',
+  },
   41501: { kind: 'invalid-request', status: 415, meaning: 'unsupported Content-Type' },
   40301: {
     kind: 'invalid-request',

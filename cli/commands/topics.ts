@@ -6,9 +6,10 @@ import { COMMON_HELP, type Command } from '../command';
 import { about } from '../errors';
 import { type CliIo, writeLine } from '../io';
 
-const HELP = `Usage: sluice topics <create|list|describe|delete> [options]
+const HELP = `Usage: sluice topics <create|list|describe|alter|delete> [options]
 
   sluice topics create <topic> [--partitions N] [--config k=v]... [--if-not-exists]
+  sluice topics alter <topic> --partitions N   add partitions (increase only; keys may move)
   sluice topics list
   sluice topics describe <topic>      partitions with their log start and end offsets
   sluice topics delete <topic>
@@ -16,6 +17,7 @@ const HELP = `Usage: sluice topics <create|list|describe|delete> [options]
 Examples:
   sluice topics create orders --partitions 6 --config retention.ms=86400000
   sluice topics describe orders --json
+  sluice topics alter orders --partitions 12
 
 ${COMMON_HELP}`;
 
@@ -33,7 +35,7 @@ const OPTIONS = {
  */
 export const topicsCommand: Command = {
   name: 'topics',
-  summary: 'create, list, describe and delete topics',
+  summary: 'create, list, describe, alter and delete topics',
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parse(argv, OPTIONS, 'topics');
@@ -77,6 +79,22 @@ export const topicsCommand: Command = {
           await describe(io, await admin.describeTopic(topic), json);
           return;
         }
+        case 'alter': {
+          const [topic] = positional(rest, ['topic'], 'topics alter');
+          const count = integer(values, 'partitions', undefined, 'topics alter');
+          if (count === undefined) {
+            throw new UsageError(
+              'Say what to alter: sluice topics alter <topic> --partitions N (see: sluice topics --help)',
+            );
+          }
+          await admin.createPartitions({ topicPartitions: [{ topic, count }] });
+          // kafka-topics.sh --alter warns the same way: keyed records follow the new count.
+          await writeLine(
+            io.stderr,
+            `Topic ${topic} now has ${count} partitions. Records with a key are placed by the new count from now on, so a key may move to another partition.`,
+          );
+          return;
+        }
         case 'delete': {
           const [topic] = positional(rest, ['topic'], 'topics delete');
           await admin.deleteTopic(topic);
@@ -86,8 +104,8 @@ export const topicsCommand: Command = {
         default:
           throw new UsageError(
             action === undefined
-              ? 'Name an action: sluice topics create|list|describe|delete (see: sluice topics --help)'
-              : `Unknown action "${action}": use create, list, describe or delete (see: sluice topics --help)`,
+              ? 'Name an action: sluice topics create|list|describe|alter|delete (see: sluice topics --help)'
+              : `Unknown action "${action}": use create, list, describe, alter or delete (see: sluice topics --help)`,
           );
       }
     });

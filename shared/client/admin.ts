@@ -84,6 +84,15 @@ export interface Admin {
   /** A topic with its partitions' offsets; throws NotFoundError (40401) when absent. */
   describeTopic(topic: string): Promise<TopicDescription>;
   deleteTopic(topic: string): Promise<void>;
+  /**
+   * kafkajs-style: raises each topic's partition count to `count` (increase only; the same
+   * or a lower count throws InvalidRequestError with Kafka's message). Keyed records are
+   * placed by the new count from then on, so a key may move to another partition.
+   *
+   * @example
+   * await admin.createPartitions({ topicPartitions: [{ topic: 'orders', count: 12 }] });
+   */
+  createPartitions(args: { topicPartitions: readonly { topic: string; count: number }[] }): Promise<boolean>;
   /** kafkajs-style bulk delete. */
   deleteTopics(args: { topics: readonly string[] }): Promise<void>;
   /** The partitions of a topic with their log start and end offsets. */
@@ -194,6 +203,16 @@ export function createAdmin(options: ConnectionOptions = {}): Admin {
       return { ...topicInfo(body, topicConfigs), partitions: topicPartitions };
     },
     deleteTopic,
+    async createPartitions({ topicPartitions }) {
+      for (const { topic, count } of topicPartitions) {
+        await transport.request({
+          method: 'PATCH',
+          path: topicPath(await cluster(), topic),
+          body: { partitions_count: count },
+        });
+      }
+      return true;
+    },
     async deleteTopics({ topics }) {
       for (const topic of topics) await deleteTopic(topic);
     },

@@ -31,7 +31,7 @@ export interface ConnectionOptions {
 
 /** One HTTP exchange. `path` starts with `/` and is already percent-encoded. */
 export interface TransportRequest {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   /** Sent as JSON. */

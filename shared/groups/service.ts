@@ -107,6 +107,15 @@ export interface GroupDescription {
   readonly leases: readonly LeaseRecord[];
 }
 
+/** A live member of a group with the partitions it holds: Confluent's "consumer". */
+export interface ConsumerDescription {
+  readonly memberId: string;
+  readonly kind: MemberRecord['kind'];
+  readonly topics: readonly string[];
+  /** Partitions whose lease the member holds now, by topic then partition. */
+  readonly assignments: readonly { readonly topic: string; readonly partition: number }[];
+}
+
 export interface PartitionLag {
   readonly topic: string;
   readonly partition: number;
@@ -180,6 +189,11 @@ export interface GroupService {
   /** Throws {@link NotFoundError} (40404) for a group nobody ever joined. */
   describe(group: string): Promise<GroupDescription>;
   lags(group: string): Promise<PartitionLag[]>;
+  /**
+   * The group's live members with the partitions each holds (a lease it owns that has not
+   * expired), sorted by member id. Throws {@link NotFoundError} (40404) for an unknown group.
+   */
+  consumers(group: string): Promise<ConsumerDescription[]>;
   /**
    * Moves the group's committed offsets on every partition of a topic, or with `dryRun` only
    * says where they would go. Refused (409 / 40903) while the group has live members, as
@@ -581,6 +595,22 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
     },
 
     describe,
+
+    async consumers(group) {
+      const { members, leases } = await describe(group);
+      const at = now();
+      return [...members]
+        .sort((a, b) => a.memberId.localeCompare(b.memberId))
+        .map((member) => ({
+          memberId: member.memberId,
+          kind: member.kind,
+          topics: member.topics,
+          assignments: leases
+            .filter((lease) => lease.owner === member.memberId && lease.expiresAt > at)
+            .map((lease) => ({ topic: lease.topic, partition: lease.partition }))
+            .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+        }));
+    },
 
     async lags(group) {
       const { leases } = await describe(group);

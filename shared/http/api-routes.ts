@@ -18,11 +18,11 @@
 export type ApiRole = 'produce' | 'consume' | 'admin' | 'discover';
 
 /** Which routes module serves a route (`shared/http/routes/<area>.ts`). */
-export type ApiArea = 'cluster' | 'topics' | 'produce' | 'consume' | 'groups';
+export type ApiArea = 'cluster' | 'topics' | 'produce' | 'consume' | 'groups' | 'consumers';
 
 /** One route of the HTTP API. */
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `{name}` marks a path parameter; everything else is literal. */
   readonly path: string;
   readonly area: ApiArea;
@@ -43,6 +43,7 @@ const PARTITION = `${TOPIC}/partitions/{partition}`;
 const BROKER = `${CLUSTER}/brokers/{broker_id}`;
 const GROUP = `${CLUSTER}/consumer-groups/{group}`;
 const MEMBER = `${GROUP}/members/{member_id}`;
+const CONSUMER = `${GROUP}/consumers/{consumer_id}`;
 
 /** Every route of the HTTP API, by name (the order is the construct's deployment order). */
 export const API_ROUTES = {
@@ -140,6 +141,13 @@ export const API_ROUTES = {
     description: 'delete a topic',
   },
   getTopic: { method: 'GET', path: TOPIC, area: 'topics', role: 'discover', description: 'describe a topic' },
+  updatePartitionCount: {
+    method: 'PATCH',
+    path: TOPIC,
+    area: 'topics',
+    role: 'admin',
+    description: "raise a topic's partition count",
+  },
   listPartitions: {
     method: 'GET',
     path: `${TOPIC}/partitions`,
@@ -270,6 +278,42 @@ export const API_ROUTES = {
     area: 'groups',
     role: 'consume',
     description: 'lag summary',
+  },
+  // A group's consumers, their assignments, one partition's lag (Confluent v3)
+  getLag: {
+    method: 'GET',
+    path: `${GROUP}/lags/{topic}/partitions/{partition}`,
+    area: 'consumers',
+    role: 'consume',
+    description: "one partition's lag",
+  },
+  listConsumers: {
+    method: 'GET',
+    path: `${GROUP}/consumers`,
+    area: 'consumers',
+    role: 'consume',
+    description: "the group's live members",
+  },
+  getConsumer: {
+    method: 'GET',
+    path: CONSUMER,
+    area: 'consumers',
+    role: 'consume',
+    description: 'one live member',
+  },
+  listConsumerAssignments: {
+    method: 'GET',
+    path: `${CONSUMER}/assignments`,
+    area: 'consumers',
+    role: 'consume',
+    description: 'the partitions a member holds',
+  },
+  getConsumerAssignment: {
+    method: 'GET',
+    path: `${CONSUMER}/assignments/{topic}/partitions/{partition}`,
+    area: 'consumers',
+    role: 'consume',
+    description: 'one partition a member holds',
   },
   // Administration of an empty group (kafka-consumer-groups --reset-offsets / --delete)
   resetGroupOffsets: {

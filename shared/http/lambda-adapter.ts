@@ -17,6 +17,7 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): HttpRequest 
       ? Buffer.alloc(0)
       : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   const principal = iamPrincipal(event);
+  const origin = apiOrigin(event);
   return {
     method: event.requestContext.http.method,
     path: event.rawPath,
@@ -24,7 +25,20 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): HttpRequest 
     headers,
     body,
     ...(principal === undefined ? {} : { principal }),
+    ...(origin === undefined ? {} : { origin }),
   };
+}
+
+/**
+ * The URL the client called the API at: `https://` + the domain name API Gateway (or the
+ * function URL) answered on, plus `/<stage>` for a named stage (the `$default` stage has no
+ * prefix).
+ */
+function apiOrigin(event: APIGatewayProxyEventV2): string | undefined {
+  const { domainName, stage } = event.requestContext;
+  if (!domainName) return undefined;
+  const prefix = stage && stage !== '$default' ? `/${encodeURIComponent(stage)}` : '';
+  return `https://${domainName}${prefix}`;
 }
 
 /**

@@ -151,6 +151,9 @@ function toHttpRequest(req: IncomingMessage, url: URL, body: Buffer): HttpReques
     query: Object.fromEntries(url.searchParams),
     headers,
     body,
+    // Links in answers name the host the client called (checked to be this machine unless
+    // the server was opened beyond loopback on purpose).
+    ...(req.headers.host ? { origin: `http://${req.headers.host}` } : {}),
   };
 }
 

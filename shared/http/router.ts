@@ -2,10 +2,11 @@ import FindMyWay from 'find-my-way';
 import type { Cluster } from '../cluster';
 import { NotFoundError, RecordTooLargeError } from '../errors';
 import { createGroupService, type GroupService } from '../groups/service';
-import { API_ROUTES, type ApiRouteName } from './api-routes';
+import { API_ROUTES, type ApiArea, type ApiRouteName } from './api-routes';
 import { errorResponse } from './errors';
 import { clusterRoutes } from './routes/cluster';
 import { consumeRoutes } from './routes/consume';
+import { consumerRoutes } from './routes/consumers';
 import { groupRoutes } from './routes/groups';
 import { produceRoutes } from './routes/produce';
 import { topicRoutes } from './routes/topics';
@@ -34,12 +35,14 @@ export type ApiHandlers = Record<ApiRouteName, RouteHandler>;
  * makes a route of `API_ROUTES` without a handler a compile error.
  */
 export function apiHandlers(cluster: Cluster, options: HttpApiOptions = {}): ApiHandlers {
+  const groups = options.groups ?? createGroupService({ cluster });
   return {
     ...clusterRoutes(cluster),
     ...topicRoutes(cluster),
     ...produceRoutes(cluster, { onProduced: options.onProduced }),
     ...consumeRoutes(cluster),
-    ...groupRoutes(cluster, options.groups ?? createGroupService({ cluster })),
+    ...groupRoutes(cluster, groups),
+    ...consumerRoutes(cluster, groups),
   };
 }
 
@@ -60,11 +63,51 @@ export function routerPath(path: string): string {
 export function createRouter(handlers: ApiHandlers): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
   const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
   for (const name of Object.keys(API_ROUTES) as ApiRouteName[]) {
-    const { method, path } = API_ROUTES[name];
-    const handler = handlers[name];
+    const { method, path, area } = API_ROUTES[name];
+    const handler = LINKED_AREAS.has(area) ? withAbsoluteLinks(handlers[name]) : handlers[name];
     router.on(method, routerPath(path), () => handler);
   }
   return router;
+}
+
+/** Areas whose answers are Confluent v3 resources with links; produce and fetch answers have none. */
+const LINKED_AREAS: ReadonlySet<ApiArea> = new Set<ApiArea>(['cluster', 'topics', 'groups', 'consumers']);
+
+/** The fields of a v3 resource that hold a link: `metadata.self`, `metadata.next`, a relationship's `related`. */
+const LINK_FIELDS = new Set(['self', 'next', 'related']);
+
+/**
+ * Makes the links of a handler's successful answer absolute, as Confluent's are, so a client
+ * behind API Gateway can follow them: the handlers write links as paths of the API (they do
+ * not know where it is reached), and the request's `origin` — scheme, host and stage prefix —
+ * is put in front. Without an origin the links stay paths.
+ */
+function withAbsoluteLinks(handler: RouteHandler): RouteHandler {
+  return async (request, params) => {
+    const response = await handler(request, params);
+    if (request.origin === undefined || response.status >= 300 || response.body === '') return response;
+    return { ...response, body: JSON.stringify(absoluteLinks(JSON.parse(response.body), request.origin)) };
+  };
+}
+
+/**
+ * A copy of a JSON value with every link field that holds a path (`/v3/…`) prefixed by `origin`.
+ *
+ * @example
+ * absoluteLinks({ metadata: { self: '/v3/clusters/local' } }, 'https://api.example.com');
+ * // { metadata: { self: 'https://api.example.com/v3/clusters/local' } }
+ */
+export function absoluteLinks(value: unknown, origin: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => absoluteLinks(item, origin));
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    copy[key] =
+      LINK_FIELDS.has(key) && typeof field === 'string' && field.startsWith('/')
+        ? `${origin}${field}`
+        : absoluteLinks(field, origin);
+  }
+  return copy;
 }
 
 /**

@@ -14,6 +14,13 @@ export interface HttpRequest {
    * undefined locally, where there is none.
    */
   readonly principal?: string;
+  /**
+   * Where a client reached the API: scheme, host and the stage's path prefix (if any), e.g.
+   * `https://abc123.execute-api.eu-west-1.amazonaws.com` or `http://127.0.0.1:8080`. The links
+   * of v3 answers (`metadata.self`, `related`) are made absolute with it, as Confluent's are;
+   * undefined when unknown (links stay paths).
+   */
+  readonly origin?: string;
 }
 
 export interface HttpResponse {

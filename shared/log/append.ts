@@ -1,13 +1,7 @@
 import { createHash, randomFillSync } from 'node:crypto';
-import { encodeSegment, MAX_RECORD_TIMESTAMP } from '../codec';
+import { encodeSegment } from '../codec';
 import type { ProducedRecord, SectionInput } from '../codec/types';
-import {
-  InvalidRequestError,
-  OutOfOrderSequenceError,
-  RecordTooLargeError,
-  SluiceError,
-  UnavailableError,
-} from '../errors';
+import { OutOfOrderSequenceError, SluiceError, UnavailableError } from '../errors';
 import { createDefaultPartitioner, type Partitioner } from '../partitioner';
 import type {
   CommitOutcome,
@@ -21,7 +15,7 @@ import type {
 import { SEGMENT_PREFIX } from '../storage/schema';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
-import { eventRecordBytes, MAX_EVENT_BYTES, MAX_RECORDS_PER_APPEND } from './limits';
+import { checkRecordCount, recordProblem } from './record-rules';
 import type { LogObserver } from './view';
 
 /** A record to append; `partition` pins it, otherwise the partitioner decides. */
@@ -175,65 +169,15 @@ async function reserveBesidePut(
   throw (failed as PromiseRejectedResult).reason;
 }
 
-/** Rejects the whole request before anything is written if any record breaks a rule. */
+/** Rejects the whole request before anything is written if any record breaks a rule (`record-rules.ts`). */
 function placeRecords(topic: Topic, records: readonly AppendRecord[], partitioner: Partitioner): number[] {
-  if (records.length === 0) {
-    throw new InvalidRequestError('The request holds no records: send at least one.', { topic: topic.name });
-  }
-  if (records.length > MAX_RECORDS_PER_APPEND) {
-    throw new InvalidRequestError(
-      `The request holds ${records.length} records, over the limit of ${MAX_RECORDS_PER_APPEND} per request: split it.`,
-      { topic: topic.name },
-    );
-  }
-  const limit = topic.configs['max.message.bytes'];
+  checkRecordCount(topic, records.length);
   return records.map((record, i) => {
-    const size = recordSize(record);
-    if (size > limit) {
-      throw new RecordTooLargeError(
-        `Record ${i} is ${size} bytes, over the topic's max.message.bytes of ${limit}: shrink it or raise max.message.bytes.`,
-        { topic: topic.name },
-      );
-    }
-    // Only reachable when max.message.bytes is raised past a few MB, or by many header bytes.
-    if (eventRecordBytes(topic.name, record) > MAX_EVENT_BYTES) {
-      throw new RecordTooLargeError(
-        `Record ${i} would not fit the ${MAX_EVENT_BYTES}-byte event a Lambda consumer receives (keys and values travel in base64, header values as byte lists): shrink it.`,
-        { topic: topic.name },
-      );
-    }
-    if (
-      !Number.isInteger(record.timestamp) ||
-      record.timestamp < 0 ||
-      record.timestamp > MAX_RECORD_TIMESTAMP
-    ) {
-      throw new InvalidRequestError(
-        `Record ${i} has timestamp ${record.timestamp}: a record timestamp is whole milliseconds from 1970-01-01T00:00:00Z (0) to ${MAX_RECORD_TIMESTAMP}.`,
-        { topic: topic.name },
-      );
-    }
-    if (record.partition === undefined) {
-      return partitioner({ topic: topic.name, partitionCount: topic.partitionCount, key: record.key });
-    }
-    if (
-      !Number.isInteger(record.partition) ||
-      record.partition < 0 ||
-      record.partition >= topic.partitionCount
-    ) {
-      throw new InvalidRequestError(
-        `Record ${i} names partition ${record.partition}, but topic "${topic.name}" has partitions 0 to ${topic.partitionCount - 1}.`,
-        { topic: topic.name, partition: record.partition },
-      );
-    }
-    return record.partition;
+    const problem = recordProblem(topic, record, i);
+    if (problem) throw problem;
+    if (record.partition !== undefined) return record.partition;
+    return partitioner({ topic: topic.name, partitionCount: topic.partitionCount, key: record.key });
   });
-}
-
-/** Bytes a record carries: key, value and headers (what max.message.bytes limits). */
-export function recordSize(record: ProducedRecord): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
-  return size;
 }
 
 function groupByPartition(

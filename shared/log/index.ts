@@ -21,6 +21,7 @@ export {
   MAX_EVENT_BYTES,
   MAX_RECORDS_PER_APPEND,
 } from './limits';
+export { checkRecordCount, recordProblem, recordSize } from './record-rules';
 export type { LogObserver, PartitionView, VoidedBy } from './view';
 
 /** The partition log: append and read, over the two storage ports. */

@@ -69,6 +69,17 @@ export interface TopicRegistry {
     changes: readonly ConfigChange[],
     options?: { validateOnly?: boolean },
   ): Promise<Topic>;
+  /**
+   * Raises a topic's partition count to `partitionCount`, as Kafka's `CreatePartitions` does:
+   * increase only (the same or a lower count is refused with Kafka's message), with a
+   * conditional write so two concurrent increases never lose one. Existing partitions keep
+   * their records and offsets; the new ones start empty. Keyed records are placed by
+   * `murmur2(key) % partitionCount` from then on, so, as in Kafka, a key may move to another
+   * partition. Other warm functions see the new count once their cached copy expires
+   * (`cacheTtlMs`), as Kafka clients do at their next metadata refresh. With `validateOnly`,
+   * nothing is written. Returns the topic as changed.
+   */
+  addPartitions(name: string, partitionCount: number, options?: { validateOnly?: boolean }): Promise<Topic>;
   /** The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. */
   get(name: string): Promise<Topic>;
   list(): Promise<Topic[]>;
@@ -252,6 +263,64 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     }
   }
 
+  async function addPartitions(
+    name: string,
+    partitionCount: number,
+    options: { validateOnly?: boolean } = {},
+  ): Promise<Topic> {
+    if (!Number.isInteger(partitionCount) || partitionCount < 1 || partitionCount > MAX_PARTITIONS) {
+      throw new InvalidRequestError(
+        `partitions_count must be an integer from 1 to ${MAX_PARTITIONS}, got ${JSON.stringify(partitionCount)}.`,
+        { topic: name },
+      );
+    }
+    const attempt = async (): Promise<Topic> => {
+      const current = fromItem(await readItem(name));
+      // Kafka's InvalidPartitionsException texts: a topic's partitions can only be added.
+      if (partitionCount === current.partitionCount) {
+        throw new InvalidRequestError(`Topic already has ${current.partitionCount} partitions.`, {
+          topic: name,
+        });
+      }
+      if (partitionCount < current.partitionCount) {
+        throw new InvalidRequestError(
+          `Topic currently has ${current.partitionCount} partitions, which is higher than the requested ${partitionCount}.`,
+          { topic: name },
+        );
+      }
+      const changed: Topic = { ...current, partitionCount };
+      if (options.validateOnly) return changed;
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: TOPIC_PK }, sk: { S: name } },
+          // `partitions` is a DynamoDB reserved word.
+          UpdateExpression: 'SET #partitions = :count',
+          ConditionExpression: 'topicId = :id AND #partitions = :seen',
+          ExpressionAttributeNames: { '#partitions': 'partitions' },
+          ExpressionAttributeValues: {
+            ':count': { N: String(partitionCount) },
+            ':id': { S: current.id },
+            ':seen': { N: String(current.partitionCount) },
+          },
+        }),
+      );
+      cache.set(name, { topic: changed, until: now() + ttl });
+      return changed;
+    };
+    const lostRace = (error: unknown) => error instanceof ConditionalCheckFailedException;
+    try {
+      // A lost race reads again: the other writer's count decides whether this one still adds.
+      return await retry(attempt, { ...ALTER_RETRY, isRetriable: lostRace });
+    } catch (error) {
+      if (!lostRace(error)) throw error;
+      throw new UnavailableError(
+        `The partitions of topic "${name}" kept changing concurrently; retry the request.`,
+        { topic: name, cause: error },
+      );
+    }
+  }
+
   async function get(name: string): Promise<Topic> {
     const cached = cache.get(name);
     if (cached && cached.until > now()) return cached.topic;
@@ -337,7 +406,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     );
   }
 
-  return { create, alterConfigs, get, list, delete: remove, deleted, forget };
+  return { create, alterConfigs, addPartitions, get, list, delete: remove, deleted, forget };
 }
 
 function toItem(topic: Topic): Record<string, AttributeValue> {

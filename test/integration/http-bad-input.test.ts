@@ -2,6 +2,7 @@ import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createHttpApi } from '../../shared/http/router';
 import { MAX_FETCH_BYTES, MAX_FETCH_RECORDS } from '../../shared/http/routes/consume';
+import { MAX_RECORDS_PER_APPEND } from '../../shared/log';
 import { AwsRequestCounter } from '../../shared/storage/aws';
 import { httpClient, uniqueName } from './support/core';
 
@@ -51,63 +52,11 @@ type Case = [
   code: number,
 ];
 
-const big = 'x'.repeat(1001);
 const cases: Case[] = [
   ['malformed JSON', 'POST', records, '{"value": ', {}, 400, 40003],
   ['an empty body', 'POST', records, '', {}, 400, 40003],
   ['text that is not JSON at all', 'POST', records, 'hello', {}, 400, 40003],
-  [
-    'a wrongly typed partition_id',
-    'POST',
-    records,
-    { partition_id: 'one', value: { data: 1 } },
-    {},
-    400,
-    40003,
-  ],
-  ['headers that are not a list', 'POST', records, { headers: 'h=1', value: { data: 1 } }, {}, 400, 40003],
-  [
-    'bad base64 in a BINARY value',
-    'POST',
-    records,
-    { value: { type: 'BINARY', data: 'not base64!' } },
-    {},
-    422,
-    42201,
-  ],
-  [
-    'bad base64 in a header value',
-    'POST',
-    records,
-    { headers: [{ name: 'h', value: '%%%' }], value: { data: 1 } },
-    {},
-    422,
-    42201,
-  ],
-  ['an unknown data type', 'POST', records, { value: { type: 'AVRO', data: 'x' } }, {}, 400, 40003],
-  ['a schema id (no registry)', 'POST', records, { value: { schema_id: 1, data: 'x' } }, {}, 400, 40003],
-  [
-    'STRING data that is not a string',
-    'POST',
-    records,
-    { value: { type: 'STRING', data: 5 } },
-    {},
-    400,
-    40003,
-  ],
-  ['a partition out of range', 'POST', records, { partition_id: 3, value: { data: 1 } }, {}, 400, 40003],
-  ['a negative partition', 'POST', records, { partition_id: -1, value: { data: 1 } }, {}, 400, 40003],
-  ['a bad timestamp', 'POST', records, { timestamp: 'yesterday', value: { data: 1 } }, {}, 400, 40003],
-  ['an empty records:batch', 'POST', `${records}:batch`, { entries: [] }, {}, 400, 40003],
-  [
-    'a v2-shaped body on the v3 endpoint',
-    'POST',
-    records,
-    { records: [{ key: 'a', value: { x: 1 } }] },
-    {},
-    400,
-    40003,
-  ],
+  ['an empty records:batch', 'POST', `${records}:batch`, { entries: [] }, {}, 422, 42208],
   [
     'a v2-shaped body on records:batch',
     'POST',
@@ -117,13 +66,29 @@ const cases: Case[] = [
     400,
     40003,
   ],
-  ['a misspelt field (partition)', 'POST', records, { partition: 1, value: { data: 1 } }, {}, 400, 40003],
-  ['a misspelt field in a value', 'POST', records, { value: { type: 'JSON', dta: 1 } }, {}, 400, 40003],
   [
     'duplicate records:batch ids',
     'POST',
     `${records}:batch`,
     { entries: [{ id: 'a' }, { id: 'a' }] },
+    {},
+    422,
+    42208,
+  ],
+  [
+    'a numeric records:batch id',
+    'POST',
+    `${records}:batch`,
+    { entries: [{ id: 1, value: { data: 1 } }] },
+    {},
+    422,
+    42202,
+  ],
+  [
+    'a records:batch entry that is not an object',
+    'POST',
+    `${records}:batch`,
+    { entries: [{ id: 'a' }, 5] },
     {},
     400,
     40003,
@@ -137,15 +102,6 @@ const cases: Case[] = [
     { 'content-type': 'application/vnd.kafka.binary.v2+json' },
     422,
     42201,
-  ],
-  [
-    'a record over max.message.bytes',
-    'POST',
-    records,
-    { value: { type: 'STRING', data: big } },
-    {},
-    413,
-    41301,
   ],
   [
     'a request over the deployment limit',
@@ -213,15 +169,6 @@ const cases: Case[] = [
   ],
   ['an unknown route', 'GET', '/v3/nowhere', undefined, {}, 404, 40400],
   [
-    'a timestamp before 1970',
-    'POST',
-    records,
-    { value: { data: 1 }, timestamp: '1969-12-31T23:59:59Z' },
-    {},
-    400,
-    40003,
-  ],
-  [
     'a produce to an empty topic name',
     'POST',
     '/v3/clusters/local/topics//records',
@@ -230,6 +177,29 @@ const cases: Case[] = [
     404,
     40401,
   ],
+];
+
+/**
+ * Records refused on their own: the produce answers 200 with the record's own result
+ * `{"error_code": 400, "message"}` (Confluent's failure model) and writes nothing for it.
+ */
+const recordCases: [name: string, record: unknown][] = [
+  ['a wrongly typed partition_id', { partition_id: 'one', value: { data: 1 } }],
+  ['headers that are not a list', { headers: 'h=1', value: { data: 1 } }],
+  ['bad base64 in a BINARY value', { value: { type: 'BINARY', data: 'not base64!' } }],
+  ['bad base64 in a header value', { headers: [{ name: 'h', value: '%%%' }], value: { data: 1 } }],
+  ['an unknown data type', { value: { type: 'AVRO', data: 'x' } }],
+  ['a schema id (no registry)', { value: { schema_id: 1, data: 'x' } }],
+  ['STRING data that is not a string', { value: { type: 'STRING', data: 5 } }],
+  ['a partition out of range', { partition_id: 3, value: { data: 1 } }],
+  ['a negative partition', { partition_id: -1, value: { data: 1 } }],
+  ['a bad timestamp', { timestamp: 'yesterday', value: { data: 1 } }],
+  ['a timestamp before 1970', { value: { data: 1 }, timestamp: '1969-12-31T23:59:59Z' }],
+  ['a v2-shaped body on the v3 endpoint', { records: [{ key: 'a', value: { x: 1 } }] }],
+  ['a misspelt field (partition)', { partition: 1, value: { data: 1 } }],
+  ['a misspelt field in a value', { value: { type: 'JSON', dta: 1 } }],
+  ['a record over max.message.bytes', { value: { type: 'STRING', data: 'x'.repeat(1001) } }],
+  ['a record that is a list', [1]],
 ];
 
 describe('bad input to produce', () => {
@@ -247,32 +217,73 @@ describe('bad input to produce', () => {
     },
   );
 
+  it.each(recordCases)(
+    'answers %s with 200 and error_code 400 in its own result, and writes nothing',
+    async (_name, record) => {
+      const before = counter.snapshot();
+      const offsets = await endOffsets();
+      const response = await call('POST', records, record);
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ error_code: 400, message: expect.any(String) });
+      expect(response.body.message.length).toBeGreaterThan(20);
+      expect(writesSince(before)).toEqual({});
+      expect(await endOffsets()).toEqual(offsets);
+    },
+  );
+
   it('points a v2-shaped body at the v2 endpoint', async () => {
     const response = await call('POST', records, { records: [{ key: 'a', value: { x: 1 } }] });
     expect(response.body.message).toContain('`records` is the v2 shape: POST /topics/{topic}');
   });
 
-  it('rejects a whole batch when one record in it is invalid', async () => {
-    const before = counter.snapshot();
+  it('reports a bad records:batch entry as its failure and appends the good ones', async () => {
+    const offsets = await endOffsets();
     const response = await call('POST', `${records}:batch`, {
       entries: [
-        { id: 'good', value: { data: 1 } },
+        { id: 'good', partition_id: 2, value: { data: 1 } },
         { id: 'bad', partition_id: 7, value: { data: 2 } },
       ],
     });
-    expect(response.status).toBe(400);
-    expect(response.body.message).toContain('partition 7');
-    expect(writesSince(before)).toEqual({});
+    expect(response.status).toBe(207);
+    expect(response.body.successes).toEqual([
+      expect.objectContaining({ id: 'good', error_code: 200, partition_id: 2, offset: offsets[2] }),
+    ]);
+    expect(response.body.failures).toEqual([
+      { id: 'bad', error_code: 400, message: expect.stringContaining('partition 7') },
+    ]);
+    expect(await endOffsets()).toEqual([offsets[0], offsets[1], offsets[2] + 1]);
   });
 
-  it('rejects a whole streaming request when a later document is invalid', async () => {
-    const before = counter.snapshot();
+  it('reports a bad record of a stream in its own result and appends the others', async () => {
+    const offsets = await endOffsets();
     const response = await call(
       'POST',
       records,
-      '{"value":{"data":1}} {"value":{"type":"BINARY","data":"@@"}}',
+      '{"partition_id":1,"value":{"data":1}} {"partition_id":1,"value":{"type":"BINARY","data":"@@"}} {"partition_id":1,"value":{"data":3}}',
     );
-    expect(response.status).toBe(422);
+    expect(response.status).toBe(200);
+    const reports = response.text.split('\n').map((line: string) => JSON.parse(line));
+    expect(reports).toEqual([
+      expect.objectContaining({ error_code: 200, partition_id: 1, offset: offsets[1] }),
+      { error_code: 400, message: expect.stringContaining('Record 1 value is not valid base64') },
+      expect.objectContaining({ error_code: 200, partition_id: 1, offset: offsets[1] + 1 }),
+    ]);
+    expect(await endOffsets()).toEqual([offsets[0], offsets[1] + 2, offsets[2]]);
+    const fetched = await call(
+      'GET',
+      `/v3/clusters/local/topics/${topic}/partitions/1/records?offset=${offsets[1]}`,
+    );
+    expect(
+      fetched.body.records.map((r: { value: string }) => Buffer.from(r.value, 'base64').toString()),
+    ).toEqual(['1', '3']);
+  });
+
+  it('refuses a whole stream of more records than one request may hold, writing nothing', async () => {
+    const before = counter.snapshot();
+    const stream = `${'{}'.repeat(MAX_RECORDS_PER_APPEND)}{"partition_id":-1}`;
+    const response = await call('POST', records, stream);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error_code: 40003, message: expect.stringContaining('over the limit') });
     expect(writesSince(before)).toEqual({});
   });
 

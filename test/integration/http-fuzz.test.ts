@@ -7,8 +7,11 @@
  * "Written nothing" is checked at the source: the server's SDK clients carry a middleware
  * that attributes every successful write call (PutObject, PutItem, UpdateItem, …) to the
  * request it was made for (AsyncLocalStorage), so a refusal that wrote anything is caught even
- * while other requests of the same batch write. At the end, every partition is read back: it
- * holds exactly as many records as the accepted produce requests acknowledged.
+ * while other requests of the same batch write. A produce reports each record's fate (a bad
+ * record fails in its own result while the others are appended), so it is checked record by
+ * record: one that acknowledged no record wrote nothing, and at the end every partition is read
+ * back and holds exactly the acknowledged records, at their offsets, with the value sizes
+ * their reports gave — a failed record is never stored.
  *
  * The seed is printed; replay a failure with `SLUICE_FUZZ_SEED=<seed> npx jest http-fuzz`.
  */
@@ -70,8 +73,11 @@ let memberIds: string[] = [];
 /** The fuzz member's token, so member routes are also reached as that member. */
 let memberToken = '';
 const agent = new Agent({ keepAlive: true, maxSockets: BATCH_SIZE });
-/** Records acknowledged by accepted produce requests, per topic. */
-const acknowledged = new Map<string, number>();
+/**
+ * Every record a produce acknowledged, by `topic/partition/offset`: the size of the value its
+ * delivery report gave (null for no value; undefined where the answer has no sizes, v2).
+ */
+const acknowledged = new Map<string, number | null | undefined>();
 
 beforeAll(async () => {
   config = {
@@ -113,7 +119,6 @@ beforeAll(async () => {
       body: JSON.stringify({ topic_name: topic, partitions_count: 2 }),
     });
     expect(created.status).toBe(201);
-    acknowledged.set(topic, 0);
   }
   const joined = await send({
     method: 'POST',
@@ -272,7 +277,11 @@ const batchBody = fc.record({
     mutated(
       fc.record(
         {
-          id: fc.string({ minLength: 1, maxLength: 8 }),
+          // Mostly ids Confluent's rule accepts, so that batches reach the write path.
+          id: fc.oneof(
+            { weight: 8, arbitrary: fc.stringMatching(/^[0-9A-Za-z_-]{1,8}$/) },
+            { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 8 }) },
+          ),
           value: v3Data,
           key: v3Data,
           partition_id: partition,
@@ -355,6 +364,13 @@ function bodyOf(value: fc.Arbitrary<unknown>): fc.Arbitrary<string | Buffer | un
   );
 }
 
+/** Several records as concatenated JSON documents (streaming produce), each possibly mutated. */
+function streamOf(record: fc.Arbitrary<unknown>): fc.Arbitrary<string> {
+  return fc
+    .array(record, { minLength: 2, maxLength: 5 })
+    .map((records) => records.map((r) => JSON.stringify(r) ?? 'null').join(' '));
+}
+
 const contentType = fc.oneof(
   { weight: 12, arbitrary: fc.constant('application/json') },
   {
@@ -409,13 +425,18 @@ const route: fc.Arbitrary<Route> = fc.oneof(
     .tuple(cluster, topicName)
     .map(([c, t]) => ({ method: 'GET', path: `${v3(c)}/topics/${segment(t)}/partitions`, body: noBody })),
   cluster.map((c) => ({ method: 'POST', path: `${v3(c)}/topics`, body: bodyOf(mutated(topicCreate)) })),
+  fc.tuple(cluster, topicName).map(([c, t]) => ({
+    method: 'PATCH',
+    path: `${v3(c)}/topics/${segment(t)}`,
+    body: bodyOf(mutated(fc.record({ partitions_count: fc.oneof(fc.integer({ min: 1, max: 4 }), number) }))),
+  })),
   fc
     .tuple(cluster, fc.oneof(fc.constantFrom('fuzz-missing', 'fuzz-new', 'fuzz.new', 'fuzz_new'), weird))
     .map(([c, t]) => ({ method: 'DELETE', path: `${v3(c)}/topics/${segment(t)}`, body: noBody })),
   fc.tuple(cluster, topicName).map(([c, t]) => ({
     method: 'POST',
     path: `${v3(c)}/topics/${segment(t)}/records`,
-    body: bodyOf(mutated(v3Record)),
+    body: fc.oneof(bodyOf(mutated(v3Record)), streamOf(mutated(v3Record))),
   })),
   fc.tuple(cluster, topicName).map(([c, t]) => ({
     method: 'POST',
@@ -488,23 +509,53 @@ const request: fc.Arbitrary<FuzzRequest> = fc
 
 // ---- the property ----------------------------------------------------------------------
 
-/** The records an accepted produce acknowledged, by its answer. */
-function acknowledgedRecords(
-  req: FuzzRequest,
-  answer: FuzzAnswer,
-): { topic: string; count: number } | undefined {
+/** One record's fate in a produce's answer. */
+interface RecordReport {
+  readonly topic: string;
+  /** `partition/offset` and the reported value size, for an acknowledged record. */
+  readonly acked?: {
+    readonly partition: number;
+    readonly offset: number;
+    readonly valueSize?: number | null;
+  };
+}
+
+/**
+ * The per-record results of a produce that answered 200 or 207 (a refusal, 4xx, has none): one
+ * per record, acknowledged or failed. A single or streaming v3 produce reports a bad record in
+ * its own result (`error_code` 400), `records:batch` in `failures`, v2 with an `error_code`.
+ */
+function recordReports(req: FuzzRequest, answer: FuzzAnswer): RecordReport[] | undefined {
   const topic = decodeURIComponent(/\/topics\/([^/]+)(\/records(:batch)?)?$/.exec(req.path)?.[1] ?? '');
   if (req.method !== 'POST' || !TOPICS.includes(topic) || answer.status >= 300) return undefined;
   if (!/\/records(:batch)?$/.test(req.path) && !req.path.startsWith('/topics/')) return undefined;
-  const body = JSON.parse(answer.body);
-  if (req.path.endsWith('/records')) return { topic, count: body.error_code === 200 ? 1 : 0 };
-  if (req.path.endsWith(':batch')) {
-    return { topic, count: body.successes?.length ?? 0 };
-  }
-  return {
-    topic,
-    count: (body.offsets ?? []).filter((o: { error_code?: unknown }) => o.error_code == null).length,
+  type V3Report = {
+    error_code: number;
+    partition_id: number;
+    offset: number;
+    value: { size: number } | null;
   };
+  const v3 = (report: V3Report): RecordReport =>
+    report.error_code === 200
+      ? {
+          topic,
+          acked: {
+            partition: report.partition_id,
+            offset: report.offset,
+            valueSize: report.value?.size ?? null,
+          },
+        }
+      : { topic };
+  if (req.path.endsWith('/records')) {
+    return answer.body.split('\n').map((line) => v3(JSON.parse(line)));
+  }
+  const body = JSON.parse(answer.body);
+  if (req.path.endsWith(':batch')) {
+    return [...body.successes.map(v3), ...body.failures.map(() => ({ topic }))];
+  }
+  return (body.offsets ?? []).map((o: { error_code?: unknown; partition: number; offset: number }) =>
+    o.error_code == null ? { topic, acked: { partition: o.partition, offset: o.offset } } : { topic },
+  );
 }
 
 const ROUTE_WORDS = new Set(
@@ -531,7 +582,7 @@ function routeShape(path: string): string {
 }
 
 /** What is wrong with one answer, as one line per problem. */
-function violationsOf(req: FuzzRequest, answer: FuzzAnswer): string[] {
+function violationsOf(req: FuzzRequest, answer: FuzzAnswer, reports: RecordReport[] | undefined): string[] {
   const what = `${req.method} ${req.path.slice(0, 200)} → ${answer.status} ${answer.body.slice(0, 200)}`;
   const problems: string[] = [];
   if (answer.status >= 500) {
@@ -548,6 +599,11 @@ function violationsOf(req: FuzzRequest, answer: FuzzAnswer): string[] {
       message = hasBody ? JSON.parse(answer.body).message : '';
     } catch {}
     if (typeof message !== 'string') problems.push(`no error message: ${what}`);
+  }
+  // A produce that acknowledged none of its records is a refusal record by record: it wrote nothing.
+  if (reports?.every((report) => !report.acked)) {
+    const writes = writesByRequest.get(answer.id) ?? [];
+    if (writes.length > 0) problems.push(`no record acknowledged but wrote ${writes.join(', ')}: ${what}`);
   }
   return problems;
 }
@@ -566,9 +622,14 @@ describe('HTTP API fuzz', () => {
         for (const [i, answer] of answers.entries()) {
           const shape = `${batch[i].method} ${routeShape(batch[i].path)} ${answer.status}`;
           outcomes.set(shape, (outcomes.get(shape) ?? 0) + 1);
-          violations.push(...violationsOf(batch[i], answer));
-          const acked = acknowledgedRecords(batch[i], answer);
-          if (acked) acknowledged.set(acked.topic, (acknowledged.get(acked.topic) ?? 0) + acked.count);
+          const reports = recordReports(batch[i], answer);
+          violations.push(...violationsOf(batch[i], answer, reports));
+          for (const { topic, acked } of reports ?? []) {
+            if (!acked) continue;
+            const key = `${topic}/${acked.partition}/${acked.offset}`;
+            if (acknowledged.has(key)) violations.push(`offset acknowledged twice: ${key}`);
+            acknowledged.set(key, acked.valueSize);
+          }
         }
       }),
       { seed, numRuns: BATCHES },
@@ -596,10 +657,19 @@ describe('HTTP API fuzz', () => {
     }
     expect([...kinds.values()]).toEqual([]);
 
-    // Still serving, and holding exactly what was acknowledged.
+    // Still serving, and holding exactly what was acknowledged, record by record: every
+    // acknowledged record is stored at its offset with the value size its report gave, and
+    // nothing else is stored (a failed record never is).
+    const stored = new Map<string, number | null>();
     for (const topic of TOPICS) {
-      let stored = 0;
-      for (const partition of [0, 1]) {
+      const described = await send({
+        method: 'GET',
+        path: `/v3/clusters/${CLUSTER}/topics/${topic}`,
+        headers: {},
+      });
+      expect(described.status).toBe(200);
+      const partitions = JSON.parse(described.body).partitions_count as number;
+      for (let partition = 0; partition < partitions; partition++) {
         let offset = 0;
         for (;;) {
           const page = await send({
@@ -608,13 +678,25 @@ describe('HTTP API fuzz', () => {
             headers: {},
           });
           expect(page.status).toBe(200);
-          const { records } = JSON.parse(page.body) as { records: { offset: number }[] };
-          if (records.length === 0) break;
-          stored += records.length;
-          offset = records[records.length - 1].offset + 1;
+          const { records, next_offset } = JSON.parse(page.body) as {
+            records: { offset: number; value: string | null }[];
+            next_offset: number;
+          };
+          for (const record of records) {
+            stored.set(
+              `${topic}/${partition}/${record.offset}`,
+              record.value === null ? null : Buffer.from(record.value, 'base64').length,
+            );
+          }
+          if (records.length === 0 && next_offset === offset) break;
+          offset = next_offset;
         }
       }
-      expect({ topic, stored }).toEqual({ topic, stored: acknowledged.get(topic) });
     }
+    expect([...stored.keys()].sort()).toEqual([...acknowledged.keys()].sort());
+    const sizeMismatches = [...acknowledged].filter(
+      ([key, size]) => size !== undefined && stored.get(key) !== size,
+    );
+    expect(sizeMismatches).toEqual([]);
   }, 600_000);
 });

@@ -207,7 +207,13 @@ describe('topic configs', () => {
     const big = await call('POST', `${base}/topics/${name}/records`, {
       value: { type: 'STRING', data: 'x'.repeat(200) },
     });
-    expect(big.status).toBe(413);
+    // Refused in its own result (Confluent's per-record model), nothing written.
+    expect(big.status).toBe(200);
+    expect(big.body).toEqual({
+      error_code: 400,
+      message: expect.stringContaining('max.message.bytes of 100'),
+    });
+    expect((await call('GET', `${base}/topics/${name}/partitions`)).body.data[0].log_end_offset).toBe(0);
 
     const altered = await call('POST', `${configPath}:alter`, {
       data: [

@@ -74,6 +74,55 @@ export const CONFLUENT_V3_REQUIRED = {
     fields: ['cluster_id', 'topic_name', 'partition_id', 'broker_id', 'is_leader', 'is_in_sync', 'broker'],
     relationships: ['broker'],
   },
+  ConsumerGroupData: {
+    kind: 'KafkaConsumerGroup',
+    // The document's required list names `consumers`; its properties spell it `consumer`.
+    fields: [
+      'cluster_id',
+      'consumer_group_id',
+      'is_simple',
+      'partition_assignor',
+      'state',
+      'coordinator',
+      'consumers',
+      'lag_summary',
+    ],
+    relationships: ['coordinator', 'consumers', 'lag_summary'],
+  },
+  ConsumerData: {
+    kind: 'KafkaConsumer',
+    // `instance_id` is optional and nullable.
+    fields: ['cluster_id', 'consumer_group_id', 'consumer_id', 'client_id', 'assignments'],
+    relationships: ['assignments'],
+  },
+  ConsumerAssignmentData: {
+    kind: 'KafkaConsumerAssignment',
+    fields: [
+      'cluster_id',
+      'consumer_group_id',
+      'consumer_id',
+      'topic_name',
+      'partition_id',
+      'partition',
+      'lag',
+    ],
+    relationships: ['partition', 'lag'],
+  },
+  ConsumerLagData: {
+    kind: 'KafkaConsumerLag',
+    fields: [
+      'cluster_id',
+      'consumer_group_id',
+      'topic_name',
+      'partition_id',
+      'current_offset',
+      'log_end_offset',
+      'lag',
+      'consumer_id',
+      'client_id',
+    ],
+    relationships: [],
+  },
 } as const;
 
 /** Kinds of the lists (ResourceCollection): `metadata.self` and `data` are required. */

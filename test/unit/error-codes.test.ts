@@ -70,7 +70,9 @@ describe('the one table of error codes', () => {
   });
 
   it('keeps the status in the code (Confluent style) except where the API has always differed', () => {
-    const exceptions = allErrorCodes().filter((code) => Math.floor(code / 100) !== ERROR_CODES[code].status);
+    // A three-digit code is a status itself: Confluent's per-record code in a produce's results.
+    const statusOf = (code: number) => (code < 1000 ? code : Math.floor(code / 100));
+    const exceptions = allErrorCodes().filter((code) => statusOf(code) !== ERROR_CODES[code].status);
     // "Retriable" answers 503, as Sluice always has (Confluent's 50003 is a 500-class code too).
     expect(exceptions).toEqual([50003]);
   });

@@ -59,7 +59,7 @@ describe('records:batch answers', () => {
       post(batchPath, {
         entries: [
           { id: 'a', partition_id: 1, value: { type: 'STRING', data: 'x' } },
-          { id: 7, partition_id: 2, key: { type: 'BINARY', data: 'aGk=' }, value: null },
+          { id: '7', partition_id: 2, key: { type: 'BINARY', data: 'aGk=' }, value: null },
           { id: 'c', partition_id: 1, timestamp: '2026-01-02T03:04:05.678Z', key: { data: { k: 1 } } },
           { id: 'd', partition_id: 3, headers: [{ name: 'h', value: 'aGk=' }] },
         ],
@@ -100,11 +100,67 @@ describe('records:batch answers', () => {
     expect(appended[0][3].headers).toEqual([{ key: 'h', value: Buffer.from('hi') }]);
   });
 
-  it('ignore the entry id when reading the record, and still refuse a bad record by its index', async () => {
+  it('report a bad entry as its own failure, by its index, and append the others', async () => {
+    const { api, appended } = apiAnswering((records) =>
+      records.map(
+        (record, i): RecordResult => ({ ok: true, partition: 0, offset: i, timestamp: record.timestamp }),
+      ),
+    );
+    const response = await api(
+      post(batchPath, {
+        entries: [
+          { id: 'a', value: { data: 1 } },
+          { id: 'b', partition_id: 'one' },
+          { id: 'c', partition_id: 9 },
+          { id: 'd', value: { data: 2 } },
+        ],
+      }),
+    );
+    expect(response.status).toBe(207);
+    const body = JSON.parse(response.body);
+    expect(body.successes.map((s: { id: string; offset: number }) => [s.id, s.offset])).toEqual([
+      ['a', 0],
+      ['d', 1],
+    ]);
+    expect(body.failures).toEqual([
+      {
+        id: 'b',
+        error_code: 400,
+        message: expect.stringMatching(/^Record 1: field "partition_id" is invalid/),
+      },
+      { id: 'c', error_code: 400, message: expect.stringContaining('Record 2 names partition 9') },
+    ]);
+    expect(appended.map((batch) => batch.length)).toEqual([2]);
+  });
+
+  it('append nothing when every entry is bad, and answer 207 with every failure', async () => {
     const { api, appended } = apiAnswering(() => []);
-    const response = await api(post(batchPath, { entries: [{ id: 'a' }, { id: 'b', partition_id: 'one' }] }));
-    expect(response.status).toBe(400);
-    expect(JSON.parse(response.body).message).toMatch(/^Record 1: field "partition_id" is invalid/);
+    const response = await api(post(batchPath, { entries: [{ id: 'a', partition_id: -1 }] }));
+    expect(response.status).toBe(207);
+    expect(JSON.parse(response.body)).toEqual({
+      successes: [],
+      failures: [
+        { id: 'a', error_code: 400, message: expect.stringContaining('Record 0 names partition -1') },
+      ],
+    });
     expect(appended).toEqual([]);
   });
+
+  it.each([
+    ['a number', [{ id: 7 }], 422, 42202],
+    ['an empty string', [{ id: '' }], 422, 42202],
+    ['81 characters', [{ id: 'x'.repeat(81) }], 422, 42202],
+    ['a character outside [0-9A-Za-z_-]', [{ id: 'a.b' }], 422, 42202],
+    ['no id at all', [{ value: { data: 1 } }], 422, 42202],
+    ['an id twice', [{ id: 'a' }, { id: 'a' }], 422, 42208],
+  ])(
+    'refuse the whole batch for an entry id that is %s, appending nothing',
+    async (_what, entries, status, code) => {
+      const { api, appended } = apiAnswering(() => []);
+      const response = await api(post(batchPath, { entries }));
+      expect(response.status).toBe(status);
+      expect(JSON.parse(response.body)).toEqual({ error_code: code, message: expect.any(String) });
+      expect(appended).toEqual([]);
+    },
+  );
 });

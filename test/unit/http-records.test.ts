@@ -6,7 +6,7 @@ import {
   v3BatchEntrySchema,
   v3RecordSchema,
 } from '../../shared/http/records';
-import { batchSchema, isPlainBatch } from '../../shared/http/routes/produce';
+import { batchSchema, checkEntryIds, isPlainBatch } from '../../shared/http/routes/produce';
 
 /** Values near and inside each field's rules, and JSON of any shape. */
 const anyJson = fc.jsonValue({ maxDepth: 2 });
@@ -192,7 +192,7 @@ describe('the hand check of records:batch bodies', () => {
     withStrayField(
       fc.record({ entries: fc.oneof(fc.array(record, { maxLength: 4 }), anyJson) }, { requiredKeys: [] }),
       { other: anyJson, records: fc.array(record, { maxLength: 2 }) },
-      // A plain body needs every entry to be an object with an id, which is rare enough.
+      // A plain body needs every entry to be an object, which is rare enough.
       9,
     ),
     anyJson,
@@ -211,10 +211,24 @@ describe('the hand check of records:batch bodies', () => {
     expect(plain).toBeGreaterThan(100);
   });
 
-  it('leaves an empty batch, a missing id and an infinite id to the schema', () => {
-    for (const raw of [{ entries: [] }, { entries: [{}] }, { entries: [{ id: Number.POSITIVE_INFINITY }] }]) {
+  it('leaves an empty batch and entries that are not objects to the schema', () => {
+    for (const raw of [{ entries: [] }, { entries: [1] }, { entries: [null] }, { entries: [[]] }]) {
       expect(isPlainBatch(raw)).toBe(false);
       expect(batchSchema.safeParse(raw).success).toBe(false);
     }
+  });
+
+  it("takes as entry ids only Confluent's: strings of 1 to 80 letters, digits, - or _", () => {
+    expect(checkEntryIds([{ id: 'a' }, { id: 'B-9_z' }, { id: 'x'.repeat(80) }])).toEqual([
+      'a',
+      'B-9_z',
+      'x'.repeat(80),
+    ]);
+    for (const id of [undefined, 1, Number.POSITIVE_INFINITY, '', 'x'.repeat(81), 'a b', 'ä', null]) {
+      expect(() => checkEntryIds([{ id }])).toThrow(expect.objectContaining({ errorCode: 42202 }));
+    }
+    expect(() => checkEntryIds([{ id: 'a' }, { id: 'a' }])).toThrow(
+      expect.objectContaining({ errorCode: 42208 }),
+    );
   });
 });

@@ -14,6 +14,7 @@ import type { OffsetReset } from '../../groups/types';
 import * as z from '../../validation';
 import { parseJson, parseNonNegativeInteger, validate } from '../body';
 import { type HttpRequest, json, noContent, type RouteHandlers } from '../types';
+import { consumerLagResource } from './consumers';
 
 /** The header that carries the member token a join answered with (`member_token`). */
 export const MEMBER_TOKEN_HEADER = 'sluice-member-token';
@@ -107,6 +108,8 @@ export function groupRoutes(
       cluster_id: clusterId,
       consumer_group_id: group.group,
       is_simple: false,
+      // Every member speaks the one lease protocol: never a mix of protocols.
+      is_mixed_consumer_group: false,
       partition_assignor: 'sluice-lease',
       state: group.state,
       type: 'CONSUMER',
@@ -119,21 +122,7 @@ export function groupRoutes(
   }
 
   function lagResource(group: string, lag: PartitionLag) {
-    return {
-      kind: 'KafkaConsumerLag',
-      metadata: { self: `${base}/${group}/lags/${lag.topic}/partitions/${lag.partition}` },
-      cluster_id: clusterId,
-      consumer_group_id: group,
-      topic_name: lag.topic,
-      partition_id: lag.partition,
-      // Null where the group has committed nothing yet, as Kafka's tools show `-`.
-      current_offset: lag.committed ? lag.currentOffset : null,
-      log_end_offset: lag.logEndOffset,
-      lag: lag.committed ? lag.lag : null,
-      consumer_id: lag.consumerId,
-      instance_id: null,
-      client_id: '',
-    };
+    return consumerLagResource(clusterId, group, lag);
   }
 
   return {

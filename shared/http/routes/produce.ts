@@ -1,6 +1,6 @@
 import type { Cluster } from '../../cluster';
-import { InvalidRequestError } from '../../errors';
-import type { RecordResult } from '../../log';
+import { InvalidRequestError, SluiceError } from '../../errors';
+import { type AppendRecord, checkRecordCount, type RecordResult, recordProblem } from '../../log';
 import { didYouMean } from '../../suggest';
 import * as z from '../../validation';
 import { mediaType, parseJson, parseJsonStream, validate } from '../body';
@@ -10,29 +10,92 @@ import { isObject, type ParsedRecord, parseV2Records, parseV3Record, type V2Form
 import { type HttpRequest, json, type RouteHandlers } from '../types';
 
 /**
- * A `records:batch` body; each entry is a v3 record with an id (the record's own fields are
- * checked by `parseV3Record`). Nothing but `entries` at the top: a v2 body sent here must be
- * refused, not read as an empty batch.
+ * A `records:batch` body: nothing but `entries`, a non-empty list of objects. Each entry's id is
+ * checked by {@link checkEntryIds} and its record fields by `parseV3Record`, so that a bad
+ * record is reported as that entry's failure rather than refusing the batch. A v2 body sent here
+ * must be refused, not read as an empty batch.
  */
 export const batchSchema = z.strictObject({
-  entries: z.array(z.looseObject({ id: z.union([z.string(), z.number()]) })).check(z.minLength(1)),
+  entries: z.array(z.looseObject({})).check(z.minLength(1)),
 });
 
 type BatchBody = z.infer<typeof batchSchema>;
 
 /**
  * True only for a body that {@link batchSchema} certainly accepts (see `isPlainV3Record` for
- * why by hand); anything else goes through the schema. `z.number()` refuses Infinity, which
- * JSON.parse makes of 1e400.
+ * why by hand); anything else goes through the schema.
  */
 export function isPlainBatch(body: unknown): body is BatchBody {
   if (!isObject(body) || !Array.isArray(body.entries) || body.entries.length === 0) return false;
   for (const field in body) if (field !== 'entries') return false;
-  return body.entries.every(
-    (entry: unknown) =>
-      isObject(entry) &&
-      (typeof entry.id === 'string' || (typeof entry.id === 'number' && Number.isFinite(entry.id))),
-  );
+  return body.entries.every(isObject);
+}
+
+/**
+ * Confluent's rule for a batch entry id: a JSON string (not a number, so that the answer's id is
+ * the request's, character for character) of 1 to 80 letters, digits, `-` or `_`.
+ */
+const ENTRY_ID = /^[0-9A-Za-z_-]{1,80}$/;
+
+/**
+ * The ids of a batch's entries, checked: each follows {@link ENTRY_ID} (else 422 / 42202) and
+ * appears once (else 422 / 42208). Either refuses the whole request: without a usable id an
+ * entry's result could not be told apart from another's.
+ *
+ * @example
+ * checkEntryIds([{ id: 'a' }, { id: 'b' }]); // ['a', 'b']
+ * checkEntryIds([{ id: 1 }]); // throws: 42202
+ */
+export function checkEntryIds(entries: readonly Record<string, unknown>[]): string[] {
+  const seen = new Set<string>();
+  return entries.map((entry, i) => {
+    const id = entry.id;
+    if (typeof id !== 'string' || !ENTRY_ID.test(id)) {
+      throw new InvalidRequestError(
+        `records:batch entry ${i} has the id ${JSON.stringify(id) ?? 'undefined'}: an entry id is a JSON string of 1 to 80 letters, digits, "-" or "_" (e.g. "1"), so that its result carries the same id.`,
+        { errorCode: 42202 },
+      );
+    }
+    if (seen.has(id)) {
+      throw new InvalidRequestError(`records:batch entry id "${id}" appears twice: ids must be distinct.`, {
+        errorCode: 42208,
+      });
+    }
+    seen.add(id);
+    return id;
+  });
+}
+
+/**
+ * The code a produce's result carries for a record refused on its own (Confluent's per-record
+ * `error_code`); the message says which rule it broke.
+ */
+export const REFUSED_RECORD_CODE = 400;
+
+/**
+ * What happened to the records of a produce request, by request index: `refused[i]` for a
+ * record refused on its own, else `parsed[i]` and `results[i]` (appended, or its partition's
+ * commit failed). Parallel arrays rather than an object per record: a produce of many records
+ * allocates nothing per record beyond what the append needs, and `refused` is absent in the
+ * common case of no bad record.
+ */
+interface RecordOutcomes {
+  readonly parsed: readonly (ParsedRecord | undefined)[];
+  readonly results: readonly (RecordResult | undefined)[];
+  readonly refused?: readonly (SluiceError | undefined)[];
+}
+
+/**
+ * A refusal that concerns one record alone — its fields, its size, its timestamp, the partition
+ * it names — and not the request: the produce reports it in that record's result.
+ */
+function isRecordRefusal(error: unknown): error is SluiceError {
+  return error instanceof SluiceError && (error.kind === 'invalid-request' || error.kind === 'too-large');
+}
+
+/** `{"error_code": 400, "message"}`: the result of a record refused on its own. */
+function refusal(error: SluiceError): { error_code: number; message: string } {
+  return { error_code: REFUSED_RECORD_CODE, message: error.message };
 }
 
 const V2_FORMATS: Record<string, V2Format> = {
@@ -53,22 +116,69 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
   const now = options.now ?? Date.now;
   const clusterId = cluster.config.clusterId;
 
-  async function append(topicName: string, request: HttpRequest, parse: (at: number) => ParsedRecord[]) {
+  /**
+   * Appends the records of a v3 request that keep every rule and reports each record's fate
+   * in request order: refused on its own (shape, size, timestamp, partition), appended, or
+   * failed with its partition's commit. What concerns the request — the topic, the producer
+   * headers, the number of records — refuses it whole before anything is written.
+   */
+  async function appendEach(
+    topicName: string,
+    request: HttpRequest,
+    raws: readonly unknown[],
+    parse: (raw: unknown, index: number, at: number) => ParsedRecord,
+  ): Promise<RecordOutcomes> {
     const topic = await cluster.topics.get(topicName);
     const producer = producerFromHeaders(request);
-    const parsed = parse(now());
-    const results = await cluster.log.append(
-      topic,
-      parsed.map((p) => p.record),
-      producer,
-    );
-    const appended = results.filter((result) => result.ok).length;
-    if (appended > 0) options.onProduced?.(topic.name, appended);
-    return { parsed, results };
+    checkRecordCount(topic, raws.length);
+    const at = now();
+    const parsed = new Array<ParsedRecord | undefined>(raws.length);
+    const records: AppendRecord[] = [];
+    let refused: (SluiceError | undefined)[] | undefined;
+    for (let i = 0; i < raws.length; i++) {
+      let problem: SluiceError | undefined;
+      try {
+        const record = parse(raws[i], i, at);
+        problem = recordProblem(topic, record.record, i);
+        if (!problem) {
+          parsed[i] = record;
+          records.push(record.record);
+        }
+      } catch (error) {
+        if (!isRecordRefusal(error)) throw error;
+        problem = error;
+      }
+      if (problem) {
+        refused ??= new Array<SluiceError | undefined>(raws.length);
+        refused[i] = problem;
+      }
+    }
+    const appended = records.length === 0 ? [] : await cluster.log.append(topic, records, producer);
+    const count = appended.filter((result) => result.ok).length;
+    if (count > 0) options.onProduced?.(topic.name, count);
+    if (!refused) return { parsed, results: appended };
+    // Spread the append's results back over the request's indexes, skipping refused records.
+    const results = new Array<RecordResult | undefined>(raws.length);
+    for (let i = 0, next = 0; i < raws.length; i++) if (!refused[i]) results[i] = appended[next++];
+    return { parsed, results, refused };
   }
 
-  function report(topicName: string, parsed: ParsedRecord, result: RecordResult) {
+  async function append(topicName: string, request: HttpRequest, parse: (at: number) => AppendRecord[]) {
+    const topic = await cluster.topics.get(topicName);
+    const producer = producerFromHeaders(request);
+    const results = await cluster.log.append(topic, parse(now()), producer);
+    const appended = results.filter((result) => result.ok).length;
+    if (appended > 0) options.onProduced?.(topic.name, appended);
+    return results;
+  }
+
+  /** The delivery report of record `i`: appended, refused on its own, or failed with its partition. */
+  function report(topicName: string, outcomes: RecordOutcomes, i: number) {
+    const refused = outcomes.refused?.[i];
+    if (refused) return refusal(refused);
+    const result = outcomes.results[i] as RecordResult;
     if (!result.ok) return errorBody(result.error);
+    const parsed = outcomes.parsed[i] as ParsedRecord;
     return {
       error_code: 200,
       cluster_id: clusterId,
@@ -86,19 +196,19 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
    * in the same order, built as one literal. The records of a request nearly always share a
    * timestamp (the time of the request), so its ISO form is formatted once per request.
    */
-  function batchReports(
-    topicName: string,
-    entries: readonly { id: string | number }[],
-    parsed: readonly ParsedRecord[],
-    results: readonly RecordResult[],
-  ) {
+  function batchReports(topicName: string, ids: readonly string[], outcomes: RecordOutcomes) {
     const successes: unknown[] = [];
     const failures: unknown[] = [];
     let lastTimestamp = Number.NaN;
     let lastIso = '';
-    for (let i = 0; i < results.length; i++) {
-      const result = results[i];
-      const id = String(entries[i].id);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const refused = outcomes.refused?.[i];
+      if (refused) {
+        failures.push({ id, ...refusal(refused) });
+        continue;
+      }
+      const result = outcomes.results[i] as RecordResult;
       if (!result.ok) {
         failures.push({ id, ...errorBody(result.error) });
         continue;
@@ -107,6 +217,7 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
         lastTimestamp = result.timestamp;
         lastIso = new Date(result.timestamp).toISOString();
       }
+      const parsed = outcomes.parsed[i] as ParsedRecord;
       successes.push({
         id,
         error_code: 200,
@@ -115,8 +226,8 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
         partition_id: result.partition,
         offset: result.offset,
         timestamp: lastIso,
-        key: parsed[i].key,
-        value: parsed[i].value,
+        key: parsed.key,
+        value: parsed.value,
       });
     }
     return { successes, failures };
@@ -126,18 +237,18 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     produceRecords: async (request, params) => {
       requireJson(request);
       const documents = parseJsonStream(request);
-      const { parsed, results } = await append(params.topic, request, (at) =>
-        documents.map((doc, i) => parseV3Record(doc, i, at)),
-      );
-      if (results.length === 1) {
-        const [result] = results;
-        return result.ok ? json(200, report(params.topic, parsed[0], result)) : errorResponse(result.error);
+      const outcomes = await appendEach(params.topic, request, documents, parseV3Record);
+      if (documents.length === 1) {
+        // A lone record whose partition failed to commit is a retriable failure of the request.
+        const result = outcomes.results[0];
+        if (result && !result.ok) return errorResponse(result.error);
+        return json(200, report(params.topic, outcomes, 0));
       }
       // Streaming mode: one delivery report per record, in order, concatenated.
       return {
         status: 200,
         headers: { 'content-type': 'application/json' },
-        body: results.map((result, i) => JSON.stringify(report(params.topic, parsed[i], result))).join('\n'),
+        body: documents.map((_, i) => JSON.stringify(report(params.topic, outcomes, i))).join('\n'),
       };
     },
 
@@ -145,17 +256,11 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
       requireJson(request);
       const raw = parseJson(request);
       const body = isPlainBatch(raw) ? raw : validateBatch(raw);
-      const ids = new Set<string>();
-      for (const entry of body.entries) {
-        const id = String(entry.id);
-        if (ids.has(id))
-          throw new InvalidRequestError(`records:batch entry id "${id}" appears twice: ids must be unique.`);
-        ids.add(id);
-      }
-      const { parsed, results } = await append(params.topic, request, (at) =>
-        body.entries.map((entry, i) => parseV3Record(entry, i, at, 'batch-entry')),
+      const ids = checkEntryIds(body.entries);
+      const outcomes = await appendEach(params.topic, request, body.entries, (entry, i, at) =>
+        parseV3Record(entry, i, at, 'batch-entry'),
       );
-      return json(207, batchReports(params.topic, body.entries, parsed, results));
+      return json(207, batchReports(params.topic, ids, outcomes));
     },
 
     produceV2: async (request, params) => {
@@ -168,9 +273,7 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
         );
       }
       const body = parseJson(request);
-      const { results } = await append(params.topic, request, (at) =>
-        parseV2Records(body, format, at).map((record) => ({ record, key: null, value: null })),
-      );
+      const results = await append(params.topic, request, (at) => parseV2Records(body, format, at));
       if (results.every((result) => !result.ok)) return errorResponse(results[0].error);
       return json(200, {
         key_schema_id: null,
@@ -204,6 +307,11 @@ function validateBatch(raw: unknown): BatchBody {
         `The records:batch body has the field "${unknown}"${didYouMean(unknown, ['entries'])}: it takes only {"entries":[{"id":…,…record fields…}]}; a single record goes to POST /v3/clusters/{cluster_id}/topics/{topic}/records.`,
       );
     }
+  }
+  if (isObject(raw) && Array.isArray(raw.entries) && raw.entries.length === 0) {
+    throw new InvalidRequestError('The records:batch body has no entries: send at least one.', {
+      errorCode: 42208,
+    });
   }
   return validate(batchSchema, raw, 'records:batch body');
 }

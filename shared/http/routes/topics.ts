@@ -38,6 +38,9 @@ const alterConfigsSchema = z.object({
 
 const updateConfigSchema = z.object({ value: z.optional(z.nullable(z.string())) });
 
+/** Confluent's `UpdatePartitionCountRequest`: the new, larger partition count. */
+const updatePartitionCountSchema = z.strictObject({ partitions_count: z.int() });
+
 /**
  * Confluent v3 `TopicData`: `configs` and `partition_reassignments` are relationships, as in
  * Confluent's document and kafka-rest's integration tests (the reassignments link is
@@ -175,6 +178,12 @@ export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
     },
     getTopic: async (_request, params) =>
       json(200, topicResource(clusterId, await cluster.topics.get(params.topic))),
+    updatePartitionCount: async (request, params) => {
+      const body = validate(updatePartitionCountSchema, parseJson(request), 'Update partition count');
+      const topic = await cluster.topics.addPartitions(params.topic, body.partitions_count);
+      // Confluent answers with the topic (GetTopicResponse), as changed.
+      return json(200, topicResource(clusterId, topic));
+    },
     deleteTopic: async (_request, params) => {
       await cluster.topics.delete(params.topic);
       return noContent();
