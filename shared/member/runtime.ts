@@ -25,7 +25,13 @@ export interface WorkerContext {
   /** A worker's commit was fenced or the member is unknown: heartbeat (or join again) now. */
   lost(error: unknown): void;
   /** A programmer error ended the worker: the member stops and reports it. */
-  failed(error: unknown): void;
+  failed(error: unknown, where?: PartitionRef): void;
+}
+
+/** A partition, where a failure happened. */
+export interface PartitionRef {
+  readonly topic: string;
+  readonly partition: number;
 }
 
 export interface MemberRuntimeOptions {
@@ -43,8 +49,10 @@ export interface MemberRuntimeOptions {
   startWorker(assignment: Assignment, context: WorkerContext): MemberWorker | undefined;
   /** A heartbeat or join failed with an error worth retrying; the next interval tries again. */
   onHeartbeatFailed(error: unknown): void;
-  /** A programmer error stopped the member (in a worker or the heartbeat); `run` rejects with it. */
-  onFailure?(error: unknown): void;
+  /** A programmer error stopped the member (in a worker, or the heartbeat without `where`); `run` rejects with it. */
+  onFailure?(error: unknown, where?: PartitionRef): void;
+  /** Leaving the group failed (the group lets the member expire instead). @default ignored */
+  onLeaveFailed?(error: unknown): void;
 }
 
 /** A running group member. */
@@ -67,7 +75,7 @@ export interface MemberRuntime {
   /** Heartbeats now (one at a time: a second call joins the one in flight). */
   heartbeat(): Promise<void>;
   /** Partitions being consumed right now. */
-  assignments(): { topic: string; partition: number }[];
+  assignments(): PartitionRef[];
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}-${partition}`;
@@ -112,10 +120,10 @@ export function createMemberRuntime(options: MemberRuntimeOptions): MemberRuntim
   };
   const taking = () => !stopRequested() && !(options.stopTaking?.() ?? false);
 
-  function fail(error: unknown): void {
+  function fail(error: unknown, where?: PartitionRef): void {
     if (!failure) {
       failure = { error };
-      options.onFailure?.(error);
+      options.onFailure?.(error, where);
     }
     stop();
   }
@@ -284,7 +292,7 @@ export function createMemberRuntime(options: MemberRuntimeOptions): MemberRuntim
       const held = [...workers.values()]
         .filter((w) => w.state === 'stopped' || w.state === 'failed')
         .map((w) => claimOf(leaving.memberId, w));
-      await port.leave(leaving.memberId, held);
+      await port.leave(leaving.memberId, held).catch((error) => options.onLeaveFailed?.(error));
     }
     workers.clear();
   }

@@ -168,6 +168,7 @@ export function startMemberWorker(options: MemberWorkerOptions): MemberWorker {
           break;
         }
         const wait = failures.failed(error); // a programmer error ends the loop here
+        if (worker.stopping()) break; // a round cut short by a stop is no failure to report
         options.onRoundFailed(error, failures.failures);
         await worker.pause(wait);
       }
