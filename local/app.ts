@@ -7,13 +7,21 @@
 import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import { AlreadyExistsError } from '../shared/errors';
+import { type Logger, stderrLogger } from '../shared/logger';
 import { runPoller } from '../shared/poller';
 import { runtimeSettingsFrom } from '../shared/poller/consumer-config-zod';
 import { isProgrammerError, sleep } from '../shared/retry';
 import type { LocalApp } from './app-config';
 
+/** What `npm start` says about its topics and consumers (and its pollers' warnings), on stderr. */
+const localLogger: Logger = stderrLogger('sluice', { verbose: true });
+
 /** Creates the declared topics that do not exist yet. */
-export async function ensureTopics(cluster: Cluster, app: LocalApp): Promise<void> {
+export async function ensureTopics(
+  cluster: Cluster,
+  app: LocalApp,
+  logger: Logger = localLogger,
+): Promise<void> {
   for (const topic of app.topics ?? []) {
     try {
       await cluster.topics.create({
@@ -21,7 +29,7 @@ export async function ensureTopics(cluster: Cluster, app: LocalApp): Promise<voi
         partitionCount: topic.partitions,
         configs: Object.entries(topic.configs ?? {}).map(([name, value]) => ({ name, value })),
       });
-      console.error(`created topic ${topic.name}`);
+      logger.info(`created topic ${topic.name}`);
     } catch (error) {
       if (!(error instanceof AlreadyExistsError)) throw error;
     }
@@ -33,11 +41,16 @@ export async function ensureTopics(cluster: Cluster, app: LocalApp): Promise<voi
  * after a pause, as the deployed schedule would — unless it failed with a programmer error
  * (`TypeError`, `RangeError`, …), which is reported and not retried.
  */
-export async function runConsumers(cluster: Cluster, app: LocalApp, signal: AbortSignal): Promise<void> {
+export async function runConsumers(
+  cluster: Cluster,
+  app: LocalApp,
+  signal: AbortSignal,
+  logger: Logger = localLogger,
+): Promise<void> {
   await Promise.all(
     (app.consumers ?? []).map(async (consumer) => {
       const handler = await loadHandler(consumer.handler, app.directory, consumer.group);
-      console.error(
+      logger.info(
         `consumer group ${consumer.group}: ${consumer.handler} reads ${consumer.topics.join(', ')}`,
       );
       while (!signal.aborted) {
@@ -50,19 +63,25 @@ export async function runConsumers(cluster: Cluster, app: LocalApp, signal: Abor
             topics: consumer.topics,
             handler,
             signal,
+            logger,
           });
         } catch (error) {
           if (isProgrammerError(error)) {
-            console.error(
-              `consumer group ${consumer.group} stopped by a programming error, not restarted:`,
-              error,
-            );
+            logger.error(`consumer group ${consumer.group} stopped by a programming error, not restarted`, {
+              error: describe(error),
+            });
             return;
           }
-          console.error(`consumer group ${consumer.group} failed, restarting in 5 s:`, error);
+          logger.warn(`consumer group ${consumer.group} failed, restarting in 5 s`, {
+            error: describe(error),
+          });
           await sleep(5_000, { ref: false });
         }
       }
     }),
   );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
 }

@@ -1,32 +1,38 @@
 /**
  * The one logger interface of Sluice: the core, the poller, the client's consumer and the
- * local backbone all report through it. Powertools' `Logger` satisfies it once wrapped by
- * `functions/poller/handler.ts` (it takes attributes as a rest parameter), and `console` fits
- * as it is.
+ * local backbone all report through it, and Powertools' `Logger` satisfies it as it is (its
+ * attributes are a rest parameter, so a call passes fields or nothing — never `undefined`).
  */
+
+/** Structured fields of a log line. */
+export type LogFields = Record<string, unknown>;
 
 /** Where a long-running part of Sluice reports what it does. */
 export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, ...fields: LogFields[]): void;
+  warn(message: string, ...fields: LogFields[]): void;
+  error(message: string, ...fields: LogFields[]): void;
 }
 
 /** A logger that says nothing (tests, or a caller that reports through its own hooks). */
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
- * Warnings and errors to stderr, each line tagged with who speaks; `info` is dropped, so a
- * quiet process stays quiet.
+ * Log lines on stderr, each tagged with who speaks (`speaker: message {fields}`); `info`
+ * lines only when `verbose`, so a quiet process stays quiet.
  *
  * @example
  * const logger = stderrLogger('sluice poller');
- * logger.warn('heartbeat failed', { group: 'billing' }); // "sluice poller: heartbeat failed { group: 'billing' }"
+ * logger.warn('heartbeat failed', { group: 'billing' }); // sluice poller: heartbeat failed { group: 'billing' }
  */
-export function stderrLogger(speaker: string): Logger {
+export function stderrLogger(speaker: string, options: { verbose?: boolean } = {}): Logger {
+  const line = (message: string, fields: LogFields[]) =>
+    console.error(`${speaker}: ${message}`, ...(fields.length > 0 ? [Object.assign({}, ...fields)] : []));
   return {
-    info: () => {},
-    warn: (message, fields) => console.error(`${speaker}: ${message}`, fields ?? ''),
-    error: (message, fields) => console.error(`${speaker}: ${message}`, fields ?? ''),
+    info: (message, ...fields) => {
+      if (options.verbose) line(message, fields);
+    },
+    warn: (message, ...fields) => line(message, fields),
+    error: (message, ...fields) => line(message, fields),
   };
 }

@@ -6,7 +6,7 @@ import type { Topic } from '../topics/registry';
 import { type PollerOptions, resolvePollerOptions } from './options';
 import { startPartitionWorker } from './worker';
 
-export type { PollerLogger, PollerObserver, PollerOptions } from './options';
+export type { PollerObserver, PollerOptions } from './options';
 
 /** A poller's lifecycle: the member runtime's state table. */
 export type PollerState = MemberRuntimeState;

@@ -104,7 +104,12 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           run: runner,
           commit: (offset) =>
             port.commit(
-              { topic: assignment.topic, partition: assignment.partition, owner: context.memberId, epoch: assignment.epoch },
+              {
+                topic: assignment.topic,
+                partition: assignment.partition,
+                owner: context.memberId,
+                epoch: assignment.epoch,
+              },
               Number(offset),
               assignment.expiresAt,
             ),
@@ -113,7 +118,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           onLost: context.lost,
           isRunning: () => state === 'running',
           onError,
-          onCrash: (error) => context.failed(error, { topic: assignment.topic, partition: assignment.partition }),
+          onCrash: (error) =>
+            context.failed(error, { topic: assignment.topic, partition: assignment.partition }),
         }),
       onHeartbeatFailed: (error) => onError(error, {}),
       /** A bug is never retried: report it and stop the whole consumer, so it is not hidden. */
@@ -152,7 +158,10 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       }
       if (topics.size === 0) throw new TypeError('run: subscribe to at least one topic first.');
       const runner = makeRunner(config);
-      const limit = createLimiter(config.partitionsConsumedConcurrently ?? 1, 'partitionsConsumedConcurrently');
+      const limit = createLimiter(
+        config.partitionsConsumedConcurrently ?? 1,
+        'partitionsConsumedConcurrently',
+      );
       const runtime = startMember(runner, limit);
       member = runtime;
       state = 'running';
