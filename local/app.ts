@@ -7,7 +7,7 @@
 import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import { AlreadyExistsError } from '../shared/errors';
-import { type Logger, stderrLogger } from '../shared/logger';
+import { describeError, type Logger, stderrLogger } from '../shared/logger';
 import { runPoller } from '../shared/poller';
 import { runtimeSettingsFrom } from '../shared/poller/consumer-config-zod';
 import { isProgrammerError, sleep } from '../shared/retry';
@@ -68,20 +68,17 @@ export async function runConsumers(
         } catch (error) {
           if (isProgrammerError(error)) {
             logger.error(`consumer group ${consumer.group} stopped by a programming error, not restarted`, {
-              error: describe(error),
+              error: describeError(error),
+              stack: error instanceof Error ? error.stack : undefined,
             });
             return;
           }
           logger.warn(`consumer group ${consumer.group} failed, restarting in 5 s`, {
-            error: describe(error),
+            error: describeError(error),
           });
           await sleep(5_000, { ref: false });
         }
       }
     }),
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
 }

@@ -36,3 +36,15 @@ export function stderrLogger(speaker: string, options: { verbose?: boolean } = {
     error: (message, ...fields) => line(message, fields),
   };
 }
+
+/**
+ * An error as one log field: `Name: message` for an Error, the text for a string, JSON for
+ * anything else.
+ *
+ * @example
+ * logger.warn('batch failed', { error: describeError(new TypeError('x is not a function')) }); // "TypeError: x is not a function"
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return typeof error === 'string' ? error : JSON.stringify(error);
+}

@@ -1,6 +1,7 @@
 import type { StoredRecord } from '../codec/types';
 import type { GroupService } from '../groups/service';
 import type { Assignment } from '../groups/types';
+import { describeError } from '../logger';
 import { logRecordSource, type RecordSource } from '../member/ports';
 import { type MemberWorker, startMemberWorker } from '../member/worker';
 import type { Topic } from '../topics/registry';
@@ -69,7 +70,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
           : `the handler reported ${answer.failed.length} failed record(s), first at offset ${answer.failedFrom}`;
       return { ...answer, error };
     } catch (error) {
-      return { ok: false, failedFrom: offsets[0], failed: [], error: describe(error) };
+      return { ok: false, failedFrom: offsets[0], failed: [], error: describeError(error) };
     }
   }
 
@@ -185,7 +186,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
     onRoundFailed(error, failures) {
       logger.warn('partition worker failed; retrying from the last commit', {
         ...where,
-        error: describe(error),
+        error: describeError(error),
         failures,
       });
     },
@@ -196,7 +197,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
     onFailed(error) {
       logger.error('partition worker stopped by a programming error; it is not retried', {
         ...where,
-        error: describe(error),
+        error: describeError(error),
         stack: error instanceof Error ? error.stack : undefined,
       });
       deps.failed(error);
@@ -214,9 +215,4 @@ function abortSignalOf(stopped: AbortSignal | Promise<void>): AbortSignal {
 
 function isPromise(value: AbortSignal | Promise<void>): value is Promise<void> {
   return typeof (value as Promise<void>).then === 'function';
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return typeof error === 'string' ? error : JSON.stringify(error);
 }
