@@ -229,6 +229,7 @@ export function createMemberRuntime(options: MemberRuntimeOptions): MemberRuntim
         // Our session lapsed (a long pause): join again.
         logger.warn('member session expired; joining again', { group, memberId: current.memberId });
         rejoinWanted = true;
+        wakeController.abort(); // a handler's heartbeat found out: the loop joins at once
       }
     })().finally(() => {
       beating = undefined;
