@@ -34,6 +34,7 @@ export interface PartitionRef {
   readonly partition: number;
 }
 
+/** What a member runtime needs: its group port, its clock and sleep, and how to start a partition's worker. */
 export interface MemberRuntimeOptions {
   readonly port: GroupPort;
   /** The group's name, for the logs. */

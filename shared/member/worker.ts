@@ -45,6 +45,7 @@ export interface MemberWorker {
   lose(): void;
 }
 
+/** What a member worker needs: its lease, where it commits, its clock and sleep, and its round. */
 export interface MemberWorkerOptions {
   readonly assignment: Assignment;
   readonly memberId: string;

@@ -10,6 +10,7 @@ import { type Attempt, type DeliveryContext, deliverBatch, exponentialBackoff } 
 import { eventRecordBytes, MAX_EVENT_BYTES, readBatchResponse, toKafkaEvent } from './event';
 import type { ResolvedPollerOptions } from './options';
 
+/** What the poller hands each partition worker it starts. */
 export interface WorkerDeps {
   readonly options: ResolvedPollerOptions;
   /** The group service the poller's commits go through. */
