@@ -8,6 +8,7 @@ import { loadHandler } from '../cli/handler-loader';
 import type { Cluster } from '../shared/cluster';
 import type { SluiceConfig } from '../shared/config';
 import { AlreadyExistsError } from '../shared/errors';
+import { describeError, type Logger, stderrLogger } from '../shared/logger';
 import { runPoller } from '../shared/poller';
 import { runtimeSettingsFrom } from '../shared/poller/consumer-config-zod';
 import { isProgrammerError, sleep } from '../shared/retry';
@@ -27,8 +28,15 @@ export function withAppPollerGroups(config: SluiceConfig, app: LocalApp): Sluice
   return { ...config, groupAccess: { ...config.groupAccess, pollerGroups } };
 }
 
+/** What `npm start` says about its topics and consumers (and its pollers' warnings), on stderr. */
+const localLogger: Logger = stderrLogger('sluice', { verbose: true });
+
 /** Creates the declared topics that do not exist yet. */
-export async function ensureTopics(cluster: Cluster, app: LocalApp): Promise<void> {
+export async function ensureTopics(
+  cluster: Cluster,
+  app: LocalApp,
+  logger: Logger = localLogger,
+): Promise<void> {
   for (const topic of app.topics ?? []) {
     try {
       await cluster.topics.create({
@@ -36,7 +44,7 @@ export async function ensureTopics(cluster: Cluster, app: LocalApp): Promise<voi
         partitionCount: topic.partitions,
         configs: Object.entries(topic.configs ?? {}).map(([name, value]) => ({ name, value })),
       });
-      console.error(`created topic ${topic.name}`);
+      logger.info(`created topic ${topic.name}`);
     } catch (error) {
       if (!(error instanceof AlreadyExistsError)) throw error;
     }
@@ -48,11 +56,16 @@ export async function ensureTopics(cluster: Cluster, app: LocalApp): Promise<voi
  * after a pause, as the deployed schedule would — unless it failed with a programmer error
  * (`TypeError`, `RangeError`, …), which is reported and not retried.
  */
-export async function runConsumers(cluster: Cluster, app: LocalApp, signal: AbortSignal): Promise<void> {
+export async function runConsumers(
+  cluster: Cluster,
+  app: LocalApp,
+  signal: AbortSignal,
+  logger: Logger = localLogger,
+): Promise<void> {
   await Promise.all(
     (app.consumers ?? []).map(async (consumer) => {
       const handler = await loadHandler(consumer.handler, app.directory, consumer.group);
-      console.error(
+      logger.info(
         `consumer group ${consumer.group}: ${consumer.handler} reads ${consumer.topics.join(', ')}`,
       );
       while (!signal.aborted) {
@@ -65,16 +78,19 @@ export async function runConsumers(cluster: Cluster, app: LocalApp, signal: Abor
             topics: consumer.topics,
             handler,
             signal,
+            logger,
           });
         } catch (error) {
           if (isProgrammerError(error)) {
-            console.error(
-              `consumer group ${consumer.group} stopped by a programming error, not restarted:`,
-              error,
-            );
+            logger.error(`consumer group ${consumer.group} stopped by a programming error, not restarted`, {
+              error: describeError(error),
+              stack: error instanceof Error ? error.stack : undefined,
+            });
             return;
           }
-          console.error(`consumer group ${consumer.group} failed, restarting in 5 s:`, error);
+          logger.warn(`consumer group ${consumer.group} failed, restarting in 5 s`, {
+            error: describeError(error),
+          });
           await sleep(5_000, { ref: false });
         }
       }

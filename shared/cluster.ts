@@ -4,6 +4,7 @@ import { createLog, type Log, type LogOptions } from './log';
 import { type AwsClients, type AwsRequestCounter, createAwsClients } from './storage/aws';
 import { createDynamoLogIndex, type LogIndex } from './storage/log-index';
 import { createS3SegmentStore, type SegmentStore } from './storage/segment-store';
+import { createDynamoTopicStore } from './storage/topic-store';
 import { createTopicRegistry, type TopicRegistry } from './topics/registry';
 
 /**
@@ -61,8 +62,7 @@ export function createCluster(config: SluiceConfig, options: ClusterOptions = {}
   return {
     config,
     topics: createTopicRegistry({
-      dynamodb: clients.dynamodb,
-      table: config.metaTable,
+      store: createDynamoTopicStore({ dynamodb: clients.dynamodb, table: config.metaTable }),
       cacheTtlMs: options.topicCacheTtlMs,
     }),
     log: createLog({ segments, index, ...options.log }),

@@ -3,7 +3,7 @@
  * poller runtime the deployed Lambda poller uses. It talks to storage directly (S3 and
  * DynamoDB, or the emulators `AWS_ENDPOINT_URL` names), not to the HTTP API.
  */
-import type { PollerLogger } from '../../shared/poller';
+import type { LogFields, Logger } from '../../shared/logger';
 import { CONSUMER_DEFAULTS, settingsOn } from '../../shared/poller/consumer-config';
 import type { ConsumerRuntimeSettings } from '../../shared/poller/consumer-config-zod';
 import { integer, type OptionSpec, parse, UsageError, type Values } from '../args';
@@ -226,16 +226,17 @@ function signedInteger(values: Values, name: string): number | undefined {
   return Number(raw);
 }
 
-function logger(io: CliIo, verbose: boolean): PollerLogger {
-  const line = (level: string, message: string, fields?: Record<string, unknown>) => {
-    const detail = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+function logger(io: CliIo, verbose: boolean): Logger {
+  const line = (level: string, message: string, fields: LogFields[]) => {
+    const merged: LogFields = Object.assign({}, ...fields);
+    const detail = Object.keys(merged).length > 0 ? ` ${JSON.stringify(merged)}` : '';
     void writeLine(io.stderr, `sluice run-consumer: ${level}${message}${detail}`);
   };
   return {
-    info: (message, fields) => {
+    info: (message, ...fields) => {
       if (verbose) line('', message, fields);
     },
-    warn: (message, fields) => line('warning: ', message, fields),
-    error: (message, fields) => line('error: ', message, fields),
+    warn: (message, ...fields) => line('warning: ', message, fields),
+    error: (message, ...fields) => line('error: ', message, fields),
   };
 }

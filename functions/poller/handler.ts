@@ -9,10 +9,10 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Cluster, createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { type Clock, createGroupService, newMemberId, type Sleep, systemClock } from '../../shared/groups';
+import type { Logger as SluiceLogger } from '../../shared/logger';
 import {
   createLambdaHandlerInvoker,
   type HandlerInvoker,
-  type PollerLogger,
   type PollerSummary,
   runPoller,
   type WakeEvent,
@@ -56,7 +56,8 @@ export interface PollerHandlerOptions {
   /** @default Date.now */
   readonly now?: Clock;
   readonly sleep?: Sleep;
-  readonly logger?: PollerLogger;
+  /** @default a Powertools Logger with service name `sluice-poller` (it fits the core's logger interface as it is) */
+  readonly logger?: SluiceLogger;
   /** @default Powertools Metrics in the `Sluice` namespace */
   readonly metrics?: PollerMetrics;
 }
@@ -73,7 +74,7 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
   const consumer: ConsumerConfig = consumerConfigFromEnv(env);
   const cluster = options.cluster ?? createCluster(configFromEnv(env));
   const now = options.now ?? systemClock;
-  const logger = options.logger ?? powertoolsLogger(new Logger({ serviceName: 'sluice-poller' }));
+  const logger: SluiceLogger = options.logger ?? new Logger({ serviceName: 'sluice-poller' });
   const invoke =
     options.invoke ?? createLambdaHandlerInvoker(new LambdaClient({ region: cluster.config.region }));
   const metrics = options.metrics ?? createPollerMetrics(cluster.config.clusterId, consumer.group);
@@ -146,15 +147,6 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
     }
     metrics.publish();
     return { status: 'ran', ...summary };
-  };
-}
-
-/** Powertools' Logger takes attributes as a rest parameter; undefined is not one. */
-function powertoolsLogger(logger: Logger): PollerLogger {
-  return {
-    info: (message, fields) => logger.info(message, fields ?? {}),
-    warn: (message, fields) => logger.warn(message, fields ?? {}),
-    error: (message, fields) => logger.error(message, fields ?? {}),
   };
 }
 

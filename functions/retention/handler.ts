@@ -3,16 +3,14 @@
  * `retention.ms` (see docs/retention.md) and logs what it deleted. All the work is
  * `sweepAll` in shared/retention, the same code the local server runs on a timer.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { type Cluster, createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
 import { type SweepAllResult, sweepAll } from '../../shared/retention';
 
-/** The logger calls the handler makes (Powertools' Logger fits). */
-export interface RetentionLogger {
-  info(message: string, extra: Record<string, unknown>): void;
-  error(message: string, extra: Record<string, unknown>): void;
-}
+/** The calls of the core's logger interface the sweeper makes (Powertools' Logger fits). */
+export type RetentionLogger = Pick<Logger, 'info' | 'error'>;
 
 export interface RetentionHandlerOptions {
   /** @default createCluster(configFromEnv()) */
@@ -34,7 +32,7 @@ export interface RetentionHandlerOptions {
 export function createRetentionHandler(options: RetentionHandlerOptions = {}) {
   const cluster = options.cluster ?? createCluster(configFromEnv());
   const now = options.now ?? Date.now;
-  const logger = options.logger ?? new Logger({ serviceName: 'sluice-retention' });
+  const logger = options.logger ?? new PowertoolsLogger({ serviceName: 'sluice-retention' });
   return async function sweep(): Promise<SweepAllResult> {
     const started = Date.now();
     const result = await sweepAll(cluster, now());

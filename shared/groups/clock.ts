@@ -3,27 +3,40 @@ import { sleep } from '../retry';
 /** Milliseconds since the epoch. Injected everywhere so tests can move time by hand. */
 export type Clock = () => number;
 
-/** Waits `ms` milliseconds. Injected so tests can skip waits (backoff, polling). */
-export type Sleep = (ms: number) => Promise<void>;
+/**
+ * Waits `ms` milliseconds, or less once `signal` aborts (a test's sleep may ignore it: the
+ * caller does not rely on it, see {@link sleepUnlessAborted}). Injected so tests can skip
+ * waits (backoff, polling).
+ */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** The wall clock. */
 export const systemClock: Clock = () => Date.now();
 
 /**
- * A real timer-based sleep.
+ * The real sleep: the core's one {@link sleep}, which leaves no timer behind once aborted.
  *
  * @example
  * await realSleep(100);
  */
-export const realSleep: Sleep = (ms) => sleep(ms);
+export const realSleep: Sleep = (ms, signal) => sleep(ms, { signal });
 
 /**
- * Sleeps, but returns as soon as `interrupt` settles: a stopping poller must not sit out a
- * long backoff before it hands its leases back.
+ * Sleeps with `wait`, but returns as soon as `signal` aborts, whether `wait` heeds the
+ * signal or not: a stopping member must not sit out a long backoff before it hands its
+ * leases back.
  *
  * @example
- * await sleepUnless(realSleep, 5_000, stopped);
+ * await sleepUnlessAborted(realSleep, 5_000, controller.signal);
  */
-export function sleepUnless(sleep: Sleep, ms: number, interrupt: Promise<unknown>): Promise<void> {
-  return Promise.race([sleep(ms), interrupt.then(() => undefined)]);
+export function sleepUnlessAborted(wait: Sleep, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    wait(ms, signal).then(done, done);
+  });
 }

@@ -23,7 +23,6 @@ export {
 export {
   createPoller,
   type Poller,
-  type PollerLogger,
   type PollerObserver,
   type PollerOptions,
   type PollerSummary,

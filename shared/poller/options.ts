@@ -4,6 +4,7 @@ import { type Clock, realSleep, type Sleep, systemClock } from '../groups/clock'
 import { newMemberId, validateGroupName } from '../groups/names';
 import { heartbeatIntervalFor } from '../groups/service';
 import type { OffsetReset, StartingPosition, StartPolicy } from '../groups/types';
+import { type Logger, stderrLogger } from '../logger';
 import {
   CONSUMER_DEFAULTS as DEFAULTS,
   type IntegerSettingName,
@@ -11,13 +12,6 @@ import {
   STARTING_POSITIONS as SCHEMA_STARTING_POSITIONS,
 } from './consumer-config';
 import type { KafkaEvent, KafkaHandlerResult } from './event';
-
-/** Where the poller reports what it does; Powertools' `Logger` and `console` both fit. */
-export interface PollerLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
 
 /** Hooks for metrics: called after the fact, must not throw. */
 export interface PollerObserver {
@@ -90,7 +84,7 @@ export interface PollerOptions {
   /** @default setTimeout-based */
   readonly sleep?: Sleep;
   /** @default warnings and errors to stderr */
-  readonly logger?: PollerLogger;
+  readonly logger?: Logger;
   readonly observer?: PollerObserver;
 }
 
@@ -114,11 +108,7 @@ export type ResolvedPollerOptions = Required<
 /** The starting positions a poller accepts: the schema's, typed as the lease protocol's. */
 const STARTING_POSITIONS: readonly StartingPosition[] = SCHEMA_STARTING_POSITIONS;
 
-const stderrLogger: PollerLogger = {
-  info: () => {},
-  warn: (message, fields) => console.error(`sluice poller: ${message}`, fields ?? ''),
-  error: (message, fields) => console.error(`sluice poller: ${message}`, fields ?? ''),
-};
+const defaultLogger = stderrLogger('sluice poller');
 
 /**
  * Applies defaults and checks every option, naming the one that is wrong.
@@ -193,7 +183,7 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
     ),
     now: options.now ?? systemClock,
     sleep: options.sleep ?? realSleep,
-    logger: options.logger ?? stderrLogger,
+    logger: options.logger ?? defaultLogger,
     observer: options.observer,
   };
 }

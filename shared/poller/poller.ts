@@ -1,18 +1,15 @@
-import { NotFoundError } from '../errors';
-import { sleepUnless } from '../groups/clock';
-import {
-  createGroupService,
-  type GroupService,
-  type MemberState,
-  UNKNOWN_MEMBER_ERROR_CODE,
-} from '../groups/service';
-import { isProgrammerError } from '../retry';
+import { createGroupService, type GroupService } from '../groups/service';
+import type { MemberRuntimeState } from '../member/lifecycle';
+import { directGroupPort } from '../member/ports';
+import { createMemberRuntime } from '../member/runtime';
 import type { Topic } from '../topics/registry';
-import { type PollerState, pollerLifecycle } from './lifecycle';
 import { type PollerOptions, resolvePollerOptions } from './options';
-import { type PartitionWorker, startPartitionWorker } from './worker';
+import { startPartitionWorker } from './worker';
 
-export type { PollerLogger, PollerObserver, PollerOptions } from './options';
+export type { PollerObserver, PollerOptions } from './options';
+
+/** A poller's lifecycle: the member runtime's state table. */
+export type PollerState = MemberRuntimeState;
 
 /** Why a poller run ended. */
 export type StopReason = 'stopped' | 'deadline' | 'idle';
@@ -46,10 +43,11 @@ export interface Poller {
 }
 
 /**
- * Builds the one poller runtime behind the Lambda poller, `sluice run-consumer` and the
- * tests. It is a group member like any HTTP consumer: it joins, heartbeats (renewing and
- * rebalancing its leases) and runs one worker per held partition, concurrently, so a slow or
- * failing partition never holds up the others.
+ * Builds the poller behind the Lambda poller, `sluice run-consumer` and the tests: the one
+ * member runtime (`shared/member/`) joined directly through the group service, reading the
+ * log in process, whose workers deliver Lambda Kafka events to a handler. It joins,
+ * heartbeats (renewing and rebalancing its leases) and runs one worker per held partition,
+ * concurrently, so a slow or failing partition never holds up the others.
  *
  * @example
  * const poller = createPoller({
@@ -64,29 +62,17 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
   const { cluster, group, memberId, now, logger } = options;
   const groups =
     input.groups ?? createGroupService({ cluster, now, clockSkewToleranceMs: options.clockSkewToleranceMs });
-  const life = pollerLifecycle();
-  const workers = new Map<string, PartitionWorker>();
-  /** Partitions drained for a rebalance whose release is under way: not to be restarted. */
-  const releasing = new Set<string>();
   const topics = new Map<string, Topic>();
   let reason: StopReason | undefined;
   let lastActivity = now();
-  let markerUntil = 0;
   let committedRecords = 0;
   let deadLetteredRecords = 0;
-  let lostPartitions = 0;
   let finished: Promise<unknown> = Promise.resolve();
-  /** The programmer error that stopped a worker (or the heartbeat): `run` rejects with it. */
-  let failure: { error: unknown } | undefined;
 
-  let requestStop: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    requestStop = resolve;
-  });
   const onAbort = () => stopWith('stopped');
   function stopWith(why: StopReason): void {
     reason ??= why;
-    requestStop();
+    member.stop();
   }
   const stopTaking = (): boolean => {
     if (reason) return true;
@@ -109,196 +95,76 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
   };
   const workerOptions = { ...options, observer };
 
-  /** Stale leases already reported, by partition and owner, so each wait is logged once. */
-  const reportedWaits = new Set<string>();
-
-  /** Brings the workers in line with what the group says this member holds. */
-  function apply(state: MemberState): void {
-    for (const stale of state.waitingFor) {
-      const key = `${stale.topic}-${stale.partition}@${stale.owner}`;
-      if (reportedWaits.has(key)) continue;
-      reportedWaits.add(key);
-      logger.warn(
-        `consumer group ${group}: waiting for partition ${stale.topic}-${stale.partition}, still leased to ${stale.owner} (a member that stopped without releasing it) until ${new Date(stale.expiresAt).toISOString()}`,
-        {
-          group,
-          memberId,
-          partition: `${stale.topic}-${stale.partition}`,
-          owner: stale.owner,
-          expiresAt: stale.expiresAt,
-        },
-      );
-    }
-    const held = new Set<string>();
-    for (const a of state.assignments) {
-      const key = `${a.topic}-${a.partition}`;
-      held.add(key);
-      if (releasing.has(key)) continue;
-      const current = workers.get(key);
-      if (current?.state === 'failed') continue; // never restarted: the poller is stopping
-      if (current && current.epoch === a.epoch && current.state !== 'lost' && current.state !== 'stopped') {
-        current.renewed(a.expiresAt);
-        continue;
-      }
-      // A worker of an older epoch lost the lease even if we hold the partition again.
-      current?.lose();
-      const topic = topics.get(a.topic);
-      if (!topic || life.state === 'stopping') continue;
-      const worker = startPartitionWorker(
+  const member = createMemberRuntime({
+    port: directGroupPort(groups, {
+      group,
+      memberId,
+      topics: options.topics,
+      sessionTimeoutMs: options.leaseDurationMs,
+      policy: options.policy,
+      markRunning: options.markRunning,
+      now,
+      logger,
+    }),
+    group,
+    logger,
+    now,
+    sleep: options.sleep,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    stopTaking,
+    startWorker(assignment, context) {
+      const topic = topics.get(assignment.topic);
+      if (!topic) return undefined;
+      return startPartitionWorker(
         {
           options: workerOptions,
           groups,
           topic,
-          stopped,
+          stopped: context.stopped,
           stopTaking,
           activity: () => (lastActivity = now()),
-          failed: (error) => {
-            failure ??= { error };
-            stopWith('stopped');
-          },
+          failed: context.failed,
+          after: context.after,
+          lost: context.lost,
         },
-        a,
+        assignment,
       );
-      workers.set(key, worker);
-      logger.info('partition acquired', {
+    },
+    onHeartbeatFailed(error) {
+      logger.warn('heartbeat failed; retrying at the next interval', {
         group,
         memberId,
-        partition: key,
-        epoch: a.epoch,
-        offset: a.committedOffset,
+        error: String(error),
       });
-    }
-    for (const [key, worker] of workers) {
-      if (!held.has(key) && worker.state !== 'stopped' && worker.state !== 'failed') {
-        if (worker.state !== 'lost') lostPartitions++;
-        worker.lose();
-      }
-    }
-    for (const a of state.revoking) {
-      const key = `${a.topic}-${a.partition}`;
-      const worker = workers.get(key);
-      if (worker?.state !== 'running') continue;
-      worker.drain();
-      releasing.add(key);
-      // Hand the partition over as soon as its batch in hand is committed.
-      void worker.done
-        .then(async () => {
-          if (worker.state !== 'stopped') return;
-          await groups.release(group, {
-            topic: a.topic,
-            partition: a.partition,
-            owner: memberId,
-            epoch: worker.epoch,
-          });
-          logger.info('partition released for rebalance', { group, memberId, partition: key });
-        })
-        .catch((error) =>
-          logger.warn('could not release a lease; it will expire', { group, error: String(error) }),
-        )
-        .finally(() => {
-          if (workers.get(key) === worker) workers.delete(key);
-          releasing.delete(key);
-        });
-    }
-  }
-
-  async function heartbeat(): Promise<void> {
-    try {
-      apply(await groups.heartbeat({ group, memberId, deferRelease: true }));
-    } catch (error) {
-      if (error instanceof NotFoundError && error.errorCode === UNKNOWN_MEMBER_ERROR_CODE) {
-        // Our session lapsed (a long pause): join again under the same id; leases nobody
-        // took are still ours at the same epoch, the others are lost.
-        logger.warn('member session expired; joining again', { group, memberId });
-        apply(await join());
-        return;
-      }
-      throw error;
-    }
-  }
-
-  const join = () =>
-    groups.join({
-      group,
-      topics: options.topics,
-      sessionTimeoutMs: options.leaseDurationMs,
-      policy: options.policy,
-      kind: 'poller',
-      memberId,
-      deferRelease: true,
-    });
-
-  async function refreshMarker(): Promise<void> {
-    if (!options.markRunning) return;
-    const at = now();
-    if (markerUntil - at > options.leaseDurationMs / 2) return;
-    markerUntil = at + options.leaseDurationMs;
-    await groups.store.refreshMarker(group, memberId, markerUntil);
-  }
-
-  async function shutdown(): Promise<void> {
-    for (const worker of workers.values()) worker.drain();
-    await Promise.all([...workers.values()].map((w) => w.done));
-    await Promise.all(
-      [...workers.values()]
-        .filter((w) => w.state === 'stopped' || w.state === 'failed')
-        .map((w) =>
-          groups
-            .release(group, { topic: w.topic, partition: w.partition, owner: memberId, epoch: w.epoch })
-            .catch((error) =>
-              logger.warn('could not release a lease; it will expire', { group, error: String(error) }),
-            ),
-        ),
-    );
-    workers.clear();
-    await groups.store.removeMember(group, memberId).catch(() => {});
-    if (options.markRunning) await groups.store.clearMarker(group, memberId).catch(() => {});
-  }
+    },
+  });
 
   async function run(): Promise<PollerSummary> {
-    life.to('starting');
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) stopWith('stopped');
     try {
-      for (const name of options.topics) topics.set(name, await cluster.topics.get(name));
-      if (options.onFailureTopic !== undefined) await cluster.topics.get(options.onFailureTopic);
-      lastActivity = now();
-      await refreshMarker();
-      apply(await join());
-      life.to('running');
-      while (!stopTaking()) {
-        await sleepUnless(options.sleep, options.heartbeatIntervalMs, stopped);
-        if (stopTaking()) break;
-        try {
-          await heartbeat();
-          await refreshMarker();
-        } catch (error) {
-          if (isProgrammerError(error)) {
-            failure ??= { error };
-            break;
-          }
-          logger.warn('heartbeat failed; retrying at the next interval', {
-            group,
-            memberId,
-            error: String(error),
-          });
-        }
-      }
+      await member.run(async () => {
+        for (const name of options.topics) topics.set(name, await cluster.topics.get(name));
+        if (options.onFailureTopic !== undefined) await cluster.topics.get(options.onFailureTopic);
+        lastActivity = now();
+      });
     } finally {
-      stopWith('stopped');
-      life.to('stopping');
-      await shutdown();
-      life.to('stopped');
+      reason ??= 'stopped';
       options.signal?.removeEventListener('abort', onAbort);
     }
-    if (failure) throw failure.error;
-    return { memberId, reason: reason ?? 'stopped', committedRecords, deadLetteredRecords, lostPartitions };
+    return {
+      memberId,
+      reason,
+      committedRecords,
+      deadLetteredRecords,
+      lostPartitions: member.lostPartitions,
+    };
   }
 
   return {
     memberId,
     get state() {
-      return life.state;
+      return member.state;
     },
     run() {
       const running = run();
@@ -309,10 +175,7 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
       stopWith('stopped');
       await finished;
     },
-    assignments: () =>
-      [...workers.entries()]
-        .filter(([, w]) => w.state === 'running' || w.state === 'draining')
-        .map(([k]) => k),
+    assignments: () => member.assignments().map((a) => `${a.topic}-${a.partition}`),
   };
 }
 

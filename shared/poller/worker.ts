@@ -1,88 +1,62 @@
 import type { StoredRecord } from '../codec/types';
-import { FencedError } from '../errors';
-import { sleepUnless } from '../groups/clock';
 import type { GroupService } from '../groups/service';
-import type { Assignment, LeaseClaim } from '../groups/types';
-import { loopBackoff } from '../retry';
+import type { Assignment } from '../groups/types';
+import { describeError } from '../logger';
+import { logRecordSource, type RecordSource } from '../member/ports';
+import { type MemberWorker, startMemberWorker } from '../member/worker';
 import type { Topic } from '../topics/registry';
 import { appendDeadLetters } from './dead-letter';
 import { type Attempt, type DeliveryContext, deliverBatch, exponentialBackoff } from './deliver';
 import { eventRecordBytes, MAX_EVENT_BYTES, readBatchResponse, toKafkaEvent } from './event';
-import { type WorkerState, workerLifecycle } from './lifecycle';
 import type { ResolvedPollerOptions } from './options';
 
+/** What the poller hands each partition worker it starts. */
 export interface WorkerDeps {
   readonly options: ResolvedPollerOptions;
+  /** The group service the poller's commits go through. */
   readonly groups: GroupService;
   readonly topic: Topic;
-  /** Settles when the whole poller is asked to stop. */
-  readonly stopped: Promise<void>;
+  /** Aborted (or settled) when the whole poller is asked to stop. */
+  readonly stopped: AbortSignal | Promise<void>;
   /** True once the poller takes no new work (stop, deadline, idle). */
   readonly stopTaking: () => boolean;
   /** Called whenever records arrive or a batch completes (idle detection). */
   readonly activity: () => void;
   /** A programmer error stopped the worker (state `failed`): it is not retried. */
   readonly failed: (error: unknown) => void;
-}
-
-/** One held partition, read in offset order and delivered batch by batch. */
-export interface PartitionWorker {
-  readonly topic: string;
-  readonly partition: number;
-  readonly epoch: number;
-  readonly state: WorkerState;
-  /** The committed offset: the next one to consume. */
-  readonly committed: number;
-  /** Resolves once the worker stopped (or failed); it never rejects. */
-  readonly done: Promise<void>;
-  /** The heartbeat renewed the lease until `expiresAt`. */
-  renewed(expiresAt: number): void;
-  /** Finish the batch in hand, then stop (the lease is then released). */
-  drain(): void;
-  /** The lease moved to another member: stop at once, commit nothing more. */
-  lose(): void;
+  /** Settles when this partition's previous worker in this process has exited. @default at once */
+  readonly after?: Promise<void>;
+  /** Where records are read from. @default the cluster's log */
+  readonly source?: RecordSource<StoredRecord>;
+  /** A commit was fenced or the poller is no member any more. */
+  readonly lost?: (error: unknown) => void;
 }
 
 /**
- * Starts the worker of one acquired partition. It fetches from the committed offset,
- * gathers up to `batchSize` records or `maxBatchingWindowMs`, delivers them (retries,
- * bisection, dead letters — see `deliver.ts`), commits, and goes on until it is drained,
- * loses the lease, or the poller stops. Errors of the stores are logged and retried from
- * the last commit with the core's loop backoff; a programmer error (`TypeError`,
- * `RangeError`, …) is never retried: the worker ends in state `failed` and tells the poller.
+ * Starts the poller's worker of one acquired partition: a member worker (see
+ * `shared/member/worker.ts`: lifecycle, fenced commits, retries from the last commit, never a
+ * retried programmer error) whose round gathers up to `batchSize` records or
+ * `maxBatchingWindowMs` from the committed offset and delivers them as a Lambda Kafka event
+ * (retries, bisection, dead letters — see `deliver.ts`).
  *
  * @example
  * const worker = startPartitionWorker(deps, { topic: 'orders', partition: 0, epoch: 3, committedOffset: 42, expiresAt });
  */
-export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): PartitionWorker {
-  const { options, groups, topic } = deps;
+export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): MemberWorker {
+  const { options, topic } = deps;
   const { partition, epoch } = assignment;
   const { now, logger, observer } = options;
-  const life = workerLifecycle();
-  const claim: LeaseClaim = { topic: topic.name, partition, owner: options.memberId, epoch };
   const where = { group: options.group, topic: topic.name, partition, epoch };
-  let committed = assignment.committedOffset;
-  let expiresAt = assignment.expiresAt;
-  let halt: () => void = () => {};
-  const halted = new Promise<void>((resolve) => {
-    halt = resolve;
-  });
-  const interrupt = Promise.race([deps.stopped, halted]);
-  const pause = (ms: number) => sleepUnless(options.sleep, ms, interrupt);
-  const stopping = () => life.state !== 'running' || deps.stopTaking();
-  const backoffPolicy = { initialRetryTime: options.retryBackoffMs, maxRetryTime: options.maxRetryBackoffMs };
-  const backoff = exponentialBackoff(options.retryBackoffMs, options.maxRetryBackoffMs);
   const partitionKey = `${topic.name}-${partition}`;
+  const source = deps.source ?? logRecordSource(options.cluster, new Map([[topic.name, topic]]));
+  const backoff = exponentialBackoff(options.retryBackoffMs, options.maxRetryBackoffMs);
+  let idleDelay = options.pollIntervalMs;
 
-  async function commit(offset: number): Promise<void> {
-    if (offset <= committed) return;
-    if (life.state === 'lost') throw new FencedError(`Lease of ${partitionKey} was lost.`);
-    const extendTo = now() + options.leaseDurationMs;
-    // The commit renews the lease in the same write: a busy partition needs no extra renewals.
-    await groups.commitClaim(options.group, claim, offset, extendTo);
-    observer?.onCommitted?.({ topic: topic.name, partition, records: offset - committed, offset });
-    committed = offset;
-    expiresAt = Math.max(expiresAt, extendTo);
+  async function commit(worker: MemberWorker, offset: number): Promise<void> {
+    const from = worker.committed;
+    if (offset <= from) return;
+    await worker.commit(offset);
+    observer?.onCommitted?.({ topic: topic.name, partition, records: offset - from, offset });
   }
 
   async function invoke(records: readonly StoredRecord[]): Promise<Attempt> {
@@ -97,62 +71,62 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
           : `the handler reported ${answer.failed.length} failed record(s), first at offset ${answer.failedFrom}`;
       return { ...answer, error };
     } catch (error) {
-      return { ok: false, failedFrom: offsets[0], failed: [], error: describe(error) };
+      return { ok: false, failedFrom: offsets[0], failed: [], error: describeError(error) };
     }
   }
 
-  const delivery: DeliveryContext = {
-    invoke,
-    commit,
-    async giveUp(records, error, attempts) {
-      const offsets = records.map((r) => r.offset);
-      if (options.onFailureTopic !== undefined) {
-        await appendDeadLetters(options.cluster, options.onFailureTopic, {
-          group: options.group,
-          topic: topic.name,
-          records,
-          error,
-          attempts,
-        });
-        logger.warn('records sent to the dead-letter topic after their last retry', {
-          ...where,
-          offsets,
-          deadLetterTopic: options.onFailureTopic,
-          error,
-        });
-      } else {
-        logger.warn('records skipped after their last retry (no dead-letter topic)', {
-          ...where,
-          offsets,
-          error,
-        });
-      }
-      observer?.onDeadLettered?.({ topic: topic.name, partition, offsets, error });
-    },
-    onRetry(attempt, error) {
-      logger.warn('batch failed; retrying', { ...where, attempt, error });
-      observer?.onRetry?.({ topic: topic.name, partition, attempt, error });
-    },
-    retryAttempts: options.retryAttempts,
-    bisectOnError: options.bisectOnError,
-    backoff,
-    sleep: pause,
-    stopping,
-  };
-
-  let idleDelay = options.pollIntervalMs;
+  function delivery(worker: MemberWorker): DeliveryContext {
+    return {
+      invoke,
+      commit: (offset) => commit(worker, offset),
+      async giveUp(records, error, attempts) {
+        const offsets = records.map((r) => r.offset);
+        if (options.onFailureTopic !== undefined) {
+          await appendDeadLetters(options.cluster, options.onFailureTopic, {
+            group: options.group,
+            topic: topic.name,
+            records,
+            error,
+            attempts,
+          });
+          logger.warn('records sent to the dead-letter topic after their last retry', {
+            ...where,
+            offsets,
+            deadLetterTopic: options.onFailureTopic,
+            error,
+          });
+        } else {
+          logger.warn('records skipped after their last retry (no dead-letter topic)', {
+            ...where,
+            offsets,
+            error,
+          });
+        }
+        observer?.onDeadLettered?.({ topic: topic.name, partition, offsets, error });
+      },
+      onRetry(attempt, error) {
+        logger.warn('batch failed; retrying', { ...where, attempt, error });
+        observer?.onRetry?.({ topic: topic.name, partition, attempt, error });
+      },
+      retryAttempts: options.retryAttempts,
+      bisectOnError: options.bisectOnError,
+      backoff,
+      sleep: worker.pause,
+      stopping: worker.stopping,
+    };
+  }
 
   /** Up to batchSize records from the committed offset, waiting at most the batching window. */
-  async function gather(): Promise<StoredRecord[]> {
+  async function gather(worker: MemberWorker): Promise<StoredRecord[]> {
     const records: StoredRecord[] = [];
     let bytes = 0;
     let eventBytes = 0;
-    let from = committed;
+    let from = worker.committed;
     let windowStart: number | undefined;
     for (;;) {
       const asked = from;
-      const result = await options.cluster.log.fetch({
-        topic,
+      const result = await source.read({
+        topic: topic.name,
         partition,
         offset: from,
         maxRecords: options.batchSize - records.length,
@@ -161,8 +135,8 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
       });
       // Nothing to read but the position moved (the committed offset fell out of the log, or
       // the fetch walked over a voided range): record it so lag and the next owner agree.
-      if (records.length === 0 && result.records.length === 0 && result.nextOffset !== committed) {
-        await commit(result.nextOffset);
+      if (records.length === 0 && result.records.length === 0 && result.nextOffset !== worker.committed) {
+        await commit(worker, result.nextOffset);
       }
       for (const record of result.records) {
         // The event must fit Lambda's payload limit once encoded; the records that do not fit
@@ -177,86 +151,69 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
       if (records.length >= options.batchSize || bytes >= options.maxBatchBytes) return records;
       if (records.length === 0) {
         if (result.nextOffset > asked && result.nextOffset < result.logEndOffset) continue; // past a void
-        await pause(idleDelay);
+        await worker.pause(idleDelay);
         idleDelay = Math.min(idleDelay * 2, options.maxPollIntervalMs);
         return records;
       }
       idleDelay = options.pollIntervalMs;
       windowStart ??= now();
       const left = options.maxBatchingWindowMs - (now() - windowStart);
-      if (left <= 0 || stopping()) return records;
-      await pause(Math.min(options.pollIntervalMs, left));
+      if (left <= 0 || worker.stopping()) return records;
+      await worker.pause(Math.min(options.pollIntervalMs, left));
     }
   }
 
-  async function loop(): Promise<void> {
-    const failures = loopBackoff(backoffPolicy);
-    while (!stopping()) {
-      try {
-        // Our clock says the lease lapsed: do not start a batch until the heartbeat has
-        // renewed it (or found it lost).
-        if (now() >= expiresAt) {
-          await pause(options.pollIntervalMs);
-          continue;
-        }
-        const records = await gather();
-        if (records.length === 0) continue;
-        deps.activity();
-        await deliverBatch(delivery, records);
-        deps.activity();
-        failures.succeeded();
-      } catch (error) {
-        if (error instanceof FencedError) {
-          logger.info('lease lost: stopping the partition', where);
-          life.tryTo('lost');
-          break;
-        }
-        const wait = failures.failed(error); // a programmer error ends the loop here
-        logger.warn('partition worker failed; retrying from the last commit', {
-          ...where,
-          error: describe(error),
-          failures: failures.failures,
-        });
-        await pause(wait);
-      }
-    }
-    life.tryTo('stopped');
-  }
-
-  const done = loop().catch((error: unknown) => {
-    logger.error('partition worker stopped by a programming error; it is not retried', {
-      ...where,
-      error: describe(error),
-      stack: error instanceof Error ? error.stack : undefined,
-    });
-    life.tryTo('failed');
-    deps.failed(error);
+  return startMemberWorker({
+    assignment,
+    memberId: options.memberId,
+    group: {
+      commit: (claim, offset, extendTo) => deps.groups.commitClaim(options.group, claim, offset, extendTo),
+    },
+    leaseDurationMs: options.leaseDurationMs,
+    pollIntervalMs: options.pollIntervalMs,
+    now,
+    sleep: options.sleep,
+    stopped: abortSignalOf(deps.stopped),
+    stopTaking: deps.stopTaking,
+    after: deps.after,
+    backoff: { initialRetryTime: options.retryBackoffMs, maxRetryTime: options.maxRetryBackoffMs },
+    async round(worker) {
+      const records = await gather(worker);
+      if (records.length === 0) return;
+      deps.activity();
+      await deliverBatch(delivery(worker), records);
+      deps.activity();
+    },
+    onRoundFailed(error, failures) {
+      logger.warn('partition worker failed; retrying from the last commit', {
+        ...where,
+        error: describeError(error),
+        failures,
+      });
+    },
+    onLost(error) {
+      logger.info('lease lost: stopping the partition', where);
+      deps.lost?.(error);
+    },
+    onFailed(error) {
+      logger.error('partition worker stopped by a programming error; it is not retried', {
+        ...where,
+        error: describeError(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      });
+      deps.failed(error);
+    },
   });
-
-  return {
-    topic: topic.name,
-    partition,
-    epoch,
-    get state() {
-      return life.state;
-    },
-    get committed() {
-      return committed;
-    },
-    done,
-    renewed(until) {
-      expiresAt = Math.max(expiresAt, until);
-    },
-    drain() {
-      if (life.tryTo('draining')) halt();
-    },
-    lose() {
-      if (life.tryTo('lost')) halt();
-    },
-  };
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return typeof error === 'string' ? error : JSON.stringify(error);
+/** The poller passes its stop signal; a caller may still hand a promise that settles on stop. */
+function abortSignalOf(stopped: AbortSignal | Promise<void>): AbortSignal {
+  if (!isPromise(stopped)) return stopped;
+  const controller = new AbortController();
+  void stopped.then(() => controller.abort());
+  return controller.signal;
+}
+
+function isPromise(value: AbortSignal | Promise<void>): value is Promise<void> {
+  return typeof (value as Promise<void>).then === 'function';
 }

@@ -1,18 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  TransactionCanceledException,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
 import { AlreadyExistsError, InvalidRequestError, NotFoundError, UnavailableError } from '../errors';
 import { type RetryPolicy, retry } from '../retry';
-import { queryAll } from '../storage/query-all';
-import { META_PARTITION_KEYS } from '../storage/schema';
+import type { DeletedTopicRecord, NameClaim, TopicRecord, TopicStore } from '../storage/topic-store';
 import {
   applyConfigChanges,
   type ConfigChange,
@@ -47,8 +36,8 @@ export interface CreateTopicInput {
 export const MAX_PARTITIONS = 10_000;
 
 export interface TopicRegistryOptions {
-  readonly dynamodb: DynamoDBClient;
-  readonly table: string;
+  /** Where topics are stored (`createDynamoTopicStore` on the meta table). */
+  readonly store: TopicStore;
   /** How long a warm function trusts its cached topic metadata, in ms. @default 30000 */
   readonly cacheTtlMs?: number;
   /** @default Date.now */
@@ -92,31 +81,27 @@ export interface TopicRegistry {
 }
 
 /** What is left of a deleted topic until its data is purged. */
-export interface DeletedTopic {
-  readonly id: string;
-  readonly name: string;
-  readonly partitionCount: number;
-  readonly deletedAt: number;
-}
+export type DeletedTopic = DeletedTopicRecord;
 
-const TOPIC_PK = META_PARTITION_KEYS.topic;
 /** How often a config change that lost a race reads and tries again (short waits: an admin is waiting). */
 const ALTER_RETRY: RetryPolicy = { retries: 10, initialRetryTime: 20, maxRetryTime: 500 };
-/** One item per deleted topic whose data still waits for the sweeper: `sk = topicId`. */
-const DELETED_PK = META_PARTITION_KEYS.deletedTopic;
-const COLLISION_PK = 'topic-collision';
+
+/** A config change lost the race to a concurrent one: read again and retry. */
+class ConfigsChangedConcurrently extends Error {}
+/** A lost race of `addPartitions`: another writer changed the partition count. */
+class PartitionsChangedConcurrently extends Error {}
 
 /**
- * Topics live in the meta table as `pk='topic', sk=<name>`, each guarded by a second item
- * keyed by its collision key, written in one transaction, so two concurrent creations of
- * `a.b` and `a_b` cannot both succeed.
+ * The topics: names, partition counts and configs validated here, stored through a
+ * {@link TopicStore} (whose collision guard keeps `a.b` and `a_b` from both existing), and
+ * cached for `cacheTtlMs` in a warm process.
  *
  * @example
- * const topics = createTopicRegistry({ dynamodb, table: config.metaTable });
+ * const topics = createTopicRegistry({ store: createDynamoTopicStore({ dynamodb, table: config.metaTable }) });
  * await topics.create({ name: 'orders', partitionCount: 6 });
  */
 export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistry {
-  const { dynamodb, table } = options;
+  const { store } = options;
   const ttl = options.cacheTtlMs ?? 30_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { topic: Topic; until: number }>();
@@ -139,78 +124,12 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
       createdAt: now(),
     };
     if (input.validateOnly) {
-      await checkNameFree(topic.name);
+      refuseTaken(topic.name, await store.nameClaim(topic.name, collisionKey(topic.name)));
       return topic;
     }
-    try {
-      await dynamodb.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: table,
-                Item: toItem(topic),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: table,
-                Item: {
-                  pk: { S: COLLISION_PK },
-                  sk: { S: collisionKey(topic.name) },
-                  topic: { S: topic.name },
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const [exists, collides] = error.CancellationReasons ?? [];
-        if (exists?.Code === 'ConditionalCheckFailed') {
-          throw new AlreadyExistsError(`Topic "${topic.name}" already exists.`, { topic: topic.name });
-        }
-        if (collides?.Code === 'ConditionalCheckFailed') {
-          const other = collides.Item?.topic?.S ?? 'another topic';
-          throw new AlreadyExistsError(
-            `Topic "${topic.name}" collides with existing topic "${other}": names may not differ only by "." and "_".`,
-            { topic: topic.name },
-          );
-        }
-      }
-      throw error;
-    }
+    refuseTaken(topic.name, await store.create(toRecord(topic), collisionKey(topic.name)));
     cache.set(topic.name, { topic, until: now() + ttl });
     return topic;
-  }
-
-  /** Throws what a creation would: the name or its collision key is taken. */
-  async function checkNameFree(name: string): Promise<void> {
-    const read = async (pk: string, sk: string) =>
-      (
-        await dynamodb.send(
-          new GetItemCommand({
-            TableName: table,
-            Key: { pk: { S: pk }, sk: { S: sk } },
-            ConsistentRead: true,
-          }),
-        )
-      ).Item;
-    const [exists, collides] = await Promise.all([
-      read(TOPIC_PK, name),
-      read(COLLISION_PK, collisionKey(name)),
-    ]);
-    if (exists) throw new AlreadyExistsError(`Topic "${name}" already exists.`, { topic: name });
-    if (collides) {
-      throw new AlreadyExistsError(
-        `Topic "${name}" collides with existing topic "${collides.topic?.S ?? 'another topic'}": names may not differ only by "." and "_".`,
-        { topic: name },
-      );
-    }
   }
 
   async function alterConfigs(
@@ -221,37 +140,20 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     // Read, change, write if nobody changed the topic in between; a lost race reads again,
     // after a jittered wait so that concurrent writers spread out.
     const attempt = async (): Promise<Topic> => {
-      const item = await readItem(name);
-      const current = fromItem(item);
+      const record = await readRecord(name);
+      const current = fromRecord(record);
       const { configs, overrides } = applyConfigChanges(
         { configs: current.configs, overrides: current.configOverrides },
         changes,
       );
       const changed: Topic = { ...current, configs, configOverrides: overrides };
       if (options.validateOnly) return changed;
-      await dynamodb.send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: { pk: { S: TOPIC_PK }, sk: { S: name } },
-          UpdateExpression: 'SET configs = :configs, overrides = :overrides',
-          // Both attributes as read: a change may alter only the overrides (a config set
-          // to its default value), and must not be lost either.
-          ConditionExpression: `topicId = :id AND configs = :seen AND ${
-            item.overrides ? 'overrides = :seenOverrides' : 'attribute_not_exists(overrides)'
-          }`,
-          ExpressionAttributeValues: {
-            ':configs': { S: JSON.stringify(configs) },
-            ':overrides': { S: JSON.stringify(overrides) },
-            ':id': { S: current.id },
-            ':seen': { S: item.configs.S as string },
-            ...(item.overrides && { ':seenOverrides': item.overrides }),
-          },
-        }),
-      );
+      const outcome = await store.replaceConfigs(record, JSON.stringify(configs), JSON.stringify(overrides));
+      if (outcome === 'changed') throw new ConfigsChangedConcurrently();
       cache.set(name, { topic: changed, until: now() + ttl });
       return changed;
     };
-    const lostRace = (error: unknown) => error instanceof ConditionalCheckFailedException;
+    const lostRace = (error: unknown) => error instanceof ConfigsChangedConcurrently;
     try {
       return await retry(attempt, { ...ALTER_RETRY, isRetriable: lostRace });
     } catch (error) {
@@ -275,7 +177,8 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
       );
     }
     const attempt = async (): Promise<Topic> => {
-      const current = fromItem(await readItem(name));
+      const record = await readRecord(name);
+      const current = fromRecord(record);
       // Kafka's InvalidPartitionsException texts: a topic's partitions can only be added.
       if (partitionCount === current.partitionCount) {
         throw new InvalidRequestError(`Topic already has ${current.partitionCount} partitions.`, {
@@ -290,25 +193,12 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
       }
       const changed: Topic = { ...current, partitionCount };
       if (options.validateOnly) return changed;
-      await dynamodb.send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: { pk: { S: TOPIC_PK }, sk: { S: name } },
-          // `partitions` is a DynamoDB reserved word.
-          UpdateExpression: 'SET #partitions = :count',
-          ConditionExpression: 'topicId = :id AND #partitions = :seen',
-          ExpressionAttributeNames: { '#partitions': 'partitions' },
-          ExpressionAttributeValues: {
-            ':count': { N: String(partitionCount) },
-            ':id': { S: current.id },
-            ':seen': { N: String(current.partitionCount) },
-          },
-        }),
-      );
+      const outcome = await store.raisePartitions(record, partitionCount);
+      if (outcome === 'changed') throw new PartitionsChangedConcurrently();
       cache.set(name, { topic: changed, until: now() + ttl });
       return changed;
     };
-    const lostRace = (error: unknown) => error instanceof ConditionalCheckFailedException;
+    const lostRace = (error: unknown) => error instanceof PartitionsChangedConcurrently;
     try {
       // A lost race reads again: the other writer's count decides whether this one still adds.
       return await retry(attempt, { ...ALTER_RETRY, isRetriable: lostRace });
@@ -324,116 +214,76 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
   async function get(name: string): Promise<Topic> {
     const cached = cache.get(name);
     if (cached && cached.until > now()) return cached.topic;
-    const topic = fromItem(await readItem(name));
+    const topic = fromRecord(await readRecord(name));
     cache.set(name, { topic, until: now() + ttl });
     return topic;
   }
 
-  /** The topic's item, read consistently; throws {@link NotFoundError} when absent. */
-  async function readItem(name: string): Promise<Record<string, AttributeValue>> {
+  /** The topic's record, read consistently; throws {@link NotFoundError} when absent. */
+  async function readRecord(name: string): Promise<TopicRecord> {
     if (!isLegalTopicName(name)) throw topicNotFound(name);
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({
-        TableName: table,
-        Key: { pk: { S: TOPIC_PK }, sk: { S: name } },
-        ConsistentRead: true,
-      }),
-    );
-    if (!Item) {
+    const record = await store.read(name);
+    if (!record) {
       cache.delete(name);
       throw topicNotFound(name);
     }
-    return Item;
+    return record;
   }
 
   async function list(): Promise<Topic[]> {
-    return (await queryAll(dynamodb, table, TOPIC_PK, { consistent: true })).map(fromItem);
+    return (await store.list()).map(fromRecord);
   }
 
   async function remove(name: string): Promise<void> {
     const topic = await get(name);
     cache.delete(name);
-    try {
-      await dynamodb.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: table,
-                Key: { pk: { S: TOPIC_PK }, sk: { S: name } },
-                ConditionExpression: 'topicId = :id',
-                ExpressionAttributeValues: { ':id': { S: topic.id } },
-              },
-            },
-            { Delete: { TableName: table, Key: { pk: { S: COLLISION_PK }, sk: { S: collisionKey(name) } } } },
-            {
-              Put: {
-                TableName: table,
-                Item: {
-                  pk: { S: DELETED_PK },
-                  sk: { S: topic.id },
-                  name: { S: topic.name },
-                  partitions: { N: String(topic.partitionCount) },
-                  deletedAt: { N: String(now()) },
-                },
-              },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        throw new NotFoundError(`Topic "${name}" does not exist (it was deleted concurrently).`, {
-          topic: name,
-        });
-      }
-      throw error;
+    if ((await store.remove(toRecord(topic), collisionKey(name), now())) === 'gone') {
+      throw new NotFoundError(`Topic "${name}" does not exist (it was deleted concurrently).`, {
+        topic: name,
+      });
     }
   }
 
-  async function deleted(): Promise<DeletedTopic[]> {
-    return (await queryAll(dynamodb, table, DELETED_PK, { consistent: true })).map((item) => ({
-      id: item.sk.S as string,
-      name: item.name.S as string,
-      partitionCount: Number(item.partitions.N),
-      deletedAt: Number(item.deletedAt.N),
-    }));
-  }
-
-  async function forget(topicId: string): Promise<void> {
-    await dynamodb.send(
-      new DeleteItemCommand({ TableName: table, Key: { pk: { S: DELETED_PK }, sk: { S: topicId } } }),
-    );
-  }
+  const deleted = () => store.deleted();
+  const forget = (topicId: string) => store.forget(topicId);
 
   return { create, alterConfigs, addPartitions, get, list, delete: remove, deleted, forget };
 }
 
-function toItem(topic: Topic): Record<string, AttributeValue> {
+/** Refuses a name that is taken, or collides with a taken one. */
+function refuseTaken(name: string, claim: NameClaim): void {
+  if (claim === 'free') return;
+  if (claim === 'exists') throw new AlreadyExistsError(`Topic "${name}" already exists.`, { topic: name });
+  throw new AlreadyExistsError(
+    `Topic "${name}" collides with existing topic "${claim.collidesWith}": names may not differ only by "." and "_".`,
+    { topic: name },
+  );
+}
+
+function toRecord(topic: Topic): TopicRecord {
   return {
-    pk: { S: TOPIC_PK },
-    sk: { S: topic.name },
-    topicId: { S: topic.id },
-    partitions: { N: String(topic.partitionCount) },
-    configs: { S: JSON.stringify(topic.configs) },
-    overrides: { S: JSON.stringify(topic.configOverrides) },
-    createdAt: { N: String(topic.createdAt) },
+    name: topic.name,
+    id: topic.id,
+    partitionCount: topic.partitionCount,
+    configs: JSON.stringify(topic.configs),
+    overrides: JSON.stringify(topic.configOverrides),
+    createdAt: topic.createdAt,
   };
 }
 
-function fromItem(item: Record<string, AttributeValue>): Topic {
+function fromRecord(record: TopicRecord): Topic {
   // `overrides` is absent on topics created before configs could be altered.
   const { configs, overrides } = storedConfigState(
-    JSON.parse(item.configs.S as string),
-    item.overrides?.S === undefined ? undefined : JSON.parse(item.overrides.S),
+    JSON.parse(record.configs),
+    record.overrides === undefined ? undefined : JSON.parse(record.overrides),
   );
   return {
-    name: item.sk.S as string,
-    id: item.topicId.S as string,
-    partitionCount: Number(item.partitions.N),
+    name: record.name,
+    id: record.id,
+    partitionCount: record.partitionCount,
     configs,
     configOverrides: overrides,
-    createdAt: Number(item.createdAt.N),
+    createdAt: record.createdAt,
   };
 }
 

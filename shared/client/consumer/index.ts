@@ -12,13 +12,14 @@
  * `subscribe` are allowed before `run`.
  */
 import { NotFoundError, SluiceError } from '../../errors';
+import { realSleep, systemClock } from '../../groups/clock';
 import { createLimiter, type Limit } from '../../limit';
-import { isProgrammerError, loopBackoff } from '../../retry';
+import { silentLogger } from '../../logger';
+import { createMemberRuntime, type MemberRuntime } from '../../member/runtime';
 import { isRetriable } from '../errors';
 import { createTransport, type Transport } from '../transport';
-import { createInterruptibleSleep } from './interruptible-sleep';
-import { type Assignment, createMembership, type MemberState } from './membership';
-import { type BatchRunner, type PartitionConsumer, startPartitionConsumer } from './partition-consumer';
+import { type BatchRunner, startPartitionConsumer } from './partition-consumer';
+import { httpGroupPort } from './remote';
 import type { Consumer, ConsumerErrorContext, ConsumerOptions, ConsumerRunConfig } from './types';
 
 export type {
@@ -35,10 +36,10 @@ export type {
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped';
 
-const slot = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-
 /**
- * Builds a consumer.
+ * Builds a consumer: the core's member runtime (`shared/member/`), reaching the group and
+ * the records over HTTP (`remote.ts`), whose workers hand batches to `eachMessage` or
+ * `eachBatch`.
  *
  * @example
  * const consumer = createConsumer({ url: 'http://127.0.0.1:8080', groupId: 'billing' });
@@ -56,7 +57,6 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     throw new TypeError('createConsumer: groupId must be a non-empty string.');
   }
   const transport: Transport = createTransport(options);
-  const membership = createMembership(transport, options.groupId);
   const onError =
     options.onError ??
     ((error: unknown, context: ConsumerErrorContext) => {
@@ -67,174 +67,72 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const topics = new Set<string>();
   let fromBeginning = options.fromBeginning ?? false;
   let state: State = 'idle';
-  let member: MemberState | undefined;
-  const workers = new Map<string, PartitionConsumer>();
-  const exits = new Map<string, Promise<void>>();
-  let runner: BatchRunner | undefined;
-  let limit: Limit = createLimiter(1, 'partitionsConsumedConcurrently');
-  const sleeper = createInterruptibleSleep();
-  let rejoinWanted = false;
-  let beating: Promise<void> | undefined;
-  let heartbeats: Promise<void> = Promise.resolve();
+  let member: MemberRuntime | undefined;
   let stopping: Promise<void> = Promise.resolve();
 
   const autoOffsetReset = (): 'earliest' | 'latest' => (fromBeginning ? 'earliest' : 'latest');
 
-  function startWorker(assignment: Assignment, memberId: string): void {
-    const key = slot(assignment.topic, assignment.partition);
-    const worker: PartitionConsumer = startPartitionConsumer({
-      transport,
-      topic: assignment.topic,
-      partition: assignment.partition,
-      epoch: assignment.epoch,
-      startOffset: assignment.committedOffset,
-      autoOffsetReset: autoOffsetReset(),
-      maxRecords: options.maxBatchSize ?? 500,
-      maxBytes: options.maxBytesPerPartition ?? 1_048_576,
-      pollIntervalMs: options.pollIntervalMs ?? 250,
-      handlerRetry: options.handlerRetry ?? {},
-      after: exits.get(key) ?? Promise.resolve(),
-      limit,
-      run: runner as BatchRunner,
-      commit: (offset) =>
-        membership.commit(memberId, [
-          { topic: assignment.topic, partition: assignment.partition, epoch: assignment.epoch, offset },
-        ]),
-      // A handler's heartbeat must not fail its batch: the loop heartbeats again anyway.
-      heartbeat: () => beat().catch((error: unknown) => onError(error, {})),
-      onLost(error) {
-        if (workers.get(key) === worker) workers.delete(key);
-        if (error instanceof NotFoundError) rejoinWanted = true;
-        sleeper.wake();
-      },
-      isRunning: () => state === 'running',
-      onError,
-      onCrash: crash,
-    });
-    workers.set(key, worker);
-    exits.set(key, worker.done);
-  }
-
-  function applyAssignments(assignments: readonly Assignment[], memberId: string): void {
-    if (state !== 'running') return;
-    const wanted = new Map(assignments.map((a) => [slot(a.topic, a.partition), a]));
-    for (const [key, worker] of workers) {
-      if (wanted.get(key)?.epoch !== worker.epoch) {
-        worker.stop();
-        workers.delete(key);
-      }
-    }
-    for (const [key, assignment] of wanted) {
-      if (!workers.has(key)) startWorker(assignment, memberId);
-    }
-  }
-
-  /** A bug is never retried: report it and stop the whole consumer, so it is not hidden. */
-  function crash(error: unknown, context: ConsumerErrorContext): void {
-    onError(error, { ...context, fatal: true });
-    if (state === 'running') {
-      state = 'stopping';
-      stopping = shutdown();
-    }
-  }
-
-  async function stopAllWorkers(): Promise<void> {
-    for (const worker of workers.values()) worker.stop();
-    workers.clear();
-    await Promise.all(exits.values());
-  }
-
-  /** One heartbeat at a time; a handler's `heartbeat()` joins the one in flight. */
-  function beat(): Promise<void> {
-    beating ??= (async () => {
-      const current = member;
-      if (!current || state !== 'running') return;
-      try {
-        member = await membership.heartbeat(current.memberId);
-        applyAssignments(member.assignments, member.memberId);
-      } catch (error) {
-        if (error instanceof NotFoundError) rejoinWanted = true;
-        else throw error;
-      }
-    })().finally(() => {
-      beating = undefined;
-    });
-    return beating;
-  }
-
-  async function join(): Promise<MemberState> {
-    return membership.join({
+  function startMember(runner: BatchRunner, limit: Limit): MemberRuntime {
+    const offsetReset = autoOffsetReset();
+    const port = httpGroupPort(transport, options.groupId, {
       topics: [...topics],
       sessionTimeoutMs: options.sessionTimeout,
-      autoOffsetReset: autoOffsetReset(),
+      autoOffsetReset: offsetReset,
     });
-  }
-
-  /** The member expired or was never known: let go of everything and join afresh. */
-  async function rejoin(): Promise<void> {
-    rejoinWanted = false;
-    await stopAllWorkers();
-    const previous = member;
-    member = undefined;
-    // Best effort: should the group still hold leases under the old id, free them now
-    // rather than make the new member wait a session timeout for them.
-    if (previous) await membership.leave(previous.memberId).catch(() => {});
-    const failures = loopBackoff({ initialRetryTime: 500, maxRetryTime: 30_000 });
-    while (state === 'running') {
-      try {
-        member = await join();
-        applyAssignments(member.assignments, member.memberId);
-        return;
-      } catch (error) {
-        const wait = failures.failed(error); // a programmer error ends the consumer (see crash)
-        onError(error, {});
-        await pause(wait);
-      }
-    }
-  }
-
-  async function heartbeatLoop(): Promise<void> {
-    let lastSuccess = Date.now();
-    while (state === 'running') {
-      await pause(member?.heartbeatIntervalMs ?? 3000);
-      if (state !== 'running') break;
-      if (!rejoinWanted) {
-        try {
-          await beat();
-          if (!rejoinWanted) lastSuccess = Date.now();
-        } catch (error) {
-          if (isProgrammerError(error)) throw error;
-          onError(error, {});
-          // Past the session timeout the group has given our partitions away already.
-          if (Date.now() - lastSuccess > (member?.sessionTimeoutMs ?? 30_000)) rejoinWanted = true;
-        }
-      }
-      if (rejoinWanted && state === 'running') {
-        await rejoin();
-        lastSuccess = Date.now();
-      }
-    }
-  }
-
-  const pause = (ms: number) => sleeper.pause(ms);
-
-  /** Stops the workers (they commit what they finished), then leaves the group. */
-  async function shutdown(): Promise<void> {
-    sleeper.wake();
-    await stopAllWorkers();
-    await heartbeats;
-    await beating?.catch(() => {});
-    const leaving = member;
-    member = undefined;
-    if (leaving) {
-      try {
-        await membership.leave(leaving.memberId);
-      } catch (error) {
-        // An expired member has nothing to leave; anything else is worth a word.
+    const runtime: MemberRuntime = createMemberRuntime({
+      port,
+      group: options.groupId,
+      logger: silentLogger,
+      now: systemClock,
+      sleep: realSleep,
+      startWorker: (assignment, context) =>
+        startPartitionConsumer({
+          transport,
+          memberId: context.memberId,
+          topic: assignment.topic,
+          partition: assignment.partition,
+          epoch: assignment.epoch,
+          startOffset: String(assignment.committedOffset),
+          autoOffsetReset: offsetReset,
+          maxRecords: options.maxBatchSize ?? 500,
+          maxBytes: options.maxBytesPerPartition ?? 1_048_576,
+          pollIntervalMs: options.pollIntervalMs ?? 250,
+          handlerRetry: options.handlerRetry ?? {},
+          after: context.after,
+          stopped: context.stopped,
+          limit,
+          run: runner,
+          commit: (offset) =>
+            port.commit(
+              {
+                topic: assignment.topic,
+                partition: assignment.partition,
+                owner: context.memberId,
+                epoch: assignment.epoch,
+              },
+              Number(offset),
+              assignment.expiresAt,
+            ),
+          // A handler's heartbeat must not fail its batch: the loop heartbeats again anyway.
+          heartbeat: () => runtime.heartbeat().catch((error: unknown) => onError(error, {})),
+          onLost: context.lost,
+          isRunning: () => state === 'running',
+          onError,
+          onCrash: (error) =>
+            context.failed(error, { topic: assignment.topic, partition: assignment.partition }),
+        }),
+      onHeartbeatFailed: (error) => onError(error, {}),
+      /** A bug is never retried: report it and stop the whole consumer, so it is not hidden. */
+      onFailure(error, where) {
+        onError(error, { ...where, fatal: true });
+        if (state === 'running') state = 'stopping';
+      },
+      // An expired member has nothing to leave; anything else is worth a word.
+      onLeaveFailed(error) {
         if (!(error instanceof NotFoundError) && !isRetriable(error)) onError(error, {});
-      }
-    }
-    state = 'stopped';
+      },
+    });
+    return runtime;
   }
 
   return {
@@ -259,25 +157,39 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         throw new SluiceError('The consumer is already running: disconnect() first.', 'invalid-request');
       }
       if (topics.size === 0) throw new TypeError('run: subscribe to at least one topic first.');
-      runner = makeRunner(config);
-      limit = createLimiter(config.partitionsConsumedConcurrently ?? 1, 'partitionsConsumedConcurrently');
-      const first = await join();
+      const runner = makeRunner(config);
+      const limit = createLimiter(
+        config.partitionsConsumedConcurrently ?? 1,
+        'partitionsConsumedConcurrently',
+      );
+      const runtime = startMember(runner, limit);
+      member = runtime;
       state = 'running';
-      member = first;
-      applyAssignments(first.assignments, first.memberId);
-      heartbeats = heartbeatLoop().catch((error: unknown) => crash(error, {}));
+      const running = runtime.run();
+      stopping = running
+        .catch(() => {}) // reported through onFailure
+        .finally(() => {
+          if (member === runtime && state !== 'idle') state = 'stopped';
+        });
+      try {
+        await Promise.race([runtime.joined, running]);
+      } catch (error) {
+        // The join failed: nothing runs, the consumer may be run again.
+        if (member === runtime) state = 'idle';
+        throw error;
+      }
     },
     disconnect() {
       if (state === 'running') {
         state = 'stopping';
-        stopping = shutdown();
+        member?.stop();
       } else if (state !== 'stopping') {
         state = 'stopped';
       }
       return stopping;
     },
     memberId: () => member?.memberId,
-    assignment: () => [...workers.values()].map((w) => ({ topic: w.topic, partition: w.partition })),
+    assignment: () => member?.assignments() ?? [],
   };
 }
 

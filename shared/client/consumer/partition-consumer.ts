@@ -1,20 +1,21 @@
 /**
- * Consumes one leased partition: fetch, hand the batch to the user's handler, commit what it
- * resolved, repeat — until the lease is revoked, fenced or the consumer stops.
+ * The client consumer's round on one leased partition: fetch, hand the batch to the user's
+ * handler, commit what it resolved. The worker around it — lifecycle, fenced commits, the
+ * wait for the partition's previous worker, retries with the core's loop backoff, never a
+ * retried programmer error — is the member runtime's (`shared/member/worker.ts`), the same as
+ * the poller's.
  *
- * States: `waiting` (the previous owner in this process has not finished) → `running` →
- * `stopped`. A stopped worker finishes the message in hand, commits it (unless fenced) and
- * exits; `done` resolves then. Failures are retried with the core's loop backoff, except a
- * programmer error (`TypeError`, `RangeError`, … — in the handler or here): the worker commits
- * what was resolved, stops and calls `onCrash`, because retrying a bug only hides it.
+ * A stopped worker finishes the message in hand, commits it (unless fenced) and exits; `done`
+ * resolves then. A programmer error (`TypeError`, `RangeError`, … — in the handler or here)
+ * makes the worker commit what was resolved, stop and call `onCrash`, because retrying a bug
+ * only hides it.
  */
-import { FencedError, NotFoundError } from '../../errors';
-import { loopBackoff } from '../../retry';
-import { offsetString, topicPath } from '../paths';
+import type { FencedError, NotFoundError } from '../../errors';
+import { realSleep, systemClock } from '../../groups/clock';
+import { type MemberWorker, startMemberWorker } from '../../member/worker';
 import type { RetryOptions } from '../retry';
 import type { Transport } from '../transport';
-import { createInterruptibleSleep } from './interruptible-sleep';
-import { fetchPartition } from './messages';
+import { httpRecordSource } from './remote';
 import type { Batch, ConsumerErrorContext, KafkaMessage } from './types';
 
 /** What the worker lets a batch runner do. */
@@ -32,11 +33,13 @@ export type BatchRunner = (batch: Batch, controls: BatchControls) => Promise<voi
 /** Everything a worker needs; one worker per (partition, lease epoch). */
 export interface WorkerOptions {
   readonly transport: Transport;
+  /** The member holding the lease. @default '' (the commit callback knows it) */
+  readonly memberId?: string;
   readonly topic: string;
   readonly partition: number;
   readonly epoch: number;
-  /** The group's committed offset, or null to start per `autoOffsetReset`. */
-  readonly startOffset: string | null;
+  /** The group's committed offset: where to start. */
+  readonly startOffset: string;
   readonly autoOffsetReset: 'earliest' | 'latest';
   readonly maxRecords: number;
   readonly maxBytes: number;
@@ -44,6 +47,8 @@ export interface WorkerOptions {
   readonly handlerRetry: RetryOptions;
   /** Resolves when the previous worker of this partition in this process has exited. */
   readonly after: Promise<void>;
+  /** Aborted when the whole consumer stops. @default never */
+  readonly stopped?: AbortSignal;
   /** Serializes handler calls across partitions (`partitionsConsumedConcurrently`). */
   readonly limit: <T>(work: () => Promise<T>) => Promise<T>;
   readonly run: BatchRunner;
@@ -59,13 +64,9 @@ export interface WorkerOptions {
 }
 
 /** A running worker. */
-export interface PartitionConsumer {
-  readonly topic: string;
-  readonly partition: number;
-  readonly epoch: number;
+export interface PartitionConsumer extends MemberWorker {
   /** Asks the worker to stop after the message in hand. */
   stop(): void;
-  readonly done: Promise<void>;
 }
 
 /**
@@ -78,123 +79,108 @@ export interface PartitionConsumer {
 export function startPartitionConsumer(options: WorkerOptions): PartitionConsumer {
   const { topic, partition } = options;
   const context = { topic, partition };
-  let state: 'waiting' | 'running' | 'stopped' = 'waiting';
-  let lost = false;
-  const sleeper = createInterruptibleSleep();
-  let committed: string | null = options.startOffset;
-  let resolved: string | null = options.startOffset;
+  const source = httpRecordSource(options.transport);
+  /** The next offset the handler has not resolved yet: what the next commit covers. */
+  let resolved = Number(options.startOffset);
+  /** Where the next fetch starts; unset after a failure, to start over from `resolved`. */
+  let position: number | undefined;
 
-  async function commitIfNecessary(): Promise<void> {
-    if (lost || resolved === null || resolved === committed) return;
-    const offset = resolved;
+  const isLost = (worker: MemberWorker) => worker.state === 'lost';
+
+  async function commitIfNecessary(worker: MemberWorker): Promise<void> {
+    if (isLost(worker) || resolved <= worker.committed) return;
     try {
-      await options.commit(offset);
-      committed = offset;
+      await worker.commit(resolved);
     } catch (error) {
-      if (error instanceof FencedError || error instanceof NotFoundError) {
-        // Another member owns the partition now (or we are no member at all): drop the work
-        // in hand; the new owner resumes from the last commit that got through.
-        lost = true;
-        state = 'stopped';
-        options.onLost(error);
-      } else {
-        options.onError(error, context);
-      }
+      // Fenced, or no member at all: the worker is lost (and said so); the new owner resumes
+      // from the last commit that got through.
+      if (!isLost(worker)) options.onError(error, context);
     }
   }
 
-  const controls = (firstOffset: string): BatchControls => ({
+  const controls = (worker: MemberWorker): BatchControls => ({
     resolveOffset(offset) {
-      const next = (BigInt(offset) + 1n).toString();
-      if (BigInt(next) > BigInt(resolved ?? firstOffset)) resolved = next;
+      const next = Number(offset) + 1;
+      if (next > resolved) resolved = next;
     },
     heartbeat: options.heartbeat,
-    commitOffsetsIfNecessary: commitIfNecessary,
-    isRunning: () => state === 'running' && options.isRunning(),
-    isStale: () => lost,
+    commitOffsetsIfNecessary: () => commitIfNecessary(worker),
+    isRunning: () => !worker.stopping(),
+    isStale: () => isLost(worker),
   });
 
-  async function startPosition(): Promise<string> {
-    if (options.autoOffsetReset === 'earliest') return '0';
-    // Only new records: start at the partition's end as it is now.
-    const { body } = await options.transport.request<{
-      data: { partition_id: number; log_end_offset: number | string }[];
-    }>({ method: 'GET', path: `${topicPath(await options.transport.clusterPath(), topic)}/partitions` });
-    return offsetString(body.data.find((p) => p.partition_id === partition)?.log_end_offset ?? 0);
-  }
-
-  async function loop(): Promise<void> {
-    await options.after;
-    if (state === 'stopped') return;
-    state = 'running';
-    // Handler retries back off longer than request retries: 300 ms doubling up to 30 s unless configured.
-    const failures = loopBackoff({ initialRetryTime: 300, maxRetryTime: 30_000, ...options.handlerRetry });
-    let position: string | undefined;
-    while (state === 'running') {
-      try {
-        position ??= resolved ?? (await startPosition());
-        const fetched = await fetchPartition(options.transport, {
-          topic,
-          partition,
-          offset: position,
-          maxRecords: options.maxRecords,
-          maxBytes: options.maxBytes,
-          autoOffsetReset: options.autoOffsetReset,
-        });
-        if (fetched.messages.length === 0) {
-          position = fetched.nextOffset;
-          await pause(options.pollIntervalMs);
-          continue;
-        }
-        const batch = makeBatch(topic, partition, fetched.messages, fetched.logEndOffset);
-        const first = fetched.messages[0].offset;
-        // An offset reset (retention) may have moved the start: nothing before `first` is ours to commit.
-        if (resolved === null || BigInt(resolved) < BigInt(first)) resolved = first;
-        let failed: unknown;
-        await options.limit(async () => {
-          if (state !== 'running') return;
-          try {
-            await options.run(batch, controls(first));
-          } catch (error) {
-            failed = error;
-          }
-        });
-        await commitIfNecessary();
-        if (failed !== undefined) throw failed;
-        failures.succeeded();
-        // Resume after what the handler resolved; unresolved messages are fetched again.
-        position = resolved ?? fetched.nextOffset;
-      } catch (error) {
-        const wait = failures.failed(error); // a programmer error ends the loop here
-        if (state !== 'running') break;
-        options.onError(error, context);
-        position = undefined;
-        await pause(wait);
+  async function round(worker: MemberWorker): Promise<void> {
+    try {
+      position ??= resolved;
+      const fetched = await source.read({
+        topic,
+        partition,
+        offset: position,
+        maxRecords: options.maxRecords,
+        maxBytes: options.maxBytes,
+        autoOffsetReset: options.autoOffsetReset,
+      });
+      if (fetched.records.length === 0) {
+        position = fetched.nextOffset;
+        await worker.pause(options.pollIntervalMs);
+        return;
       }
+      const batch = makeBatch(topic, partition, fetched.records, String(fetched.logEndOffset));
+      // An offset reset (retention) may have moved the start: nothing before the first record is ours to commit.
+      resolved = Math.max(resolved, Number(fetched.records[0].offset));
+      let failed: unknown;
+      await options.limit(async () => {
+        if (worker.stopping()) return;
+        try {
+          await options.run(batch, controls(worker));
+        } catch (error) {
+          failed = error;
+        }
+      });
+      await commitIfNecessary(worker);
+      if (failed !== undefined) throw failed;
+      // Resume after what the handler resolved; unresolved messages are fetched again.
+      position = resolved;
+    } catch (error) {
+      position = undefined;
+      throw error;
     }
-    await commitIfNecessary();
   }
 
-  const pause = (ms: number) => sleeper.pause(ms);
-
-  const done = loop().catch(async (error: unknown) => {
-    state = 'stopped';
-    await commitIfNecessary();
-    options.onCrash(error, context);
-  });
-  return {
-    topic,
-    partition,
-    epoch: options.epoch,
-    stop() {
-      state = 'stopped';
-      sleeper.wake();
+  const worker = startMemberWorker({
+    assignment: {
+      topic,
+      partition,
+      epoch: options.epoch,
+      committedOffset: Number(options.startOffset),
+      expiresAt: Number.POSITIVE_INFINITY,
     },
-    done,
-  };
+    memberId: options.memberId ?? '',
+    group: { commit: (_claim, offset) => options.commit(String(offset)) },
+    leaseDurationMs: 0,
+    pollIntervalMs: options.pollIntervalMs,
+    now: systemClock,
+    sleep: realSleep,
+    stopped: options.stopped ?? new AbortController().signal,
+    stopTaking: () => !options.isRunning(),
+    after: options.after,
+    // Handler retries back off longer than request retries: 300 ms doubling up to 30 s unless configured.
+    backoff: { initialRetryTime: 300, maxRetryTime: 30_000, ...options.handlerRetry },
+    round,
+    onRoundFailed: (error) => options.onError(error, context),
+    onLost: options.onLost,
+    onFailed: (error) => options.onCrash(error, context),
+    finish: () => commitIfNecessary(worker),
+  });
+  return Object.assign(worker, { stop: () => worker.drain() });
 }
 
-function makeBatch(topic: string, partition: number, messages: KafkaMessage[], highWatermark: string): Batch {
+function makeBatch(
+  topic: string,
+  partition: number,
+  messages: readonly KafkaMessage[],
+  highWatermark: string,
+): Batch {
   const last = messages[messages.length - 1].offset;
   return {
     topic,

@@ -1,12 +1,15 @@
 /**
  * Lifecycles as explicit state tables with guarded transitions: a transition not in the
- * table is a programming error and throws, instead of leaving a half-stopped poller.
+ * table is a programming error and throws, instead of leaving a half-stopped member.
  */
 
-/** The poller: created → starting → running → stopping → stopped (or straight to stopping on a failed start). */
-export type PollerState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+/**
+ * A group member (a poller, a client's consumer): created → starting → running → stopping →
+ * stopped (or straight to stopping on a failed start).
+ */
+export type MemberRuntimeState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-const POLLER: Record<PollerState, readonly PollerState[]> = {
+const MEMBER: Record<MemberRuntimeState, readonly MemberRuntimeState[]> = {
   created: ['starting'],
   starting: ['running', 'stopping'],
   running: ['stopping'],
@@ -18,7 +21,7 @@ const POLLER: Record<PollerState, readonly PollerState[]> = {
  * One partition's worker: `running` fetches and delivers; `draining` finishes the batch in
  * hand and stops (the lease is then released); `lost` means the lease moved to another
  * member — nothing more may be committed; `stopped` is final; so is `failed`: a programmer
- * error ended the worker, which is never retried (the poller stops with the error).
+ * error ended the worker, which is never retried (the member stops with the error).
  */
 export type WorkerState = 'running' | 'draining' | 'lost' | 'stopped' | 'failed';
 
@@ -63,10 +66,10 @@ function machine<S extends string>(
 
 /**
  * @example
- * const life = pollerLifecycle(); life.to('starting');
+ * const life = memberLifecycle(); life.to('starting');
  */
-export function pollerLifecycle(): StateMachine<PollerState> {
-  return machine(POLLER, 'created', 'poller');
+export function memberLifecycle(): StateMachine<MemberRuntimeState> {
+  return machine(MEMBER, 'created', 'group member');
 }
 
 /**
