@@ -266,11 +266,11 @@ function RecordView({ record, format }: { record: FetchedRecord; format: Choice 
       </div>
       <dl>
         <dt>Key</dt>
-        <dd>
+        <dd data-field="key">
           <Bytes data={record.key} format={format} />
         </dd>
         <dt>Value</dt>
-        <dd>
+        <dd data-field="value">
           <Bytes data={record.value} format={format} />
         </dd>
         {record.headers.length > 0 && (
@@ -306,10 +306,12 @@ function Bytes({ data, format }: { data: string | null; format: Choice }) {
   if (bytes === null) return <span class="null">null</span>;
   const { shownAs, text } = show(bytes, format === 'auto' ? detectFormat(bytes) : format);
   return (
-    <pre class={`bytes ${shownAs}`} data-format={shownAs}>
+    <div class="bytes-field">
       <span class="format-tag">{shownAs}</span>
-      {text}
-    </pre>
+      <pre class="bytes" data-format={shownAs}>
+        {text}
+      </pre>
+    </div>
   );
 }
 

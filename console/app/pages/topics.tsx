@@ -299,7 +299,7 @@ function ConfigForm({ row, onSaved }: { row: TopicRow; onSaved: () => void }) {
     if (Object.keys(found).length === 0) onSaved();
   }
 
-  const id = (name: string) => `config-${row.name}-${name.replace('.', '-')}`;
+  const id = (name: string) => `config-${row.name}-${name.replace(/\./g, '-')}`;
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Configs of ${row.name}`}>
       {EDITABLE.map((name) => (
