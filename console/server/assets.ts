@@ -33,26 +33,33 @@ export type ConsoleAssets = ReadonlyMap<string, ConsoleFile>;
 export async function buildConsoleAssets(): Promise<ConsoleAssets> {
   // Loaded here, not at the top: only the servers that show the console pay for esbuild.
   const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [join(APP_DIR, 'main.tsx')],
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'iife',
-    target: ['es2020'],
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    outfile: 'app.js',
-    logLevel: 'silent',
-    legalComments: 'none',
-  });
+  let bundle: string;
+  try {
+    const result = await esbuild.build({
+      entryPoints: [join(APP_DIR, 'main.tsx')],
+      bundle: true,
+      write: false,
+      minify: true,
+      format: 'iife',
+      target: ['es2020'],
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      outfile: 'app.js',
+      logLevel: 'silent',
+      legalComments: 'none',
+    });
+    bundle = result.outputFiles[0].text;
+  } finally {
+    // The bundle is built once: a long-running server keeps no esbuild process around.
+    await esbuild.stop();
+  }
   const [html, css] = await Promise.all([
     readFile(join(APP_DIR, 'index.html'), 'utf8'),
     readFile(join(APP_DIR, 'style.css'), 'utf8'),
   ]);
   return new Map<string, ConsoleFile>([
     ['index.html', { contentType: 'text/html; charset=utf-8', body: html }],
-    ['app.js', { contentType: 'text/javascript; charset=utf-8', body: result.outputFiles[0].text }],
+    ['app.js', { contentType: 'text/javascript; charset=utf-8', body: bundle }],
     ['style.css', { contentType: 'text/css; charset=utf-8', body: css }],
   ]);
 }

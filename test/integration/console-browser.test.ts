@@ -4,6 +4,7 @@
  * decoded, follow a live tail, watch a group's lag fall as its consumer commits, reset the
  * group's offsets once it is empty, delete the topic.
  */
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildConsoleAssets, withConsole } from '../../console/server/assets';
 import { launchBrowser, type TestBrowser } from '../support/browser';
@@ -31,6 +32,15 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
+
+/**
+ * With SLUICE_CONSOLE_SCREENSHOTS set (to a folder, e.g. docs/images), saves a picture of the
+ * page as it is: how docs/console.md's screenshots are made. Off in normal runs.
+ */
+async function screenshot(name: string): Promise<void> {
+  const folder = process.env.SLUICE_CONSOLE_SCREENSHOTS;
+  if (folder) await page.screenshot({ path: join(folder, `console-${name}.png`) });
+}
 
 /** Calls the API as another client would (the test's consumer and its other producer). */
 async function api<T = unknown>(
@@ -93,6 +103,7 @@ describe('the web console in Chromium', () => {
     await form.getByRole('button', { name: 'Save configs' }).click();
     await page.locator(`tr[data-topic="${topic}"]`, { hasText: '1 hour' }).waitFor();
     expect(await page.locator(`tr[data-topic="${topic}"]`).textContent()).toContain('2,000,000');
+    await screenshot('topics');
   });
 
   it('produces records from the form and shows them decoded as JSON, text and hex', async () => {
@@ -137,6 +148,7 @@ describe('the web console in Chromium', () => {
         .textContent(),
     ).toBe('00 ff 01');
 
+    await screenshot('messages');
     // Switching the format shows the JSON record's bytes as hex.
     await page.getByLabel('Show as').selectOption('hex');
     const hex = first.locator('[data-field="value"] pre[data-format="hex"]');
@@ -205,6 +217,7 @@ describe('the web console in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Reset offsets' }).isDisabled()).toBe(true);
     await commit(3);
     await textBecomes('[data-fact="total-lag"]', '3');
+    await screenshot('group-lag');
     await commit(6);
     await textBecomes('[data-fact="total-lag"]', '0');
     await textBecomes(`tr[data-partition="${topic}-0"] [data-col="lag"]`, '0');
@@ -223,6 +236,13 @@ describe('the web console in Chromium', () => {
     await page.getByRole('link', { name: 'Topics' }).click();
     const row = page.locator(`tr[data-topic="${topic}"]`);
     await textBecomes(`tr[data-topic="${topic}"] [data-col="records"]`, '6');
+    // The theme toggle: system, light, dark.
+    await page.getByRole('button', { name: /^Theme/ }).click();
+    await page.getByRole('button', { name: 'Theme: light' }).click();
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    await screenshot('topics-dark');
+    await page.getByRole('button', { name: 'Theme: dark' }).click();
+    await page.locator('html:not([data-theme])').waitFor({ state: 'attached' });
     await page.getByRole('button', { name: `Delete ${topic}` }).click();
     const dialog = page.getByRole('dialog', { name: `Delete topic ${topic}?` });
     await dialog.waitFor();

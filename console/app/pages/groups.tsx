@@ -193,7 +193,7 @@ function LagChart({ samples }: { samples: number[] }) {
   const points = samples
     .map(
       (s, i) =>
-        `${((i / (SAMPLES - 1)) * width).toFixed(1)},${(height - (s / max) * (height - 4) - 2).toFixed(1)}`,
+        `${((i / Math.max(samples.length - 1, 1)) * width).toFixed(1)},${(height - (s / max) * (height - 4) - 2).toFixed(1)}`,
     )
     .join(' ');
   return (

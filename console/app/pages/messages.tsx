@@ -280,7 +280,8 @@ function RecordView({ record, format }: { record: FetchedRecord; format: Choice 
               <ul class="headers">
                 {record.headers.map((h, i) => (
                   <li key={i}>
-                    <span class="header-name">{h.name}</span>: <Bytes data={h.value} format={format} />
+                    <span class="header-name">{h.name}</span>
+                    <Bytes data={h.value} format={format} />
                   </li>
                 ))}
               </ul>
