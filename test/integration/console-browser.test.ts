@@ -16,6 +16,8 @@ let browser: TestBrowser;
 let page: Page;
 const topic = uniqueName('console').slice(0, 40);
 const group = uniqueName('console-group').slice(0, 40);
+/** Another topic on the page whose name holds the words the test looks for, as in a busy cluster. */
+const decoy = uniqueName('name-topics-produce').slice(0, 40);
 
 beforeAll(async () => {
   const assets = await buildConsoleAssets();
@@ -23,12 +25,14 @@ beforeAll(async () => {
   server = await startTestServer({
     intercept: (request, next) => withConsole(() => next(), assets)(request),
   });
+  await api('POST', '/topics', { topic_name: decoy });
   browser = await launchBrowser();
   page = await browser.context.newPage();
   await page.goto(`${server.url}/console/`);
 }, 60_000);
 
 afterAll(async () => {
+  await api('DELETE', `/topics/${decoy}`).catch(() => undefined);
   await browser?.close();
   await server?.close();
 });
@@ -76,16 +80,20 @@ describe('the web console in Chromium', () => {
   });
 
   it("creates a topic, and shows the API's error next to the field for a bad name", async () => {
-    await page.getByLabel('Name').fill('not a valid name!');
-    await page.getByRole('button', { name: 'Create topic' }).click();
+    // Scoped to the form: other tests' topics share the page (and their names, any word).
+    const create = page.getByRole('form', { name: 'Create a topic' });
+    await create.getByRole('textbox', { name: 'Name', exact: true }).fill('not a valid name!');
+    await page.getByRole('button', { name: 'Create topic', exact: true }).click();
     const nameError = page.locator('#create-name-error');
     await nameError.waitFor();
     expect(await nameError.textContent()).toMatch(/topic name/i);
-    expect(await page.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    expect(
+      await create.getByRole('textbox', { name: 'Name', exact: true }).getAttribute('aria-invalid'),
+    ).toBe('true');
 
-    await page.getByLabel('Name').fill(topic);
-    await page.getByLabel('Partitions').fill('2');
-    await page.getByRole('button', { name: 'Create topic' }).click();
+    await create.getByRole('textbox', { name: 'Name', exact: true }).fill(topic);
+    await create.getByRole('textbox', { name: 'Partitions', exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Create topic', exact: true }).click();
     await page.locator(`tr[data-topic="${topic}"]`).waitFor();
     expect(await page.locator(`tr[data-topic="${topic}"] td`).first().textContent()).toBe('2');
   });
@@ -107,19 +115,19 @@ describe('the web console in Chromium', () => {
   });
 
   it('produces records from the form and shows them decoded as JSON, text and hex', async () => {
-    await page.getByRole('link', { name: topic }).click();
+    await page.getByRole('link', { name: topic, exact: true }).click();
     await page.getByRole('heading', { name: `Messages: ${topic}` }).waitFor();
     const produce = page.getByRole('form', { name: 'Produce a record' });
     await produce.getByLabel('Key (empty: no key)').fill('order-42');
     await produce.getByLabel('Partition').fill('0');
     await produce.getByLabel('Value', { exact: true }).fill('{"total":9,"items":["a"]}');
     await produce.getByLabel('Headers').fill('source: console');
-    await produce.getByRole('button', { name: 'Produce' }).click();
+    await produce.getByRole('button', { name: 'Produce', exact: true }).click();
     await produce.getByText('Produced to partition 0 at offset 0.').waitFor();
     await produce.getByLabel('Value', { exact: true }).fill('just some text');
     await produce.getByLabel('Key (empty: no key)').fill('');
     await produce.getByLabel('Headers').fill('');
-    await produce.getByRole('button', { name: 'Produce' }).click();
+    await produce.getByRole('button', { name: 'Produce', exact: true }).click();
     await produce.getByText('Produced to partition 0 at offset 1.').waitFor();
     // Bytes that are neither JSON nor text, from another producer.
     await api('POST', `/topics/${topic}/records`, {
@@ -160,7 +168,7 @@ describe('the web console in Chromium', () => {
   it('shows the API error next to the field for a partition that does not exist', async () => {
     const produce = page.getByRole('form', { name: 'Produce a record' });
     await produce.getByLabel('Partition').fill('7');
-    await produce.getByRole('button', { name: 'Produce' }).click();
+    await produce.getByRole('button', { name: 'Produce', exact: true }).click();
     const error = produce.locator('#produce-partition-error');
     await error.waitFor();
     expect(await error.textContent()).toMatch(/partition/i);
@@ -211,10 +219,10 @@ describe('the web console in Chromium', () => {
         token,
       );
 
-    await page.getByRole('link', { name: 'Consumer groups' }).click();
-    await page.getByRole('link', { name: group }).click();
+    await page.getByRole('link', { name: 'Consumer groups', exact: true }).click();
+    await page.getByRole('link', { name: group, exact: true }).click();
     await textBecomes('[data-fact="total-lag"]', '6');
-    expect(await page.getByRole('button', { name: 'Reset offsets' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Reset offsets', exact: true }).isDisabled()).toBe(true);
     await commit(3);
     await textBecomes('[data-fact="total-lag"]', '3');
     await screenshot('group-lag');
@@ -227,13 +235,13 @@ describe('the web console in Chromium', () => {
     // Enabled once the page sees the group empty.
     await page.locator('form[aria-labelledby="reset-title"] button[type="submit"]:not([disabled])').waitFor();
     await page.locator('select[name="to"]').selectOption('earliest');
-    await page.getByRole('button', { name: 'Reset offsets' }).click();
+    await page.getByRole('button', { name: 'Reset offsets', exact: true }).click();
     await page.getByText(`Reset ${topic}: partition 0 → 0, partition 1 → 0.`).waitFor();
     await textBecomes('[data-fact="total-lag"]', '6');
   });
 
   it('lists the topic with its record count and deletes it after confirmation', async () => {
-    await page.getByRole('link', { name: 'Topics' }).click();
+    await page.getByRole('link', { name: 'Topics', exact: true }).click();
     const row = page.locator(`tr[data-topic="${topic}"]`);
     await textBecomes(`tr[data-topic="${topic}"] [data-col="records"]`, '6');
     // The theme toggle: system, light, dark.
@@ -251,7 +259,7 @@ describe('the web console in Chromium', () => {
     await dialog.waitFor({ state: 'detached' });
     expect(await row.count()).toBe(1);
     await page.getByRole('button', { name: `Delete ${topic}` }).click();
-    await page.getByRole('button', { name: 'Delete topic' }).click();
+    await page.getByRole('button', { name: 'Delete topic', exact: true }).click();
     await row.waitFor({ state: 'detached' });
     await expect(api('GET', `/topics/${topic}`)).rejects.toThrow(/404/);
   });

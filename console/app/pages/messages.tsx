@@ -380,28 +380,32 @@ function ProduceForm({ topic }: { topic: Topic }) {
     <form class="panel" onSubmit={submit} aria-labelledby="produce-title">
       <h2 id="produce-title">Produce a record</h2>
       <div class="fields">
-        <label>
-          Key <span class="hint">(empty: no key)</span>
-          <input
-            name="key"
-            value={key}
-            aria-describedby="produce-key-error"
-            onInput={(e) => setKey(e.currentTarget.value)}
-          />
+        <div class="field">
+          <label>
+            Key <span class="hint">(empty: no key)</span>
+            <input
+              name="key"
+              value={key}
+              aria-describedby="produce-key-error"
+              onInput={(e) => setKey(e.currentTarget.value)}
+            />
+          </label>
           <FieldError id="produce-key-error" message={errorOf('key')} />
-        </label>
-        <label>
-          Partition <span class="hint">(empty: by key)</span>
-          <input
-            name="partition_id"
-            inputMode="numeric"
-            value={partition}
-            aria-invalid={errorOf('partition') ? true : undefined}
-            aria-describedby="produce-partition-error"
-            onInput={(e) => setPartition(e.currentTarget.value)}
-          />
+        </div>
+        <div class="field">
+          <label>
+            Partition <span class="hint">(empty: by key)</span>
+            <input
+              name="partition_id"
+              inputMode="numeric"
+              value={partition}
+              aria-invalid={errorOf('partition') ? true : undefined}
+              aria-describedby="produce-partition-error"
+              onInput={(e) => setPartition(e.currentTarget.value)}
+            />
+          </label>
           <FieldError id="produce-partition-error" message={errorOf('partition')} />
-        </label>
+        </div>
         <label>
           Value type
           <select
@@ -415,29 +419,33 @@ function ProduceForm({ topic }: { topic: Topic }) {
           </select>
         </label>
       </div>
-      <label>
-        Value
-        <textarea
-          name="value"
-          rows={4}
-          value={value}
-          aria-invalid={errorOf('value') ? true : undefined}
-          aria-describedby="produce-value-error"
-          onInput={(e) => setValue(e.currentTarget.value)}
-        />
+      <div class="field">
+        <label>
+          Value
+          <textarea
+            name="value"
+            rows={4}
+            value={value}
+            aria-invalid={errorOf('value') ? true : undefined}
+            aria-describedby="produce-value-error"
+            onInput={(e) => setValue(e.currentTarget.value)}
+          />
+        </label>
         <FieldError id="produce-value-error" message={errorOf('value')} />
-      </label>
-      <label>
-        Headers <span class="hint">(one "name: value" a line)</span>
-        <textarea
-          name="headers"
-          rows={2}
-          value={headers}
-          aria-describedby="produce-headers-error"
-          onInput={(e) => setHeaders(e.currentTarget.value)}
-        />
+      </div>
+      <div class="field">
+        <label>
+          Headers <span class="hint">(one "name: value" a line)</span>
+          <textarea
+            name="headers"
+            rows={2}
+            value={headers}
+            aria-describedby="produce-headers-error"
+            onInput={(e) => setHeaders(e.currentTarget.value)}
+          />
+        </label>
         <FieldError id="produce-headers-error" message={errorOf('headers')} />
-      </label>
+      </div>
       <button type="submit">Produce</button>
       <p class="status" role="status">
         {result ?? ''}

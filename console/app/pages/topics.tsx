@@ -230,42 +230,48 @@ function CreateTopicForm({ onCreated }: { onCreated: () => void }) {
     <form class="panel" onSubmit={submit} aria-labelledby="create-title">
       <h2 id="create-title">Create a topic</h2>
       <div class="fields">
-        <label>
-          Name
-          <input
-            name="topic_name"
-            value={name}
-            required
-            aria-invalid={errorOf('name') ? true : undefined}
-            aria-describedby="create-name-error"
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
+        <div class="field">
+          <label>
+            Name
+            <input
+              name="topic_name"
+              value={name}
+              required
+              aria-invalid={errorOf('name') ? true : undefined}
+              aria-describedby="create-name-error"
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+          </label>
           <FieldError id="create-name-error" message={errorOf('name')} />
-        </label>
-        <label>
-          Partitions
-          <input
-            name="partitions_count"
-            inputMode="numeric"
-            value={partitions}
-            aria-invalid={errorOf('partitions') ? true : undefined}
-            aria-describedby="create-partitions-error"
-            onInput={(e) => setPartitions(e.currentTarget.value)}
-          />
+        </div>
+        <div class="field">
+          <label>
+            Partitions
+            <input
+              name="partitions_count"
+              inputMode="numeric"
+              value={partitions}
+              aria-invalid={errorOf('partitions') ? true : undefined}
+              aria-describedby="create-partitions-error"
+              onInput={(e) => setPartitions(e.currentTarget.value)}
+            />
+          </label>
           <FieldError id="create-partitions-error" message={errorOf('partitions')} />
-        </label>
-        <label>
-          retention.ms <span class="hint">(empty: 7 days; -1: forever)</span>
-          <input
-            name="retention_ms"
-            inputMode="numeric"
-            value={retention}
-            aria-invalid={errorOf('retention') ? true : undefined}
-            aria-describedby="create-retention-error"
-            onInput={(e) => setRetention(e.currentTarget.value)}
-          />
+        </div>
+        <div class="field">
+          <label>
+            retention.ms <span class="hint">(empty: 7 days; -1: forever)</span>
+            <input
+              name="retention_ms"
+              inputMode="numeric"
+              value={retention}
+              aria-invalid={errorOf('retention') ? true : undefined}
+              aria-describedby="create-retention-error"
+              onInput={(e) => setRetention(e.currentTarget.value)}
+            />
+          </label>
           <FieldError id="create-retention-error" message={errorOf('retention')} />
-        </label>
+        </div>
       </div>
       <button type="submit" disabled={busy}>
         Create topic
@@ -303,18 +309,20 @@ function ConfigForm({ row, onSaved }: { row: TopicRow; onSaved: () => void }) {
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Configs of ${row.name}`}>
       {EDITABLE.map((name) => (
-        <label key={name}>
-          {name}
-          <input
-            name={name}
-            value={values[name]}
-            inputMode="numeric"
-            aria-invalid={errors[name] ? true : undefined}
-            aria-describedby={`${id(name)}-error`}
-            onInput={(e) => setValues({ ...values, [name]: e.currentTarget.value })}
-          />
+        <div class="field" key={name}>
+          <label>
+            {name}
+            <input
+              name={name}
+              value={values[name]}
+              inputMode="numeric"
+              aria-invalid={errors[name] ? true : undefined}
+              aria-describedby={`${id(name)}-error`}
+              onInput={(e) => setValues({ ...values, [name]: e.currentTarget.value })}
+            />
+          </label>
           <FieldError id={`${id(name)}-error`} message={errors[name]} />
-        </label>
+        </div>
       ))}
       <button type="submit">Save configs</button>
     </form>
