@@ -131,26 +131,28 @@ export function TopicsPage() {
                   <td class="num" data-col="records">
                     {row.records === undefined ? '…' : count(row.records)}
                   </td>
-                  <td class="row-actions">
-                    <button
-                      type="button"
-                      aria-expanded={editing === row.name}
-                      aria-label={`Edit configs of ${row.name}`}
-                      onClick={() => setEditing(editing === row.name ? undefined : row.name)}
-                    >
-                      Configs
-                    </button>
-                    <button
-                      type="button"
-                      class="danger"
-                      aria-label={`Delete ${row.name}`}
-                      onClick={() => {
-                        setDeleteError(undefined);
-                        setDeleting(row.name);
-                      }}
-                    >
-                      Delete
-                    </button>
+                  <td>
+                    <div class="row-actions">
+                      <button
+                        type="button"
+                        aria-expanded={editing === row.name}
+                        aria-label={`Edit configs of ${row.name}`}
+                        onClick={() => setEditing(editing === row.name ? undefined : row.name)}
+                      >
+                        Configs
+                      </button>
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`Delete ${row.name}`}
+                        onClick={() => {
+                          setDeleteError(undefined);
+                          setDeleting(row.name);
+                        }}
+                      >
+                        Delete
+                      </button>
+                    </div>
                   </td>
                 </tr>
                 {editing === row.name && (
