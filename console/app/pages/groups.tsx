@@ -81,22 +81,25 @@ export function GroupsPage({ group }: { group?: string }) {
 function GroupDetail({ group }: { group: string }) {
   const [info, setInfo] = useState<Group>();
   const [lags, setLags] = useState<Lag[]>();
+  const [total, setTotal] = useState<number>();
   const [samples, setSamples] = useState<number[]>([]);
   const [error, setError] = useState<string>();
 
   async function refresh() {
     try {
       const base = `${await cluster()}/consumer-groups/${seg(group)}`;
-      const [described, lagList] = await Promise.all([
+      const [described, lagList, summary] = await Promise.all([
         call<Group>('GET', base),
         call<{ data: Lag[] }>('GET', `${base}/lags`),
+        call<{ total_lag: number }>('GET', `${base}/lag-summary`),
       ]);
       const sorted = lagList.data.sort(
         (a, b) => a.topic_name.localeCompare(b.topic_name) || a.partition_id - b.partition_id,
       );
       setInfo(described);
       setLags(sorted);
-      setSamples((kept) => [...kept, totalLag(sorted)].slice(-SAMPLES));
+      setTotal(summary.total_lag);
+      setSamples((kept) => [...kept, summary.total_lag].slice(-SAMPLES));
       setError(undefined);
     } catch (caught) {
       setError(messageOf(caught));
@@ -105,7 +108,6 @@ function GroupDetail({ group }: { group: string }) {
   useInterval(() => void refresh(), REFRESH_MS);
 
   const members = info?.members ?? [];
-  const total = lags ? totalLag(lags) : undefined;
   return (
     <>
       {error && (
@@ -178,11 +180,6 @@ function GroupDetail({ group }: { group: string }) {
       )}
     </>
   );
-}
-
-/** Lag not yet committed counts in full: everything retained is still to be read. */
-function totalLag(lags: Lag[]): number {
-  return lags.reduce((sum, l) => sum + (l.lag ?? l.log_end_offset), 0);
 }
 
 /** Total lag over the samples taken while the page is open, as a line. */
