@@ -1,17 +1,18 @@
 /**
  * The Sluice web console: topics, messages and consumer groups, over the public HTTP API on
- * the page's own origin. Pages are chosen by the URL's hash (`#/topics`, `#/messages/orders`,
+ * the page's own origin. Pages are chosen by the URL's hash (`#/overview`, `#/topics`, `#/messages/orders`,
  * `#/groups/billing`), so every view has an address and the browser's back button works.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { GroupsPage } from './pages/groups';
 import { MessagesPage } from './pages/messages';
+import { OverviewPage } from './pages/overview';
 import { TopicsPage } from './pages/topics';
 import { ThemeToggle } from './theme';
 
 interface Route {
-  readonly page: 'topics' | 'messages' | 'groups';
+  readonly page: 'overview' | 'topics' | 'messages' | 'groups';
   readonly name?: string;
 }
 
@@ -19,10 +20,12 @@ function parseHash(hash: string): Route {
   const [page, ...rest] = hash.replace(/^#\/?/, '').split('/');
   const name = rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined;
   if (page === 'messages' || page === 'groups') return { page, name };
+  if (page === 'overview') return { page };
   return { page: 'topics' };
 }
 
 const PAGES = [
+  { page: 'overview', label: 'Overview' },
   { page: 'topics', label: 'Topics' },
   { page: 'messages', label: 'Messages' },
   { page: 'groups', label: 'Consumer groups' },
@@ -60,6 +63,7 @@ function App() {
         <ThemeToggle />
       </header>
       <main id="main" tabIndex={-1}>
+        {route.page === 'overview' && <OverviewPage />}
         {route.page === 'topics' && <TopicsPage />}
         {route.page === 'messages' && <MessagesPage key={route.name ?? ''} topic={route.name} />}
         {route.page === 'groups' && <GroupsPage key={route.name ?? ''} group={route.name} />}

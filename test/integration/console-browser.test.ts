@@ -240,10 +240,25 @@ describe('the web console in Chromium', () => {
     await textBecomes('[data-fact="total-lag"]', '6');
   });
 
+  it('shows the cluster at a glance and the produce rate while the page is open', async () => {
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.locator('[data-fact="produce-rate"]').waitFor();
+    // The first sample has nothing to compare with; from the second on there is a rate.
+    await page.locator('[data-fact="produce-rate"]', { hasText: 'records/s' }).waitFor();
+    for (const n of [1, 2, 3, 4]) {
+      await api('POST', `/topics/${topic}/records`, {
+        partition_id: 1,
+        value: { type: 'JSON', data: { n } },
+      });
+    }
+    await page.locator('[data-fact="produce-rate"]', { hasText: /^(?!0 records)[\d.,]+ records\/s$/ }).waitFor();
+    await screenshot('overview');
+  });
+
   it('lists the topic with its record count and deletes it after confirmation', async () => {
     await page.getByRole('link', { name: 'Topics', exact: true }).click();
     const row = page.locator(`tr[data-topic="${topic}"]`);
-    await textBecomes(`tr[data-topic="${topic}"] [data-col="records"]`, '6');
+    await textBecomes(`tr[data-topic="${topic}"] [data-col="records"]`, '10');
     // The theme toggle: system, light, dark.
     await page.getByRole('button', { name: /^Theme/ }).click();
     await page.getByRole('button', { name: 'Theme: light' }).click();
