@@ -251,7 +251,9 @@ describe('the web console in Chromium', () => {
         value: { type: 'JSON', data: { n } },
       });
     }
-    await page.locator('[data-fact="produce-rate"]', { hasText: /^(?!0 records)[\d.,]+ records\/s$/ }).waitFor();
+    await page
+      .locator('[data-fact="produce-rate"]', { hasText: /^(?!0 records)[\d.,]+ records\/s$/ })
+      .waitFor();
     await screenshot('overview');
   });
 
