@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './args';
 import type { Command } from './command';
+import { consoleCommand } from './commands/console';
 import { consumeCommand } from './commands/consume';
 import { groupsCommand } from './commands/groups';
 import { produceCommand } from './commands/produce';
@@ -22,7 +23,7 @@ export type { CliIo, Output } from './io';
  * Commands in the order `sluice --help` lists them.
  *
  * @example
- * COMMANDS.map((c) => c.name); // ['topics', 'produce', 'consume', 'groups', 'run-consumer']
+ * COMMANDS.map((c) => c.name); // ['topics', 'produce', 'consume', 'groups', 'run-consumer', 'console']
  */
 export const COMMANDS: Command[] = [
   topicsCommand,
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   consumeCommand,
   groupsCommand,
   runConsumerCommand,
+  consoleCommand,
 ];
 
 function usage(): string {

@@ -1,14 +1,15 @@
 /**
  * `npm start`: the whole backbone on this machine. Starts the AWS-API emulators (unless
  * AWS_ENDPOINT_URL points elsewhere) behind one endpoint on 127.0.0.1:${SLUICE_AWS_PORT:-4577},
- * creates the bucket and tables, serves the HTTP API on 127.0.0.1:${PORT:-8080} and runs the
- * consumer groups declared in sluice.config.json. Data lives under ${SLUICE_DATA_DIR:-.sluice}
+ * creates the bucket and tables, serves the HTTP API and the web console (`/console/`) on
+ * 127.0.0.1:${PORT:-8080} and runs the consumer groups declared in sluice.config.json. Data lives under ${SLUICE_DATA_DIR:-.sluice}
  * and survives restarts. Ctrl-C, SIGTERM or SIGHUP stop it in order: pollers hand their
  * leases back, the server closes, then the emulators (in their own process group, so the
  * terminal's Ctrl-C does not reach them first) stop.
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { buildConsoleAssets, CONSOLE_PATH, withConsole } from '../console/server/assets';
 import { createCluster } from '../shared/cluster';
 import { configFromEnv } from '../shared/config';
 import { createNodeServer } from '../shared/http/node-server';
@@ -122,7 +123,12 @@ async function main(): Promise<void> {
   await ensureTopics(cluster, app);
 
   const api = createHttpApi(cluster, { onError: (error) => console.error('request failed:', error) });
-  server = createNodeServer({ api, maxRequestBytes: config.maxRequestBytes });
+  // The web console beside the API, same origin, behind the same Host and Origin checks.
+  const consoleAssets = await buildConsoleAssets();
+  server = createNodeServer({
+    api: withConsole(api, consoleAssets),
+    maxRequestBytes: config.maxRequestBytes,
+  });
   const listening = server;
   await new Promise<void>((resolve, reject) => {
     listening.once('error', reject);
@@ -153,6 +159,7 @@ async function main(): Promise<void> {
     console.error('consumers stopped:', error instanceof Error ? error.message : error);
   });
   console.log(`Sluice is ready at http://127.0.0.1:${actualPort} (cluster id "${config.clusterId}")`);
+  console.log(`Web console at http://127.0.0.1:${actualPort}${CONSOLE_PATH}`);
 }
 
 main().catch(async (error: unknown) => {

@@ -220,7 +220,7 @@ describe('sluice CLI', () => {
     const help = await sluice(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('run-consumer');
-    for (const command of ['topics', 'produce', 'consume', 'groups', 'run-consumer']) {
+    for (const command of ['topics', 'produce', 'consume', 'groups', 'run-consumer', 'console']) {
       const sub = await sluice([command, '--help']);
       expect(sub).toMatchObject({ code: 0, stderr: '' });
       expect(sub.stdout).toContain(`sluice ${command}`);

@@ -79,7 +79,7 @@ describe('main', () => {
     const streams = io();
     expect(await main(['frobnicate'], streams)).toBe(1);
     expect(streams.err()).toMatch(
-      /^sluice: Unknown command "frobnicate": use one of topics, produce, consume, groups, run-consumer .*\n$/,
+      /^sluice: Unknown command "frobnicate": use one of topics, produce, consume, groups, run-consumer, console .*\n$/,
     );
   });
 

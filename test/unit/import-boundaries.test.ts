@@ -51,6 +51,10 @@ describe('the import boundaries in npm run lint', () => {
     ['infra/probe.ts', '../shared/poller/options'],
     ['infra/probe.ts', '../shared/groups/names'],
     ['cli/probe.ts', '../local/emulators'],
+    ['console/app/probe.ts', '../../shared/http/router'],
+    ['console/app/pages/probe.tsx', '../../../shared/errors'],
+    ['console/app/probe.ts', '../server/assets'],
+    ['console/app/probe.ts', 'node:fs'],
   ])('refuses %s importing %s', (path, specifier) => {
     const errors = boundaryErrors(path, `import * as m from '${specifier}';\nexport const x = m;\n`);
     expect(errors).toHaveLength(1);
@@ -73,6 +77,10 @@ describe('the import boundaries in npm run lint', () => {
     ['shared/poller/consumer-config.ts', '../groups/group-name'],
     ['cli/probe.ts', '../shared/client'],
     ['local/probe.ts', '../shared/http/router'],
+    ['console/app/pages/probe.tsx', '../api'],
+    ['console/app/probe.ts', 'preact/hooks'],
+    ['console/server/probe.ts', '../../shared/http/router'],
+    ['cli/probe.ts', '../console/server/assets'],
   ])('lets %s import %s', (path, specifier) => {
     expect(boundaryErrors(path, `import * as m from '${specifier}';\nexport const x = m;\n`)).toEqual([]);
   });
