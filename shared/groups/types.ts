@@ -103,3 +103,38 @@ export interface Assignment {
 export function partitionName(topic: string, partition: number): string {
   return `${topic}#${partition}`;
 }
+
+/** A member's view after a join or heartbeat. */
+export interface MemberState {
+  readonly group: string;
+  readonly memberId: string;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** Partitions held, with their epochs and start offsets (including those in `revoking`). */
+  readonly assignments: readonly Assignment[];
+  /** With `deferRelease`: held partitions the member should finish and give back. */
+  readonly revoking: readonly Assignment[];
+  /**
+   * Partitions of the member's topics that nobody can take yet because a silent owner still
+   * holds them: a member that stopped heartbeating (or is gone) without giving its leases
+   * back. The group consumes them again once the lease expires; a runtime logs this so the
+   * wait has a reason.
+   */
+  readonly waitingFor: readonly StaleLease[];
+  /**
+   * Only in the answer to an HTTP member's join: the secret that heartbeats, commits and
+   * leaves of this member must present. It is returned once and stored only as a hash.
+   */
+  readonly memberToken?: string;
+}
+
+/** A lease held by a member that no longer heartbeats, and when it expires. */
+export interface StaleLease {
+  readonly topic: string;
+  readonly partition: number;
+  readonly owner: string;
+  readonly expiresAt: number;
+}
+
+/** Error code of "no such member": the client must join again. */
+export const UNKNOWN_MEMBER_ERROR_CODE = 40405;

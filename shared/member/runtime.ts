@@ -7,8 +7,7 @@
  */
 import type { Clock, Sleep } from '../groups/clock';
 import { sleepUnlessAborted } from '../groups/clock';
-import type { MemberState } from '../groups/service';
-import type { Assignment, LeaseClaim } from '../groups/types';
+import type { Assignment, LeaseClaim, MemberState } from '../groups/types';
 import type { Logger } from '../logger';
 import { isProgrammerError } from '../retry';
 import { type MemberRuntimeState, memberLifecycle } from './lifecycle';

@@ -8,8 +8,8 @@
  */
 import { FencedError, NotFoundError } from '../errors';
 import { type Clock, type Sleep, sleepUnlessAborted } from '../groups/clock';
-import { UNKNOWN_MEMBER_ERROR_CODE } from '../groups/service';
 import type { Assignment, LeaseClaim } from '../groups/types';
+import { UNKNOWN_MEMBER_ERROR_CODE } from '../groups/types';
 import { type BackoffPolicy, loopBackoff } from '../retry';
 import { type WorkerState, workerLifecycle } from './lifecycle';
 import type { GroupPort } from './ports';

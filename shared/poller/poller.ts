@@ -1,6 +1,6 @@
 import { createGroupService, type GroupService } from '../groups/service';
+import { directGroupPort } from '../member/direct';
 import type { MemberRuntimeState } from '../member/lifecycle';
-import { directGroupPort } from '../member/ports';
 import { createMemberRuntime } from '../member/runtime';
 import type { Topic } from '../topics/registry';
 import { type PollerOptions, resolvePollerOptions } from './options';

@@ -4,8 +4,7 @@
  * assignment) and the partition reads. `createConsumer` plugs them into the core's member
  * runtime (`shared/member/`), as the poller plugs in the direct ones.
  */
-import type { MemberState } from '../../groups/service';
-import type { OffsetReset } from '../../groups/types';
+import type { MemberState, OffsetReset } from '../../groups/types';
 import type { GroupPort, RecordSource } from '../../member/ports';
 import { groupPath, memberPath } from '../paths';
 import type { Transport } from '../transport';
