@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
+  ApiError,
   call,
   cluster,
   type FetchAnswer,
@@ -355,11 +356,16 @@ function ProduceForm({ topic }: { topic: Topic }) {
           ? {}
           : { partition_id: /^\d+$/.test(partition.trim()) ? Number(partition.trim()) : partition }),
       };
-      const answer = await call<{ partition_id: number; offset: number }>(
-        'POST',
-        `${await cluster()}/topics/${seg(topic.topic_name)}/records`,
-        body,
-      );
+      const answer = await call<{
+        error_code: number;
+        message?: string;
+        partition_id: number;
+        offset: number;
+      }>('POST', `${await cluster()}/topics/${seg(topic.topic_name)}/records`, body);
+      // Confluent's produce model: a refused record is answered 200 with its own error code.
+      if (answer.error_code !== 200) {
+        throw new ApiError(answer.message ?? `error ${answer.error_code}`, 200, answer.error_code);
+      }
       setError(undefined);
       setResult(`Produced to partition ${answer.partition_id} at offset ${answer.offset}.`);
     } catch (caught) {
