@@ -21,6 +21,13 @@ export interface SluiceConfig {
   readonly endpoint?: string;
   /** Largest request body the deployment accepts, in bytes. @default 6291456 (Lambda's 6 MB) */
   readonly maxRequestBytes: number;
+  /**
+   * Produce requests whose every partition section encodes to at most this many bytes are
+   * stored in the log table's slot items instead of an S3 object; 0 sends every request to
+   * S3. Unset means the log's measured default (`DEFAULT_INLINE_SECTION_MAX_BYTES`).
+   * From `SLUICE_INLINE_SECTION_MAX_BYTES`.
+   */
+  readonly inlineSectionMaxBytes?: number;
 }
 
 /** Builds the configuration from environment variables, with the local defaults. */
@@ -33,7 +40,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceConfi
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     endpoint: env.AWS_ENDPOINT_URL || undefined,
     maxRequestBytes: positiveInteger(env, 'SLUICE_MAX_REQUEST_BYTES', 6 * 1024 * 1024),
+    ...optionalWholeNumber(env, 'SLUICE_INLINE_SECTION_MAX_BYTES', 'inlineSectionMaxBytes'),
   };
+}
+
+/** A whole number (0 allowed) from the environment under `key`, or nothing when unset. */
+function optionalWholeNumber<K extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  key: K,
+): { [P in K]?: number } {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return {};
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) {
+    throw new Error(`${name} must be a whole number of bytes (0 or more), got "${raw}".`);
+  }
+  return { [key]: value } as { [P in K]?: number };
 }
 
 /**
