@@ -203,6 +203,22 @@ describe('AWS requests per operation', () => {
     expect(costs).toEqual([2, 2, 1].map((q) => ({ 'DynamoDB.Query': q })));
   });
 
+  it('keeps a poll at the end cheap in capacity units when the newest slots carry their records', async () => {
+    const counter = new AwsRequestCounter({ capacity: true });
+    const cluster = newCluster({ counter });
+    const topic = await newTopic(cluster, 1, 'count-poll-units');
+    const kilobyte = 'k'.repeat(1024);
+    for (let i = 0; i < 80; i++) await cluster.log.append(topic, [textRecord(kilobyte)]);
+    await cluster.log.offsets(topic, 0);
+    counter.reset();
+    const result = await cluster.log.fetch({ topic, partition: 0, offset: 80 });
+    expect(result.records).toEqual([]);
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 1 });
+    // The sequencer and 16 slots of about 1.2 KB, read consistently in 4 KB units; a page of
+    // 64 such slots cost 18.
+    expect(counter.capacityUnits()).toEqual({ read: 5, write: 0 });
+  });
+
   it('answers a poll at the end of the log with one read and nothing else', async () => {
     const counter = new AwsRequestCounter();
     const cluster = newCluster({ counter });
