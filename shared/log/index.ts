@@ -56,7 +56,7 @@ export const DEFAULT_HOLE_GRACE_MS = 30_000;
  * ("Inline slots"): below it one DynamoDB write of the section costs less than an S3 PUT
  * beside a small slot write, counting the section's later delete and reads.
  */
-export const DEFAULT_INLINE_SECTION_MAX_BYTES = 4096;
+export const DEFAULT_INLINE_SECTION_MAX_BYTES = 2048;
 
 export interface LogOptions {
   readonly segments: SegmentStore;

@@ -214,9 +214,9 @@ describe('AWS requests per operation', () => {
     const result = await cluster.log.fetch({ topic, partition: 0, offset: 80 });
     expect(result.records).toEqual([]);
     expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 1 });
-    // The sequencer and 16 slots of about 1.2 KB, read consistently in 4 KB units; a page of
+    // The sequencer and 8 slots of about 1.2 KB, read consistently in 4 KB units; a page of
     // 64 such slots cost 18.
-    expect(counter.capacityUnits()).toEqual({ read: 5, write: 0 });
+    expect(counter.capacityUnits()).toEqual({ read: 3, write: 0 });
   });
 
   it('answers a poll at the end of the log with one read and nothing else', async () => {
