@@ -93,8 +93,6 @@ export async function measureShape(
 
   const deleted = await harness.server.call('meteredDeleteFront', { name, topic, count: 5 });
   const deletes = await take();
-  const deleteReads = awsCalls(deletes.calls).dynamodbRead;
-  if (deleteReads !== 1) throw new Error(`expected one query before the deletes, saw ${deleteReads}`);
 
   return {
     ...shape,
@@ -103,7 +101,7 @@ export async function measureShape(
       s3Put: producedCalls.s3Put / requests,
       dynamodbWrite: producedCalls.dynamodbWrite / requests,
       dynamodbRead: producedCalls.dynamodbRead / requests,
-      writeUnits: produced.units.write / requests,
+      writeUnits: awsWriteUnits(produced) / requests,
       readUnits: produced.units.read / requests,
     },
     deleteWriteUnits: deletes.units.write / deleted,
@@ -155,4 +153,15 @@ function sampleSectionBytes(shape: Pick<ShapeCosts, 'recordsPerRequest' | 'recor
     timestamp: Date.now(),
   }));
   return encodeSegment([{ partition: 0, records }]).sections[0].byteLength;
+}
+
+/**
+ * Write units as AWS bills them. DynamoDB Local reports 4 units per KB for each item of a
+ * `TransactWriteItems` (4 for a 100 B item, 8 for a 1.5 KB one, measured against it);
+ * AWS documents 2 per KB per item, so transactions count half of what the emulator reports.
+ * Every other write is taken as reported (1 per KB, as documented).
+ */
+export function awsWriteUnits(counts: Pick<MeteredCounts, 'units' | 'unitsByCommand'>): number {
+  const transactional = counts.unitsByCommand.TransactWriteItems ?? 0;
+  return counts.units.write - transactional / 2;
 }

@@ -64,6 +64,7 @@ const state: WorkerState = {
 export interface MeteredCounts {
   readonly calls: Record<string, number>;
   readonly units: { readonly read: number; readonly write: number };
+  readonly unitsByCommand: Record<string, number>;
 }
 
 function meteredServer(name: string): MeteredServer {
@@ -125,7 +126,11 @@ const tasks = {
   /** A metered server's AWS calls and capacity units since the last reset; then resets. */
   async meteredCounts(name: string): Promise<MeteredCounts> {
     const { counter } = meteredServer(name);
-    const counts = { calls: counter.snapshot(), units: counter.capacityUnits() };
+    const counts = {
+      calls: counter.snapshot(),
+      units: counter.capacityUnits(),
+      unitsByCommand: counter.capacityUnitsByCommand(),
+    };
     counter.reset();
     return counts;
   },

@@ -175,7 +175,9 @@ async function slotsToRead(
     return picked;
   }
   for (let cursor = offset; ; ) {
-    const page = await deps.index.slotsAfter(topicId, partition, cursor, PAGE);
+    // Every data slot holds at least one record, and a query is billed by the bytes it read
+    // (inline slots carry their records): never ask for more slots than records wanted.
+    const page = await deps.index.slotsAfter(topicId, partition, cursor, Math.min(PAGE, maxRecords));
     for (const slot of page.slots) {
       if (slot.baseOffset >= view.readableEnd) return picked;
       if (take(slot)) return picked;

@@ -9,6 +9,7 @@ export class AwsRequestCounter {
   private readonly counts = new Map<string, number>();
   private readUnits = 0;
   private writeUnits = 0;
+  private readonly unitsByCommand = new Map<string, number>();
 
   /**
    * @param options.capacity also ask DynamoDB for the capacity units each call consumed
@@ -29,6 +30,12 @@ export class AwsRequestCounter {
     for (const entry of entries) units += Number((entry as { CapacityUnits?: number }).CapacityUnits ?? 0);
     if (DYNAMODB_READS.has(command)) this.readUnits += units;
     else this.writeUnits += units;
+    this.unitsByCommand.set(command, (this.unitsByCommand.get(command) ?? 0) + units);
+  }
+
+  /** The capacity units of {@link capacityUnits}, by DynamoDB command. */
+  capacityUnitsByCommand(): Record<string, number> {
+    return Object.fromEntries([...this.unitsByCommand.entries()].sort(([a], [b]) => a.localeCompare(b)));
   }
 
   /** DynamoDB capacity units consumed so far (only counted with `{ capacity: true }`). */
@@ -50,6 +57,7 @@ export class AwsRequestCounter {
     this.counts.clear();
     this.readUnits = 0;
     this.writeUnits = 0;
+    this.unitsByCommand.clear();
   }
 }
 

@@ -217,6 +217,13 @@ describe('AWS requests per operation', () => {
     // The sequencer and 8 slots of about 1.2 KB, read consistently in 4 KB units; a page of
     // 64 such slots cost 18.
     expect(counter.capacityUnits()).toEqual({ read: 3, write: 0 });
+
+    // A consumer far behind asks for one record: the forward query reads one slot, not a page of 32.
+    counter.reset();
+    const behind = await cluster.log.fetch({ topic, partition: 0, offset: 10, maxRecords: 1 });
+    expect(behind.records.map((r) => r.offset)).toEqual([10]);
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 2 });
+    expect(counter.capacityUnits()).toEqual({ read: 4, write: 0 });
   });
 
   it('answers a poll at the end of the log with one read and nothing else', async () => {
