@@ -102,17 +102,17 @@ export async function measureShape(
       dynamodbWrite: producedCalls.dynamodbWrite / requests,
       dynamodbRead: producedCalls.dynamodbRead / requests,
       writeUnits: awsWriteUnits(produced) / requests,
-      readUnits: produced.units.read / requests,
+      readUnits: awsReadUnits(produced) / requests,
     },
     deleteWriteUnits: deletes.units.write / deleted,
     perFetch: {
       s3Get: fetchedCalls.s3Get / fetches,
       dynamodbRead: fetchedCalls.dynamodbRead / fetches,
-      readUnits: fetched.units.read / fetches,
+      readUnits: awsReadUnits(fetched) / fetches,
     },
     perEmptyFetch: {
       dynamodbRead: awsCalls(polled.calls).dynamodbRead / polls,
-      readUnits: polled.units.read / polls,
+      readUnits: awsReadUnits(polled) / polls,
     },
     bodyBytes: Buffer.byteLength(body),
     sectionBytes: sampleSectionBytes(shape),
@@ -139,9 +139,9 @@ export async function measureIdleSweep(
   const name = METERED.default;
   await harness.server.call('meteredIdleTopics', { name, prefix: 'bench-idle', count: topics });
   await harness.server.call('meteredCounts', name);
-  const ms = await harness.server.call('meteredSweep', name);
+  const ms = await harness.server.call('meteredSweep', { name, prefix: 'bench-idle' });
   const counts = await harness.server.call('meteredCounts', name);
-  return { topics, readUnits: counts.units.read, writeUnits: counts.units.write, ms, calls: counts.calls };
+  return { topics, readUnits: awsReadUnits(counts), writeUnits: counts.units.write, ms, calls: counts.calls };
 }
 
 /** Bytes of the one section a request of this shape encodes to (no header: what an inline slot holds). */
@@ -164,4 +164,13 @@ function sampleSectionBytes(shape: Pick<ShapeCosts, 'recordsPerRequest' | 'recor
 export function awsWriteUnits(counts: Pick<MeteredCounts, 'units' | 'unitsByCommand'>): number {
   const transactional = counts.unitsByCommand.TransactWriteItems ?? 0;
   return counts.units.write - transactional / 2;
+}
+
+/**
+ * Read units as AWS bills them: DynamoDB Local reports 0 units for a query that found nothing
+ * (an idle partition), while AWS bills at least one unit for a consistent read (all of
+ * Sluice's log reads are consistent); each such read counts 1.
+ */
+export function awsReadUnits(counts: Pick<MeteredCounts, 'units' | 'zeroUnitReads'>): number {
+  return counts.units.read + counts.zeroUnitReads;
 }

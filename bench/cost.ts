@@ -80,19 +80,24 @@ export interface Workload {
 }
 
 /**
- * Records per request a steady producer with the TypeScript client's defaults sends: a batch
- * fills for the linger, and while the one request in flight per topic takes its time (at
- * least {@link ASSUMPTIONS.minProduceMs} in region), up to `batchBytes` of request body.
+ * Records per request a steady producer with the TypeScript client's defaults sends (or with
+ * another `lingerMs`): a batch fills for the linger, and while the one request in flight per
+ * topic takes its time (at least {@link ASSUMPTIONS.minProduceMs} in region), up to the
+ * default `batchBytes` of request body.
  *
  * @example
  * recordsPerRequestWithDefaults(1, 1024); // 1
  */
-export function recordsPerRequestWithDefaults(recordsPerSec: number, recordBytes: number): number {
+export function recordsPerRequestWithDefaults(
+  recordsPerSec: number,
+  recordBytes: number,
+  lingerMs: number = DEFAULT_LINGER_MS,
+): number {
   const bodyBytesPerRecord = Math.ceil(recordBytes / 3) * 4 + 60; // base64 plus the JSON around it
   const bySize = Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / bodyBytesPerRecord));
   const byTime = Math.max(
     1,
-    Math.round((recordsPerSec * Math.max(DEFAULT_LINGER_MS, ASSUMPTIONS.minProduceMs)) / 1000),
+    Math.round((recordsPerSec * Math.max(lingerMs, ASSUMPTIONS.minProduceMs)) / 1000),
   );
   return Math.min(bySize, byTime);
 }
@@ -130,6 +135,22 @@ export const WORKLOADS: readonly Workload[] = [
     recordsPerSec: 1_000,
     recordBytes: 1024,
     recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
+    partitions: 2,
+    idempotent: true,
+  },
+  {
+    name: '1 MB/s from one producer, lingerMs 200 (1 KB records)',
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, 200),
+    partitions: 2,
+    idempotent: true,
+  },
+  {
+    name: '1 MB/s from one producer, lingerMs 1000 (1 KB records)',
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, 1_000),
     partitions: 2,
     idempotent: true,
   },

@@ -10,6 +10,7 @@ export class AwsRequestCounter {
   private readUnits = 0;
   private writeUnits = 0;
   private readonly unitsByCommand = new Map<string, number>();
+  private emptyReads = 0;
 
   /**
    * @param options.capacity also ask DynamoDB for the capacity units each call consumed
@@ -28,9 +29,21 @@ export class AwsRequestCounter {
     const entries = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
     let units = 0;
     for (const entry of entries) units += Number((entry as { CapacityUnits?: number }).CapacityUnits ?? 0);
-    if (DYNAMODB_READS.has(command)) this.readUnits += units;
-    else this.writeUnits += units;
+    if (DYNAMODB_READS.has(command)) {
+      this.readUnits += units;
+      if (units === 0) this.emptyReads++;
+    } else {
+      this.writeUnits += units;
+    }
     this.unitsByCommand.set(command, (this.unitsByCommand.get(command) ?? 0) + units);
+  }
+
+  /**
+   * Reads that reported 0 units. DynamoDB Local reports 0 for a query that found nothing;
+   * AWS bills a read that finds nothing all the same, so a cost model adds them back.
+   */
+  zeroUnitReads(): number {
+    return this.emptyReads;
   }
 
   /** The capacity units of {@link capacityUnits}, by DynamoDB command. */
@@ -58,6 +71,7 @@ export class AwsRequestCounter {
     this.readUnits = 0;
     this.writeUnits = 0;
     this.unitsByCommand.clear();
+    this.emptyReads = 0;
   }
 }
 
