@@ -11,6 +11,7 @@ import { payload } from './data';
 import type { BenchHarness } from './harness';
 import { batchBody, checkBatchAnswer, createTopic, fetchPage, send, topicUrls } from './http-client';
 import type { BenchPlan } from './plan';
+import { nowMs, summarize } from './stats';
 import type { MeteredCounts } from './worker';
 
 /** The two metered clusters: the default inline threshold, and every section in S3. */
@@ -66,7 +67,12 @@ export async function measureShape(
   await take();
 
   const requests = plan.costRequests;
-  for (let i = 0; i < requests; i++) await produce();
+  const latencies: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    const t0 = nowMs();
+    await produce();
+    latencies.push(nowMs() - t0);
+  }
   const produced = await take();
   const producedCalls = awsCalls(produced.calls);
 
@@ -114,6 +120,7 @@ export async function measureShape(
       dynamodbRead: awsCalls(polled.calls).dynamodbRead / polls,
       readUnits: awsReadUnits(polled) / polls,
     },
+    produceLatencyMs: summarize(latencies),
     bodyBytes: Buffer.byteLength(body),
     sectionBytes: sampleSectionBytes(shape),
   };

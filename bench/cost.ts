@@ -216,6 +216,11 @@ export interface ShapeCosts {
   /** A fetch of one request's section, and a poll at the end of a log of such slots. */
   readonly perFetch: { readonly s3Get: number; readonly dynamodbRead: number; readonly readUnits: number };
   readonly perEmptyFetch: { readonly dynamodbRead: number; readonly readUnits: number };
+  /**
+   * Latency of the shape's produce requests, one at a time on an otherwise quiet server: with
+   * and without the S3 PUT on the path when a shape is measured at both thresholds.
+   */
+  readonly produceLatencyMs?: { readonly p50: number; readonly p99: number; readonly samples: number };
   /** HTTP body bytes and encoded section bytes of one request. */
   readonly bodyBytes: number;
   readonly sectionBytes: number;

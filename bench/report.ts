@@ -443,6 +443,7 @@ export function renderReport(r: BenchResults): string {
           'delete units',
           'fetch: GET / units',
           'empty poll units',
+          'produce p50 / p99 ms',
         ],
         r.measuredCosts.shapes.map((shape) => [
           `${shape.recordsPerRequest} × ${shape.recordBytes}`,
@@ -455,6 +456,9 @@ export function renderReport(r: BenchResults): string {
           fmt(shape.deleteWriteUnits, 2),
           `${fmt(shape.perFetch.s3Get, 2)} / ${fmt(shape.perFetch.readUnits, 2)}`,
           fmt(shape.perEmptyFetch.readUnits, 2),
+          shape.produceLatencyMs
+            ? `${fmt(shape.produceLatencyMs.p50)} / ${fmt(shape.produceLatencyMs.p99)}`
+            : '',
         ]),
       ) +
       `\n  one retention sweep over ${r.measuredCosts.sweep.topics} idle topics: ${fmt(r.measuredCosts.sweep.readUnits, 0)} read units, ` +
