@@ -367,6 +367,18 @@ describe('retention of inline slots', () => {
     expect((await readAll(cluster, topic, 0)).map((r) => r.offset)).toEqual([3]);
   });
 
+  it('refuses to delete an inline slot that no longer matches (changed)', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, 1000);
+    await produce(cluster, topic, ['a']);
+    const [item] = await items(cluster, topic, 0);
+    if (item.kind !== 'data' || item.inline === undefined) throw new Error('expected an inline data slot');
+    const outcome = await cluster.index.delete({ ...item, appendedAt: item.appendedAt + 1 });
+    expect(outcome).toEqual({ kind: 'changed', occupant: item });
+    expect(await items(cluster, topic, 0)).toEqual([item]);
+    expect(await cluster.index.delete(item)).toEqual({ kind: 'deleted' });
+  });
+
   it('purges a deleted topic whose slots are inline: every slot and sequencer, no object to find', async () => {
     const cluster = newCluster();
     const topic = await retentionTopic(cluster, -1, 2);
