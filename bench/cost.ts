@@ -1,8 +1,10 @@
 /**
- * Monthly cost model: Sluice (from the AWS calls measured in this run) beside Kinesis Data
+ * Monthly cost model: Sluice (from the AWS calls and DynamoDB capacity units measured in this run) beside Kinesis Data
  * Streams (on-demand and provisioned) and MSK Serverless. Every price is a us-east-1 list
  * price as written in {@link PRICES}; none is fetched, and none is authoritative.
  */
+
+import { DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS } from '../shared/client/producer';
 
 /** List prices used, us-east-1, USD. Check the AWS pricing pages before relying on any. */
 export const PRICES = {
@@ -49,22 +51,60 @@ export const ASSUMPTIONS = {
   heartbeatsPerSecond: 0.2,
   /** An idle group's scheduled poller start, once a minute: ~100 ms, 2 writes, 2 + 2·P reads. */
   idleTickMs: 100,
-  /** DynamoDB bytes per index item, including its ~100 B per-item overhead. */
+  /** DynamoDB bytes of a slot whose section is in S3, including the ~100 B per-item overhead. */
   indexItemBytes: 250,
+  /** The retention sweeper's default schedule (infra: `retentionSchedule`, 5 minutes). */
+  retentionSweepsPerHour: 12,
+  /** Floor for one sweep invocation. */
+  minSweepMs: 100,
 } as const;
 
-/** A steady workload with one consumer group reading everything. */
+/** A steady workload. */
 export interface Workload {
   readonly name: string;
+  /** Records per second over all topics. */
   readonly recordsPerSec: number;
   readonly recordBytes: number;
   /** Records per produce request (the client's batching). */
   readonly recordsPerRequest: number;
-  /** Partitions of the topic (MSK partition-hours; Sluice polls each). */
+  /** Partitions of each topic (MSK partition-hours; Sluice polls each). */
   readonly partitions: number;
+  /** Topics (Kinesis: one stream each). @default 1 */
+  readonly topics?: number;
+  /** Consumer groups, each reading everything; 0 when nobody reads. @default 1 */
+  readonly groups?: number;
+  /** Sent with a producer id (the TypeScript producer's default). @default false */
+  readonly idempotent?: boolean;
+  /** Sections stored inline when small (the default); false prices the same traffic with every section in S3. @default true */
+  readonly inline?: boolean;
 }
 
-/** The workloads of the cost table. */
+/**
+ * Records per request a steady producer with the TypeScript client's defaults sends (or with
+ * another `lingerMs`): a batch fills for the linger, and while the one request in flight per
+ * topic takes its time (at least {@link ASSUMPTIONS.minProduceMs} in region), up to the
+ * default `batchBytes` of request body.
+ *
+ * @example
+ * recordsPerRequestWithDefaults(1, 1024); // 1
+ */
+export function recordsPerRequestWithDefaults(
+  recordsPerSec: number,
+  recordBytes: number,
+  lingerMs: number = DEFAULT_LINGER_MS,
+): number {
+  const bodyBytesPerRecord = Math.ceil(recordBytes / 3) * 4 + 60; // base64 plus the JSON around it
+  const bySize = Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / bodyBytesPerRecord));
+  const byTime = Math.max(
+    1,
+    Math.round((recordsPerSec * Math.max(lingerMs, ASSUMPTIONS.minProduceMs)) / 1000),
+  );
+  return Math.min(bySize, byTime);
+}
+
+const MIB = 1024 * 1024;
+
+/** The workloads of the cost table: first the defaults a user keeps, then hand-batched traffic. */
 export const WORKLOADS: readonly Workload[] = [
   {
     name: 'idle: 1 topic, 1 partition, 1 group, no traffic',
@@ -74,11 +114,62 @@ export const WORKLOADS: readonly Workload[] = [
     partitions: 1,
   },
   {
-    name: '1 rec/s of 1 KB, unbatched',
+    name: '1 rec/s of 1 KB, single records (client defaults)',
     recordsPerSec: 1,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
+    partitions: 1,
+    idempotent: true,
+  },
+  {
+    name: '1 rec/s of 1 KB, single records, every section in S3 (threshold 0)',
+    recordsPerSec: 1,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
+    partitions: 1,
+    idempotent: true,
+    inline: false,
+  },
+  {
+    name: '1 MB/s from one producer, default linger (1 KB records)',
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
+    partitions: 2,
+    idempotent: true,
+  },
+  {
+    name: '1 MB/s from one producer, lingerMs 200 (1 KB records)',
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, 200),
+    partitions: 2,
+    idempotent: true,
+  },
+  {
+    name: '1 MB/s from one producer, lingerMs 1000 (1 KB records)',
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, 1_000),
+    partitions: 2,
+    idempotent: true,
+  },
+  {
+    name: '10 MiB/s from one producer, default linger (1 KB records)',
+    recordsPerSec: (10 * MIB) / 1024,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults((10 * MIB) / 1024, 1024),
+    partitions: 10,
+    idempotent: true,
+  },
+  {
+    name: '1,000 idle topics, 1 partition each, no consumer',
+    recordsPerSec: 0,
     recordBytes: 1024,
     recordsPerRequest: 1,
     partitions: 1,
+    topics: 1_000,
+    groups: 0,
   },
   {
     name: '100 rec/s of 1 KB, 10 per request',
@@ -103,18 +194,50 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
+/** What a request shape costs, measured through the HTTP API on a metered cluster. */
+export interface ShapeCosts {
+  readonly recordsPerRequest: number;
+  readonly recordBytes: number;
+  readonly idempotent: boolean;
+  /** The inline threshold the metered cluster ran with: the default, or 0 (every section in S3). */
+  readonly threshold: 'default' | 0;
+  /** Whether the shape's sections were stored inline (no S3 PUT measured). */
+  readonly inline: boolean;
+  /** Per produce request: calls, and DynamoDB capacity units (what on-demand bills). */
+  readonly perRequest: {
+    readonly s3Put: number;
+    readonly dynamodbWrite: number;
+    readonly dynamodbRead: number;
+    readonly writeUnits: number;
+    readonly readUnits: number;
+  };
+  /** Write units of retention's conditional delete of one slot of this shape. */
+  readonly deleteWriteUnits: number;
+  /** A fetch of one request's section, and a poll at the end of a log of such slots. */
+  readonly perFetch: { readonly s3Get: number; readonly dynamodbRead: number; readonly readUnits: number };
+  readonly perEmptyFetch: { readonly dynamodbRead: number; readonly readUnits: number };
+  /**
+   * Latency of the shape's produce requests, one at a time on an otherwise quiet server: with
+   * and without the S3 PUT on the path when a shape is measured at both thresholds.
+   */
+  readonly produceLatencyMs?: { readonly p50: number; readonly p99: number; readonly samples: number };
+  /** HTTP body bytes and encoded section bytes of one request. */
+  readonly bodyBytes: number;
+  readonly sectionBytes: number;
+}
+
 /** What the run measured that the Sluice model needs. */
 export interface MeasuredCosts {
-  /** AWS calls per produce request (one partition per request). */
-  readonly produce: { readonly s3Put: number; readonly dynamodbWrite: number; readonly dynamodbRead: number };
-  /** AWS calls of a fetch reading one section, and of an empty fetch at the log end. */
-  readonly fetch: { readonly s3Get: number; readonly dynamodbRead: number };
-  readonly emptyFetch: { readonly dynamodbRead: number };
-  /** S3 object bytes ÷ record bytes, and HTTP body bytes ÷ record bytes. */
-  readonly segmentOverhead: number;
-  readonly bodyOverhead: number;
+  readonly shapes: readonly ShapeCosts[];
   /** Produce latency with no other load (stands in for one Lambda invocation). */
   readonly produceMs: number;
+  /** One retention sweep over `topics` idle one-partition topics. */
+  readonly sweep: {
+    readonly topics: number;
+    readonly readUnits: number;
+    readonly writeUnits: number;
+    readonly ms: number;
+  };
 }
 
 /** One row of the cost table, USD per month. */
@@ -150,65 +273,146 @@ export function costTable(measured: MeasuredCosts, workloads: readonly Workload[
   });
 }
 
+/**
+ * The request shapes the workloads need measured: one per records per request, record size,
+ * idempotence and threshold (idle workloads need none).
+ *
+ * @example
+ * const shapes = shapesToMeasure(WORKLOADS);
+ */
+export function shapesToMeasure(
+  workloads: readonly Workload[] = WORKLOADS,
+): Pick<ShapeCosts, 'recordsPerRequest' | 'recordBytes' | 'idempotent' | 'threshold'>[] {
+  const seen = new Map<
+    string,
+    Pick<ShapeCosts, 'recordsPerRequest' | 'recordBytes' | 'idempotent' | 'threshold'>
+  >();
+  for (const w of workloads) {
+    if (w.recordsPerSec === 0) continue;
+    const shape = {
+      recordsPerRequest: w.recordsPerRequest,
+      recordBytes: w.recordBytes,
+      idempotent: w.idempotent ?? false,
+      threshold: w.inline === false ? (0 as const) : ('default' as const),
+    };
+    seen.set(shapeKey(shape), shape);
+  }
+  return [...seen.values()];
+}
+
+function shapeKey(shape: Pick<ShapeCosts, 'recordsPerRequest' | 'recordBytes' | 'idempotent' | 'threshold'>) {
+  return `${shape.recordsPerRequest}x${shape.recordBytes}/${shape.idempotent}/${shape.threshold}`;
+}
+
+function shapeOf(w: Workload, m: MeasuredCosts): ShapeCosts {
+  const key = shapeKey({
+    recordsPerRequest: w.recordsPerRequest,
+    recordBytes: w.recordBytes,
+    idempotent: w.idempotent ?? false,
+    threshold: w.inline === false ? 0 : 'default',
+  });
+  const shape = m.shapes.find((s) => shapeKey(s) === key);
+  if (!shape) throw new Error(`no measured shape for workload "${w.name}" (${key})`);
+  return shape;
+}
+
 const seconds = () => ASSUMPTIONS.hoursPerMonth * 3600;
 const bytesPerSec = (w: Workload) => w.recordsPerSec * w.recordBytes;
 const monthlyGb = (w: Workload) => (bytesPerSec(w) * seconds()) / GIB;
 const retainedGb = (w: Workload) => (bytesPerSec(w) * ASSUMPTIONS.retentionDays * 86_400) / GIB;
 const lambdaGbSeconds = (ms: number) => (ms / 1000) * (ASSUMPTIONS.lambdaMemoryMb / 1024);
+const write = PRICES.dynamodbWritePerMillionUnits / 1e6;
+const read = PRICES.dynamodbReadPerMillionUnits / 1e6;
+const lambda = (gbSeconds: number, invocations: number) =>
+  gbSeconds * PRICES.lambdaArmPerGbSecond + (invocations * PRICES.lambdaPerMillionRequests) / 1e6;
 
 /**
- * Sluice, by item. Produce: measured calls per request; API Gateway and the HTTP function per
- * request. Storage: 7 days of segments (with the measured codec overhead) and index items;
- * retention deletes each index item once (S3 DELETE is free). Consumer: one poller that
- * runs all month while records flow (a scheduled tick per minute when idle), polling each
- * partition 10×/s; each section is read once, big requests in 100-record batches.
+ * Sluice, by item. Produce: the measured calls and DynamoDB capacity units per request of the
+ * workload's shape; API Gateway and the HTTP function per request. Storage: 7 days of sections
+ * (in S3, or in the slot items when inline) and slot items; retention deletes each slot once
+ * (measured units; S3 DELETE is free) and sweeps every 5 minutes (measured on idle topics).
+ * Consumer: per group, one poller that runs all month while records flow (a scheduled tick per
+ * minute when idle), polling each partition 10×/s; each section is read once, big requests in
+ * 100-record batches; reads priced by their measured capacity units.
  */
 export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number> {
   const s = seconds();
-  const requests = (w.recordsPerSec / w.recordsPerRequest) * s;
-  const bodyBytes = w.recordsPerRequest * w.recordBytes * m.bodyOverhead;
-  const produceMs =
-    Math.max(m.produceMs, ASSUMPTIONS.minProduceMs) + bodyBytes / ASSUMPTIONS.uploadBytesPerMs;
-  const indexItems = (w.recordsPerSec / w.recordsPerRequest) * ASSUMPTIONS.retentionDays * 86_400;
-  const write = PRICES.dynamodbWritePerMillionUnits / 1e6;
-  const read = PRICES.dynamodbReadPerMillionUnits / 1e6;
-  const lambda = (gbSeconds: number, invocations: number) =>
-    gbSeconds * PRICES.lambdaArmPerGbSecond + (invocations * PRICES.lambdaPerMillionRequests) / 1e6;
-
+  const topics = w.topics ?? 1;
+  const sweeps = ASSUMPTIONS.retentionSweepsPerHour * ASSUMPTIONS.hoursPerMonth;
+  const perTopic = (x: number) => (x / m.sweep.topics) * topics * w.partitions;
+  const sweepItems = {
+    retentionSweeps:
+      sweeps * (perTopic(m.sweep.readUnits) * read + perTopic(m.sweep.writeUnits) * write) +
+      lambda(sweeps * lambdaGbSeconds(Math.max(perTopic(m.sweep.ms), ASSUMPTIONS.minSweepMs)), sweeps),
+  };
   const consumer = consumerUsage(w, m);
+  const consumerItems = {
+    consumerS3Get: (consumer.s3Gets * PRICES.s3GetPer1k) / 1000,
+    consumerDynamodb: consumer.readUnits * read + consumer.writeUnits * write,
+    consumerLambda: lambda(consumer.gbSeconds, consumer.invocations),
+  };
+  const topicItems = (topics * 2 * 1024 * PRICES.dynamodbStoragePerGbMonth) / GIB; // topic metadata
+  if (w.recordsPerSec === 0) {
+    return {
+      s3Put: 0,
+      dynamodbProduce: 0,
+      lambdaProduce: 0,
+      apiGateway: 0,
+      storage: topicItems,
+      retentionDeletes: 0,
+      ...sweepItems,
+      ...consumerItems,
+    };
+  }
+  const shape = shapeOf(w, m);
+  const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
+  const requests = requestsPerSec * s;
+  const produceMs =
+    Math.max(m.produceMs, ASSUMPTIONS.minProduceMs) + shape.bodyBytes / ASSUMPTIONS.uploadBytesPerMs;
+  const slots = requestsPerSec * ASSUMPTIONS.retentionDays * 86_400;
+  const slotBytes = shape.inline
+    ? shape.sectionBytes + ASSUMPTIONS.indexItemBytes
+    : ASSUMPTIONS.indexItemBytes;
+  const sectionOverhead = shape.sectionBytes / (w.recordsPerRequest * w.recordBytes);
   return {
-    s3Put: (requests * m.produce.s3Put * PRICES.s3PutPer1k) / 1000,
-    dynamodbProduce: requests * (m.produce.dynamodbWrite * write + m.produce.dynamodbRead * read),
+    s3Put: (requests * shape.perRequest.s3Put * PRICES.s3PutPer1k) / 1000,
+    dynamodbProduce: requests * (shape.perRequest.writeUnits * write + shape.perRequest.readUnits * read),
     lambdaProduce: lambda(requests * lambdaGbSeconds(produceMs), requests),
     apiGateway:
-      (requests * Math.ceil(bodyBytes / ASSUMPTIONS.apiGatewayStepBytes) * PRICES.apiGatewayHttpPerMillion) /
+      (requests *
+        Math.ceil(shape.bodyBytes / ASSUMPTIONS.apiGatewayStepBytes) *
+        PRICES.apiGatewayHttpPerMillion) /
       1e6,
     storage:
-      retainedGb(w) * m.segmentOverhead * PRICES.s3StoragePerGbMonth +
-      ((indexItems * ASSUMPTIONS.indexItemBytes) / GIB) * PRICES.dynamodbStoragePerGbMonth,
-    retentionDeletes: requests * write,
-    consumerS3Get: (consumer.s3Gets * PRICES.s3GetPer1k) / 1000,
-    consumerDynamodb: consumer.reads * read + consumer.writes * write,
-    consumerLambda: lambda(consumer.gbSeconds, consumer.invocations),
+      (shape.inline ? 0 : retainedGb(w) * sectionOverhead * PRICES.s3StoragePerGbMonth) +
+      ((slots * slotBytes) / GIB) * PRICES.dynamodbStoragePerGbMonth +
+      topicItems,
+    retentionDeletes: requests * shape.deleteWriteUnits * write,
+    ...sweepItems,
+    ...consumerItems,
   };
 }
 
-/** Monthly calls and compute of one consumer group's poller. */
+/** Monthly calls, capacity units and compute of the workload's consumer groups' pollers. */
 function consumerUsage(w: Workload, m: MeasuredCosts) {
   const s = seconds();
+  const groups = w.groups ?? 1;
+  const partitions = w.partitions * (w.topics ?? 1);
+  if (groups === 0) return { s3Gets: 0, readUnits: 0, writeUnits: 0, gbSeconds: 0, invocations: 0 };
   if (w.recordsPerSec === 0) {
-    const ticks = 60 * ASSUMPTIONS.hoursPerMonth;
+    const ticks = 60 * ASSUMPTIONS.hoursPerMonth * groups;
     return {
       s3Gets: 0,
-      reads: ticks * (2 + 2 * w.partitions),
-      writes: ticks * 2,
+      readUnits: ticks * (2 + 2 * partitions),
+      writeUnits: ticks * 2,
       gbSeconds: ticks * lambdaGbSeconds(ASSUMPTIONS.idleTickMs),
       invocations: ticks,
     };
   }
+  const shape = shapeOf(w, m);
   const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
   const fetchesPerSec = Math.max(
-    ASSUMPTIONS.pollsPerSecondPerPartition * w.partitions,
+    ASSUMPTIONS.pollsPerSecondPerPartition * partitions,
     w.recordsPerSec / ASSUMPTIONS.consumerBatchSize,
   );
   const sectionReadsPerSec = Math.max(requestsPerSec, w.recordsPerSec / ASSUMPTIONS.consumerBatchSize);
@@ -216,21 +420,22 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
   const commitsPerSec = Math.min(
     w.recordsPerSec,
     Math.max(
-      ASSUMPTIONS.commitsPerSecondPerPartition * w.partitions,
+      ASSUMPTIONS.commitsPerSecondPerPartition * partitions,
       w.recordsPerSec / ASSUMPTIONS.consumerBatchSize,
     ),
   );
   return {
-    s3Gets: sectionReadsPerSec * m.fetch.s3Get * s,
-    reads:
-      (nonEmpty * m.fetch.dynamodbRead +
-        (fetchesPerSec - nonEmpty) * m.emptyFetch.dynamodbRead +
+    s3Gets: groups * sectionReadsPerSec * shape.perFetch.s3Get * s,
+    readUnits:
+      groups *
+      (nonEmpty * shape.perFetch.readUnits +
+        (fetchesPerSec - nonEmpty) * shape.perEmptyFetch.readUnits +
         ASSUMPTIONS.heartbeatsPerSecond) *
       s,
-    writes: (commitsPerSec + ASSUMPTIONS.heartbeatsPerSecond) * s,
-    gbSeconds: lambdaGbSeconds(s * 1000),
+    writeUnits: groups * (commitsPerSec + ASSUMPTIONS.heartbeatsPerSecond) * s,
+    gbSeconds: groups * lambdaGbSeconds(s * 1000),
     // A 5-minute timeout restarts the poller 12 times an hour.
-    invocations: 12 * ASSUMPTIONS.hoursPerMonth,
+    invocations: groups * 12 * ASSUMPTIONS.hoursPerMonth,
   };
 }
 
@@ -242,7 +447,7 @@ export function kinesisOnDemandCost(w: Workload): number {
   const s = seconds();
   const inGb = (w.recordsPerSec * Math.ceil(w.recordBytes / 1024) * 1024 * s) / GIB;
   return (
-    PRICES.kinesisOnDemandStreamHour * ASSUMPTIONS.hoursPerMonth +
+    (w.topics ?? 1) * PRICES.kinesisOnDemandStreamHour * ASSUMPTIONS.hoursPerMonth +
     inGb * PRICES.kinesisOnDemandInPerGb +
     monthlyGb(w) * PRICES.kinesisOnDemandOutPerGb
   );
@@ -250,12 +455,12 @@ export function kinesisOnDemandCost(w: Workload): number {
 
 /**
  * Kinesis provisioned: enough shards for 1 MB/s and 1,000 records/s in and 2 MB/s out (at
- * least one), plus PUT payload units of 25 KB. Default 24 h retention.
+ * least one per topic: a stream each), plus PUT payload units of 25 KB. Default 24 h retention.
  */
 export function kinesisProvisionedCost(w: Workload): number {
   const mib = 1024 * 1024;
   const shards = Math.max(
-    1,
+    w.topics ?? 1,
     Math.ceil(bytesPerSec(w) / mib),
     Math.ceil(w.recordsPerSec / 1000),
     Math.ceil(bytesPerSec(w) / (2 * mib)),
@@ -271,7 +476,7 @@ export function kinesisProvisionedCost(w: Workload): number {
 export function mskServerlessCost(w: Workload): number {
   return (
     PRICES.mskServerlessClusterHour * ASSUMPTIONS.hoursPerMonth +
-    w.partitions * PRICES.mskServerlessPartitionHour * ASSUMPTIONS.hoursPerMonth +
+    (w.topics ?? 1) * w.partitions * PRICES.mskServerlessPartitionHour * ASSUMPTIONS.hoursPerMonth +
     monthlyGb(w) * (PRICES.mskServerlessInPerGb + PRICES.mskServerlessOutPerGb) +
     retainedGb(w) * PRICES.mskServerlessStoragePerGbMonth
   );

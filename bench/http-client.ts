@@ -40,6 +40,7 @@ export function send(
   method: string,
   body?: string | Buffer,
   agent: Agent = defaultAgent,
+  headers: Record<string, string> = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
@@ -47,8 +48,8 @@ export function send(
       agent,
       headers:
         body === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          ? headers
+          : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     });
     req.on('error', reject);
     req.on('response', (res) => {

@@ -24,6 +24,10 @@ export interface BenchPlan {
   readonly baselineMaxMs: number;
   /** Sequential fetches whose AWS calls are counted. */
   readonly fetches: number;
+  /** Produce requests (and as many fetches) per request shape of the cost table. */
+  readonly costRequests: number;
+  /** Idle topics one measured retention sweep walks (the 1,000-idle-topics row scales from it). */
+  readonly costIdleTopics: number;
   /** Produce-then-poll samples of end-to-end latency. */
   readonly endToEndSamples: number;
   readonly endToEndMaxMs: number;
@@ -57,6 +61,8 @@ export const QUICK_PLAN: BenchPlan = {
   baselineOps: 3_000,
   baselineMaxMs: 2_000,
   fetches: 150,
+  costRequests: 30,
+  costIdleTopics: 200,
   endToEndSamples: 40,
   endToEndMaxMs: 8_000,
   contentionRounds: 3,
@@ -77,6 +83,8 @@ export const FULL_PLAN: BenchPlan = {
   baselineOps: 10_000,
   baselineMaxMs: 6_000,
   fetches: 500,
+  costRequests: 100,
+  costIdleTopics: 1_000,
   endToEndSamples: 200,
   endToEndMaxMs: 40_000,
   contentionRounds: 5,

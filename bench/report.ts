@@ -26,6 +26,8 @@ export interface BenchResults {
   readonly rawChain: LatencySummary;
   readonly contention: readonly ContentionResult[];
   readonly measuredCosts: MeasuredCosts;
+  /** The calls of the measured retention sweep over idle topics, by `Service.Command`. */
+  readonly sweepCalls: Record<string, number>;
   readonly cost: readonly CostRow[];
 }
 
@@ -175,10 +177,9 @@ export function toJson(r: BenchResults) {
         decodeRatio: round(r.codec.decodeMBps / r.codec.kafkajsDecodeMBps),
       },
       costInputs: {
-        ...r.measuredCosts,
-        segmentOverhead: round(r.measuredCosts.segmentOverhead),
-        bodyOverhead: round(r.measuredCosts.bodyOverhead),
         produceMs: round(r.measuredCosts.produceMs),
+        sweep: { ...r.measuredCosts.sweep, ms: round(r.measuredCosts.sweep.ms), calls: r.sweepCalls },
+        shapes: r.measuredCosts.shapes.map((shape) => roundDeep(shape)),
       },
       costBreakdown: r.cost.map((row) => ({
         workload: row.workload,
@@ -425,8 +426,43 @@ export function renderReport(r: BenchResults): string {
           usd(c.mskServerlessUsdPerMonth),
         ]),
       ) +
-      `\n  Sluice model inputs: the AWS calls above, produce invocation ${fmt(Math.max(r.measuredCosts.produceMs, ASSUMPTIONS.minProduceMs), 0)} ms ` +
+      `\n  Sluice model inputs: the calls and capacity units per shape below, produce invocation ${fmt(Math.max(r.measuredCosts.produceMs, ASSUMPTIONS.minProduceMs), 0)} ms ` +
       `at ${ASSUMPTIONS.lambdaMemoryMb} MB arm64, a poller running all month while records flow. Prices as of ${PRICES.asOf}.`,
+  );
+  sections.push(
+    'Cost inputs per request shape, measured through the HTTP API on metered clusters (DynamoDB capacity units as DynamoDB Local reports them)\n' +
+      renderTable(
+        [
+          'records × bytes',
+          'producer id',
+          'threshold',
+          'stored',
+          'S3 PUT',
+          'DDB writes / units',
+          'DDB reads / units',
+          'delete units',
+          'fetch: GET / units',
+          'empty poll units',
+          'produce p50 / p99 ms',
+        ],
+        r.measuredCosts.shapes.map((shape) => [
+          `${shape.recordsPerRequest} × ${shape.recordBytes}`,
+          shape.idempotent ? 'yes' : 'no',
+          String(shape.threshold),
+          shape.inline ? 'inline' : 'S3',
+          fmt(shape.perRequest.s3Put, 2),
+          `${fmt(shape.perRequest.dynamodbWrite, 2)} / ${fmt(shape.perRequest.writeUnits, 2)}`,
+          `${fmt(shape.perRequest.dynamodbRead, 2)} / ${fmt(shape.perRequest.readUnits, 2)}`,
+          fmt(shape.deleteWriteUnits, 2),
+          `${fmt(shape.perFetch.s3Get, 2)} / ${fmt(shape.perFetch.readUnits, 2)}`,
+          fmt(shape.perEmptyFetch.readUnits, 2),
+          shape.produceLatencyMs
+            ? `${fmt(shape.produceLatencyMs.p50)} / ${fmt(shape.produceLatencyMs.p99)}`
+            : '',
+        ]),
+      ) +
+      `\n  one retention sweep over ${r.measuredCosts.sweep.topics} idle topics: ${fmt(r.measuredCosts.sweep.readUnits, 0)} read units, ` +
+      `${fmt(r.measuredCosts.sweep.writeUnits, 0)} write units, ${fmt(r.measuredCosts.sweep.ms, 0)} ms`,
   );
   sections.push(
     'Sluice monthly cost by item, USD\n' +
@@ -448,4 +484,11 @@ function row(name: string, rate: number, latency: { p50: number; p99: number }, 
 
 function rates(rounds: readonly { readonly opsPerSec: number }[]): string {
   return rounds.map((x) => fmt(x.opsPerSec, 0)).join(' / ');
+}
+
+/** Rounds every number of a plain object (three decimals), for the JSON. */
+function roundDeep<T>(value: T): T {
+  if (typeof value === 'number') return round(value) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundDeep(v)])) as T;
 }

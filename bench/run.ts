@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { measureCodec } from './codec';
 import { measureEndToEnd, measureFetchCost } from './consume';
 import { measureContention } from './contention';
-import { costTable, type MeasuredCosts } from './cost';
+import { costTable, type MeasuredCosts, shapesToMeasure } from './cost';
+import { measureIdleSweep, measureShape, startMetered } from './cost-shapes';
 import { type BenchHarness, startHarness } from './harness';
 import { planFromArgs } from './plan';
 import { measureProduce, sampleSegment } from './produce';
@@ -86,14 +87,18 @@ async function main(): Promise<void> {
     });
     const contention = await measureContention(harness, plan, step);
 
-    const rawBytes = plan.recordsPerRequest * plan.recordBytes;
+    step(
+      'cost: AWS calls and DynamoDB capacity units per request shape of the cost table, on metered clusters',
+    );
+    const metered = await startMetered(harness);
+    const shapes = [];
+    for (const shape of shapesToMeasure()) shapes.push(await measureShape(harness, plan, metered, shape));
+    step(`cost: one retention sweep over ${plan.costIdleTopics} idle topics`);
+    const sweep = await measureIdleSweep(harness, plan.costIdleTopics);
     const measuredCosts: MeasuredCosts = {
-      produce: produce.perRequest,
-      fetch: fetch.perFetch,
-      emptyFetch: fetch.perEmptyFetch,
-      segmentOverhead: produce.segmentBytes / rawBytes,
-      bodyOverhead: produce.requestBodyBytes / rawBytes,
+      shapes,
       produceMs: endToEnd.unloadedProduceMs.p50,
+      sweep: { topics: sweep.topics, readUnits: sweep.readUnits, writeUnits: sweep.writeUnits, ms: sweep.ms },
     };
     const results = {
       plan,
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
       rawChain,
       contention,
       measuredCosts,
+      sweepCalls: sweep.calls,
       cost: costTable(measuredCosts),
     };
     await writeJson(RESULTS, toJson(results));

@@ -11,7 +11,9 @@ import { type Cluster, createCluster } from '../shared/cluster';
 import type { SluiceConfig } from '../shared/config';
 import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
+import { mapLimit } from '../shared/limit';
 import { createLog } from '../shared/log';
+import { sweepTopic } from '../shared/retention';
 import { AwsRequestCounter } from '../shared/storage/aws';
 import type { LogIndex } from '../shared/storage/log-index';
 import type { SegmentStore } from '../shared/storage/segment-store';
@@ -33,10 +35,18 @@ import { quietSdkWarnings } from './quiet';
 import { openRawConnection, rawPost } from './raw-http';
 import { cpuMicros, type Round, toRound } from './rounds';
 
+/** An HTTP API over its own cluster whose DynamoDB capacity units are counted (the cost phase). */
+interface MeteredServer {
+  readonly server: Server;
+  readonly cluster: Cluster;
+  readonly counter: AwsRequestCounter;
+}
+
 interface WorkerState {
   config?: SluiceConfig;
   server?: Server;
   cluster?: Cluster;
+  readonly metered: Map<string, MeteredServer>;
   readonly counter: AwsRequestCounter;
   readonly chains: Map<string, ChainPool>;
   readonly chainServers: Map<string, Server>;
@@ -45,10 +55,25 @@ interface WorkerState {
 
 const state: WorkerState = {
   counter: new AwsRequestCounter(),
+  metered: new Map(),
   chains: new Map(),
   chainServers: new Map(),
   contention: new Map(),
 };
+
+/** Calls and DynamoDB capacity units counted by a metered server. */
+export interface MeteredCounts {
+  readonly calls: Record<string, number>;
+  readonly units: { readonly read: number; readonly write: number };
+  readonly unitsByCommand: Record<string, number>;
+  readonly zeroUnitReads: number;
+}
+
+function meteredServer(name: string): MeteredServer {
+  const metered = state.metered.get(name);
+  if (!metered) throw new Error(`call "serveMetered" for ${name} first`);
+  return metered;
+}
 
 function configured(): SluiceConfig {
   if (!state.config) throw new Error('call "serve" first: the worker has no configuration');
@@ -77,6 +102,70 @@ const tasks = {
       server.listen(0, '127.0.0.1', resolve);
     });
     return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  },
+
+  /**
+   * Serves a second HTTP API, apart from the throughput rounds, whose cluster also counts
+   * DynamoDB capacity units (`ReturnConsumedCapacity`), with the given inline threshold
+   * (undefined: the log's default). `name` tells the metered servers apart.
+   */
+  async serveMetered(args: { name: string; inlineSectionMaxBytes?: number }): Promise<{ baseUrl: string }> {
+    const counter = new AwsRequestCounter({ capacity: true });
+    const cluster = createCluster(
+      { ...configured(), inlineSectionMaxBytes: args.inlineSectionMaxBytes },
+      { counter },
+    );
+    const api = createHttpApi(cluster, { onError: (error) => console.error(`[metered] ${String(error)}`) });
+    const server = createNodeServer({ api, maxRequestBytes: configured().maxRequestBytes });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    state.metered.set(args.name, { server, cluster, counter });
+    return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  },
+
+  /** A metered server's AWS calls and capacity units since the last reset; then resets. */
+  async meteredCounts(name: string): Promise<MeteredCounts> {
+    const { counter } = meteredServer(name);
+    const counts = {
+      calls: counter.snapshot(),
+      units: counter.capacityUnits(),
+      unitsByCommand: counter.capacityUnitsByCommand(),
+      zeroUnitReads: counter.zeroUnitReads(),
+    };
+    counter.reset();
+    return counts;
+  },
+
+  /** Deletes the first `count` slots of a topic's partition 0 as retention would (conditional deletes). */
+  async meteredDeleteFront(args: { name: string; topic: string; count: number }): Promise<number> {
+    const { cluster } = meteredServer(args.name);
+    const topic = await cluster.topics.get(args.topic);
+    const { slots } = await cluster.index.slotsAfter(topic.id, 0, -1, args.count);
+    for (const slot of slots) await cluster.index.delete(slot);
+    return slots.length;
+  },
+
+  /** Creates `count` one-partition topics nobody writes to. */
+  async meteredIdleTopics(args: { name: string; prefix: string; count: number }): Promise<void> {
+    const { cluster } = meteredServer(args.name);
+    for (let i = 0; i < args.count; i++) {
+      await cluster.topics.create({ name: `${args.prefix}-${i}`, partitionCount: 1 });
+    }
+  },
+
+  /**
+   * One retention sweep as the scheduled sweeper runs it (list the topics, sweep each), of the
+   * topics named `prefix-*` only: the other phases' busy topics share the tables. Its wall time in ms.
+   */
+  async meteredSweep(args: { name: string; prefix: string }): Promise<number> {
+    const { cluster } = meteredServer(args.name);
+    const deps = { log: cluster.log, index: cluster.index, segments: cluster.segments };
+    const t0 = performance.now();
+    const topics = (await cluster.topics.list()).filter((topic) => topic.name.startsWith(`${args.prefix}-`));
+    await mapLimit(topics, 16, (topic) => sweepTopic(deps, topic, Date.now()));
+    return performance.now() - t0;
   },
 
   /** CPU time (user + system) this process has used, in µs. */

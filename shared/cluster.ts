@@ -35,7 +35,10 @@ export interface ClusterOptions {
   readonly wrapSegments?: (store: SegmentStore) => SegmentStore;
   readonly wrapIndex?: (index: LogIndex) => LogIndex;
   readonly log?: Partial<
-    Pick<LogOptions, 'partitioner' | 'commitDeadlineMs' | 'holeGraceMs' | 'now' | 'observer'>
+    Pick<
+      LogOptions,
+      'partitioner' | 'commitDeadlineMs' | 'holeGraceMs' | 'inlineSectionMaxBytes' | 'now' | 'observer'
+    >
   >;
   /** @default 30000 */
   readonly topicCacheTtlMs?: number;
@@ -65,7 +68,14 @@ export function createCluster(config: SluiceConfig, options: ClusterOptions = {}
       store: createDynamoTopicStore({ dynamodb: clients.dynamodb, table: config.metaTable }),
       cacheTtlMs: options.topicCacheTtlMs,
     }),
-    log: createLog({ segments, index, ...options.log }),
+    log: createLog({
+      segments,
+      index,
+      ...(config.inlineSectionMaxBytes === undefined
+        ? {}
+        : { inlineSectionMaxBytes: config.inlineSectionMaxBytes }),
+      ...options.log,
+    }),
     segments,
     index,
     groups: createDynamoGroupStore({ dynamodb: clients.dynamodb, table: config.metaTable }),

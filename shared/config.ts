@@ -32,6 +32,13 @@ export interface SluiceConfig {
    * @default - no declarations: every group and topic open (see shared/groups/http-access.ts)
    */
   readonly groupAccess: GroupAccessPolicy;
+  /**
+   * Produce requests whose every partition section encodes to at most this many bytes are
+   * stored in the log table's slot items instead of an S3 object; 0 sends every request to
+   * S3. Unset means the log's measured default (`DEFAULT_INLINE_SECTION_MAX_BYTES`).
+   * From `SLUICE_INLINE_SECTION_MAX_BYTES`.
+   */
+  readonly inlineSectionMaxBytes?: number;
 }
 
 /** Builds the configuration from environment variables, with the local defaults. */
@@ -48,6 +55,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceConfi
       pollerGroups: pollerGroupsFromEnv(env),
       groupTopics: groupTopicsFromEnv(env),
     },
+    ...optionalWholeNumber(env, 'SLUICE_INLINE_SECTION_MAX_BYTES', 'inlineSectionMaxBytes'),
   };
 }
 
@@ -95,6 +103,21 @@ function groupTopicsFromEnv(env: NodeJS.ProcessEnv): GroupAccessPolicy['groupTop
   }
   // A map without a prototype: a group id such as "constructor" is only ever its own entry.
   return Object.assign(Object.create(null), value);
+}
+
+/** A whole number (0 allowed) from the environment under `key`, or nothing when unset. */
+function optionalWholeNumber<K extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  key: K,
+): { [P in K]?: number } {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return {};
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) {
+    throw new Error(`${name} must be a whole number of bytes (0 or more), got "${raw}".`);
+  }
+  return { [key]: value } as { [P in K]?: number };
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
   Reservation,
   VoidOutcome,
 } from '../storage/log-index';
+import { isSameData } from '../storage/log-index';
 import { SEGMENT_PREFIX } from '../storage/schema';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
@@ -57,6 +58,12 @@ export interface AppendDeps {
    * the readers' grace period can only be a dead writer's.
    */
   readonly commitDeadlineMs: number;
+  /**
+   * A request whose every partition section encodes to at most this many bytes is stored in
+   * its slot items (no S3 object); otherwise all its sections go to one segment object.
+   * 0 sends every request to S3.
+   */
+  readonly inlineSectionMaxBytes: number;
   readonly now: () => number;
   readonly observer?: LogObserver;
 }
@@ -64,9 +71,11 @@ export interface AppendDeps {
 /**
  * Appends one request's records: validate everything, place each record, then at once write
  * ONE segment object holding a section per partition and reserve each partition's offsets
- * from its sequencer; then commit each section with a write-once put of its slot. A record is
- * acknowledged (`ok: true`) only once both writes are durable. A writer that fails after
- * reserving voids its own range. Design note: `docs/design/sequenced-log.md`.
+ * from its sequencer; then commit each section with a write-once put of its slot. When every
+ * section is small (`inlineSectionMaxBytes`), there is no object: each section travels in its
+ * slot put. A record is acknowledged (`ok: true`) only once its section and its slot are
+ * durable. A writer that fails after reserving voids its own range. Design note:
+ * `docs/design/sequenced-log.md`.
  *
  * @example
  * const results = await appendRecords(deps, { topic, records: [{ key: null, value: Buffer.from('hi'), headers: [], timestamp: Date.now() }] });
@@ -96,25 +105,33 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
   const fresh = sections.filter((section) => !offsets.has(section.partition));
   if (fresh.length > 0) {
     const { bytes, sections: locations } = encodeSegment(fresh);
-    const segmentKey = `${SEGMENT_PREFIX}${topic.id}/${deps.now()}-${randomHex8()}`;
+    // All or nothing per request: if one section needs the object, the PUT is paid anyway and
+    // the others ride along in it for free (docs/design/sequenced-log.md, "Inline slots").
+    const inline = locations.every((location) => location.byteLength <= deps.inlineSectionMaxBytes);
+    const segmentKey = inline ? undefined : `${SEGMENT_PREFIX}${topic.id}/${deps.now()}-${randomHex8()}`;
     const reservations = await reserveBesidePut(deps, topic, segmentKey, bytes, locations);
     const appendedAt = deps.now();
     await Promise.all(
       locations.map(async (location, i) => {
-        const slot: DataSlot = {
+        const common = {
           kind: 'data',
           topicId: topic.id,
           partition: location.partition,
           baseOffset: reservations[i].baseOffset,
           count: location.recordCount,
           reservedAt: reservations[i].reservedAt,
-          segmentKey,
-          byteStart: location.byteStart,
           byteLength: location.byteLength,
           firstTimestamp: location.firstTimestamp,
           maxTimestamp: location.maxTimestamp,
           appendedAt,
-        };
+        } as const;
+        const slot: DataSlot =
+          segmentKey === undefined
+            ? {
+                ...common,
+                inline: bytes.subarray(location.byteStart, location.byteStart + location.byteLength),
+              }
+            : { ...common, segmentKey, byteStart: location.byteStart };
         try {
           offsets.set(
             location.partition,
@@ -140,19 +157,19 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
 }
 
 /**
- * The S3 PUT and the reservations run side by side. If any of them fails, every range that
- * was reserved is voided at once (nobody will write it) and the failure is thrown: the
- * request fails whole, with nothing acknowledged.
+ * The S3 PUT (none for an inline request: `segmentKey` undefined) and the reservations run
+ * side by side. If any of them fails, every range that was reserved is voided at once (nobody
+ * will write it) and the failure is thrown: the request fails whole, with nothing acknowledged.
  */
 async function reserveBesidePut(
   deps: AppendDeps,
   topic: Topic,
-  segmentKey: string,
+  segmentKey: string | undefined,
   bytes: Buffer,
   locations: readonly { partition: number; recordCount: number }[],
 ): Promise<Reservation[]> {
   const [put, ...reserved] = await Promise.allSettled([
-    deps.segments.put(segmentKey, bytes),
+    segmentKey === undefined ? undefined : deps.segments.put(segmentKey, bytes),
     ...locations.map((location) =>
       deps.index.reserve(topic.id, location.partition, location.recordCount, deps.now()),
     ),
@@ -295,7 +312,7 @@ async function commitSlot(
       } catch {
         // Storage is away: a reader voids the range once the grace period has passed.
       }
-      if (settled?.kind === 'data' && isSameBatch(settled.occupant, slot)) return slot.baseOffset;
+      if (settled?.kind === 'data' && isSameData(settled.occupant, slot)) return slot.baseOffset;
       throw isAbort(error) ? lateError(deps, topic, slot) : error;
     }
     switch (outcome.kind) {
@@ -396,10 +413,6 @@ async function voidOwnRange(
     outcome: outcome.kind,
   });
   return outcome;
-}
-
-function isSameBatch(occupant: DataSlot, slot: DataSlot): boolean {
-  return occupant.segmentKey === slot.segmentKey && occupant.byteStart === slot.byteStart;
 }
 
 /** By name, not instanceof: abort reasons come from Node's realm, which may not be ours (vm, jest). */

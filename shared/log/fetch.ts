@@ -90,12 +90,7 @@ export async function fetchRecords(deps: FetchDeps, request: FetchRequest): Prom
   const slots = await slotsToRead(deps, view, topic.id, partition, offset, maxRecords, maxBytes);
   const sections = await Promise.all(
     slots.map(async (slot) =>
-      slot.kind === 'data'
-        ? decodeSection(
-            await deps.segments.getRange(slot.segmentKey, slot.byteStart, slot.byteLength),
-            slot.baseOffset,
-          )
-        : [],
+      slot.kind === 'data' ? decodeSection(await sectionBytes(deps.segments, slot), slot.baseOffset) : [],
     ),
   );
 
@@ -115,6 +110,18 @@ export async function fetchRecords(deps: FetchDeps, request: FetchRequest): Prom
     nextOffset = Math.max(nextOffset, slotEnd(slots[i]));
   }
   return { records, nextOffset, logStartOffset, logEndOffset: readableEnd };
+}
+
+/**
+ * The encoded section of a data slot: the slot's own bytes when it is inline, else one ranged
+ * GET of its part of the segment object.
+ *
+ * @example
+ * const records = decodeSection(await sectionBytes(deps.segments, slot), slot.baseOffset);
+ */
+export async function sectionBytes(segments: SegmentStore, slot: DataSlot): Promise<Buffer> {
+  if (slot.inline !== undefined) return slot.inline;
+  return segments.getRange(slot.segmentKey, slot.byteStart, slot.byteLength);
 }
 
 function resolveOffset(request: FetchRequest, logStartOffset: number, logEndOffset: number): number {
@@ -155,7 +162,7 @@ async function slotsToRead(
     picked.push(slot);
     if (slot.kind === 'void') return false;
     records += slotEnd(slot) - Math.max(offset, slot.baseOffset);
-    bytes += (slot as DataSlot).byteLength;
+    bytes += slot.byteLength;
     return records >= maxRecords || bytes >= maxBytes;
   };
 
@@ -168,7 +175,9 @@ async function slotsToRead(
     return picked;
   }
   for (let cursor = offset; ; ) {
-    const page = await deps.index.slotsAfter(topicId, partition, cursor, PAGE);
+    // Every data slot holds at least one record, and a query is billed by the bytes it read
+    // (inline slots carry their records): never ask for more slots than records wanted.
+    const page = await deps.index.slotsAfter(topicId, partition, cursor, Math.min(PAGE, maxRecords));
     for (const slot of page.slots) {
       if (slot.baseOffset >= view.readableEnd) return picked;
       if (take(slot)) return picked;

@@ -1,5 +1,5 @@
 import type { Partitioner } from '../partitioner';
-import type { LogIndex } from '../storage/log-index';
+import { type LogIndex, MAX_INLINE_SECTION_BYTES } from '../storage/log-index';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
 import { type AppendRecord, appendRecords, type ProducerIdentity, type RecordResult } from './append';
@@ -51,6 +51,14 @@ export const DEFAULT_COMMIT_DEADLINE_MS = 10_000;
  */
 export const DEFAULT_HOLE_GRACE_MS = 30_000;
 
+/**
+ * The largest encoded partition section stored inline in its slot item (a request goes to S3
+ * when any of its sections is larger). Measured break-even in docs/design/sequenced-log.md
+ * ("Inline slots"): below it one DynamoDB write of the section costs less than an S3 PUT
+ * beside a small slot write, counting the section's later delete and reads.
+ */
+export const DEFAULT_INLINE_SECTION_MAX_BYTES = 2048;
+
 export interface LogOptions {
   readonly segments: SegmentStore;
   readonly index: LogIndex;
@@ -60,6 +68,12 @@ export interface LogOptions {
   readonly commitDeadlineMs?: number;
   /** Must exceed `commitDeadlineMs` by the margin explained at its default. @default DEFAULT_HOLE_GRACE_MS */
   readonly holeGraceMs?: number;
+  /**
+   * Sections up to this many bytes live in their slot item instead of an S3 object; 0 sends
+   * everything to S3. At most {@link MAX_INLINE_SECTION_BYTES}.
+   * @default DEFAULT_INLINE_SECTION_MAX_BYTES
+   */
+  readonly inlineSectionMaxBytes?: number;
   /** @default Date.now */
   readonly now?: () => number;
   readonly observer?: LogObserver;
@@ -81,11 +95,22 @@ export function createLog(options: LogOptions): Log {
       `holeGraceMs (${holeGraceMs}) must be longer than commitDeadlineMs (${commitDeadlineMs}), or readers could void a range its writer is still committing.`,
     );
   }
+  const inlineSectionMaxBytes = options.inlineSectionMaxBytes ?? DEFAULT_INLINE_SECTION_MAX_BYTES;
+  if (
+    !Number.isInteger(inlineSectionMaxBytes) ||
+    inlineSectionMaxBytes < 0 ||
+    inlineSectionMaxBytes > MAX_INLINE_SECTION_BYTES
+  ) {
+    throw new RangeError(
+      `inlineSectionMaxBytes (${inlineSectionMaxBytes}) must be a whole number from 0 to ${MAX_INLINE_SECTION_BYTES}: a slot item holds at most 400 KB.`,
+    );
+  }
   const deps = {
     segments: options.segments,
     index: options.index,
     partitioner: options.partitioner,
     commitDeadlineMs,
+    inlineSectionMaxBytes,
     holeGraceMs,
     now: options.now ?? Date.now,
     observer: options.observer,

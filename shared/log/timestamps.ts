@@ -2,7 +2,7 @@ import { decodeSection } from '../codec';
 import type { DataSlot } from '../storage/log-index';
 import { slotEnd } from '../storage/log-index';
 import type { Topic } from '../topics/registry';
-import type { FetchDeps } from './fetch';
+import { type FetchDeps, sectionBytes } from './fetch';
 import { readView } from './view';
 
 /** Slots read per probe: enough to step over a void or two to the next batch. */
@@ -11,8 +11,8 @@ const PROBE = 8;
 /**
  * The first offset whose record timestamp is at or after `timestamp`, or the readable end
  * when there is none (Kafka's ListOffsets by timestamp). A binary search over the partition's
- * slots by their max timestamp — O(log n) queries, never a walk over the history — then one
- * ranged GET to find the record inside the batch. Like Kafka's time index, it assumes batch
+ * slots by their max timestamp — O(log n) queries, never a walk over the history — then the
+ * batch's section (one ranged GET, none for an inline slot) to find the record inside it. Like Kafka's time index, it assumes batch
  * max timestamps grow with offsets; producers that send timestamps out of order get an
  * approximate answer. Voided ranges hold no records and are stepped over.
  *
@@ -43,7 +43,7 @@ export async function offsetForTimestamp(
     }
   }
   if (!found) return readableEnd;
-  const bytes = await deps.segments.getRange(found.segmentKey, found.byteStart, found.byteLength);
+  const bytes = await sectionBytes(deps.segments, found);
   const first = decodeSection(bytes, found.baseOffset).find(
     (record) => record.timestamp >= timestamp && record.offset >= logStartOffset,
   );

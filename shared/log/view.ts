@@ -39,8 +39,13 @@ export interface ViewDeps {
   readonly observer?: LogObserver;
 }
 
-/** Slots read from the top with the sequencer: enough for any consumer near the end. */
-const TAIL_PAGE = 64;
+/**
+ * Slots read from the top with the sequencer: enough for a consumer near the end. Every poll
+ * reads this page, and DynamoDB bills a query by the bytes of the items it read, so the page
+ * is kept short: an inline slot carries its records (up to the inline threshold), and 8 of
+ * them cost a poll about a sixth of what 64 did (docs/design/sequenced-log.md, "Inline slots").
+ */
+const TAIL_PAGE = 8;
 /** Slots read per query when the walk from the readable hint is longer than one tail page. */
 const DEEP_PAGE = 1000;
 /** Readers persist a new readable hint once they walked this many slots past the old one. */

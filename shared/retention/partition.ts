@@ -66,7 +66,8 @@ export async function sweepPartition(
     if (outcome.kind === 'deleted') result.itemsDeleted++;
     else result.itemsAlreadyGone++;
     // Already gone counts too: the sweeper that deleted it may have died before the object.
-    if (slot.kind === 'data') {
+    // An inline slot has no object: deleting the item deleted its records.
+    if (slot.kind === 'data' && slot.inline === undefined) {
       result.touched.push({
         segmentKey: slot.segmentKey,
         partition,

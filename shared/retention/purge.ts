@@ -43,7 +43,7 @@ export async function purgeTopic(
         // Slots first, objects after: nothing ever points at a missing object.
         const outcome = await deps.index.delete(slot);
         if (outcome.kind === 'deleted') slotsDeleted++;
-        if (slot.kind === 'data') objects.add(slot.segmentKey);
+        if (slot.kind === 'data' && slot.inline === undefined) objects.add(slot.segmentKey);
       }
       // Objects the budget does not reach stay under the topic's prefix: the listing below
       // finds them in a later run.

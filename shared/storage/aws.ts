@@ -7,10 +7,53 @@ import { UnavailableError } from '../errors';
 /** Counts AWS API calls by `Service.Command`, e.g. `S3.PutObject`. */
 export class AwsRequestCounter {
   private readonly counts = new Map<string, number>();
+  private readUnits = 0;
+  private writeUnits = 0;
+  private readonly unitsByCommand = new Map<string, number>();
+  private emptyReads = 0;
+
+  /**
+   * @param options.capacity also ask DynamoDB for the capacity units each call consumed
+   *   (`ReturnConsumedCapacity: TOTAL`) and add them up: what on-demand billing charges,
+   *   which grows with item size, not with the number of calls. For measurements only.
+   */
+  constructor(readonly options: { readonly capacity?: boolean } = {}) {}
 
   record(service: string, command: string): void {
     const name = `${service}.${command}`;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+  }
+
+  /** Adds the capacity units one DynamoDB call reported (`ConsumedCapacity`). */
+  recordCapacity(command: string, consumed: unknown): void {
+    const entries = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+    let units = 0;
+    for (const entry of entries) units += Number((entry as { CapacityUnits?: number }).CapacityUnits ?? 0);
+    if (DYNAMODB_READS.has(command)) {
+      this.readUnits += units;
+      if (units === 0) this.emptyReads++;
+    } else {
+      this.writeUnits += units;
+    }
+    this.unitsByCommand.set(command, (this.unitsByCommand.get(command) ?? 0) + units);
+  }
+
+  /**
+   * Reads that reported 0 units. DynamoDB Local reports 0 for a query that found nothing;
+   * AWS bills a read that finds nothing all the same, so a cost model adds them back.
+   */
+  zeroUnitReads(): number {
+    return this.emptyReads;
+  }
+
+  /** The capacity units of {@link capacityUnits}, by DynamoDB command. */
+  capacityUnitsByCommand(): Record<string, number> {
+    return Object.fromEntries([...this.unitsByCommand.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** DynamoDB capacity units consumed so far (only counted with `{ capacity: true }`). */
+  capacityUnits(): { readonly read: number; readonly write: number } {
+    return { read: this.readUnits, write: this.writeUnits };
   }
 
   /** Calls of one command so far (0 if none). */
@@ -25,8 +68,14 @@ export class AwsRequestCounter {
 
   reset(): void {
     this.counts.clear();
+    this.readUnits = 0;
+    this.writeUnits = 0;
+    this.unitsByCommand.clear();
+    this.emptyReads = 0;
   }
 }
+
+const DYNAMODB_READS = new Set(['Query', 'GetItem', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 
 /** The SDK clients the core talks through. */
 export interface AwsClients {
@@ -135,14 +184,32 @@ export function isRetriableAwsError(error: unknown): boolean {
   return NETWORK.includes(e.code ?? '');
 }
 
+/** The DynamoDB calls that can report the capacity they consumed. */
+const CAPACITY_COMMANDS = new Set([
+  ...DYNAMODB_READS,
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'TransactWriteItems',
+  'BatchWriteItem',
+]);
+
 /** One count per logical API call (SDK retries of the same call are not counted twice). */
 function countingMiddleware(
   service: string,
   counter: AwsRequestCounter,
 ): InitializeMiddleware<object, MetadataBearer> {
   return (next, context) => async (args) => {
-    counter.record(service, String(context.commandName ?? 'Unknown').replace(/Command$/, ''));
-    return next(args);
+    const command = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
+    counter.record(service, command);
+    if (!(counter.options.capacity && service === 'DynamoDB' && CAPACITY_COMMANDS.has(command))) {
+      return next(args);
+    }
+    const input = args.input as { ReturnConsumedCapacity?: string };
+    input.ReturnConsumedCapacity = 'TOTAL';
+    const result = await next(args);
+    counter.recordCapacity(command, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+    return result;
   };
 }
 

@@ -36,16 +36,45 @@ interface SlotRange {
   readonly legacy?: boolean;
 }
 
-/** A committed batch: one section of one segment object. */
-export interface DataSlot extends SlotRange {
+/** What every committed batch records, wherever its section's bytes are. */
+interface DataSlotFields extends SlotRange {
   readonly kind: 'data';
-  readonly segmentKey: string;
-  readonly byteStart: number;
+  /** Size of the encoded section (what a reader fetches and decodes). */
   readonly byteLength: number;
   readonly firstTimestamp: number;
   readonly maxTimestamp: number;
   readonly appendedAt: number;
 }
+
+/** A committed batch whose section is one part of an S3 segment object. */
+export interface SegmentDataSlot extends DataSlotFields {
+  readonly segmentKey: string;
+  readonly byteStart: number;
+  readonly inline?: undefined;
+}
+
+/**
+ * A committed batch small enough to live in the slot item itself: `inline` is the encoded
+ * section, exactly the bytes a segment object would have held for it. No S3 object exists
+ * for it, so reading it costs no GET and retention has no object to delete.
+ */
+export interface InlineDataSlot extends DataSlotFields {
+  readonly inline: Buffer;
+  readonly segmentKey?: undefined;
+  readonly byteStart?: undefined;
+}
+
+/**
+ * A committed batch: one section, in an S3 segment object ({@link SegmentDataSlot}) or inline
+ * in the slot item ({@link InlineDataSlot}). Narrow with `slot.inline === undefined`.
+ */
+export type DataSlot = SegmentDataSlot | InlineDataSlot;
+
+/**
+ * The largest section that may be stored inline. A DynamoDB item holds at most 400 KB
+ * (names, values and the slot's other attributes together); this leaves room for them.
+ */
+export const MAX_INLINE_SECTION_BYTES = 300 * 1024;
 
 /** A reserved range that will never hold records (its writer failed or was too slow). */
 export interface VoidSlot extends SlotRange {
@@ -235,8 +264,9 @@ const SEQ = String(SEQUENCER_SORT_KEY);
  * - the sequencer at `sk = 2^53 − 1`: `nx` (next offset), `st` (log start), `rd` (readable
  *   hint), `at` and `tok` (time and token of the latest reservation);
  * - one write-once slot per reserved range at `sk = end offset` (exclusive), written with
- *   `attribute_not_exists(pk)`: a data slot (`b`, `n`, `seg`, `start`, `len`, `fts`, `mts`,
- *   `at`, `rat`) or a void (`b`, `n`, `void`, `at`, `rat`). Keying by the end makes the slot
+ *   `attribute_not_exists(pk)`: a data slot whose section is in S3 (`b`, `n`, `seg`, `start`,
+ *   `len`, `fts`, `mts`, `at`, `rat`) or inline (`b`, `n`, `d` the section's bytes, `fts`,
+ *   `mts`, `at`, `rat`), or a void (`b`, `n`, `void`, `at`, `rat`). Keying by the end makes the slot
  *   holding offset o the first item with `sk > o`, so one forward query finds it and what follows.
  * - slots of the first format (no sequencer) sit at `sk = base offset`, without `b`.
  * Design note: docs/design/sequenced-log.md.
@@ -530,17 +560,24 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
       DeleteItemCommandInput,
       'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
     > =
-      slot.kind === 'data'
+      slot.kind === 'data' && slot.inline !== undefined
         ? {
-            // A missing attribute fails the comparison, so an absent item fails the condition too.
-            ConditionExpression: 'seg = :seg AND #start = :start',
-            ExpressionAttributeNames: { '#start': 'start' },
-            ExpressionAttributeValues: {
-              ':seg': { S: slot.segmentKey },
-              ':start': { N: String(slot.byteStart) },
-            },
+            // Written once by one put: its append time and its bytes' presence identify it.
+            ConditionExpression: 'attribute_exists(d) AND #at = :at',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: { ':at': { N: String(slot.appendedAt) } },
           }
-        : { ConditionExpression: 'attribute_exists(#void)', ExpressionAttributeNames: { '#void': 'void' } };
+        : slot.kind === 'data'
+          ? {
+              // A missing attribute fails the comparison, so an absent item fails the condition too.
+              ConditionExpression: 'seg = :seg AND #start = :start',
+              ExpressionAttributeNames: { '#start': 'start' },
+              ExpressionAttributeValues: {
+                ':seg': { S: slot.segmentKey },
+                ':start': { N: String(slot.byteStart) },
+              },
+            }
+          : { ConditionExpression: 'attribute_exists(#void)', ExpressionAttributeNames: { '#void': 'void' } };
     try {
       await dynamodb.send(
         new DeleteItemCommand({
@@ -640,12 +677,21 @@ function producerKey(producerId: string): string {
   return `producer#${producerId}`;
 }
 
-function isSameData(occupant: Slot, slot: DataSlot): boolean {
-  return (
-    occupant.kind === 'data' &&
-    occupant.segmentKey === slot.segmentKey &&
-    occupant.byteStart === slot.byteStart
-  );
+/**
+ * Whether `occupant` is this very batch (an SDK retry of a put whose answer was lost). A
+ * segment key is unique per request, so key and start identify a section; an inline section
+ * is identified by its bytes and its append time, both written by this one put.
+ */
+export function isSameData(occupant: Slot, slot: DataSlot): boolean {
+  if (occupant.kind !== 'data') return false;
+  if (slot.inline !== undefined) {
+    return (
+      occupant.inline !== undefined &&
+      occupant.appendedAt === slot.appendedAt &&
+      occupant.inline.equals(slot.inline)
+    );
+  }
+  return occupant.segmentKey === slot.segmentKey && occupant.byteStart === slot.byteStart;
 }
 
 function toItem(slot: Slot): Record<string, AttributeValue> {
@@ -657,14 +703,18 @@ function toItem(slot: Slot): Record<string, AttributeValue> {
     ...(slot.reservedAt === undefined ? {} : { rat: { N: String(slot.reservedAt) } }),
   };
   if (slot.kind === 'void') return { ...common, void: { BOOL: true }, at: { N: String(slot.voidedAt) } };
+  const times = {
+    fts: { N: String(slot.firstTimestamp) },
+    mts: { N: String(slot.maxTimestamp) },
+    at: { N: String(slot.appendedAt) },
+  };
+  if (slot.inline !== undefined) return { ...common, d: { B: slot.inline }, ...times };
   return {
     ...common,
     seg: { S: slot.segmentKey },
     start: { N: String(slot.byteStart) },
     len: { N: String(slot.byteLength) },
-    fts: { N: String(slot.firstTimestamp) },
-    mts: { N: String(slot.maxTimestamp) },
-    at: { N: String(slot.appendedAt) },
+    ...times,
   };
 }
 
@@ -682,15 +732,22 @@ function fromItem(item: Record<string, AttributeValue>): Slot {
     ...(legacy ? { legacy: true } : {}),
   };
   if (item.void) return { ...range, kind: 'void', voidedAt: Number(item.at.N) };
+  const times = {
+    firstTimestamp: Number(item.fts.N),
+    maxTimestamp: Number(item.mts.N),
+    appendedAt: Number(item.at.N),
+  };
+  if (item.d?.B !== undefined) {
+    const inline = Buffer.from(item.d.B.buffer, item.d.B.byteOffset, item.d.B.byteLength);
+    return { ...range, kind: 'data', inline, byteLength: inline.length, ...times };
+  }
   return {
     ...range,
     kind: 'data',
     segmentKey: item.seg.S as string,
     byteStart: Number(item.start.N),
     byteLength: Number(item.len.N),
-    firstTimestamp: Number(item.fts.N),
-    maxTimestamp: Number(item.mts.N),
-    appendedAt: Number(item.at.N),
+    ...times,
   };
 }
 

@@ -125,8 +125,8 @@ function denied(access: SluiceDataAccess, authorizations: Authorization[]): stri
   ];
 }
 
-const setup = createCluster(config);
-afterAll(() => setup.close());
+/** The cluster that creates topics and produces; per storage below. */
+let setup: Cluster;
 
 async function withRecordedCluster<T>(run: (cluster: Cluster) => Promise<T>): Promise<Authorization[]> {
   const authorizations: Authorization[] = [];
@@ -142,147 +142,171 @@ async function withRecordedCluster<T>(run: (cluster: Cluster) => Promise<T>): Pr
 
 const quietMetrics: PollerMetrics = { observer: {}, lag: () => {}, publish: () => {} };
 
-describe('every request a function sends is allowed by its grants (infra/data-access.ts)', () => {
-  it('the poller: fetch, leases, commits, dead letters — its own group only', async () => {
-    const topic = await createTestTopic(setup, 'iam', 2);
-    const dlq = await createTestTopic(setup, 'iam-dlq', 1);
-    const group = testGroupName('iam');
-    await produce(
-      setup,
-      topic,
-      Array.from({ length: 6 }, (_, i) => ({ partition: i % 2, value: `v${i}` })),
-    );
-    let delivered = 0;
-    const authorizations = await withRecordedCluster(async (cluster) => {
-      const handle = createPollerHandler({
-        cluster,
-        env: consumerEnv(group, topic, { retryAttempts: 0, onFailureTopic: dlq.name }),
-        invoke: async (_name, event) => {
-          delivered += Object.values(event.records).flat().length;
-          throw new Error('handler fails: every record goes to the dead-letter topic');
-        },
-        logger: silentLogger,
-        metrics: quietMetrics,
-        idleTimeoutMs: 1_000,
-        leaseDurationMs: FAST_POLLER.leaseDurationMs,
-        heartbeatIntervalMs: FAST_POLLER.heartbeatIntervalMs,
-        pollIntervalMs: FAST_POLLER.pollIntervalMs,
-      });
-      const deadline = Date.now() + 20_000;
-      await handle({ source: 'aws.events' }, { getRemainingTimeInMillis: () => deadline - Date.now() });
+/**
+ * Both ways a section is stored: inline (the default for these small records) touches only
+ * the log table; in S3 (threshold 0) adds the segment objects' actions.
+ */
+const STORAGES = [
+  { name: 'sections inline', inlineSectionMaxBytes: undefined, s3: false },
+  { name: 'sections in S3 (threshold 0)', inlineSectionMaxBytes: 0, s3: true },
+] as const;
+
+const base = config;
+
+for (const storage of STORAGES) {
+  describe(`every request a function sends is allowed by its grants (infra/data-access.ts), ${storage.name}`, () => {
+    beforeAll(() => {
+      config = { ...base, inlineSectionMaxBytes: storage.inlineSectionMaxBytes };
+      setup = createCluster(config);
     });
-    expect(delivered).toBeGreaterThanOrEqual(6);
-    expect((await setup.log.fetch({ topic: dlq, partition: 0, offset: 0 })).records.length).toBe(6);
-    const kinds = new Set(authorizations.map((a) => a.action));
-    expect(kinds).toEqual(
-      new Set([
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        's3:GetObject',
-        's3:PutObject',
-      ]),
-    );
-    expect(denied({ kind: 'poller', group }, authorizations)).toEqual([]);
-    // The control: another group's poller would be refused this one's items.
-    expect(denied({ kind: 'poller', group: `${group}-other` }, authorizations).length).toBeGreaterThan(0);
-  }, 60_000);
+    afterAll(() => {
+      setup.close();
+      config = base;
+    });
 
-  it('the HTTP function and the sweeper: topics, produce (idempotent), fetch, a group, delete, purge', async () => {
-    // Tables of its own: the sweep must not touch other tests' topics.
-    const shared = config;
-    config = {
-      ...shared,
-      bucket: uniqueName('iam').slice(0, 40),
-      logTable: uniqueName('iam-log'),
-      metaTable: uniqueName('iam-meta'),
-    };
-    try {
-      const admin = createAwsClients(config);
-      await provisionResources(config, admin);
-      destroyClients(admin);
-      const cid = config.clusterId;
-      const json = (
-        method: string,
-        path: string,
-        body?: unknown,
-        headers: Record<string, string> = {},
-      ): HttpRequest => ({
-        method,
-        path,
-        query: {},
-        headers: { 'content-type': 'application/json', ...headers },
-        body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
-      });
-      const statuses: number[] = [];
-      const httpAuthorizations = await withRecordedCluster(async (cluster) => {
-        const api = createHttpApi(cluster);
-        const call = async (request: HttpRequest) => {
-          const response = await api(request);
-          statuses.push(response.status);
-          return JSON.parse(response.body || '{}');
-        };
-        await call(json('POST', `/v3/clusters/${cid}/topics`, { topic_name: 'orders', partitions_count: 2 }));
-        await call(
-          json(
-            'POST',
-            `/v3/clusters/${cid}/topics/orders/records`,
-            { value: { type: 'JSON', data: { n: 1 } } },
-            {
-              'sluice-producer-id': 'checkout-1',
-              'sluice-producer-seq': '0',
-            },
-          ),
-        );
-        await call(
-          json('POST', `/v3/clusters/${cid}/topics/orders/records:batch`, {
-            entries: [{ id: '1', partition_id: 1, value: { type: 'JSON', data: 2 } }],
-          }),
-        );
-        await call({
-          ...json('GET', `/v3/clusters/${cid}/topics/orders/partitions/1/records`),
-          query: { offset: '0' },
+    it('the poller: fetch, leases, commits, dead letters — its own group only', async () => {
+      const topic = await createTestTopic(setup, 'iam', 2);
+      const dlq = await createTestTopic(setup, 'iam-dlq', 1);
+      const group = testGroupName('iam');
+      await produce(
+        setup,
+        topic,
+        Array.from({ length: 6 }, (_, i) => ({ partition: i % 2, value: `v${i}` })),
+      );
+      let delivered = 0;
+      const authorizations = await withRecordedCluster(async (cluster) => {
+        const handle = createPollerHandler({
+          cluster,
+          env: consumerEnv(group, topic, { retryAttempts: 0, onFailureTopic: dlq.name }),
+          invoke: async (_name, event) => {
+            delivered += Object.values(event.records).flat().length;
+            throw new Error('handler fails: every record goes to the dead-letter topic');
+          },
+          logger: silentLogger,
+          metrics: quietMetrics,
+          idleTimeoutMs: 1_000,
+          leaseDurationMs: FAST_POLLER.leaseDurationMs,
+          heartbeatIntervalMs: FAST_POLLER.heartbeatIntervalMs,
+          pollIntervalMs: FAST_POLLER.pollIntervalMs,
         });
-        await call(json('GET', `/v3/clusters/${cid}/topics/orders/partitions`));
-        const joined = await call(
-          json('POST', `/v3/clusters/${cid}/consumer-groups/billing/members`, {
-            topics: ['orders'],
-            auto_offset_reset: 'earliest',
-          }),
-        );
-        await call(json('GET', `/v3/clusters/${cid}/consumer-groups/billing/lags`));
-        await call(
-          json(
-            'DELETE',
-            `/v3/clusters/${cid}/consumer-groups/billing/members/${joined.member_id}`,
-            undefined,
-            {
-              'sluice-member-token': joined.member_token,
-            },
-          ),
-        );
-        await call(json('DELETE', `/v3/clusters/${cid}/consumer-groups/billing`));
-        await call(json('DELETE', `/v3/clusters/${cid}/topics/orders`));
+        const deadline = Date.now() + 20_000;
+        await handle({ source: 'aws.events' }, { getRemainingTimeInMillis: () => deadline - Date.now() });
       });
-      expect(statuses.every((status) => status < 300)).toBe(true);
-      expect(statuses).toHaveLength(10);
-      expect(denied({ kind: 'http' }, httpAuthorizations)).toEqual([]);
-      expect(httpAuthorizations.some((a) => a.action === 's3:DeleteObject')).toBe(false);
+      expect(delivered).toBeGreaterThanOrEqual(6);
+      expect((await setup.log.fetch({ topic: dlq, partition: 0, offset: 0 })).records.length).toBe(6);
+      const kinds = new Set(authorizations.map((a) => a.action));
+      expect(kinds).toEqual(
+        new Set([
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          ...(storage.s3 ? ['s3:GetObject', 's3:PutObject'] : []),
+        ]),
+      );
+      expect(denied({ kind: 'poller', group }, authorizations)).toEqual([]);
+      // The control: another group's poller would be refused this one's items.
+      expect(denied({ kind: 'poller', group: `${group}-other` }, authorizations).length).toBeGreaterThan(0);
+    }, 60_000);
 
-      let swept: unknown;
-      const sweeperAuthorizations = await withRecordedCluster(async (cluster) => {
-        swept = await sweepAll(cluster, Date.now(), { purgeDelayMs: 0 });
-      });
-      expect(JSON.stringify(swept)).toMatch(/"objectsDeleted":[1-9]/);
-      expect(sweeperAuthorizations.some((a) => a.action === 's3:DeleteObject')).toBe(true);
-      expect(sweeperAuthorizations.some((a) => a.action === 's3:ListBucket')).toBe(true);
-      expect(denied({ kind: 'sweeper' }, sweeperAuthorizations)).toEqual([]);
-      // The control: the HTTP function's grants would refuse the sweeper's deletes.
-      expect(denied({ kind: 'http' }, sweeperAuthorizations).length).toBeGreaterThan(0);
-    } finally {
-      config = shared;
-    }
-  }, 60_000);
-});
+    it('the HTTP function and the sweeper: topics, produce (idempotent), fetch, a group, delete, purge', async () => {
+      // Tables of its own: the sweep must not touch other tests' topics.
+      const shared = config;
+      config = {
+        ...shared,
+        bucket: uniqueName('iam').slice(0, 40),
+        logTable: uniqueName('iam-log'),
+        metaTable: uniqueName('iam-meta'),
+      };
+      try {
+        const admin = createAwsClients(config);
+        await provisionResources(config, admin);
+        destroyClients(admin);
+        const cid = config.clusterId;
+        const json = (
+          method: string,
+          path: string,
+          body?: unknown,
+          headers: Record<string, string> = {},
+        ): HttpRequest => ({
+          method,
+          path,
+          query: {},
+          headers: { 'content-type': 'application/json', ...headers },
+          body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
+        });
+        const statuses: number[] = [];
+        const httpAuthorizations = await withRecordedCluster(async (cluster) => {
+          const api = createHttpApi(cluster);
+          const call = async (request: HttpRequest) => {
+            const response = await api(request);
+            statuses.push(response.status);
+            return JSON.parse(response.body || '{}');
+          };
+          await call(
+            json('POST', `/v3/clusters/${cid}/topics`, { topic_name: 'orders', partitions_count: 2 }),
+          );
+          await call(
+            json(
+              'POST',
+              `/v3/clusters/${cid}/topics/orders/records`,
+              { value: { type: 'JSON', data: { n: 1 } } },
+              {
+                'sluice-producer-id': 'checkout-1',
+                'sluice-producer-seq': '0',
+              },
+            ),
+          );
+          await call(
+            json('POST', `/v3/clusters/${cid}/topics/orders/records:batch`, {
+              entries: [{ id: '1', partition_id: 1, value: { type: 'JSON', data: 2 } }],
+            }),
+          );
+          await call({
+            ...json('GET', `/v3/clusters/${cid}/topics/orders/partitions/1/records`),
+            query: { offset: '0' },
+          });
+          await call(json('GET', `/v3/clusters/${cid}/topics/orders/partitions`));
+          const joined = await call(
+            json('POST', `/v3/clusters/${cid}/consumer-groups/billing/members`, {
+              topics: ['orders'],
+              auto_offset_reset: 'earliest',
+            }),
+          );
+          await call(json('GET', `/v3/clusters/${cid}/consumer-groups/billing/lags`));
+          await call(
+            json(
+              'DELETE',
+              `/v3/clusters/${cid}/consumer-groups/billing/members/${joined.member_id}`,
+              undefined,
+              {
+                'sluice-member-token': joined.member_token,
+              },
+            ),
+          );
+          await call(json('DELETE', `/v3/clusters/${cid}/consumer-groups/billing`));
+          await call(json('DELETE', `/v3/clusters/${cid}/topics/orders`));
+        });
+        expect(statuses.every((status) => status < 300)).toBe(true);
+        expect(statuses).toHaveLength(10);
+        expect(denied({ kind: 'http' }, httpAuthorizations)).toEqual([]);
+        expect(httpAuthorizations.some((a) => a.action === 's3:DeleteObject')).toBe(false);
+
+        let swept: unknown;
+        const sweeperAuthorizations = await withRecordedCluster(async (cluster) => {
+          swept = await sweepAll(cluster, Date.now(), { purgeDelayMs: 0 });
+        });
+        // Inline slots leave no object: only the purge's listing of the topic's prefix touches S3.
+        expect(JSON.stringify(swept)).toMatch(storage.s3 ? /"objectsDeleted":[1-9]/ : /"objectsDeleted":0/);
+        expect(sweeperAuthorizations.some((a) => a.action === 's3:DeleteObject')).toBe(storage.s3);
+        expect(sweeperAuthorizations.some((a) => a.action === 's3:ListBucket')).toBe(true);
+        expect(denied({ kind: 'sweeper' }, sweeperAuthorizations)).toEqual([]);
+        // The control: the HTTP function's grants would refuse the sweeper's deletes.
+        expect(denied({ kind: 'http' }, sweeperAuthorizations).length).toBeGreaterThan(0);
+      } finally {
+        config = shared;
+      }
+    }, 60_000);
+  });
+}

@@ -1,6 +1,6 @@
-import { newCluster, newTopic, readAll, textRecord } from './support/core';
+import { describeEachSlotStorage, newCluster, newTopic, readAll, textRecord } from './support/core';
 
-describe('concurrent appends to one partition', () => {
+describeEachSlotStorage('concurrent appends to one partition', () => {
   it('gives 8 independent appenders unique, gapless offsets with each request contiguous and in order', async () => {
     const admin = newCluster();
     const topic = await newTopic(admin, 1, 'race');

@@ -8,7 +8,14 @@ import type { Topic } from '../../shared/topics/registry';
 import { type FaultRule, injectFaults, seededRandom } from '../support/faults';
 import { AppendHistory } from '../support/history';
 import { destroyClients } from '../support/local-aws';
-import { httpClient, newCluster, newTopic, readAll, textRecord } from './support/core';
+import {
+  describeEachSlotStorage,
+  httpClient,
+  newCluster,
+  newTopic,
+  readAll,
+  textRecord,
+} from './support/core';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,7 +67,7 @@ function expectOnlyAcksAndRetriables(history: AppendHistory): void {
   }
 }
 
-describe('faults injected into the real SDK clients', () => {
+describeEachSlotStorage('faults injected into the real SDK clients', () => {
   it('throttling, 5xx, S3 SlowDown and lost responses: every answer is an ack or 503/50003, nothing acked is lost, holes are voided', async () => {
     const rules: FaultRule[] = [
       { service: 'DynamoDB', command: 'UpdateItem', kind: 'throttle', probability: 0.2 },
@@ -136,7 +143,7 @@ describe('faults injected into the real SDK clients', () => {
   });
 });
 
-describe('a writer process killed with SIGKILL', () => {
+describeEachSlotStorage('a writer process killed with SIGKILL', () => {
   const script = join(__dirname, '..', 'support', 'kill-writer.ts');
 
   function runKilledWriter(topic: Topic, killAt: string, value: string): Promise<NodeJS.Signals | null> {

@@ -3,9 +3,16 @@ import { OutOfOrderSequenceError } from '../../shared/errors';
 import { createAwsClients } from '../../shared/storage/aws';
 import { PRODUCER_STATE_EXPIRY_MS } from '../../shared/storage/log-index';
 import { META_TABLE_TTL_ATTRIBUTE } from '../../shared/storage/schema';
-import { newCluster, newTopic, readAll, textRecord, uniqueName } from './support/core';
+import {
+  describeEachSlotStorage,
+  newCluster,
+  newTopic,
+  readAll,
+  textRecord,
+  uniqueName,
+} from './support/core';
 
-describe('idempotent produce', () => {
+describeEachSlotStorage('idempotent produce', () => {
   it('appends a retried batch once and answers the retry with the original offsets', async () => {
     const cluster = newCluster();
     const topic = await newTopic(cluster, 1, 'idem');

@@ -1,5 +1,5 @@
 import { AwsRequestCounter } from '../../shared/storage/aws';
-import { newCluster, newTopic, textRecord } from './support/core';
+import { newCluster, newS3Cluster, newTopic, textRecord } from './support/core';
 
 const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'];
 const READS = ['Query', 'GetItem', 'Scan', 'BatchGetItem'];
@@ -9,9 +9,11 @@ function dynamo(counter: AwsRequestCounter, commands: string[]): number {
 }
 
 describe('AWS requests per operation', () => {
+  // The tests below that count S3 calls store every section in S3 (threshold 0); the inline
+  // slots' own counts follow them.
   it('spends 1 S3 PUT, 2 DynamoDB writes (reserve, commit) and no reads on a warm single-partition produce', async () => {
     const counter = new AwsRequestCounter();
-    const cluster = newCluster({ counter });
+    const cluster = newS3Cluster({ counter });
     const topic = await newTopic(cluster, 4, 'count');
     await cluster.topics.get(topic.name);
     await cluster.log.append(topic, [textRecord('warm-up', null, 2)]);
@@ -41,7 +43,7 @@ describe('AWS requests per operation', () => {
 
   it('spends 1 read more with a producer id: its state, then the slot and the state in one transaction', async () => {
     const counter = new AwsRequestCounter();
-    const cluster = newCluster({ counter });
+    const cluster = newS3Cluster({ counter });
     const topic = await newTopic(cluster, 1, 'count-idem');
     const id = `p-${topic.id}`;
     await cluster.log.append(topic, [textRecord('warm-up')], { id, sequenceFor: () => 0 });
@@ -65,7 +67,7 @@ describe('AWS requests per operation', () => {
     const counter = new AwsRequestCounter();
     const admin = newCluster();
     const topic = await newTopic(admin, 1, 'count-race');
-    const writers = Array.from({ length: 16 }, () => newCluster({ counter }));
+    const writers = Array.from({ length: 16 }, () => newS3Cluster({ counter }));
     await Promise.all(writers.map((w) => w.log.append(topic, [textRecord('warm-up')])));
 
     counter.reset();
@@ -86,7 +88,7 @@ describe('AWS requests per operation', () => {
 
   it('writes one S3 object for a request that spans several partitions', async () => {
     const counter = new AwsRequestCounter();
-    const cluster = newCluster({ counter });
+    const cluster = newS3Cluster({ counter });
     const topic = await newTopic(cluster, 3, 'count-multi');
     for (let p = 0; p < 3; p++) await cluster.log.append(topic, [textRecord('warm', null, p)]);
     counter.reset();
@@ -105,7 +107,7 @@ describe('AWS requests per operation', () => {
   it('fetches one section with at most 2 DynamoDB reads and 1 ranged GET, whatever the history length', async () => {
     async function fetchCost(history: number) {
       const counter = new AwsRequestCounter();
-      const cluster = newCluster({ counter });
+      const cluster = newS3Cluster({ counter });
       const topic = await newTopic(cluster, 1, 'count-fetch');
       for (let i = 0; i < history; i++)
         await cluster.log.append(topic, [textRecord(`r${i}-a`), textRecord(`r${i}-b`)]);
@@ -133,6 +135,95 @@ describe('AWS requests per operation', () => {
     }
     // Near the end of the log, the one query that finds the end also finds the section.
     expect(long[2]).toEqual({ 'DynamoDB.Query': 1, 'S3.GetObject': 1 });
+  });
+
+  it('spends no S3 request and 2 DynamoDB writes on a warm produce whose sections fit inline', async () => {
+    const counter = new AwsRequestCounter();
+    const cluster = newCluster({ counter });
+    const topic = await newTopic(cluster, 3, 'count-inline');
+    for (let p = 0; p < 3; p++) await cluster.log.append(topic, [textRecord('warm', null, p)]);
+
+    counter.reset();
+    await cluster.log.append(topic, [textRecord('a', null, 1), textRecord('b', null, 1)]);
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 1, 'DynamoDB.UpdateItem': 1 });
+
+    // Per partition touched: its reservation and its slot, and still no object.
+    counter.reset();
+    await cluster.log.append(topic, [
+      textRecord('a', null, 0),
+      textRecord('b', null, 1),
+      textRecord('c', null, 2),
+    ]);
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 3, 'DynamoDB.UpdateItem': 3 });
+
+    // An idempotent producer: its state read, the reservation, the slot and state in one transaction.
+    const id = `p-${topic.id}`;
+    await cluster.log.append(topic, [textRecord('warm-up', null, 0)], { id, sequenceFor: () => 0 });
+    counter.reset();
+    await cluster.log.append(topic, [textRecord('x', null, 0)], { id, sequenceFor: () => 1 });
+    expect(counter.snapshot()).toEqual({
+      'DynamoDB.GetItem': 1,
+      'DynamoDB.UpdateItem': 1,
+      'DynamoDB.TransactWriteItems': 1,
+    });
+  });
+
+  it('sends the whole request to one S3 object when any of its sections is over the threshold', async () => {
+    const counter = new AwsRequestCounter();
+    const cluster = newCluster({ counter, log: { inlineSectionMaxBytes: 512 } });
+    const topic = await newTopic(cluster, 2, 'count-mixed');
+    for (let p = 0; p < 2; p++) await cluster.log.append(topic, [textRecord('warm', null, p)]);
+
+    counter.reset();
+    await cluster.log.append(topic, [textRecord('small', null, 0), textRecord('x'.repeat(600), null, 1)]);
+    expect(counter.snapshot()).toEqual({
+      'DynamoDB.PutItem': 2,
+      'DynamoDB.UpdateItem': 2,
+      'S3.PutObject': 1,
+    });
+    const [small] = (await cluster.index.slotsAfter(topic.id, 0, 1, 1)).slots;
+    expect(small).toMatchObject({ kind: 'data', segmentKey: expect.any(String) });
+  });
+
+  it('fetches inline sections with DynamoDB reads only, at most 2, whatever the history length', async () => {
+    const counter = new AwsRequestCounter();
+    const cluster = newCluster({ counter });
+    const topic = await newTopic(cluster, 1, 'count-fetch-inline');
+    const history = 300;
+    for (let i = 0; i < history; i++)
+      await cluster.log.append(topic, [textRecord(`r${i}-a`), textRecord(`r${i}-b`)]);
+    await cluster.log.offsets(topic, 0);
+    const costs: Record<string, number>[] = [];
+    for (const offset of [0, history, 2 * history - 2]) {
+      counter.reset();
+      const result = await cluster.log.fetch({ topic, partition: 0, offset, maxRecords: 2 });
+      expect(result.records.map((r) => r.offset)).toEqual([offset, offset + 1]);
+      costs.push(counter.snapshot());
+    }
+    expect(costs).toEqual([2, 2, 1].map((q) => ({ 'DynamoDB.Query': q })));
+  });
+
+  it('keeps a poll at the end cheap in capacity units when the newest slots carry their records', async () => {
+    const counter = new AwsRequestCounter({ capacity: true });
+    const cluster = newCluster({ counter });
+    const topic = await newTopic(cluster, 1, 'count-poll-units');
+    const kilobyte = 'k'.repeat(1024);
+    for (let i = 0; i < 80; i++) await cluster.log.append(topic, [textRecord(kilobyte)]);
+    await cluster.log.offsets(topic, 0);
+    counter.reset();
+    const result = await cluster.log.fetch({ topic, partition: 0, offset: 80 });
+    expect(result.records).toEqual([]);
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 1 });
+    // The sequencer and 8 slots of about 1.2 KB, read consistently in 4 KB units; a page of
+    // 64 such slots cost 18.
+    expect(counter.capacityUnits()).toEqual({ read: 3, write: 0 });
+
+    // A consumer far behind asks for one record: the forward query reads one slot, not a page of 32.
+    counter.reset();
+    const behind = await cluster.log.fetch({ topic, partition: 0, offset: 10, maxRecords: 1 });
+    expect(behind.records.map((r) => r.offset)).toEqual([10]);
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 2 });
+    expect(counter.capacityUnits()).toEqual({ read: 4, write: 0 });
   });
 
   it('answers a poll at the end of the log with one read and nothing else', async () => {

@@ -5,7 +5,7 @@ import { purgeTopic, type RetentionDeps, sweepAll, sweepTopic } from '../../shar
 import { AwsRequestCounter } from '../../shared/storage/aws';
 import type { Slot } from '../../shared/storage/log-index';
 import type { Topic } from '../../shared/topics/registry';
-import { newApi, newCluster, readAll, textRecord, uniqueName } from './support/core';
+import { newApi, newCluster, newS3Cluster, readAll, textRecord, uniqueName } from './support/core';
 
 const HOUR = 3_600_000;
 
@@ -39,7 +39,9 @@ async function items(cluster: Cluster, topic: Topic, partition: number): Promise
 }
 
 function segmentOf(slot: Slot): string {
-  if (slot.kind !== 'data') throw new Error(`expected a data slot, got ${JSON.stringify(slot)}`);
+  if (slot.kind !== 'data' || slot.inline !== undefined) {
+    throw new Error(`expected a data slot in a segment object, got ${JSON.stringify(slot)}`);
+  }
   return slot.segmentKey;
 }
 
@@ -53,9 +55,10 @@ async function objectExists(cluster: Cluster, key: string): Promise<boolean> {
   }
 }
 
+// The tests of this block are about segment objects: every section goes to S3 (threshold 0).
 describe('retention', () => {
   it('deletes expired items from the front, moves log_start_offset up and answers 416 below it', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, HOUR);
     const old = Date.now() - 2 * HOUR;
     await produce(cluster, topic, ['a0', 'a1'], 0, old);
@@ -90,7 +93,7 @@ describe('retention', () => {
   });
 
   it('stops at the first unexpired item, even when later items have expired', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, HOUR);
     const old = Date.now() - 2 * HOUR;
     await produce(cluster, topic, ['old'], 0, old);
@@ -103,7 +106,7 @@ describe('retention', () => {
   });
 
   it('deletes every slot once everything expired: log start = log end, and the next produce continues after it', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, 1000);
     await produce(cluster, topic, ['a', 'b']);
     await produce(cluster, topic, ['c', 'd', 'e']);
@@ -117,7 +120,7 @@ describe('retention', () => {
     expect(empty).toMatchObject({ records: [], nextOffset: 5, logStartOffset: 5, logEndOffset: 5 });
 
     // A fresh process continues from the sequencer, not from any slot.
-    const other = newCluster();
+    const other = newS3Cluster();
     const [next] = await produce(other, await other.topics.get(topic.name), ['f']);
     expect(next).toMatchObject({ ok: true, offset: 5 });
     const read = await other.log.fetch({ topic, partition: 0, offset: 0, autoOffsetReset: 'earliest' });
@@ -127,7 +130,7 @@ describe('retention', () => {
   });
 
   it('deletes an object shared by two partitions only after both partitions dropped their slots', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, HOUR, 2);
     // One request, one object: partition 1's record is old, partition 0's is fresh.
     await cluster.log.append(topic, [
@@ -150,7 +153,7 @@ describe('retention', () => {
   });
 
   it('deletes a shared object in one sweep when both partitions drop their items together', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, 1000, 2);
     await cluster.log.append(topic, [textRecord('p0', null, 0), textRecord('p1', null, 1)]);
     await cluster.log.append(topic, [textRecord('p0-head', null, 0), textRecord('p1-head', null, 1)]);
@@ -162,7 +165,7 @@ describe('retention', () => {
   });
 
   it('keeps everything when retention.ms is -1', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, -1);
     await produce(cluster, topic, ['a'], 0, 0);
     await produce(cluster, topic, ['b'], 0, 0);
@@ -172,7 +175,7 @@ describe('retention', () => {
   });
 
   it('is idempotent: a second sweep finds nothing to do and changes nothing', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, 1000, 2);
     for (let i = 0; i < 3; i++) {
       await cluster.log.append(topic, [textRecord(`x${i}`, null, 0), textRecord(`y${i}`, null, 1)]);
@@ -190,7 +193,7 @@ describe('retention', () => {
 
   it('still deletes the object when a concurrent sweeper deleted the item first (already-gone)', async () => {
     // The other sweeper wins the race for every item, then (say) dies before the object.
-    const cluster = newCluster({
+    const cluster = newS3Cluster({
       wrapIndex: (index) => ({
         ...index,
         async delete(entry) {
@@ -210,11 +213,11 @@ describe('retention', () => {
   });
 
   it('refuses to delete an item that no longer matches (changed)', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, 1000);
     await produce(cluster, topic, ['a']);
     const [item] = await items(cluster, topic, 0);
-    if (item.kind !== 'data') throw new Error('expected a data slot');
+    if (item.kind !== 'data' || item.inline !== undefined) throw new Error('expected a segment data slot');
     const outcome = await cluster.index.delete({ ...item, segmentKey: 'segments/elsewhere' });
     expect(outcome).toEqual({ kind: 'changed', occupant: item });
     expect(await items(cluster, topic, 0)).toEqual([item]);
@@ -222,9 +225,11 @@ describe('retention', () => {
 
   it('costs two queries on a partition with nothing expired (the readable end, then the first slot)', async () => {
     const counter = new AwsRequestCounter();
-    const cluster = newCluster({ counter });
+    const cluster = newS3Cluster({ counter });
     const topic = await retentionTopic(cluster, HOUR);
     for (let i = 0; i < 5; i++) await produce(cluster, topic, [`r${i}`]);
+    // A consumer's read has moved the readable hint past the new slots (readers do every 4).
+    await cluster.log.offsets(topic, 0);
     counter.reset();
     const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
     expect(counts.itemsDeleted).toBe(0);
@@ -232,7 +237,7 @@ describe('retention', () => {
   });
 
   it('sweepAll sweeps every topic in the registry', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const a = await retentionTopic(cluster, 1);
     const b = await retentionTopic(cluster, 1, 3);
     await produce(cluster, a, ['a0']);
@@ -251,7 +256,7 @@ describe('retention', () => {
   });
 
   it('the scheduled handler sweeps and logs the counts', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, 1);
     await produce(cluster, topic, ['a']);
     await produce(cluster, topic, ['b']);
@@ -268,7 +273,7 @@ describe('retention', () => {
     expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 2, logEndOffset: 2 });
   });
   it('purges a deleted topic: every slot, sequencer and object, orphans included, in bounded runs', async () => {
-    const cluster = newCluster();
+    const cluster = newS3Cluster();
     const topic = await retentionTopic(cluster, -1, 2);
     for (let i = 0; i < 3; i++) {
       await cluster.log.append(topic, [textRecord(`a${i}`, null, 0), textRecord(`b${i}`, null, 1)]);
@@ -311,5 +316,82 @@ describe('retention', () => {
     const again = await cluster.topics.create({ name: topic.name, partitionCount: 1 });
     await produce(cluster, again, ['fresh']);
     expect((await readAll(cluster, again, 0)).map((r) => r.value?.toString())).toEqual(['fresh']);
+  });
+});
+
+describe('retention of inline slots', () => {
+  it('deletes expired inline slots with their records and touches S3 not at all', async () => {
+    const counter = new AwsRequestCounter();
+    const cluster = newCluster({ counter });
+    const topic = await retentionTopic(cluster, HOUR);
+    const old = Date.now() - 2 * HOUR;
+    await produce(cluster, topic, ['a0', 'a1'], 0, old);
+    await produce(cluster, topic, ['b0'], 0, old);
+    await produce(cluster, topic, ['c0', 'c1']);
+    const before = await items(cluster, topic, 0);
+    expect(before.every((slot) => slot.kind === 'data' && slot.inline !== undefined)).toBe(true);
+
+    counter.reset();
+    const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
+    expect(counts).toMatchObject({ itemsDeleted: 2, objectsDeleted: 0, objectsKept: 0, objectsMissing: 0 });
+    expect(Object.keys(counter.snapshot()).filter((call) => call.startsWith('S3.'))).toEqual([]);
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 3, logEndOffset: 5 });
+    expect((await items(cluster, topic, 0)).map((slot) => slot.baseOffset)).toEqual([3]);
+    const left = await cluster.log.fetch({ topic, partition: 0, offset: 0, autoOffsetReset: 'earliest' });
+    expect(left.records.map((r) => [r.offset, r.value?.toString()])).toEqual([
+      [3, 'c0'],
+      [4, 'c1'],
+    ]);
+  });
+
+  it('walks a partition holding both kinds of slot in offset order, deleting only the objects it frees', async () => {
+    const cluster = newCluster({ log: { inlineSectionMaxBytes: 256 } });
+    const topic = await retentionTopic(cluster, HOUR);
+    const old = Date.now() - 2 * HOUR;
+    await produce(cluster, topic, ['small'], 0, old);
+    await produce(cluster, topic, ['x'.repeat(400)], 0, old);
+    await produce(cluster, topic, ['small-again'], 0, old);
+    await produce(cluster, topic, ['y'.repeat(400)]);
+    const slots = await items(cluster, topic, 0);
+    expect(slots.map((slot) => slot.kind === 'data' && slot.inline !== undefined)).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+
+    const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
+    expect(counts).toMatchObject({ itemsDeleted: 3, objectsDeleted: 1 });
+    expect(await objectExists(cluster, segmentOf(slots[1]))).toBe(false);
+    expect(await objectExists(cluster, segmentOf(slots[3]))).toBe(true);
+    expect((await readAll(cluster, topic, 0)).map((r) => r.offset)).toEqual([3]);
+  });
+
+  it('refuses to delete an inline slot that no longer matches (changed)', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, 1000);
+    await produce(cluster, topic, ['a']);
+    const [item] = await items(cluster, topic, 0);
+    if (item.kind !== 'data' || item.inline === undefined) throw new Error('expected an inline data slot');
+    const outcome = await cluster.index.delete({ ...item, appendedAt: item.appendedAt + 1 });
+    expect(outcome).toEqual({ kind: 'changed', occupant: item });
+    expect(await items(cluster, topic, 0)).toEqual([item]);
+    expect(await cluster.index.delete(item)).toEqual({ kind: 'deleted' });
+  });
+
+  it('purges a deleted topic whose slots are inline: every slot and sequencer, no object to find', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, -1, 2);
+    for (let i = 0; i < 3; i++) {
+      await cluster.log.append(topic, [textRecord(`a${i}`, null, 0), textRecord(`b${i}`, null, 1)]);
+    }
+    const deleted = { ...topic, deletedAt: Date.now() };
+    await cluster.topics.delete(topic.name);
+    const result = await purgeTopic(depsOf(cluster), deleted, 100);
+    expect(result).toEqual({ slotsDeleted: 6, objectsDeleted: 0, done: true });
+    for (const partition of [0, 1]) {
+      expect(await items(cluster, topic, partition)).toEqual([]);
+      expect((await cluster.index.tail(topic.id, partition, 1)).sequencer).toBeUndefined();
+    }
   });
 });

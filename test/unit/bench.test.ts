@@ -1,6 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkOffsets } from '../../bench/contention';
+import {
+  costTable,
+  type MeasuredCosts,
+  recordsPerRequestWithDefaults,
+  shapesToMeasure,
+  WORKLOADS,
+} from '../../bench/cost';
 import { checkBatchAnswer } from '../../bench/http-client';
 import { planFromArgs } from '../../bench/plan';
 import { openRawConnection, rawPost } from '../../bench/raw-http';
@@ -109,5 +116,73 @@ describe('the load generator HTTP client', () => {
     expect(() => checkBatchAnswer(207, '{"successes":[],"failures":[{"error_code":400}]}')).toThrow(
       'error_code',
     );
+  });
+});
+
+describe('cost model', () => {
+  it('sizes requests the way a steady producer with the client defaults sends them', () => {
+    expect(recordsPerRequestWithDefaults(1, 1024)).toBe(1);
+    // One request in flight per topic, at least 50 ms each: 1,000 rec/s gather 50 a request.
+    expect(recordsPerRequestWithDefaults(1_000, 1024)).toBe(50);
+    // Never more than the default batch's body bytes.
+    expect(recordsPerRequestWithDefaults(1_000_000, 1024)).toBe(Math.floor(1_000_000 / (1368 + 60)));
+  });
+
+  it('measures every shape its rows need, the S3-only comparison row included, and none for idle rows', () => {
+    const shapes = shapesToMeasure(WORKLOADS);
+    expect(shapes).toContainEqual({
+      recordsPerRequest: 1,
+      recordBytes: 1024,
+      idempotent: true,
+      threshold: 0,
+    });
+    expect(shapes).toContainEqual({
+      recordsPerRequest: 1,
+      recordBytes: 1024,
+      idempotent: true,
+      threshold: 'default',
+    });
+    expect(shapes.length).toBe(new Set(shapes.map((s) => JSON.stringify(s))).size);
+  });
+
+  it('charges no S3 PUT and no S3 storage for an inline shape, and S3 for the same traffic at threshold 0', () => {
+    const common = {
+      recordsPerRequest: 1,
+      recordBytes: 1024,
+      idempotent: true,
+      perFetch: { s3Get: 0, dynamodbRead: 1, readUnits: 1 },
+      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+      bodyBytes: 1400,
+      sectionBytes: 1060,
+    };
+    const measured: MeasuredCosts = {
+      produceMs: 10,
+      sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
+      shapes: [
+        {
+          ...common,
+          threshold: 'default',
+          inline: true,
+          perRequest: { s3Put: 0, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 7, readUnits: 1 },
+          deleteWriteUnits: 2,
+        },
+        {
+          ...common,
+          threshold: 0,
+          inline: false,
+          perRequest: { s3Put: 1, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 5, readUnits: 1 },
+          deleteWriteUnits: 1,
+          perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
+        },
+      ],
+    };
+    const [inline, s3] = costTable(
+      measured,
+      WORKLOADS.filter((w) => w.name.startsWith('1 rec/s')),
+    ).map((row) => row.sluiceBreakdown);
+    expect(inline.s3Put).toBe(0);
+    expect(inline.consumerS3Get).toBe(0);
+    expect(s3.s3Put).toBeCloseTo(730 * 3600 * 0.000005, 6);
+    expect(inline.dynamodbProduce).toBeGreaterThan(s3.dynamodbProduce);
   });
 });

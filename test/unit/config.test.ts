@@ -17,6 +17,18 @@ describe('configuration from the environment', () => {
       );
     },
   );
+
+  it('leaves the inline threshold to the log unless set, and takes 0 (everything to S3)', () => {
+    expect(configFromEnv({}).inlineSectionMaxBytes).toBeUndefined();
+    expect(configFromEnv({ SLUICE_INLINE_SECTION_MAX_BYTES: '0' }).inlineSectionMaxBytes).toBe(0);
+    expect(configFromEnv({ SLUICE_INLINE_SECTION_MAX_BYTES: '8192' }).inlineSectionMaxBytes).toBe(8192);
+  });
+
+  it.each(['abc', '-1', '1.5', '1e3', ' '])('refuses SLUICE_INLINE_SECTION_MAX_BYTES=%j', (raw) => {
+    expect(() => configFromEnv({ SLUICE_INLINE_SECTION_MAX_BYTES: raw })).toThrow(
+      `SLUICE_INLINE_SECTION_MAX_BYTES must be a whole number of bytes (0 or more), got "${raw}".`,
+    );
+  });
 });
 
 describe('which consumer groups HTTP members may use (SLUICE_POLLER_GROUPS, SLUICE_GROUP_TOPICS)', () => {

@@ -6,7 +6,12 @@ import {
   MAX_EVENT_BYTES,
   MAX_RECORDS_PER_APPEND,
 } from '../../shared/log';
-import type { DataSlot, LogIndex, VoidSlot } from '../../shared/storage/log-index';
+import {
+  type DataSlot,
+  type LogIndex,
+  MAX_INLINE_SECTION_BYTES,
+  type VoidSlot,
+} from '../../shared/storage/log-index';
 import type { SegmentStore } from '../../shared/storage/segment-store';
 import type { Topic } from '../../shared/topics/registry';
 
@@ -126,7 +131,7 @@ describe('segment keys', () => {
     const keys: string[] = [];
     const store: SegmentStore = { ...segments, put: async (key) => void keys.push(key) };
     const { index } = stubIndex(async () => ({ kind: 'appended' }));
-    const log = createLog({ segments: store, index });
+    const log = createLog({ segments: store, index, inlineSectionMaxBytes: 0 });
     // More than one fill of the pool of random bytes.
     for (let i = 0; i < 1_200; i++) await log.append(topic, [record(0)]);
     expect(new Set(keys).size).toBe(1_200);
@@ -173,5 +178,31 @@ describe('what one append may hold', () => {
     expect(eventRecordBytes(topic.name, { key: null, value: null, headers })).toBeGreaterThan(
       MAX_EVENT_BYTES,
     );
+  });
+});
+
+describe('inline sections', () => {
+  it('puts no object and hands each slot its own section when every section fits', async () => {
+    const { index, commits } = stubIndex(async () => ({ kind: 'appended' }));
+    const puts: string[] = [];
+    const store: SegmentStore = { ...segments, put: async (key) => void puts.push(key) };
+    const log = createLog({ segments: store, index, inlineSectionMaxBytes: 4096 });
+    const results = await log.append(topic, [record(0), record(1), record(1)]);
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(puts).toEqual([]);
+    expect(commits.map((slot) => [slot.partition, slot.inline?.length === slot.byteLength])).toEqual([
+      [0, true],
+      [1, true],
+    ]);
+  });
+
+  it('refuses a threshold a slot item could not hold, or one that is not a whole number', () => {
+    const { index } = stubIndex(async () => ({ kind: 'appended' }));
+    for (const bad of [MAX_INLINE_SECTION_BYTES + 1, -1, 1.5, Number.NaN]) {
+      expect(() => createLog({ segments, index, inlineSectionMaxBytes: bad })).toThrow(RangeError);
+    }
+    expect(() =>
+      createLog({ segments, index, inlineSectionMaxBytes: MAX_INLINE_SECTION_BYTES }),
+    ).not.toThrow();
   });
 });

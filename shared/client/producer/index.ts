@@ -13,6 +13,11 @@ import type { MessageMetadata, ProducerRecord, RecordMetadata } from './types';
 
 export type { Message, MessageMetadata, ProducerRecord, RecordMetadata } from './types';
 
+/** How long a message waits for others to share its request, in ms, unless `lingerMs` says otherwise. */
+export const DEFAULT_LINGER_MS = 5;
+/** Largest request body a batch grows to, in bytes, unless `batchBytes` says otherwise. */
+export const DEFAULT_BATCH_BYTES = 1_000_000;
+
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends ConnectionOptions {
   /** How long a message waits for others to share its request, in ms. @default 5 */
@@ -58,8 +63,8 @@ type State = 'ready' | 'disconnecting' | 'disconnected';
  * await producer.disconnect();
  */
 export function createProducer(options: ProducerOptions = {}): Producer {
-  const lingerMs = options.lingerMs ?? 5;
-  const batchBytes = options.batchBytes ?? 1_000_000;
+  const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   const idempotent = options.idempotent ?? true;
   const maxAge = options.metadataMaxAgeMs ?? 60_000;
   if (!Number.isFinite(lingerMs) || lingerMs < 0)

@@ -91,3 +91,37 @@ export function newApi(cluster: Cluster = newCluster()) {
 function lower(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
+
+/** The two ways a produce's section is stored, for suites that must hold under both. */
+export const SLOT_STORAGE = [
+  { name: 'sections inline in their slots (default threshold)', inline: true, thresholdEnv: undefined },
+  { name: 'sections in S3 segment objects (threshold 0)', inline: false, thresholdEnv: '0' },
+] as const;
+
+export type SlotStorage = (typeof SLOT_STORAGE)[number];
+
+/**
+ * Runs `body` once per {@link SLOT_STORAGE}: while a block runs, every `newCluster` (and every
+ * child process started with this environment) uses its inline threshold.
+ */
+export function describeEachSlotStorage(title: string, body: (storage: SlotStorage) => void): void {
+  for (const storage of SLOT_STORAGE) {
+    describe(`${title}, ${storage.name}`, () => {
+      const before = process.env.SLUICE_INLINE_SECTION_MAX_BYTES;
+      beforeAll(() => {
+        if (storage.thresholdEnv === undefined) delete process.env.SLUICE_INLINE_SECTION_MAX_BYTES;
+        else process.env.SLUICE_INLINE_SECTION_MAX_BYTES = storage.thresholdEnv;
+      });
+      afterAll(() => {
+        if (before === undefined) delete process.env.SLUICE_INLINE_SECTION_MAX_BYTES;
+        else process.env.SLUICE_INLINE_SECTION_MAX_BYTES = before;
+      });
+      body(storage);
+    });
+  }
+}
+
+/** A cluster that stores every section in S3 (threshold 0), for tests about segment objects. */
+export function newS3Cluster(options: ClusterOptions = {}): Cluster {
+  return createCluster(configFromEnv(), { ...options, log: { inlineSectionMaxBytes: 0, ...options.log } });
+}
