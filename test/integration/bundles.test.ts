@@ -2,8 +2,8 @@
  * What `cdk deploy` ships, run: the assets `cdk synth` writes for the HTTP function, the
  * poller, the retention sweeper and the example handler, each loaded in a plain Node process
  * (no tsx, no jest) with the environment the template gives it, invoked with AWS-shaped
- * events, against the emulators. The Lambda service's Invoke API is stood in for by a small
- * server, so wake-on-produce and the poller's synchronous call of the handler go through the
+ * events, against the emulators. The Lambda service's Invoke API is stood in for by the fake
+ * in `test/support/fake-lambda-service.ts`, so wake-on-produce and the poller's synchronous call of the handler go through the
  * bundles' own Lambda clients.
  */
 
@@ -13,13 +13,13 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer, ScheduledEvent } from 'aw
 import { configFromEnv } from '../../shared/config';
 import { createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
+import { type FakeLambdaService, startFakeLambdaService } from '../support/fake-lambda-service';
 import {
   functionNamed,
   type InvocationOutcome,
   invokeBundle,
   resolveEnvironment,
   type SynthesizedFunction,
-  startLambdaService,
   synthesizeExampleStack,
 } from '../support/lambda-bundles';
 import { destroyClients, uniqueName } from '../support/local-aws';
@@ -36,7 +36,7 @@ const stackResources = {
 };
 
 let synthesized: ReturnType<typeof synthesizeExampleStack>;
-let lambda: Awaited<ReturnType<typeof startLambdaService>>;
+let lambda: FakeLambdaService;
 let api: SynthesizedFunction;
 let poller: SynthesizedFunction;
 let sweeper: SynthesizedFunction;
@@ -162,7 +162,7 @@ beforeAll(async () => {
   poller = functionNamed(synthesized.functions, 'SluiceConsumerordersappPoller');
   sweeper = functionNamed(synthesized.functions, 'SluiceRetentionFunction');
   clusterId = api.environment.SLUICE_CLUSTER_ID;
-  lambda = await startLambdaService((name, payload) => {
+  lambda = await startFakeLambdaService(async (name, payload) => {
     const fn = synthesized.functions.get(name);
     if (!fn) throw new Error(`no function ${name} in the stack`);
     return run(fn, payload);

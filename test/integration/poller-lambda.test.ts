@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createPollerHandler } from '../../functions/poller/handler';
 import type { PollerMetrics } from '../../functions/poller/metrics';
@@ -12,6 +10,11 @@ import {
   HandlerFunctionError,
   type KafkaEvent,
 } from '../../shared/poller';
+import {
+  type FakeLambdaService,
+  type FunctionAnswer,
+  startFakeLambdaService,
+} from '../support/fake-lambda-service';
 import {
   consumerEnv,
   createTestTopic,
@@ -127,41 +130,22 @@ describe('Lambda poller handler', () => {
 });
 
 describe('Lambda invoke ports', () => {
-  let server: Server;
+  let service: FakeLambdaService;
   let lambda: LambdaClient;
-  const requests: { path: string; type?: string; body: string }[] = [];
-  let answer: { status: number; headers: Record<string, string>; body: string } = {
-    status: 200,
-    headers: {},
-    body: '',
-  };
+  let answer: FunctionAnswer = { ok: true, result: null };
 
   beforeAll(async () => {
-    // Stands in for the Lambda API: records the Invoke calls and answers as told.
-    server = createServer((req: IncomingMessage, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        requests.push({
-          path: req.url ?? '',
-          type: req.headers['x-amz-invocation-type'] as string | undefined,
-          body: Buffer.concat(chunks).toString(),
-        });
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        res.end(answer.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    service = await startFakeLambdaService(async () => answer);
     lambda = new LambdaClient({
       region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      endpoint: service.endpoint,
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: 1,
     });
   });
   afterAll(async () => {
     lambda.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await service.close();
   });
 
   const event: KafkaEvent = {
@@ -171,33 +155,28 @@ describe('Lambda invoke ports', () => {
   };
 
   it('invokes RequestResponse and returns the partial batch response', async () => {
-    answer = { status: 200, headers: {}, body: '{"batchItemFailures":[]}' };
+    answer = { ok: true, result: { batchItemFailures: [] } };
     const result = await createLambdaHandlerInvoker(lambda)('order-handler', event);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(requests.at(-1)).toMatchObject({
+    expect(service.received.at(-1)).toMatchObject({
       path: '/2015-03-31/functions/order-handler/invocations',
-      type: 'RequestResponse',
+      invocationType: 'RequestResponse',
     });
-    expect(JSON.parse(requests.at(-1)?.body ?? '')).toEqual(event);
+    expect(service.received.at(-1)?.payload).toEqual(event);
   });
 
   it('turns a FunctionError into a thrown HandlerFunctionError', async () => {
-    answer = {
-      status: 200,
-      headers: { 'x-amz-function-error': 'Unhandled' },
-      body: '{"errorType":"TypeError","errorMessage":"x is undefined"}',
-    };
+    answer = { ok: false, errorType: 'TypeError', errorMessage: 'x is undefined' };
     await expect(createLambdaHandlerInvoker(lambda)('order-handler', event)).rejects.toThrow(
       'order-handler failed with TypeError: x is undefined',
     );
   });
 
   it('starts a function asynchronously with InvocationType Event', async () => {
-    answer = { status: 202, headers: {}, body: '' };
     await createLambdaAsyncInvoker(lambda)('billing-poller', { source: 'sluice.wake' });
-    expect(requests.at(-1)).toMatchObject({
+    expect(service.received.at(-1)).toMatchObject({
       path: '/2015-03-31/functions/billing-poller/invocations',
-      type: 'Event',
+      invocationType: 'Event',
     });
   });
 });

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { SluiceExampleStack } from '../../infra/example-stack';
 import { CDK_CONTEXT } from '../infra/support';
+import type { FunctionAnswer } from './fake-lambda-service';
 
 const DRIVER = path.join(__dirname, 'invoke-bundle.cjs');
 
@@ -101,9 +100,7 @@ export function resolveEnvironment(
 }
 
 /** What one invocation of a bundle returned. */
-export type InvocationOutcome =
-  | { readonly ok: true; readonly result: CfnJson; readonly logs: string }
-  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string; readonly logs: string };
+export type InvocationOutcome = FunctionAnswer & { readonly logs: string };
 
 /**
  * Invokes a bundled function once in a fresh plain Node process (a cold start), with exactly
@@ -150,71 +147,4 @@ export async function invokeBundle(
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** One call the Lambda service received. */
-export interface ReceivedInvocation {
-  readonly functionName: string;
-  readonly invocationType: 'RequestResponse' | 'Event';
-  readonly payload: CfnJson;
-}
-
-/**
- * A stand-in for the Lambda service's Invoke API (`POST /2015-03-31/functions/{name}/invocations`)
- * for the bundles' own Lambda clients (`AWS_ENDPOINT_URL_LAMBDA`). A synchronous call runs
- * the named bundle through `run` and answers as Lambda does (a `X-Amz-Function-Error` header
- * when the handler threw); an asynchronous call (`Event`) is recorded and answered 202.
- */
-export async function startLambdaService(
-  run: (functionName: string, payload: CfnJson) => Promise<InvocationOutcome>,
-): Promise<{ endpoint: string; received: ReceivedInvocation[]; close(): Promise<void> }> {
-  const received: ReceivedInvocation[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(request.url ?? '');
-      if (request.method !== 'POST' || !match) {
-        response.writeHead(404, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ message: `no such operation: ${request.method} ${request.url}` }));
-        return;
-      }
-      const functionName = decodeURIComponent(match[1]);
-      const invocationType =
-        request.headers['x-amz-invocation-type'] === 'Event' ? 'Event' : 'RequestResponse';
-      const text = Buffer.concat(chunks).toString('utf8');
-      const payload = text ? JSON.parse(text) : null;
-      received.push({ functionName, invocationType, payload });
-      if (invocationType === 'Event') {
-        response.writeHead(202);
-        response.end();
-        return;
-      }
-      run(functionName, payload).then(
-        (outcome) => {
-          const headers: Record<string, string> = { 'content-type': 'application/json' };
-          if (!outcome.ok) headers['x-amz-function-error'] = 'Unhandled';
-          response.writeHead(200, headers);
-          response.end(
-            JSON.stringify(
-              outcome.ok
-                ? outcome.result
-                : { errorType: outcome.errorType, errorMessage: outcome.errorMessage },
-            ),
-          );
-        },
-        (error: Error) => {
-          response.writeHead(500, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ message: error.message }));
-        },
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
