@@ -14,8 +14,8 @@ export {
   type GroupServiceOptions,
   heartbeatIntervalFor,
   type MemberState,
+  type NumericPartitionLag,
   type OffsetCommit,
-  type PartitionLag,
   UNKNOWN_GROUP_ERROR_CODE,
   UNKNOWN_MEMBER_ERROR_CODE,
 } from './service';

@@ -90,7 +90,13 @@ export interface ConsumerDescription {
   readonly assignments: readonly { readonly topic: string; readonly partition: number }[];
 }
 
-export interface PartitionLag {
+/**
+ * One partition's lag as the group service computes it, with numeric offsets. The HTTP routes
+ * turn it into Confluent's lag resource; the client's `PartitionLag` (`shared/client/admin.ts`)
+ * is that resource read back kafkajs-style, with decimal-string offsets and `null` where
+ * nothing is committed.
+ */
+export interface NumericPartitionLag {
   readonly topic: string;
   readonly partition: number;
   /** The committed offset, or the start position an acquisition fixed (see `committed`). */
@@ -123,8 +129,11 @@ export interface ResetOffsetsRequest {
   readonly dryRun?: boolean;
 }
 
-/** One partition of a reset plan. */
-export interface PlannedOffset {
+/**
+ * One partition of a reset plan, with a numeric offset; the client's `PlannedOffset`
+ * (`shared/client/admin.ts`) is the same row read back with a decimal-string offset.
+ */
+export interface NumericPlannedOffset {
   readonly topic: string;
   readonly partition: number;
   readonly newOffset: number;
@@ -162,7 +171,7 @@ export interface GroupService {
   list(): Promise<GroupDescription[]>;
   /** Throws {@link NotFoundError} (40404) for a group nobody ever joined. */
   describe(group: string): Promise<GroupDescription>;
-  lags(group: string): Promise<PartitionLag[]>;
+  lags(group: string): Promise<NumericPartitionLag[]>;
   /**
    * The group's live members with the partitions each holds (a lease it owns that has not
    * expired), sorted by member id. Throws {@link NotFoundError} (40404) for an unknown group.
@@ -173,7 +182,7 @@ export interface GroupService {
    * says where they would go. Refused (409 / 40903) while the group has live members, as
    * Kafka refuses for a group that is not empty.
    */
-  resetOffsets(request: ResetOffsetsRequest): Promise<PlannedOffset[]>;
+  resetOffsets(request: ResetOffsetsRequest): Promise<NumericPlannedOffset[]>;
   /** Deletes a group with its offsets; refused (409 / 40903) while it has live members; 404 / 40404 when unknown. */
   deleteGroup(group: string): Promise<void>;
   /** Whether any partition of `topics` has records the group has not consumed yet. */
@@ -588,7 +597,7 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       const { leases } = await describe(group);
       const at = now();
       const lags = await Promise.all(
-        leases.map(async (lease): Promise<PartitionLag | undefined> => {
+        leases.map(async (lease): Promise<NumericPartitionLag | undefined> => {
           if (lease.committed === undefined) return undefined;
           const topic = await topicOrUndefined(lease.topic);
           if (!topic || topic.id !== lease.topicId || lease.partition >= topic.partitionCount)
@@ -607,7 +616,7 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
         }),
       );
       return lags
-        .filter((l): l is PartitionLag => !!l)
+        .filter((l): l is NumericPartitionLag => !!l)
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     },
 

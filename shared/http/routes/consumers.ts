@@ -3,7 +3,7 @@ import { NotFoundError } from '../../errors';
 import {
   type ConsumerDescription,
   type GroupService,
-  type PartitionLag,
+  type NumericPartitionLag,
   UNKNOWN_MEMBER_ERROR_CODE,
 } from '../../groups/service';
 import { json, type RouteHandlers } from '../types';
@@ -16,7 +16,7 @@ import { resourceList } from './cluster';
  * @example
  * consumerLagResource('local', 'billing', lag); // { kind: 'KafkaConsumerLag', … }
  */
-export function consumerLagResource(clusterId: string, group: string, lag: PartitionLag) {
+export function consumerLagResource(clusterId: string, group: string, lag: NumericPartitionLag) {
   const base = `/v3/clusters/${clusterId}/consumer-groups/${group}`;
   return {
     kind: 'KafkaConsumerLag',

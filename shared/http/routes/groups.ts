@@ -7,7 +7,7 @@ import {
   type GroupDescription,
   type GroupService,
   type MemberState,
-  type PartitionLag,
+  type NumericPartitionLag,
   type ResetTarget,
 } from '../../groups/service';
 import type { OffsetReset } from '../../groups/types';
@@ -121,7 +121,7 @@ export function groupRoutes(
     };
   }
 
-  function lagResource(group: string, lag: PartitionLag) {
+  function lagResource(group: string, lag: NumericPartitionLag) {
     return consumerLagResource(clusterId, group, lag);
   }
 
@@ -228,7 +228,7 @@ export function groupRoutes(
 
     getLagSummary: async (_request, params) => {
       const lags = await groups.lags(params.group);
-      const max = lags.reduce<PartitionLag | undefined>(
+      const max = lags.reduce<NumericPartitionLag | undefined>(
         (best, l) => (!best || l.lag > best.lag ? l : best),
         undefined,
       );
