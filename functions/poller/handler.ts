@@ -101,7 +101,7 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
     const wake = wakeOf(event, consumer.group);
 
     // One poller per group: the schedule and every producer's wake-up race for the marker.
-    const claim = await groups.store.claimMarker(
+    const claim = await groups.claimMarker(
       consumer.group,
       memberId,
       start + leaseDurationMs,
@@ -111,7 +111,7 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
     if (claim.kind !== 'claimed') return { status: 'already-running', memberId };
     // A scheduled start with nothing to read costs a few reads, not a round of lease writes.
     if (!wake && !(await groups.hasPendingRecords(consumer.group, consumer.topics, policy))) {
-      await groups.store.clearMarker(consumer.group, memberId);
+      await groups.clearMarker(consumer.group, memberId);
       return { status: 'nothing-to-do', memberId };
     }
 

@@ -148,9 +148,12 @@ export interface NumericPlannedOffset {
  * principal) is the member's — otherwise they answer "unknown member" (404 / 40405), the same
  * as for a member that does not exist. A poller's members have no token and cannot be driven
  * with a caller at all. In-process callers (the poller runtime, tests) pass no caller.
+ *
+ * The store stays inside: callers get the operations, never the store itself. The marker
+ * operations are the store's, unchanged — the poller claims, refreshes and clears the
+ * "poller running" marker that wake-on-produce (`shared/poller/wake.ts`) checks.
  */
-export interface GroupService {
-  readonly store: GroupStore;
+export interface GroupService extends Pick<GroupStore, 'claimMarker' | 'refreshMarker' | 'clearMarker'> {
   join(request: JoinRequest): Promise<MemberState>;
   heartbeat(request: HeartbeatRequest): Promise<MemberState>;
   /**
@@ -168,6 +171,13 @@ export interface GroupService {
   release(group: string, claim: LeaseClaim): Promise<ReleaseOutcome>;
   /** Releases the member's leases, so others take them at once, and removes the member. */
   leave(group: string, memberId: string, caller?: MemberCaller): Promise<void>;
+  /**
+   * Removes an in-process member without touching its leases: an in-process member that
+   * stops hands back only the partitions whose workers stopped cleanly (with
+   * {@link GroupService.release}); the others expire, so nobody takes a partition while a
+   * worker may still be delivering from it.
+   */
+  removeMember(group: string, memberId: string): Promise<void>;
   list(): Promise<GroupDescription[]>;
   /** Throws {@link NotFoundError} (40404) for a group nobody ever joined. */
   describe(group: string): Promise<GroupDescription>;
@@ -456,7 +466,11 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
   }
 
   return {
-    store,
+    // The "poller running" marker of wake-on-produce, held by the group's poller.
+    claimMarker: (group, owner, expiresAt, at, takeoverFrom) =>
+      store.claimMarker(group, owner, expiresAt, at, takeoverFrom),
+    refreshMarker: (group, owner, expiresAt) => store.refreshMarker(group, owner, expiresAt),
+    clearMarker: (group, owner) => store.clearMarker(group, owner),
 
     async join(request) {
       validateGroupName(request.group);
@@ -569,6 +583,8 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       );
       await store.removeMember(group, memberId);
     },
+
+    removeMember: (group, memberId) => store.removeMember(group, memberId),
 
     async list() {
       const names = await store.listGroups();

@@ -40,7 +40,7 @@ export function directGroupPort(groups: GroupService, member: DirectMembership):
     const at = member.now();
     if (markerUntil - at > member.sessionTimeoutMs / 2) return;
     markerUntil = at + member.sessionTimeoutMs;
-    await groups.store.refreshMarker(group, memberId, markerUntil);
+    await groups.refreshMarker(group, memberId, markerUntil);
   }
   return {
     rejoinsAsSameMember: true,
@@ -75,8 +75,8 @@ export function directGroupPort(groups: GroupService, member: DirectMembership):
             ),
         ),
       );
-      await groups.store.removeMember(group, memberId).catch(() => {});
-      if (member.markRunning) await groups.store.clearMarker(group, memberId).catch(() => {});
+      await groups.removeMember(group, memberId).catch(() => {});
+      if (member.markRunning) await groups.clearMarker(group, memberId).catch(() => {});
     },
   };
 }

@@ -124,7 +124,7 @@ describe('group administration', () => {
     await groups.deleteGroup(group);
     await expect(groups.describe(group)).rejects.toBeInstanceOf(NotFoundError);
     expect((await groups.list()).map((g) => g.group)).not.toContain(group);
-    expect((await groups.store.snapshot(group)).leases).toEqual([]);
+    expect((await cluster.groups.snapshot(group)).leases).toEqual([]);
 
     const again = await groups.join({
       group,

@@ -1,7 +1,6 @@
 import { createPollerHandler, type PollerHandlerResult } from '../../functions/poller/handler';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
-import { createGroupService } from '../../shared/groups';
 import { createHttpApi } from '../../shared/http/router';
 import { createWaker, type WakeEvent, wakerFromEnv } from '../../shared/poller';
 import { AwsRequestCounter } from '../../shared/storage/aws';
@@ -17,7 +16,6 @@ import {
 const counter = new AwsRequestCounter();
 const cluster = createCluster(configFromEnv(), { counter });
 afterAll(() => cluster.close());
-const groups = createGroupService({ cluster });
 
 describe('wake-on-produce', () => {
   it('starts one poller when many producers hit an idle group at once', async () => {
@@ -38,13 +36,13 @@ describe('wake-on-produce', () => {
       functionName: 'billing-poller',
       payload: { source: 'sluice.wake', group },
     });
-    const marker = await groups.store.readMarker(group);
+    const marker = await cluster.groups.readMarker(group);
     expect(marker?.owner).toBe((calls[0].payload as WakeEvent).token);
   });
 
   it('leaves a group alone while its poller keeps the marker fresh', async () => {
     const group = testGroupName('wake');
-    await groups.store.refreshMarker(group, 'poller-running', Date.now() + 30_000);
+    await cluster.groups.refreshMarker(group, 'poller-running', Date.now() + 30_000);
     const calls: string[] = [];
     const wake = createWaker({
       cluster,
@@ -60,7 +58,7 @@ describe('wake-on-produce', () => {
 
   it('reads the marker at most once per second per group from a warm function', async () => {
     const group = testGroupName('wake');
-    await groups.store.refreshMarker(group, 'poller-running', Date.now() + 30_000);
+    await cluster.groups.refreshMarker(group, 'poller-running', Date.now() + 30_000);
     let clock = Date.now();
     const wake = createWaker({
       cluster,
@@ -150,7 +148,7 @@ describe('wake-on-produce', () => {
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ status: 'ran', reason: 'idle', committedRecords: 1 });
     expect(consumed).toEqual(['hello']);
-    expect(await groups.store.readMarker(group)).toBeUndefined();
+    expect(await cluster.groups.readMarker(group)).toBeUndefined();
   });
 
   it('is not built without SLUICE_WAKE_TARGETS', () => {

@@ -84,7 +84,7 @@ describe('Lambda poller handler', () => {
     expect(leases).toHaveLength(2);
     expect(leases.every((l) => l.owner === undefined && l.committed === 15)).toBe(true);
     expect(members).toEqual([]);
-    expect(await groups.store.readMarker(group)).toBeUndefined();
+    expect(await cluster.groups.readMarker(group)).toBeUndefined();
   });
 
   it('runs one poller per group: a second start while one runs returns at once', async () => {
@@ -104,7 +104,7 @@ describe('Lambda poller handler', () => {
     const group = testGroupName('lambda');
     const handle = pollerHandler(consumerEnv(group, topic), async () => undefined);
     expect((await handle({}, contextWithin(5_000))).status).toBe('nothing-to-do');
-    const snapshot = await createGroupService({ cluster }).store.snapshot(group);
+    const snapshot = await cluster.groups.snapshot(group);
     expect(snapshot).toEqual({ leases: [], members: [], marker: undefined });
   });
 

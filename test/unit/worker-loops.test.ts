@@ -115,7 +115,9 @@ describe('the poller', () => {
       waitingFor: [],
     });
     const groups = {
-      store: { removeMember: async () => {}, clearMarker: async () => {}, refreshMarker: async () => {} },
+      removeMember: async () => {},
+      clearMarker: async () => {},
+      refreshMarker: async () => {},
       join: async (request: { memberId: string }) => member(request.memberId),
       heartbeat: async (request: { memberId: string }) => member(request.memberId),
       release: async (_group: string, claim: { topic: string; partition: number }) => {
