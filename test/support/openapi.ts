@@ -177,11 +177,11 @@ function loaded() {
   return cache;
 }
 
-/** `{name}` matches one path segment; everything else (`:` and `-` included) is literal. */
+/** `{name}` matches one path segment, empty too (as the router does); everything else (`:` and `-` included) is literal. */
 function pathPattern(template: string): RegExp {
   const source = template
     .split('/')
-    .map((segment) => (/^\{\w+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((segment) => (/^\{\w+\}$/.test(segment) ? '[^/]*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
   return new RegExp(`^${source}$`);
 }
