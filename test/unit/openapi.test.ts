@@ -1,4 +1,4 @@
-import { NotFoundError, OffsetOutOfRangeError } from '../../shared/errors';
+import { ERROR_CODES, NotFoundError, OffsetOutOfRangeError } from '../../shared/errors';
 import { API_ROUTES } from '../../shared/http/api-routes';
 import { errorResponse } from '../../shared/http/errors';
 import { clusterResource, resourceList } from '../../shared/http/routes/cluster';
@@ -9,6 +9,9 @@ import {
   openApiDocument,
   operationFor,
 } from '../support/openapi';
+
+// biome-ignore lint/suspicious/noExplicitAny: the parsed YAML is read loosely
+type Json = any;
 
 /** A path with its parameters' names left out: the document names them as Confluent does. */
 const shape = (path: string) => path.replaceAll(/\{\w+\}/g, '{}');
@@ -53,6 +56,31 @@ describe('docs/openapi.yaml', () => {
         'resetGroupOffsets',
       ].sort(),
     );
+  });
+
+  it('lists, for each error status, exactly the error codes of that status in ERROR_CODES', () => {
+    const components = openApiDocument().components as Json;
+    const documented = new Map<string, number[]>();
+    for (const op of documentedOperations()) {
+      for (const [status, response] of Object.entries(op.responses) as [string, Json][]) {
+        if (!/^[45]/.test(status)) continue;
+        const named = components.responses[String(response.$ref).split('/').pop() as string];
+        const inline = named.content['application/json'].schema;
+        const schema = inline.$ref
+          ? components.schemas[String(inline.$ref).split('/').pop() as string]
+          : inline;
+        const codes: number[] = schema.properties.error_code.enum;
+        documented.set(status, [...new Set([...(documented.get(status) ?? []), ...codes])].sort());
+      }
+    }
+    const table = new Map<string, number[]>();
+    for (const [code, info] of Object.entries(ERROR_CODES)) {
+      // 400 is a record's result inside a produce answer, never an answer's status.
+      if (Number(code) === 400) continue;
+      const status = info.status >= 500 ? '5XX' : String(info.status);
+      table.set(status, [...(table.get(status) ?? []), Number(code)].sort());
+    }
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(table));
   });
 
   it('compiles the schema of every response it lists', () => {
