@@ -5,10 +5,11 @@ import { createHttpApi } from '../../shared/http/router';
 import { MAX_COMMIT_OFFSETS, MAX_JOIN_TOPICS } from '../../shared/http/routes/groups';
 import type { HttpResponse } from '../../shared/http/types';
 import { createTestTopic, produce, testGroupName } from '../support/groups';
+import { checkedApi } from '../support/openapi';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => cluster.close());
-const api = createHttpApi(cluster);
+const api = checkedApi(createHttpApi(cluster));
 const groupsPath = `/v3/clusters/${cluster.config.clusterId}/consumer-groups`;
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions read JSON answers by shape.

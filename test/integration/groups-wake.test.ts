@@ -12,6 +12,7 @@ import {
   testGroupName,
   waitFor,
 } from '../support/groups';
+import { checkedApi } from '../support/openapi';
 
 const counter = new AwsRequestCounter();
 const cluster = createCluster(configFromEnv(), { counter });
@@ -132,7 +133,7 @@ describe('wake-on-produce', () => {
       },
     });
     expect(waker).toBeDefined();
-    const api = createHttpApi(cluster, { onProduced: waker });
+    const api = checkedApi(createHttpApi(cluster, { onProduced: waker }));
 
     const response = await api({
       method: 'POST',

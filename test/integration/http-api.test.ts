@@ -1,6 +1,22 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { handler } from '../../functions/http/handler';
+import { handler as lambdaHandler } from '../../functions/http/handler';
+import { assertConforms } from '../support/openapi';
 import { newApi, uniqueName } from './support/core';
+
+/** The Lambda handler, with every answer checked against docs/openapi.yaml. */
+async function handler(event: APIGatewayProxyEventV2) {
+  const result = await lambdaHandler(event);
+  const body = result.isBase64Encoded
+    ? Buffer.from(result.body ?? '', 'base64').toString()
+    : (result.body ?? '');
+  assertConforms({
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    status: result.statusCode ?? 200,
+    body,
+  });
+  return result;
+}
 
 const call = newApi();
 const b64 = (text: string) => Buffer.from(text).toString('base64');

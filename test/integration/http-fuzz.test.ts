@@ -27,6 +27,7 @@ import { createHttpApi } from '../../shared/http/router';
 import { type AwsClients, createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
 import { destroyClients, uniqueName } from '../support/local-aws';
+import { checkedApi } from '../support/openapi';
 
 const WRITES = new Set([
   'PutObject',
@@ -49,6 +50,8 @@ const TOPICS = ['fuzz-a', 'fuzz-b'];
 const requestIds = new AsyncLocalStorage<number>();
 /** The error behind each 5xx answer, per request id. */
 const serverErrors = new Map<number, string>();
+/** Where an answer is not as docs/openapi.yaml describes, by fuzz request id. */
+const documentMismatches = new Map<number, string>();
 /** Successful write calls per request id. */
 const writesByRequest = new Map<number, string[]>();
 
@@ -104,7 +107,8 @@ beforeAll(async () => {
   server = createNodeServer({
     api: (request) => {
       const id = Number(request.headers['x-fuzz-request']);
-      return requestIds.run(id, () => api(request));
+      const checked = checkedApi(api, (problems) => documentMismatches.set(id, problems));
+      return requestIds.run(id, () => checked(request));
     },
     maxRequestBytes: MAX_REQUEST_BYTES,
   });
@@ -585,6 +589,9 @@ function routeShape(path: string): string {
 function violationsOf(req: FuzzRequest, answer: FuzzAnswer, reports: RecordReport[] | undefined): string[] {
   const what = `${req.method} ${req.path.slice(0, 200)} → ${answer.status} ${answer.body.slice(0, 200)}`;
   const problems: string[] = [];
+  const mismatch = documentMismatches.get(answer.id);
+  if (mismatch !== undefined)
+    problems.push(`${mismatch.slice(0, 1500)}\n  request body: ${String(req.body ?? '').slice(0, 300)}`);
   if (answer.status >= 500) {
     const body = typeof req.body === 'string' ? req.body.slice(0, 300) : '';
     problems.push(`server error: ${what}\n  body: ${body}\n  ${serverErrors.get(answer.id)?.slice(0, 600)}`);

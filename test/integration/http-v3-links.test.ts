@@ -9,6 +9,7 @@ import { configFromEnv } from '../../shared/config';
 import { fromApiGatewayEvent } from '../../shared/http/lambda-adapter';
 import { createHttpApi } from '../../shared/http/router';
 import { startTestServer, type TestServer } from '../support/client-server';
+import { checkedApi } from '../support/openapi';
 import { type Json, uniqueName } from './support/core';
 
 let server: TestServer;
@@ -56,7 +57,7 @@ describe('absolute links', () => {
   it("behind API Gateway: links carry the API's domain name and a named stage's prefix", async () => {
     const cluster = createCluster(configFromEnv());
     try {
-      const api = createHttpApi(cluster);
+      const api = checkedApi(createHttpApi(cluster));
       const event = (stage: string) =>
         ({
           version: '2.0',

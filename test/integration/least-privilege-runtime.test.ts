@@ -17,6 +17,7 @@ import {
   testGroupName,
 } from '../support/groups';
 import { destroyClients, uniqueName } from '../support/local-aws';
+import { checkedApi } from '../support/openapi';
 
 /** One authorization IAM would make for one request: action, resource, condition context. */
 interface Authorization {
@@ -238,7 +239,7 @@ for (const storage of STORAGES) {
         });
         const statuses: number[] = [];
         const httpAuthorizations = await withRecordedCluster(async (cluster) => {
-          const api = createHttpApi(cluster);
+          const api = checkedApi(createHttpApi(cluster));
           const call = async (request: HttpRequest) => {
             const response = await api(request);
             statuses.push(response.status);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assertConforms } from '../support/openapi';
 import type { Json } from './support/core';
 
 /** Runs `npm start`'s entry point as a real process with its own data directory. */
@@ -52,7 +53,9 @@ async function call(
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json() };
+  const text = await response.text();
+  assertConforms({ method, path: new URL(`${url}${path}`).pathname, status: response.status, body: text });
+  return { status: response.status, body: JSON.parse(text) };
 }
 
 describe('restarting the local backbone', () => {

@@ -9,6 +9,7 @@ import { configFromEnv } from '../../shared/config';
 import { createNodeServer } from '../../shared/http/node-server';
 import { createHttpApi } from '../../shared/http/router';
 import type { HttpRequest, HttpResponse } from '../../shared/http/types';
+import { checkedApi } from './openapi';
 
 /** A running test server. */
 export interface TestServer {
@@ -16,6 +17,7 @@ export interface TestServer {
   readonly cluster: Cluster;
   /** Every request served, as `"METHOD /path"`, in arrival order. */
   readonly requests: string[];
+  /** Stops the server; rejects if any answer of the API was not as docs/openapi.yaml describes. */
   close(): Promise<void>;
 }
 
@@ -43,7 +45,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (!config.endpoint)
     throw new Error('AWS_ENDPOINT_URL is not set: run the integration tests through jest.');
   const cluster = createCluster(config);
-  const inner = createHttpApi(cluster);
+  // The server keeps answering a client whatever the document says; close() reports mismatches.
+  const mismatches: string[] = [];
+  const inner = checkedApi(createHttpApi(cluster), (problems) => mismatches.push(problems));
   const requests: string[] = [];
   const server = createNodeServer({
     api: async (request) => {
@@ -65,6 +69,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       cluster.close();
+      if (mismatches.length > 0) throw new Error(mismatches.join('\n\n'));
     },
   };
 }

@@ -5,6 +5,7 @@ import { configFromEnv } from '../../../shared/config';
 import { createHttpApi, type HttpApi } from '../../../shared/http/router';
 import type { HttpRequest } from '../../../shared/http/types';
 import type { Topic } from '../../../shared/topics/registry';
+import { checkedApi } from '../../support/openapi';
 
 /** JSON answers as tests read them: loosely, field by field. */
 // biome-ignore lint/suspicious/noExplicitAny: tests assert on the shape, so a loose type reads best
@@ -51,8 +52,12 @@ export async function readAll(cluster: Cluster, topic: Topic, partition: number)
   }
 }
 
-/** Sends requests to an HttpApi the way the local server and the Lambda handler do. */
-export function httpClient(api: HttpApi) {
+/**
+ * Sends requests to an HttpApi the way the local server and the Lambda handler do. Every
+ * answer is checked against docs/openapi.yaml: one the document does not describe throws.
+ */
+export function httpClient(uncheckedApi: HttpApi) {
+  const api = checkedApi(uncheckedApi);
   return async (
     method: string,
     pathWithQuery: string,
