@@ -7,6 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { MAX_INLINE_SECTION_BYTES } from '../shared/storage/schema';
 import type { ConsumerConfigDocument } from './consumer-options';
 import type { SluiceDataAccess } from './data-access';
 
@@ -100,6 +101,15 @@ export interface SluiceProps {
    * @default 6291456
    */
   readonly maxRequestBytes?: number;
+  /**
+   * Produce requests whose every partition section encodes to at most this many bytes are
+   * stored in the log table's slot items instead of an S3 object
+   * (`SLUICE_INLINE_SECTION_MAX_BYTES`): one DynamoDB write instead of an S3 PUT plus a write.
+   * `0` sends every request to S3. The default is the measured break-even (docs/benchmarks.md,
+   * docs/design/sequenced-log.md "Inline slots"); at most 307200 (a slot item holds 400 KB).
+   * @default 2048
+   */
+  readonly inlineSectionMaxBytes?: number;
   /**
    * Steady-state request rate limit of the `$default` stage (requests per second).
    * @default 1000
@@ -245,6 +255,7 @@ export function validateProps(props: SluiceProps): void {
   positiveInt('apiReservedConcurrency', props.apiReservedConcurrency, 1, 1_000_000);
   positiveInt('pollerMemorySize', props.pollerMemorySize, 128, 10_240);
   positiveInt('maxRequestBytes', props.maxRequestBytes, 1, LAMBDA_PAYLOAD_LIMIT);
+  positiveInt('inlineSectionMaxBytes', props.inlineSectionMaxBytes, 0, MAX_INLINE_SECTION_BYTES);
   positiveInt('throttlingRateLimit', props.throttlingRateLimit, 1, 1_000_000);
   positiveInt('throttlingBurstLimit', props.throttlingBurstLimit, 1, 1_000_000);
   positiveInt('lagAlarmThreshold', props.lagAlarmThreshold, 0, Number.MAX_SAFE_INTEGER);

@@ -13,7 +13,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct, IConstruct } from 'constructs';
-import { LOG_TABLE_KEYS, META_TABLE_KEYS, META_TABLE_TTL_ATTRIBUTE } from '../shared/storage/schema';
+import {
+  DEFAULT_INLINE_SECTION_MAX_BYTES,
+  LOG_TABLE_KEYS,
+  META_TABLE_KEYS,
+  META_TABLE_TTL_ATTRIBUTE,
+} from '../shared/storage/schema';
 import { SluiceConsumerGroup } from './consumer-group';
 import {
   type ConsumerConfigDocument,
@@ -496,6 +501,9 @@ export class Sluice extends SluiceBase {
       SLUICE_LOG_TABLE: this.logTable.tableName,
       SLUICE_META_TABLE: this.metaTable.tableName,
       SLUICE_MAX_REQUEST_BYTES: String(this.props.maxRequestBytes ?? LAMBDA_PAYLOAD_LIMIT),
+      SLUICE_INLINE_SECTION_MAX_BYTES: String(
+        this.props.inlineSectionMaxBytes ?? DEFAULT_INLINE_SECTION_MAX_BYTES,
+      ),
       // Powertools Metrics (if a function uses it) then publishes to the `Sluice` namespace.
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };

@@ -1,5 +1,6 @@
 import type { Partitioner } from '../partitioner';
-import { type LogIndex, MAX_INLINE_SECTION_BYTES } from '../storage/log-index';
+import type { LogIndex } from '../storage/log-index';
+import { DEFAULT_INLINE_SECTION_MAX_BYTES, MAX_INLINE_SECTION_BYTES } from '../storage/schema';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
 import { type AppendRecord, appendRecords, type ProducerIdentity, type RecordResult } from './append';
@@ -51,13 +52,7 @@ export const DEFAULT_COMMIT_DEADLINE_MS = 10_000;
  */
 export const DEFAULT_HOLE_GRACE_MS = 30_000;
 
-/**
- * The largest encoded partition section stored inline in its slot item (a request goes to S3
- * when any of its sections is larger). Measured break-even in docs/design/sequenced-log.md
- * ("Inline slots"): below it one DynamoDB write of the section costs less than an S3 PUT
- * beside a small slot write, counting the section's later delete and reads.
- */
-export const DEFAULT_INLINE_SECTION_MAX_BYTES = 2048;
+export { DEFAULT_INLINE_SECTION_MAX_BYTES } from '../storage/schema';
 
 export interface LogOptions {
   readonly segments: SegmentStore;

@@ -70,11 +70,7 @@ export interface InlineDataSlot extends DataSlotFields {
  */
 export type DataSlot = SegmentDataSlot | InlineDataSlot;
 
-/**
- * The largest section that may be stored inline. A DynamoDB item holds at most 400 KB
- * (names, values and the slot's other attributes together); this leaves room for them.
- */
-export const MAX_INLINE_SECTION_BYTES = 300 * 1024;
+export { MAX_INLINE_SECTION_BYTES } from './schema';
 
 /** A reserved range that will never hold records (its writer failed or was too slow). */
 export interface VoidSlot extends SlotRange {

@@ -53,3 +53,17 @@ export const META_TABLE_TTL_ATTRIBUTE = 'exp';
  * a descending query returns it first, followed by the newest slots.
  */
 export const SEQUENCER_SORT_KEY = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The largest section that may be stored inline. A DynamoDB item holds at most 400 KB
+ * (names, values and the slot's other attributes together); this leaves room for them.
+ */
+export const MAX_INLINE_SECTION_BYTES = 300 * 1024;
+
+/**
+ * The largest encoded partition section stored inline in its slot item (a request goes to S3
+ * when any of its sections is larger). Measured break-even in docs/design/sequenced-log.md
+ * ("Inline slots"): below it one DynamoDB write of the section costs less than an S3 PUT
+ * beside a small slot write, counting the section's later delete and reads.
+ */
+export const DEFAULT_INLINE_SECTION_MAX_BYTES = 2048;

@@ -33,6 +33,8 @@ describe('prop validation', () => {
     ['apiMemorySize', { apiMemorySize: 64 }],
     ['pollerMemorySize', { pollerMemorySize: 20_000 }],
     ['maxRequestBytes', { maxRequestBytes: 6 * 1024 * 1024 + 1 }],
+    ['inlineSectionMaxBytes', { inlineSectionMaxBytes: 300 * 1024 + 1 }],
+    ['inlineSectionMaxBytes', { inlineSectionMaxBytes: -1 }],
     ['throttlingRateLimit', { throttlingRateLimit: 0 }],
     ['throttlingBurstLimit', { throttlingBurstLimit: 1.5 }],
     ['lagAlarmThreshold', { lagAlarmThreshold: -1 }],
@@ -172,6 +174,26 @@ describe('endpoint props', () => {
     const { template } = synthSluice({ maxRequestBytes: 1_000_000 });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SLUICE_MAX_REQUEST_BYTES: '1000000' }) },
+    });
+  });
+});
+
+describe('inline slots', () => {
+  it('give every function the measured default threshold', () => {
+    const { template } = synthSluice({});
+    const functions = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.Environment?.Variables?.SLUICE_CLUSTER_ID !== undefined,
+    );
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      expect(fn.Properties.Environment.Variables.SLUICE_INLINE_SECTION_MAX_BYTES).toBe('2048');
+    }
+  });
+
+  it('pass inlineSectionMaxBytes to the functions, 0 sending every produce to S3', () => {
+    const { template } = synthSluice({ inlineSectionMaxBytes: 0 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SLUICE_INLINE_SECTION_MAX_BYTES: '0' }) },
     });
   });
 });
