@@ -1,45 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type LocalBackbone, startLocalBackbone } from '../support/local-backbone';
 import { assertConforms } from '../support/openapi';
 import type { Json } from './support/core';
 
 /** Runs `npm start`'s entry point as a real process with its own data directory. */
-async function startBackbone(
-  dataDir: string,
-): Promise<{ url: string; child: ChildProcess; stop: () => Promise<number | null> }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: '0',
-    SLUICE_AWS_PORT: '0', // any free port: other runs may hold the default one
-    SLUICE_DATA_DIR: dataDir,
-    SLUICE_CONFIG: join(dataDir, 'sluice.config.json'),
-  };
-  delete env.AWS_ENDPOINT_URL; // start its own emulators, exactly as `npm start` does
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout?.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /ready at (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${stderr}`)));
-  });
-  const stop = () =>
-    new Promise<number | null>((resolve) => {
-      child.once('exit', (code) => resolve(code));
-      child.kill('SIGTERM');
-    });
-  return { url, child, stop };
+function startBackbone(dataDir: string) {
+  return startLocalBackbone({ dataDir, configFile: join(dataDir, 'sluice.config.json'), command: 'node' });
+}
+
+/** SIGTERM to the process, as a supervisor stops it; resolves with its exit code. */
+async function stopBackbone(backbone: LocalBackbone): Promise<number | null> {
+  return (await backbone.stop('SIGTERM', 'process')).code;
 }
 
 async function call(
@@ -103,7 +76,7 @@ exports.handler = async (event) => {
         expect(produced.body.offset).toBe(n);
       }
     } finally {
-      expect(await first.stop()).toBe(0);
+      expect(await stopBackbone(first)).toBe(0);
     }
 
     const second = await startBackbone(dataDir);
@@ -127,7 +100,7 @@ exports.handler = async (event) => {
         read.body.records.map((r: { value: string }) => Buffer.from(r.value, 'base64').toString()),
       ).toEqual(['before-0', 'before-1', 'before-2', 'after']);
     } finally {
-      expect(await second.stop()).toBe(0);
+      expect(await stopBackbone(second)).toBe(0);
     }
   }, 180_000);
 
@@ -171,7 +144,7 @@ exports.handler = async (event) => {
       );
       expect(other.status).toBe(200);
     } finally {
-      expect(await backbone.stop()).toBe(0);
+      expect(await stopBackbone(backbone)).toBe(0);
     }
   }, 120_000);
 });

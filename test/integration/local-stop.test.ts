@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -8,6 +7,7 @@ import { startLocalAws } from '../../local/emulators';
 import { PID_FILE } from '../../local/emulators/pid-file';
 import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
+import { runLocalBackboneToEnd, startLocalBackbone } from '../support/local-backbone';
 
 /**
  * `npm start` stopped as users stop it: Ctrl-C in a terminal (SIGINT to the whole foreground
@@ -15,58 +15,11 @@ import { configFromEnv } from '../../shared/config';
  * to the process, and SIGKILL of the whole group. Afterwards the lease items of the group it
  * ran are read straight from the data it kept.
  */
-const ROOT = join(__dirname, '..', '..');
 const GROUP = 'noter';
 
-interface Backbone {
-  readonly child: ChildProcess;
-  readonly url: string;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts the backbone in its own process group, as a shell starts a foreground job. */
-async function startBackbone(
-  dataDir: string,
-  command: 'npm start' | 'node',
-  extraEnv: NodeJS.ProcessEnv = {},
-): Promise<Backbone> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: '0',
-    SLUICE_AWS_PORT: '0',
-    SLUICE_DATA_DIR: dataDir,
-    SLUICE_CONFIG: join(dataDir, 'sluice.config.json'),
-    ...extraEnv,
-  };
-  delete env.AWS_ENDPOINT_URL; // start its own emulators, exactly as `npm start` does
-  const [file, args] =
-    command === 'npm start'
-      ? ['npm', ['start', '--silent']]
-      : [process.execPath, ['--import', 'tsx', 'local/start.ts']];
-  const child = spawn(file, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const match = /ready at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        child.stdout?.off('data', check);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    void exited.then(({ code }) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-  });
-  return { child, url, output: () => output, exited };
+/** Starts the backbone with the config and handler `beforeEach` wrote into `dataDir`. */
+function startBackbone(dataDir: string, command: 'npm start' | 'node', env: NodeJS.ProcessEnv = {}) {
+  return startLocalBackbone({ dataDir, configFile: join(dataDir, 'sluice.config.json'), command, env });
 }
 
 /** Resolves once `predicate` holds, polling; fails after `ms` with `what`. */
@@ -152,10 +105,9 @@ describe('stopping npm start', () => {
       const pids = await emulatorPids(dataDir);
       expect(pids.length).toBeGreaterThanOrEqual(2);
 
-      const pid = backbone.child.pid as number;
-      if (target === 'group') process.kill(-pid, 'SIGINT');
-      else process.kill(pid, 'SIGTERM');
-      const exit = await backbone.exited;
+      const exit = await (target === 'group'
+        ? backbone.stop('SIGINT', 'group')
+        : backbone.stop('SIGTERM', 'process'));
 
       const output = backbone.output();
       expect(output).not.toMatch(/could not release a lease|ECONNREFUSED/);
@@ -181,8 +133,7 @@ describe('stopping npm start', () => {
     const first = await startBackbone(dataDir, 'npm start');
     await until(() => leasesHeld(first.url), 'the poller to take its leases');
     const pids = await emulatorPids(dataDir);
-    process.kill(-(first.child.pid as number), 'SIGKILL');
-    await first.exited;
+    await first.stop('SIGKILL', 'group');
     // The orphan guard, in a process group of its own, stops the emulators.
     await until(() => pids.every((pid) => !alive(pid)), 'the emulators to stop');
 
@@ -196,8 +147,7 @@ describe('stopping npm start', () => {
         'the wait for the old leases to be logged',
       );
     } finally {
-      process.kill(second.child.pid as number, 'SIGTERM');
-      expect((await second.exited).code).toBe(0);
+      expect((await second.stop('SIGTERM', 'process')).code).toBe(0);
     }
   }, 240_000);
 });
@@ -225,8 +175,7 @@ describe('the AWS endpoint port of npm start', () => {
       expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(endpoint).not.toContain(`:${taken}`);
     } finally {
-      process.kill(backbone.child.pid as number, 'SIGTERM');
-      await backbone.exited;
+      await backbone.stop('SIGTERM', 'process');
     }
     // Free, the same port is used as given.
     await new Promise((resolve) => blocker.close(resolve));
@@ -234,8 +183,7 @@ describe('the AWS endpoint port of npm start', () => {
     try {
       expect(again.output()).toContain(`export AWS_ENDPOINT_URL=http://127.0.0.1:${taken}`);
     } finally {
-      process.kill(again.child.pid as number, 'SIGTERM');
-      await again.exited;
+      await again.stop('SIGTERM', 'process');
       blocker = createServer();
       await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     }
@@ -250,17 +198,13 @@ describe('npm start with a wrong sluice.config.json', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   /** Runs the entry point to its end; a config error ends it before any emulator starts. */
-  function run(config: string): Promise<{ code: number | null; stderr: string }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_CONFIG: config, SLUICE_DATA_DIR: dir };
-    delete env.AWS_ENDPOINT_URL;
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      child.once('exit', (code) => resolve({ code, stderr }));
+  async function run(config: string): Promise<{ code: number | null; stderr: string }> {
+    const { exit, stderr } = await runLocalBackboneToEnd({
+      dataDir: dir,
+      configFile: config,
+      command: 'node',
     });
+    return { code: exit.code, stderr };
   }
 
   it('exits 1 naming the misspelt key', async () => {
