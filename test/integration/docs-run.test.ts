@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -19,6 +19,7 @@ import {
   matchesShownMessage,
   shellCommands,
 } from '../support/doc-blocks';
+import { type LocalBackbone, startLocalBackbone } from '../support/local-backbone';
 
 /**
  * Docs that run: every `sh`, `bash` and `ts` block of README.md and docs/ (except those
@@ -52,8 +53,7 @@ interface Exit {
   readonly stderr: string;
 }
 
-let backbone: ChildProcess;
-let backboneOutput = '';
+let backbone: LocalBackbone | undefined;
 let url: string;
 let awsEndpoint: string;
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-docs-'));
@@ -186,46 +186,17 @@ beforeAll(async () => {
   // `sluice` on PATH, as after `npm link`.
   mkdirSync(join(scratch, 'bin'));
   symlinkSync(join(ROOT, 'bin', 'sluice.js'), join(scratch, 'bin', 'sluice'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: '0',
-    SLUICE_AWS_PORT: '0',
-    SLUICE_DATA_DIR: join(scratch, 'data'),
-  };
-  delete env.AWS_ENDPOINT_URL; // its own emulators, as a user's first `npm start`
-  delete env.SLUICE_CONFIG;
-  backbone = spawn('npm', ['start', '--silent'], {
-    cwd: ROOT,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    const check = (chunk: Buffer) => {
-      backboneOutput += chunk;
-      const ready = /ready at (http:\/\/\S+)/.exec(backboneOutput);
-      const aws = /export AWS_ENDPOINT_URL=(\S+)/.exec(backboneOutput);
-      if (ready && aws) {
-        url = ready[1];
-        awsEndpoint = aws[1];
-        resolve();
-      }
-    };
-    backbone.stdout?.on('data', check);
-    backbone.stderr?.on('data', check);
-    backbone.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${backboneOutput}`)));
-  });
-  await ready;
+  // No SLUICE_CONFIG: the repository's own sluice.config.json, as a user's first `npm start`.
+  backbone = await startLocalBackbone({ dataDir: join(scratch, 'data') });
+  url = backbone.url;
+  if (backbone.awsEndpoint === undefined) {
+    throw new Error(`npm start did not say where its AWS APIs are:\n${backbone.output()}`);
+  }
+  awsEndpoint = backbone.awsEndpoint;
 }, 120_000);
 
 afterAll(async () => {
-  if (backbone?.pid && backbone.exitCode === null) {
-    const exited = new Promise((resolve) => backbone.once('exit', resolve));
-    process.kill(-backbone.pid, 'SIGTERM');
-    await exited;
-    backbone.stdout?.destroy();
-    backbone.stderr?.destroy();
-  }
+  await backbone?.stop();
   rmSync(scratch, { recursive: true, force: true, maxRetries: 5 });
 }, 60_000);
 
