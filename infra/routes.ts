@@ -104,7 +104,14 @@ export function grantedPaths(
       method: 'GET',
       path: `${cluster}/brokers/${BROKER_ID}${tail}`,
     })),
-    ...(describeTopics ? topicNames.map((t) => ({ method: 'GET', path: `${cluster}/topics/${t}` })) : []),
+    // The v2 equivalents: the broker list, and the topic descriptions under the same rule.
+    { method: 'GET', path: '/brokers' },
+    ...(describeTopics
+      ? topicNames.flatMap((t) => [
+          { method: 'GET', path: `${cluster}/topics/${t}` },
+          { method: 'GET', path: `/topics/${t}` },
+        ])
+      : []),
   ];
   if (role === 'produce') {
     return [
@@ -122,6 +129,9 @@ export function grantedPaths(
       { method: 'GET', path: `${cluster}/topics/${t}/partitions` },
       // Everything below a partition is the consumer's: records, replicas, reassignment.
       { method: 'GET', path: `${cluster}/topics/${t}/partitions/*` },
+      // The v2 partition reads (descriptions, offsets), as their v3 equivalents.
+      { method: 'GET', path: `/topics/${t}/partitions` },
+      { method: 'GET', path: `/topics/${t}/partitions/*` },
     ]),
     { method: 'GET', path: `${cluster}/topics/-/partitions/-/reassignment` },
     ...(consumerGroups.listGroups ? [{ method: 'GET', path: `${cluster}/consumer-groups` }] : []),

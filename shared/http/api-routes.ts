@@ -18,7 +18,7 @@
 export type ApiRole = 'produce' | 'consume' | 'admin' | 'discover';
 
 /** Which routes module serves a route (`shared/http/routes/<area>.ts`). */
-export type ApiArea = 'cluster' | 'topics' | 'produce' | 'consume' | 'groups' | 'consumers';
+export type ApiArea = 'cluster' | 'topics' | 'produce' | 'consume' | 'groups' | 'consumers' | 'v2';
 
 /** One route of the HTTP API. */
 export interface ApiRoute {
@@ -247,6 +247,49 @@ export const API_ROUTES = {
     area: 'produce',
     role: 'produce',
     description: 'v2 produce',
+  },
+  // Confluent REST Proxy v2 reads (answers `application/vnd.kafka.v2+json`); roles as their v3 equivalents
+  listTopicsV2: {
+    method: 'GET',
+    path: '/topics',
+    area: 'v2',
+    role: 'admin',
+    description: 'v2 list of topic names',
+  },
+  getTopicV2: {
+    method: 'GET',
+    path: '/topics/{topic}',
+    area: 'v2',
+    role: 'discover',
+    description: 'v2 topic description',
+  },
+  listPartitionsV2: {
+    method: 'GET',
+    path: '/topics/{topic}/partitions',
+    area: 'v2',
+    role: 'consume',
+    description: "v2 list of a topic's partitions",
+  },
+  getPartitionV2: {
+    method: 'GET',
+    path: '/topics/{topic}/partitions/{partition}',
+    area: 'v2',
+    role: 'consume',
+    description: 'v2 partition description',
+  },
+  getPartitionOffsetsV2: {
+    method: 'GET',
+    path: '/topics/{topic}/partitions/{partition}/offsets',
+    area: 'v2',
+    role: 'consume',
+    description: "v2 a partition's first and next offsets",
+  },
+  listBrokersV2: {
+    method: 'GET',
+    path: '/brokers',
+    area: 'v2',
+    role: 'discover',
+    description: 'v2 list of broker ids',
   },
   // Consume
   fetchRecords: {

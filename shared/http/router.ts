@@ -10,6 +10,7 @@ import { consumerRoutes } from './routes/consumers';
 import { groupRoutes } from './routes/groups';
 import { produceRoutes } from './routes/produce';
 import { topicRoutes } from './routes/topics';
+import { v2Routes, withV2MediaType } from './routes/v2';
 import type { HttpRequest, HttpResponse, RouteHandler } from './types';
 
 export interface HttpApiOptions {
@@ -43,6 +44,7 @@ export function apiHandlers(cluster: Cluster, options: HttpApiOptions = {}): Api
     ...consumeRoutes(cluster),
     ...groupRoutes(cluster, groups),
     ...consumerRoutes(cluster, groups),
+    ...v2Routes(cluster),
   };
 }
 
@@ -65,7 +67,8 @@ export function createRouter(handlers: ApiHandlers): FindMyWay.Instance<FindMyWa
   for (const name of Object.keys(API_ROUTES) as ApiRouteName[]) {
     const { method, path, area } = API_ROUTES[name];
     const handler = LINKED_AREAS.has(area) ? withAbsoluteLinks(handlers[name]) : handlers[name];
-    router.on(method, routerPath(path), () => handler);
+    // The store tells the error path which area answered (v2 errors carry the v2 media type).
+    router.on(method, routerPath(path), () => handler, { area });
   }
   return router;
 }
@@ -125,6 +128,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
   const limit = cluster.config.maxRequestBytes;
 
   return async (request) => {
+    let area: ApiArea | undefined;
     try {
       const match = router.find(request.method as FindMyWay.HTTPMethod, request.path);
       if (!match) {
@@ -133,6 +137,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
           { errorCode: 40400 },
         );
       }
+      area = (match.store as { area: ApiArea }).area;
       // find-my-way has already percent-decoded the parameters.
       const params = match.params as Record<string, string>;
       if (params.cluster_id !== undefined && params.cluster_id !== clusterId) {
@@ -152,7 +157,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
     } catch (error) {
       const response = errorResponse(error);
       if (response.status >= 500) options.onError?.(error, request);
-      return response;
+      return area === 'v2' ? withV2MediaType(response) : response;
     }
   };
 }

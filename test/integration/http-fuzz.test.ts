@@ -597,7 +597,9 @@ function violationsOf(req: FuzzRequest, answer: FuzzAnswer, reports: RecordRepor
     problems.push(`server error: ${what}\n  body: ${body}\n  ${serverErrors.get(answer.id)?.slice(0, 600)}`);
   }
   const hasBody = req.method !== 'HEAD' && answer.status !== 204;
-  if (hasBody && !answer.contentType.startsWith('application/json')) problems.push(`not JSON: ${what}`);
+  // A JSON media type: application/json, or a `+json` one (Confluent v2's application/vnd.kafka.v2+json).
+  const isJson = /^application\/(json|[\w.-]+\+json)(;|$)/.test(answer.contentType);
+  if (hasBody && !isJson) problems.push(`not JSON: ${what}`);
   if (answer.status >= 400) {
     const writes = writesByRequest.get(answer.id) ?? [];
     if (writes.length > 0) problems.push(`refused but wrote ${writes.join(', ')}: ${what}`);

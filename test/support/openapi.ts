@@ -71,7 +71,7 @@ export function conformanceProblems(exchange: Exchange): string[] {
     const listed = Object.keys(operation?.responses ?? {}).join(', ');
     return [`${what} answered ${exchange.status}, a status the document does not list (it lists ${listed}).`];
   }
-  const content = (response.content as Node | undefined)?.['application/json'] as Node | undefined;
+  const content = jsonContent(response);
   if (!content) {
     return exchange.body === ''
       ? []
@@ -190,6 +190,15 @@ function pathPattern(template: string): RegExp {
 function responseFor(responses: Record<string, unknown>, status: number): Node | undefined {
   const listed = responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default;
   return listed === undefined ? undefined : resolve(loaded().document, listed);
+}
+
+/**
+ * The JSON body a response describes: `application/json`, or Confluent v2's
+ * `application/vnd.kafka.v2+json` (the v2 reads). The media type itself is checked by the tests.
+ */
+function jsonContent(response: Node): Node | undefined {
+  const content = response.content as Node | undefined;
+  return (content?.['application/json'] ?? content?.['application/vnd.kafka.v2+json']) as Node | undefined;
 }
 
 /** Follows a `$ref` within the document (`#/components/responses/…`). */

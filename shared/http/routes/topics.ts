@@ -113,6 +113,22 @@ export function partitionResource(
   };
 }
 
+/**
+ * The partition a path names (`{topic}`, `{partition}`), of an existing topic: 404 / 40401 for
+ * a missing topic, 404 / 40402 for a partition it does not have.
+ */
+export async function partitionInPath(cluster: Cluster, params: Readonly<Record<string, string>>) {
+  const topic = await cluster.topics.get(params.topic);
+  const partition = Number(params.partition);
+  if (!/^\d+$/.test(params.partition) || partition >= topic.partitionCount) {
+    throw new NotFoundError(
+      `Partition ${params.partition} of topic "${topic.name}" does not exist: it has partitions 0 to ${topic.partitionCount - 1}.`,
+      { errorCode: 40402, topic: topic.name },
+    );
+  }
+  return { topic, partition };
+}
+
 const CONFIG_NAMES = Object.keys(DEFAULT_TOPIC_CONFIGS) as TopicConfigName[];
 
 /** Topic administration routes: create, list, describe, delete, configs, partitions. */
@@ -120,18 +136,7 @@ export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
   const clusterId = cluster.config.clusterId;
   const topicPath = (topic: string) => `/v3/clusters/${clusterId}/topics/${topic}`;
 
-  /** The partition named in the path, of an existing topic; 404 / 40402 otherwise. */
-  async function partitionOf(params: Readonly<Record<string, string>>) {
-    const topic = await cluster.topics.get(params.topic);
-    const partition = Number(params.partition);
-    if (!/^\d+$/.test(params.partition) || partition >= topic.partitionCount) {
-      throw new NotFoundError(
-        `Partition ${params.partition} of topic "${topic.name}" does not exist: it has partitions 0 to ${topic.partitionCount - 1}.`,
-        { errorCode: 40402, topic: topic.name },
-      );
-    }
-    return { topic, partition };
-  }
+  const partitionOf = (params: Readonly<Record<string, string>>) => partitionInPath(cluster, params);
 
   function configName(topic: Topic, name: string): TopicConfigName {
     if (isTopicConfigName(name)) return name;
