@@ -263,8 +263,13 @@ describe('the web console in Chromium', () => {
     await textBecomes(`tr[data-topic="${topic}"] [data-col="records"]`, '10');
     // The theme toggle: system, light, dark.
     await page.getByRole('button', { name: /^Theme/ }).click();
+    await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' });
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await background()).toBe('rgb(255, 255, 255)');
     await page.getByRole('button', { name: 'Theme: light' }).click();
     await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    // The palette follows the chosen theme, not only the attribute.
+    expect(await background()).toBe('rgb(13, 17, 23)');
     await screenshot('topics-dark');
     await page.getByRole('button', { name: 'Theme: dark' }).click();
     await page.locator('html:not([data-theme])').waitFor({ state: 'attached' });
