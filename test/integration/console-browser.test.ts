@@ -264,7 +264,7 @@ describe('the web console in Chromium', () => {
     // The theme toggle: system, light, dark.
     await page.getByRole('button', { name: /^Theme/ }).click();
     await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' });
-    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = () => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     expect(await background()).toBe('rgb(255, 255, 255)');
     await page.getByRole('button', { name: 'Theme: light' }).click();
     await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
