@@ -297,7 +297,7 @@ export const API_ROUTES = {
     path: `${TOPIC}/partitions/{partition}/records`,
     area: 'consume',
     role: 'consume',
-    description: 'fetch records of one partition',
+    description: 'fetch records of one partition from an offset or a timestamp',
   },
   // Consumer groups (Confluent v3)
   listGroups: {

@@ -245,6 +245,32 @@ describe('produce and fetch', () => {
     );
     expect(big.status).toBe(400);
   });
+
+  it('starts a fetch at the first record at or after a timestamp', async () => {
+    const name = await createTopic(1);
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    for (let i = 0; i < 4; i++) {
+      await call('POST', `/v3/clusters/local/topics/${name}/records`, {
+        value: { type: 'STRING', data: `r${i}` },
+        timestamp: new Date(base + i * 1_000).toISOString(),
+      });
+    }
+    const records = (query: string) =>
+      call('GET', `/v3/clusters/local/topics/${name}/partitions/0/records?${query}`);
+    const fromMiddle = await records(`timestamp=${base + 1_500}&max_records=1`);
+    expect(fromMiddle.body.records.map((r: { offset: number }) => r.offset)).toEqual([2]);
+    expect(fromMiddle.body.next_offset).toBe(3);
+    expect((await records(`timestamp=${base + 1_000}`)).body.records[0].offset).toBe(1);
+    expect((await records('timestamp=0')).body.records).toHaveLength(4);
+    // After the last record: the end, nothing to read yet.
+    expect((await records(`timestamp=${base + 60_000}`)).body).toMatchObject({ records: [], next_offset: 4 });
+    const both = await records(`timestamp=${base}&offset=1`);
+    expect(both.status).toBe(400);
+    expect(both.body.message).toMatch(/offset or timestamp/);
+    expect((await records('timestamp=yesterday')).status).toBe(400);
+    const missing = await call('GET', `/v3/clusters/local/topics/${name}/partitions/3/records?timestamp=0`);
+    expect(missing.body.error_code).toBe(40402);
+  });
 });
 
 describe('the Lambda HTTP handler', () => {

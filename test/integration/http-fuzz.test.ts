@@ -392,7 +392,7 @@ const contentType = fc.oneof(
 const query = fc
   .dictionary(
     fc.oneof(
-      fc.constantFrom('offset', 'max_records', 'max_bytes', 'auto_offset_reset'),
+      fc.constantFrom('offset', 'timestamp', 'max_records', 'max_bytes', 'auto_offset_reset'),
       fc.string({ maxLength: 8 }),
     ),
     fc.oneof(fc.nat({ max: 40 }).map(String), numberish, fc.constantFrom('earliest', 'latest', 'none')),

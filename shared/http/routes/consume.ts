@@ -4,6 +4,7 @@ import { InvalidRequestError } from '../../errors';
 import { type AutoOffsetReset, eventRecordBytes, LAMBDA_PAYLOAD_BYTES } from '../../log';
 import { parseNonNegativeInteger } from '../body';
 import { json, type RouteHandlers } from '../types';
+import { partitionInPath } from './topics';
 
 const RESETS: readonly AutoOffsetReset[] = ['earliest', 'latest', 'none'];
 
@@ -13,7 +14,10 @@ export const MAX_FETCH_RECORDS = 10_000;
 /** Key and value bytes one fetch may ask for (`max_bytes`); base64 makes 4 of every 3. */
 export const MAX_FETCH_BYTES = 4 * 1024 * 1024;
 
-/** Fetch: read one partition from an offset (Sluice extension in Confluent style). */
+/**
+ * Fetch: read one partition from an offset, or from the first record at or after a timestamp
+ * (Sluice extension in Confluent style).
+ */
 export function consumeRoutes(cluster: Cluster): RouteHandlers<'consume'> {
   return {
     fetchRecords: async (request, params) => {
@@ -27,7 +31,7 @@ export function consumeRoutes(cluster: Cluster): RouteHandlers<'consume'> {
       const result = await cluster.log.fetch({
         topic,
         partition,
-        offset: query.offset === undefined ? 0 : parseNonNegativeInteger(query.offset, 'offset'),
+        offset: await startOffset(cluster, params, query),
         maxRecords: bounded(query.max_records, 'max_records', MAX_FETCH_RECORDS),
         maxBytes: bounded(query.max_bytes, 'max_bytes', MAX_FETCH_BYTES),
         autoOffsetReset: reset,
@@ -48,6 +52,27 @@ export function consumeRoutes(cluster: Cluster): RouteHandlers<'consume'> {
       });
     },
   };
+}
+
+/**
+ * Where a fetch starts: `offset` (default 0), or with `timestamp` (ms since the epoch) the
+ * first offset whose record timestamp is at or after it — the readable end when there is none,
+ * as Kafka's ListOffsets by timestamp answers. One or the other, not both.
+ */
+async function startOffset(
+  cluster: Cluster,
+  params: Readonly<Record<string, string>>,
+  query: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
+  if (query.timestamp === undefined) {
+    return query.offset === undefined ? 0 : parseNonNegativeInteger(query.offset, 'offset');
+  }
+  if (query.offset !== undefined) {
+    throw new InvalidRequestError('Give offset or timestamp to start the fetch from, not both.');
+  }
+  const timestamp = parseNonNegativeInteger(query.timestamp, 'timestamp');
+  const { topic, partition } = await partitionInPath(cluster, params);
+  return cluster.log.offsetForTimestamp(topic, partition, timestamp);
 }
 
 /** An optional query number from 1 to `max`. */
