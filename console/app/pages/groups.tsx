@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { call, cluster, type Group, type Lag, messageOf, seg } from '../api';
+import { FROM_EARLIEST, type Position, PositionInput, timestampOf } from '../position';
 import { count, FieldError, useInterval } from '../ui';
 
 const REFRESH_MS = 2_000;
@@ -194,7 +195,7 @@ function LagChart({ samples }: { samples: number[] }) {
     )
     .join(' ');
   return (
-    <figure class="chart">
+    <figure class="chart" data-samples={samples.join(' ')}>
       <svg
         viewBox={`0 0 ${width} ${height}`}
         role="img"
@@ -209,29 +210,33 @@ function LagChart({ samples }: { samples: number[] }) {
   );
 }
 
-type To = 'earliest' | 'latest' | 'timestamp' | 'offset';
+/** Labels of the reset targets, as `kafka-consumer-groups --reset-offsets` means them. */
+const TARGETS = {
+  earliest: 'the earliest record',
+  latest: 'the end',
+  timestamp: 'a date and time',
+  offset: 'an offset',
+} as const;
 
 function ResetForm(props: { group: string; topics: string[]; active: boolean; onDone: () => void }) {
   const [topic, setTopic] = useState(props.topics[0] ?? '');
-  const [to, setTo] = useState<To>('earliest');
-  const [when, setWhen] = useState('');
-  const [offset, setOffset] = useState('');
+  const [to, setTo] = useState<Position>(FROM_EARLIEST);
   const [error, setError] = useState<string>();
   const [result, setResult] = useState<string>();
 
   async function submit(event: Event) {
     event.preventDefault();
     setResult(undefined);
-    const target: Record<string, unknown> = { topic_name: topic, to };
-    if (to === 'timestamp') {
-      const ms = Date.parse(when);
-      if (Number.isNaN(ms)) {
-        setError('Choose a date and time to reset to.');
+    const target: Record<string, unknown> = { topic_name: topic, to: to.kind };
+    if (to.kind === 'timestamp') {
+      const when = timestampOf(to);
+      if ('error' in when) {
+        setError(when.error);
         return;
       }
-      target.timestamp = ms;
+      target.timestamp = when.ms;
     }
-    if (to === 'offset') target.offset = offset.trim();
+    if (to.kind === 'offset') target.offset = to.offset.trim();
     try {
       const plan = await call<{ data: { partition_id: number; offset: number }[] }>(
         'POST',
@@ -267,40 +272,15 @@ function ResetForm(props: { group: string; topics: string[]; active: boolean; on
             ))}
           </select>
         </label>
-        <label>
-          To
-          <select name="to" value={to} onChange={(e) => setTo(e.currentTarget.value as To)}>
-            <option value="earliest">the earliest record</option>
-            <option value="latest">the end</option>
-            <option value="timestamp">a date and time</option>
-            <option value="offset">an offset</option>
-          </select>
-        </label>
-        {to === 'timestamp' && (
-          <label>
-            Date and time <span class="hint">(local)</span>
-            <input
-              name="timestamp"
-              type="datetime-local"
-              step="1"
-              value={when}
-              aria-describedby="reset-error"
-              onInput={(e) => setWhen(e.currentTarget.value)}
-            />
-          </label>
-        )}
-        {to === 'offset' && (
-          <label>
-            Offset
-            <input
-              name="offset"
-              inputMode="numeric"
-              value={offset}
-              aria-describedby="reset-error"
-              onInput={(e) => setOffset(e.currentTarget.value)}
-            />
-          </label>
-        )}
+        <PositionInput
+          label="To"
+          name="to"
+          value={to}
+          onChange={setTo}
+          labels={TARGETS}
+          errorId="reset-error"
+          invalid={error !== undefined}
+        />
       </div>
       <FieldError id="reset-error" message={error} />
       <button type="submit" disabled={props.active || topic === ''}>

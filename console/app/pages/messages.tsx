@@ -1,6 +1,7 @@
 /**
- * Messages of one topic partition: read from the beginning, the end or an offset, decoded as
- * JSON, text or hex (chosen per field, switchable), follow new ones live, produce a record.
+ * Messages of a topic — all partitions merged by timestamp, or one — read from the beginning,
+ * the end, a date and time or an offset, decoded as JSON (collapsible), text or hex (chosen per
+ * field, switchable), filtered, followed live, copied as JSON; and a form to produce a record.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
@@ -15,14 +16,18 @@ import {
   type Topic,
 } from '../api';
 import { detectFormat, type Format, fromBase64, recordData, show, textToBase64 } from '../decode';
+import { JsonTree } from '../json-tree';
+import { mergeByTimestamp, needsRead, type PartitionCursor } from '../merge';
+import { FROM_EARLIEST, type Position, PositionInput, timestampOf } from '../position';
 import { FieldError, useInterval } from '../ui';
 
 /** Records one read asks for; the live tail keeps at most {@link KEPT} on the page. */
 const PAGE = 50;
 const KEPT = 500;
 const TAIL_EVERY_MS = 1_000;
+/** Reads of the partitions one click may make while merging. */
+const MAX_ROUNDS = 10;
 
-type Start = 'beginning' | 'end' | 'offset';
 type Choice = 'auto' | Format;
 
 export function MessagesPage({ topic }: { topic?: string }) {
@@ -73,56 +78,111 @@ export function MessagesPage({ topic }: { topic?: string }) {
   );
 }
 
+/** Labels of the start positions, as a reader means them. */
+const STARTS = {
+  earliest: 'the beginning',
+  latest: `the end (last ${PAGE})`,
+  timestamp: 'a date and time',
+  offset: 'an offset',
+} as const;
+
+type Cursor = PartitionCursor<FetchedRecord>;
+type FilterBy = 'text' | 'key';
+
 function Browser({ topic }: { topic: Topic }) {
-  const [partition, setPartition] = useState(0);
-  const [start, setStart] = useState<Start>('beginning');
-  const [offset, setOffset] = useState('0');
+  const [partition, setPartition] = useState<number | 'all'>('all');
+  const [start, setStart] = useState<Position>(FROM_EARLIEST);
   const [format, setFormat] = useState<Choice>('auto');
   const [records, setRecords] = useState<FetchedRecord[]>([]);
-  const [next, setNext] = useState<number>();
-  const [range, setRange] = useState<{ start: number; end: number }>();
+  const [cursors, setCursors] = useState<Cursor[]>();
   const [error, setError] = useState<string>();
   const [tailing, setTailing] = useState(false);
   const [filter, setFilter] = useState('');
+  const [filterBy, setFilterBy] = useState<FilterBy>('text');
   const busy = useRef(false);
-  const path = async () => `${await cluster()}/topics/${seg(topic.topic_name)}/partitions/${partition}`;
+  const partitions =
+    partition === 'all' ? Array.from({ length: topic.partitions_count }, (_, p) => p) : [partition];
+  const base = async (p: number) => `${await cluster()}/topics/${seg(topic.topic_name)}/partitions/${p}`;
+
+  /** Reads one partition from `query` (where to start) into a cursor. */
+  async function readPartition(p: number, query: string): Promise<Cursor> {
+    const answer = await call<FetchAnswer>('GET', `${await base(p)}/records?${query}&max_records=${PAGE}`);
+    return { partition: p, buffer: answer.records, next: answer.next_offset, end: answer.log_end_offset };
+  }
+
+  /** Where each partition starts for the chosen position, as a fetch query. */
+  async function startQuery(p: number): Promise<string> {
+    switch (start.kind) {
+      case 'earliest':
+        return 'offset=0&auto_offset_reset=earliest';
+      case 'latest': {
+        const offsets = await call<Partition>('GET', await base(p));
+        return `offset=${Math.max(offsets.log_start_offset, offsets.log_end_offset - PAGE)}`;
+      }
+      case 'timestamp': {
+        const when = timestampOf(start);
+        if ('error' in when) throw new Error(when.error);
+        return `timestamp=${when.ms}`;
+      }
+      case 'offset':
+        return `offset=${encodeURIComponent(start.offset.trim())}`;
+    }
+  }
+
+  /**
+   * Merges up to a page from the cursors, reading further each partition the merge waits for,
+   * or with `again` every partition whose buffer is empty (read more, the live tail).
+   */
+  async function fill(from: Cursor[], again: boolean, limit: number) {
+    let current = await refill(from, (c) => (again ? c.buffer.length === 0 : needsRead(c)));
+    const shown: FetchedRecord[] = [];
+    // Each round reads on from where the last stopped; the bound keeps a click from becoming
+    // an unbounded walk (the next click goes on).
+    for (let round = 0; ; round++) {
+      const merged = mergeByTimestamp(current, limit - shown.length);
+      shown.push(...merged.records);
+      current = merged.cursors;
+      if (shown.length >= limit || round >= MAX_ROUNDS || !current.some(needsRead)) {
+        return { shown, cursors: current };
+      }
+      current = await refill(current, needsRead);
+    }
+  }
+
+  async function refill(from: Cursor[], wanted: (cursor: Cursor) => boolean): Promise<Cursor[]> {
+    return Promise.all(
+      from.map(async (c) => {
+        if (!wanted(c)) return c;
+        const read = await readPartition(c.partition, `offset=${c.next}`);
+        return { ...read, buffer: [...c.buffer, ...read.buffer] };
+      }),
+    );
+  }
 
   async function read(event?: Event) {
     event?.preventDefault();
     setError(undefined);
     try {
-      let from: number;
-      if (start === 'offset') {
-        if (!/^\d+$/.test(offset.trim())) throw new Error('The offset is a whole number, 0 or more.');
-        from = Number(offset.trim());
-      } else {
-        const p = await call<Partition>('GET', await path());
-        from =
-          start === 'beginning' ? p.log_start_offset : Math.max(p.log_start_offset, p.log_end_offset - PAGE);
-      }
-      const answer = await call<FetchAnswer>(
-        'GET',
-        `${await path()}/records?offset=${from}&max_records=${PAGE}`,
-      );
-      setRecords(answer.records);
-      setNext(answer.next_offset);
-      setRange({ start: answer.log_start_offset, end: answer.log_end_offset });
+      const first = await Promise.all(partitions.map(async (p) => readPartition(p, await startQuery(p))));
+      // From the end: everything read is the tail of each partition; show the latest page of it.
+      const { shown, cursors: after } =
+        start.kind === 'latest'
+          ? await fill(first, false, Number.POSITIVE_INFINITY)
+          : await fill(first, false, PAGE);
+      setRecords(start.kind === 'latest' ? shown.slice(-PAGE) : shown);
+      setCursors(after);
     } catch (caught) {
       setError(messageOf(caught));
     }
   }
 
   async function more() {
-    if (next === undefined || busy.current) return;
+    if (cursors === undefined || busy.current) return;
     busy.current = true;
     try {
-      const answer = await call<FetchAnswer>(
-        'GET',
-        `${await path()}/records?offset=${next}&max_records=${PAGE}`,
-      );
-      setRecords((kept) => [...kept, ...answer.records].slice(-KEPT));
-      setNext(answer.next_offset);
-      setRange({ start: answer.log_start_offset, end: answer.log_end_offset });
+      const { shown, cursors: after } = await fill(cursors, true, PAGE);
+      setRecords((kept) => [...kept, ...shown].slice(-KEPT));
+      setCursors(after);
       setError(undefined);
     } catch (caught) {
       setError(messageOf(caught));
@@ -131,17 +191,22 @@ function Browser({ topic }: { topic: Topic }) {
     }
   }
 
-  // A new partition or a new topic starts over.
+  // A new partition choice or a new topic starts over.
   useEffect(() => {
     setRecords([]);
-    setNext(undefined);
+    setCursors(undefined);
     void read();
   }, [topic.topic_name, partition]);
 
-  useInterval(() => void more(), TAIL_EVERY_MS, tailing && next !== undefined);
+  useInterval(() => void more(), TAIL_EVERY_MS, tailing && cursors !== undefined);
 
-  const needle = filter.trim().toLowerCase();
-  const shown = needle === '' ? records : records.filter((r) => matches(r, needle));
+  const needle = filter.trim();
+  const shown = needle === '' ? records : records.filter((r) => matches(r, needle, filterBy));
+  const unread = cursors?.some((c) => c.buffer.length > 0 || c.next < c.end) ?? false;
+  const where =
+    partition === 'all'
+      ? `All ${topic.partitions_count} partitions, merged by timestamp`
+      : `Partition ${partition}`;
   return (
     <div class="panel">
       <form class="toolbar" onSubmit={read} aria-label="Read messages">
@@ -150,8 +215,14 @@ function Browser({ topic }: { topic: Topic }) {
           <select
             name="partition"
             value={partition}
-            onChange={(e) => setPartition(Number(e.currentTarget.value))}
+            onChange={(e) => {
+              const chosen = e.currentTarget.value;
+              // An offset means nothing across partitions.
+              if (chosen === 'all' && start.kind === 'offset') setStart(FROM_EARLIEST);
+              setPartition(chosen === 'all' ? 'all' : Number(chosen));
+            }}
           >
+            <option value="all">all, by timestamp</option>
             {Array.from({ length: topic.partitions_count }, (_, p) => (
               <option key={p} value={p}>
                 {p}
@@ -159,26 +230,16 @@ function Browser({ topic }: { topic: Topic }) {
             ))}
           </select>
         </label>
-        <label>
-          From
-          <select name="start" value={start} onChange={(e) => setStart(e.currentTarget.value as Start)}>
-            <option value="beginning">the beginning</option>
-            <option value="end">the end (last {PAGE})</option>
-            <option value="offset">an offset</option>
-          </select>
-        </label>
-        {start === 'offset' && (
-          <label>
-            Offset
-            <input
-              name="offset"
-              inputMode="numeric"
-              value={offset}
-              aria-describedby="offset-error"
-              onInput={(e) => setOffset(e.currentTarget.value)}
-            />
-          </label>
-        )}
+        <PositionInput
+          label="From"
+          name="start"
+          value={start}
+          onChange={setStart}
+          labels={STARTS}
+          kinds={partition === 'all' ? ['earliest', 'latest', 'timestamp'] : undefined}
+          errorId="read-error"
+          invalid={error !== undefined}
+        />
         <button type="submit">Read</button>
         <label>
           Show as
@@ -190,12 +251,23 @@ function Browser({ topic }: { topic: Topic }) {
           </select>
         </label>
         <label>
+          Filter by
+          <select
+            name="filter_by"
+            value={filterBy}
+            onChange={(e) => setFilterBy(e.currentTarget.value as FilterBy)}
+          >
+            <option value="text">key, value or header contains</option>
+            <option value="key">key is</option>
+          </select>
+        </label>
+        <label>
           Filter
           <input
             name="filter"
             type="search"
             value={filter}
-            placeholder="key or value contains…"
+            placeholder={filterBy === 'key' ? 'the whole key' : 'text…'}
             onInput={(e) => setFilter(e.currentTarget.value)}
           />
         </label>
@@ -209,17 +281,22 @@ function Browser({ topic }: { topic: Topic }) {
           Live tail
         </label>
       </form>
-      <FieldError id="offset-error" message={error} />
+      <FieldError id="read-error" message={error} />
       <p class="status" aria-live="polite">
-        {range &&
-          `Partition ${partition}: offsets ${range.start} to ${range.end - 1 < range.start ? '(empty)' : range.end - 1}; showing ${shown.length} of ${records.length} read${tailing ? ', following new records' : ''}.`}
+        {cursors &&
+          `${where}: showing ${shown.length} of ${records.length} read${tailing ? ', following new records' : ''}.`}
       </p>
       <ol class="records" aria-label="Records">
         {shown.map((record) => (
-          <RecordView key={record.offset} record={record} format={format} />
+          <RecordView
+            key={`${record.partition_id}-${record.offset}`}
+            record={record}
+            format={format}
+            showPartition={partition === 'all'}
+          />
         ))}
       </ol>
-      {!tailing && next !== undefined && range && next < range.end && (
+      {!tailing && unread && (
         <button type="button" onClick={() => void more()}>
           Read more
         </button>
@@ -228,15 +305,28 @@ function Browser({ topic }: { topic: Topic }) {
   );
 }
 
-function matches(record: FetchedRecord, needle: string): boolean {
+/** The filter: the key exactly, or a piece of text in the key, the value or a header value. */
+function matches(record: FetchedRecord, needle: string, by: FilterBy): boolean {
   const text = (data: string | null) => {
     const bytes = fromBase64(data);
-    return bytes ? new TextDecoder().decode(bytes).toLowerCase() : '';
+    return bytes ? new TextDecoder().decode(bytes) : '';
   };
-  return text(record.key).includes(needle) || text(record.value).includes(needle);
+  if (by === 'key') return record.key !== null && text(record.key) === needle;
+  const lower = needle.toLowerCase();
+  return [record.key, record.value, ...record.headers.map((h) => h.value)].some((data) =>
+    text(data).toLowerCase().includes(lower),
+  );
 }
 
-function RecordView({ record, format }: { record: FetchedRecord; format: Choice }) {
+function RecordView({
+  record,
+  format,
+  showPartition,
+}: {
+  record: FetchedRecord;
+  format: Choice;
+  showPartition: boolean;
+}) {
   const [copied, setCopied] = useState(false);
   async function copy() {
     const decoded = {
@@ -255,13 +345,22 @@ function RecordView({ record, format }: { record: FetchedRecord; format: Choice 
     }
   }
   return (
-    <li class="record" data-offset={record.offset}>
+    <li class="record" data-partition={record.partition_id} data-offset={record.offset}>
       <div class="record-head">
+        {showPartition && (
+          <span>
+            partition <strong>{record.partition_id}</strong>
+          </span>
+        )}
         <span>
           offset <strong>{record.offset}</strong>
         </span>
         <time dateTime={record.timestamp}>{record.timestamp}</time>
-        <button type="button" onClick={() => void copy()} aria-label={`Copy record ${record.offset} as JSON`}>
+        <button
+          type="button"
+          onClick={() => void copy()}
+          aria-label={`Copy record ${record.partition_id}-${record.offset} as JSON`}
+        >
           {copied ? 'Copied' : 'Copy'}
         </button>
       </div>
@@ -311,7 +410,7 @@ function Bytes({ data, format }: { data: string | null; format: Choice }) {
     <div class="bytes-field">
       <span class="format-tag">{shownAs}</span>
       <pre class="bytes" data-format={shownAs}>
-        {text}
+        {shownAs === 'json' ? <JsonTree value={JSON.parse(text)} /> : text}
       </pre>
     </div>
   );

@@ -13,6 +13,13 @@ interface TopicRow {
   records?: number;
 }
 
+/**
+ * Why the size column says "—": the log keeps each batch's byte length in its slot, but no
+ * running total, so a size would cost a read of every slot of every partition (docs/console.md).
+ */
+const SIZE_UNKNOWN =
+  'Size: not known. The log keeps no running total of a partition’s bytes, and adding up every batch would read the whole log.';
+
 /** The configs this page edits, as Kafka names them. */
 const EDITABLE = ['retention.ms', 'max.message.bytes'] as const;
 
@@ -113,6 +120,9 @@ export function TopicsPage() {
               <th scope="col" class="num">
                 Records
               </th>
+              <th scope="col" class="num" aria-describedby="size-note">
+                Size
+              </th>
               <th scope="col">
                 <span class="visually-hidden">Actions</span>
               </th>
@@ -130,6 +140,9 @@ export function TopicsPage() {
                   <td class="num">{row.maxMessageBytes === undefined ? '—' : count(row.maxMessageBytes)}</td>
                   <td class="num" data-col="records">
                     {row.records === undefined ? '…' : count(row.records)}
+                  </td>
+                  <td class="num" data-col="size">
+                    —
                   </td>
                   <td>
                     <div class="row-actions">
@@ -157,7 +170,7 @@ export function TopicsPage() {
                 </tr>
                 {editing === row.name && (
                   <tr>
-                    <td colSpan={6}>
+                    <td colSpan={7}>
                       <ConfigForm
                         row={row}
                         onSaved={() => {
@@ -172,6 +185,11 @@ export function TopicsPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {rows && rows.length > 0 && (
+        <p id="size-note" class="hint">
+          {SIZE_UNKNOWN}
+        </p>
       )}
       <CreateTopicForm onCreated={() => void load()} />
       {deleting && (
