@@ -6,9 +6,15 @@
  */
 import { useState } from 'preact/hooks';
 
-/** The JSON value, with its members foldable. */
-export function JsonTree({ value }: { value: unknown }) {
-  return <JsonNode value={value} indent="" path="the value" />;
+/**
+ * The JSON value, with its members foldable; `name` says what it is in the fold buttons'
+ * labels ("Fold the value.items (3 items)").
+ *
+ * @example
+ * <pre><JsonTree value={{ total: 9 }} name="the value" /></pre>
+ */
+export function JsonTree({ value, name }: { value: unknown; name: string }) {
+  return <JsonNode value={value} indent="" path={name} />;
 }
 
 function JsonNode({ value, indent, path }: { value: unknown; indent: string; path: string }) {

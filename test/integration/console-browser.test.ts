@@ -263,7 +263,8 @@ describe('the web console in Chromium', () => {
 
   it('reads all partitions merged by timestamp, and from a date and time', async () => {
     await api('POST', '/topics', { topic_name: merged, partitions_count: 3 });
-    const base = Date.now() - 60_000;
+    // A whole second: the date field holds seconds, so the start below is exact.
+    const base = Math.floor(Date.now() / 1_000) * 1_000 - 60_000;
     // partition, seconds after base: merged, the order is p0 p1 p2 p0 p1.
     for (const [partition, second] of [
       [0, 0],
@@ -289,12 +290,13 @@ describe('the web console in Chromium', () => {
     await page.getByRole('heading', { name: `Messages: ${merged}` }).waitFor();
     await page.locator('li.record').nth(4).waitFor();
     expect(await order()).toEqual(['0@0', '1@0', '2@0', '0@1', '1@1']);
+    await screenshot('messages-merged');
 
     const read = page.getByRole('form', { name: 'Read messages' });
     await read.getByLabel('From').selectOption('timestamp');
-    // The field takes the browser's local time: 2.5 s after base, as the page's clock writes it.
+    // From p0@1's own time (at or after it), in the browser's local time as the field takes it.
     const local = await page.evaluate<string>(
-      `(() => { const d = new Date(${base + 2_500}); return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 19); })()`,
+      `(() => { const d = new Date(${base + 3_000}); return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 19); })()`,
     );
     await read.getByRole('textbox', { name: /^Date and time/ }).fill(local);
     await read.getByRole('button', { name: 'Read', exact: true }).click();
@@ -361,13 +363,14 @@ describe('the web console in Chromium', () => {
       );
 
     await page.getByRole('link', { name: 'Consumer groups', exact: true }).click();
+    await page.getByRole('link', { name: group, exact: true }).waitFor();
+    await expectAccessible('the groups');
     await page.getByRole('link', { name: group, exact: true }).click();
     await textBecomes('[data-fact="total-lag"]', '6');
     expect(await page.getByRole('button', { name: 'Reset offsets', exact: true }).isDisabled()).toBe(true);
     await commit(3);
     await textBecomes('[data-fact="total-lag"]', '3');
     await expectAccessible('a group');
-    await screenshot('group-lag');
     await commit(6);
     await textBecomes('[data-fact="total-lag"]', '0');
     await textBecomes(`tr[data-partition="${topic}-0"] [data-col="lag"]`, '0');
@@ -380,6 +383,7 @@ describe('the web console in Chromium', () => {
     expect(samples).toContain(3);
     expect(samples[samples.length - 1]).toBe(0);
     expect(samples.every((lag, i) => i === 0 || lag <= samples[i - 1])).toBe(true);
+    await screenshot('group-lag');
 
     await api('DELETE', memberPath, undefined, token);
     // Enabled once the page sees the group empty.

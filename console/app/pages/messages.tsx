@@ -367,11 +367,11 @@ function RecordView({
       <dl>
         <dt>Key</dt>
         <dd data-field="key">
-          <Bytes data={record.key} format={format} />
+          <Bytes data={record.key} format={format} name="the key" />
         </dd>
         <dt>Value</dt>
         <dd data-field="value">
-          <Bytes data={record.value} format={format} />
+          <Bytes data={record.value} format={format} name="the value" />
         </dd>
         {record.headers.length > 0 && (
           <>
@@ -381,7 +381,7 @@ function RecordView({
                 {record.headers.map((h, i) => (
                   <li key={i}>
                     <span class="header-name">{h.name}</span>
-                    <Bytes data={h.value} format={format} />
+                    <Bytes data={h.value} format={format} name={`header ${h.name}`} />
                   </li>
                 ))}
               </ul>
@@ -402,7 +402,8 @@ function plain(data: string | null): unknown {
   return format === 'json' ? JSON.parse(text) : text;
 }
 
-function Bytes({ data, format }: { data: string | null; format: Choice }) {
+/** One field's bytes in the chosen format; `name` says which field a fold button folds. */
+function Bytes({ data, format, name }: { data: string | null; format: Choice; name: string }) {
   const bytes = fromBase64(data);
   if (bytes === null) return <span class="null">null</span>;
   const { shownAs, text } = show(bytes, format === 'auto' ? detectFormat(bytes) : format);
@@ -410,7 +411,7 @@ function Bytes({ data, format }: { data: string | null; format: Choice }) {
     <div class="bytes-field">
       <span class="format-tag">{shownAs}</span>
       <pre class="bytes" data-format={shownAs}>
-        {shownAs === 'json' ? <JsonTree value={JSON.parse(text)} /> : text}
+        {shownAs === 'json' ? <JsonTree value={JSON.parse(text)} name={name} /> : text}
       </pre>
     </div>
   );
