@@ -96,7 +96,13 @@ function shownText(locator: Locator): Promise<string> {
 /** Waits until the element's whole text (surrounding whitespace aside) is `expected`. */
 async function textBecomes(selector: string, expected: string): Promise<void> {
   const escaped = expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  await page.locator(selector, { hasText: new RegExp(`^\\s*${escaped}\\s*$`) }).waitFor();
+  try {
+    await page.locator(selector, { hasText: new RegExp(`^\\s*${escaped}\\s*$`) }).waitFor();
+  } catch (error) {
+    // Say what the page showed instead: a timeout alone does not tell a wrong value from a slow one.
+    const shown = await page.locator(selector).allTextContents();
+    throw new Error(`${selector} never became "${expected}"; it shows ${JSON.stringify(shown)}. ${error}`);
+  }
 }
 
 describe('the web console in Chromium', () => {
