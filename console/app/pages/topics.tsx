@@ -11,6 +11,8 @@ interface TopicRow {
   maxMessageBytes?: number;
   /** end − start summed over the partitions; undefined while loading or when it failed. */
   records?: number;
+  /** Why the count could not be read (shown instead of a number), after one retry. */
+  recordsError?: string;
 }
 
 /**
@@ -52,19 +54,21 @@ export function TopicsPage() {
       setRows(listed);
       setLoadError(undefined);
       // Record counts cost a request per topic: they fill in as they come.
+      const countOf = async (name: string) => {
+        const partitions = await call<{ data: Partition[] }>('GET', `${base}/topics/${seg(name)}/partitions`);
+        return partitions.data.reduce((sum, p) => sum + (p.log_end_offset - p.log_start_offset), 0);
+      };
       const withCounts = await Promise.all(
-        listed.map(async (row) => {
+        listed.map(async (row): Promise<TopicRow> => {
           try {
-            const partitions = await call<{ data: Partition[] }>(
-              'GET',
-              `${base}/topics/${seg(row.name)}/partitions`,
-            );
-            return {
-              ...row,
-              records: partitions.data.reduce((sum, p) => sum + (p.log_end_offset - p.log_start_offset), 0),
-            };
+            return { ...row, records: await countOf(row.name) };
           } catch {
-            return row;
+            // A busy server may refuse one request (503 is retriable): ask once more, then say so.
+            try {
+              return { ...row, records: await countOf(row.name) };
+            } catch (error) {
+              return { ...row, recordsError: messageOf(error) };
+            }
           }
         }),
       );
@@ -139,7 +143,15 @@ export function TopicsPage() {
                   <td>{row.retentionMs === undefined ? '—' : duration(row.retentionMs)}</td>
                   <td class="num">{row.maxMessageBytes === undefined ? '—' : count(row.maxMessageBytes)}</td>
                   <td class="num" data-col="records">
-                    {row.records === undefined ? '…' : count(row.records)}
+                    {row.recordsError !== undefined ? (
+                      <span title={row.recordsError}>
+                        ?<span class="visually-hidden"> (not read: {row.recordsError})</span>
+                      </span>
+                    ) : row.records === undefined ? (
+                      '…'
+                    ) : (
+                      count(row.records)
+                    )}
                   </td>
                   <td class="num" data-col="size">
                     —
