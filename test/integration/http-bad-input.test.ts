@@ -147,7 +147,7 @@ const cases: Case[] = [
     { value: { data: 1 } },
     {},
     404,
-    40403,
+    404,
   ],
   [
     'a Sluice-Producer-Id without a sequence',
