@@ -91,7 +91,7 @@ export function v2ConsumerRoutes(
 
   return {
     createConsumerV2: async (request, params) => {
-      const body = validate(createSchema, optionalJson(request), 'Create consumer instance');
+      const body = validate(createSchema, optionalJson(request) ?? {}, 'Create consumer instance');
       const format = embeddedFormat(body.format);
       checkHttpMembership(access, { group: params.group, action: 'join' });
       const instance = await instances.create({
