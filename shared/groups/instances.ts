@@ -98,8 +98,9 @@ export interface ConsumerInstanceServiceOptions {
  *
  * Every request of an instance counts as its heartbeat: it renews the instance and, while
  * subscribed, the member and its leases. An instance silent for the instance timeout has
- * expired: its member session ends at the same moment, so the group's other members take its
- * partitions, and its next request gives its leases back, deletes it and answers 404 / 40403.
+ * expired: its member session ends with it and its leases no later (they are as long), so
+ * the group's other members take its partitions, and its requests answer 404 / 40403 without
+ * writing anything. The meta table's TTL removes its item.
  *
  * @example
  * const instances = createConsumerInstanceService({ cluster, groups, instanceTimeoutMs: 300_000 });
@@ -118,8 +119,7 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
     );
   }
 
-  const expired = (instance: ConsumerInstanceRecord, at: number) =>
-    instance.lastSeen + instanceTimeoutMs <= at;
+  const expired = (instance: ConsumerInstanceRecord, at: number) => instance.expiresAt <= at;
 
   /** Gives an instance's leases back and deletes it: its member, then its item. */
   async function discard(instance: ConsumerInstanceRecord): Promise<void> {
@@ -127,16 +127,16 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
     await store.removeInstance(instance.group, instance.instanceId);
   }
 
-  /** The instance, live: a missing or expired one (which is then discarded) answers 40403. */
+  /**
+   * The instance, live: a missing or expired one answers 40403, writing nothing. An expired
+   * instance's member session and leases ended with it, so the group has moved on already; its
+   * item goes with the table's TTL, or when an instance of the same name is created.
+   */
   async function load(group: string, instanceId: string): Promise<ConsumerInstanceRecord> {
     validateGroupName(group);
     validateMemberId(instanceId);
     const instance = await store.instance(group, instanceId);
-    if (!instance) throw unknownInstance(group, instanceId);
-    if (expired(instance, now())) {
-      await discard(instance);
-      throw unknownInstance(group, instanceId);
-    }
+    if (!instance || expired(instance, now())) throw unknownInstance(group, instanceId);
     return instance;
   }
 
@@ -145,7 +145,12 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
     instance: ConsumerInstanceRecord,
     change: Partial<ConsumerInstanceRecord> = {},
   ): Promise<ConsumerInstanceRecord> {
-    const next = { ...instance, ...change, lastSeen: now(), version: instance.version + 1 };
+    const next = {
+      ...instance,
+      ...change,
+      expiresAt: now() + instanceTimeoutMs,
+      version: instance.version + 1,
+    };
     if ((await store.saveInstance(next)) === 'changed') {
       throw new UnavailableError(
         `Another request of consumer instance "${instance.instanceId}" changed it at the same time: send one request at a time, and retry this one.`,
@@ -264,9 +269,23 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
       });
   }
 
+  /**
+   * The partitions the instance reads now, read without writing (no heartbeat): so that a
+   * request refused for naming others writes nothing.
+   */
+  async function heldWithoutHeartbeat(instance: ConsumerInstanceRecord): Promise<TopicPartitionRef[]> {
+    if (instance.assignment !== undefined) return [...instance.assignment];
+    if (instance.subscription === undefined) return [];
+    const at = now();
+    const { leases } = await store.snapshot(instance.group);
+    return leases
+      .filter((l) => l.owner === instance.instanceId && l.expiresAt > at)
+      .map((l) => ({ topic: l.topic, partition: l.partition }));
+  }
+
   /** Refuses partitions the instance does not read now (Kafka's IllegalStateException). */
   function requireHeld(
-    held: readonly (TopicPartitionRef & { epoch: number })[],
+    held: readonly TopicPartitionRef[],
     wanted: readonly TopicPartitionRef[],
     what: string,
   ) {
@@ -296,14 +315,15 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
         fetchMinBytes: request.fetchMinBytes ?? 1,
         requestTimeoutMs: request.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         positions: [],
-        lastSeen: now(),
+        expiresAt: now() + instanceTimeoutMs,
         version: 1,
       };
-      if ((await store.createInstance(instance)) === 'saved') return instance;
-      // An expired instance of that name is gone as far as anyone can tell: replace it.
+      // Read first, so that a name in use is refused without a write; the conditional put
+      // still refuses one created meanwhile.
       const existing = await store.instance(request.group, instanceId);
-      if (existing && expired(existing, now())) {
-        await discard(existing);
+      if (existing === undefined || expired(existing, now())) {
+        // An expired instance of that name is gone as far as anyone can tell: replace it.
+        if (existing) await discard(existing);
         if ((await store.createInstance(instance)) === 'saved') return instance;
       }
       throw new AlreadyExistsError(
@@ -398,11 +418,13 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
 
     async seek(group: string, instanceId: string, targets: readonly SeekTarget[]): Promise<void> {
       const instance = await load(group, instanceId);
+      requireHeld(await heldWithoutHeartbeat(instance), targets, 'seek');
       const { partitions } = await readable(instance);
-      requireHeld(partitions, targets, 'seek');
       const epochs = new Map(partitions.map((p) => [key(p), p.epoch]));
+      // A partition the heartbeat just gave back keeps no position: its next owner starts from the commit.
+      const kept = targets.filter((t) => epochs.has(key(t)));
       const moved = await Promise.all(
-        targets.map(async (t): Promise<InstancePosition> => {
+        kept.map(async (t): Promise<InstancePosition> => {
           let offset: number;
           if (t.to === 'offset') offset = t.offset;
           else {
@@ -429,6 +451,7 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
       offsets: readonly PartitionOffset[] | undefined,
     ): Promise<PartitionOffset[]> {
       const instance = await load(group, instanceId);
+      if (offsets !== undefined) notHeld(instanceId, group, await heldWithoutHeartbeat(instance), offsets);
       const { partitions } = await readable(instance);
       let positions: InstancePosition[];
       if (offsets === undefined) {
@@ -437,14 +460,7 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
         positions = instance.positions.filter((p) => held.has(key(p)) && epochs.get(key(p)) === p.epoch);
       } else {
         const epochs = new Map(partitions.map((p) => [key(p), p.epoch]));
-        const notHeld = offsets.filter((o) => !epochs.has(key(o)));
-        if (notHeld.length > 0) {
-          throw new FencedError(
-            `Consumer instance "${instanceId}" does not hold ${notHeld.map((o) => `${o.topic}-${o.partition}`).join(', ')} in consumer group "${group}": ` +
-              'the partitions moved to another member (or were never its); nothing was committed.',
-            { topic: notHeld[0].topic, partition: notHeld[0].partition },
-          );
-        }
+        notHeld(instanceId, group, partitions, offsets);
         positions = offsets.map((o) => ({ ...o, epoch: epochs.get(key(o)) as number }));
       }
       await commitPositions(instance, positions, false);
@@ -537,6 +553,23 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
       return records;
     },
   };
+
+  /** Refuses a commit naming partitions the instance does not hold (Kafka's CommitFailedException). */
+  function notHeld(
+    instanceId: string,
+    group: string,
+    held: readonly TopicPartitionRef[],
+    offsets: readonly TopicPartitionRef[],
+  ): void {
+    const names = new Set(held.map(key));
+    const missing = offsets.filter((o) => !names.has(key(o)));
+    if (missing.length === 0) return;
+    throw new FencedError(
+      `Consumer instance "${instanceId}" does not hold ${missing.map((o) => `${o.topic}-${o.partition}`).join(', ')} in consumer group "${group}": ` +
+        'the partitions moved to another member (or were never its); nothing was committed.',
+      { topic: missing[0].topic, partition: missing[0].partition },
+    );
+  }
 
   async function autoCommit(instance: ConsumerInstanceRecord): Promise<void> {
     const { partitions } = await readable(instance);

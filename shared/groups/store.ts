@@ -8,6 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { queryAll } from '../storage/query-all';
+import { META_TABLE_TTL_ATTRIBUTE } from '../storage/schema';
 import type {
   ConsumerInstanceRecord,
   GroupSnapshot,
@@ -606,11 +607,14 @@ function instanceKey(group: string, instanceId: string): Record<string, Attribut
 
 /** The instance's settings and positions as one JSON attribute: they are always read and written whole. */
 function instanceToItem(instance: ConsumerInstanceRecord): Record<string, AttributeValue> {
-  const { group, instanceId, version, lastSeen, ...state } = instance;
+  const { group, instanceId, version, expiresAt, ...state } = instance;
   return {
     ...instanceKey(group, instanceId),
     version: { N: String(version) },
-    lastSeen: { N: String(lastSeen) },
+    expiresAt: { N: String(expiresAt) },
+    // The table's TTL deletes an instance nobody came back for (a request past its expiry
+    // only answers 40403, and writes nothing).
+    [META_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000)) },
     state: { S: JSON.stringify(state) },
   };
 }
@@ -622,9 +626,15 @@ function instanceFromItem(
 ): ConsumerInstanceRecord {
   const state = JSON.parse(item.state.S as string) as Omit<
     ConsumerInstanceRecord,
-    'group' | 'instanceId' | 'version' | 'lastSeen'
+    'group' | 'instanceId' | 'version' | 'expiresAt'
   >;
-  return { ...state, group, instanceId, version: Number(item.version.N), lastSeen: Number(item.lastSeen.N) };
+  return {
+    ...state,
+    group,
+    instanceId,
+    version: Number(item.version.N),
+    expiresAt: Number(item.expiresAt.N),
+  };
 }
 
 function leaseFromItem(item: Record<string, AttributeValue>): LeaseRecord {

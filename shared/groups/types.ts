@@ -180,8 +180,11 @@ export interface ConsumerInstanceRecord {
   /** Set while manually assigned. */
   readonly assignment?: readonly TopicPartitionRef[];
   readonly positions: readonly InstancePosition[];
-  /** When a request of the instance was last served (ms since the epoch). */
-  readonly lastSeen: number;
+  /**
+   * When the instance expires unless another request comes (ms since the epoch): the last
+   * request's time plus the instance timeout then in force, as Confluent computes it.
+   */
+  readonly expiresAt: number;
   /** +1 on every save: a save is conditional on the version it read. */
   readonly version: number;
 }
