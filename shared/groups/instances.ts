@@ -339,7 +339,16 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
       await discard(instance);
     },
 
-    async subscribe(group: string, instanceId: string, subscription: Subscription): Promise<void> {
+    /**
+     * Subscribes; `allowTopics` sees the topics (a pattern's matches) before anything is
+     * written, and throws to refuse them.
+     */
+    async subscribe(
+      group: string,
+      instanceId: string,
+      subscription: Subscription,
+      allowTopics: (topics: readonly string[]) => void = () => {},
+    ): Promise<void> {
       const instance = await load(group, instanceId);
       if (instance.assignment !== undefined) {
         throw new InvalidRequestError(
@@ -352,6 +361,7 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
         pattern === undefined
           ? [...new Set((subscription as { topics: string[] }).topics)]
           : await matching(pattern);
+      allowTopics(topics);
       if (pattern === undefined) await Promise.all(topics.map((t) => cluster.topics.get(t)));
       if (topics.length > 0) await join(instance, topics);
       else if (instance.subscription !== undefined) await groups.leave(group, instanceId);

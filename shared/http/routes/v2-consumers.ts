@@ -125,6 +125,8 @@ export function v2ConsumerRoutes(
         params.group,
         params.instance,
         body.topics !== undefined ? { topics: body.topics } : { pattern: body.topic_pattern as string },
+        // A pattern's topics are known only once matched: checked then, before anything is written.
+        (topics) => checkHttpMembership(access, { group: params.group, action: 'join', topics }),
       );
       return done();
     },
