@@ -8,7 +8,7 @@ import {
   UnavailableError,
 } from '../errors';
 import { eventRecordBytes, MAX_EVENT_BYTES } from '../log';
-import { sleep } from '../retry';
+import { retry, sleep } from '../retry';
 import { type Clock, systemClock } from './clock';
 import { newMemberId, validateGroupName, validateMemberId } from './names';
 import type { GroupService, PartitionOffset } from './service';
@@ -75,6 +75,9 @@ export const MAX_READ_WAIT_MS = 20_000;
 
 /** The pause between two fetch rounds of a read that waits for records. */
 const READ_POLL_INTERVAL_MS = 200;
+
+/** The errors of a save that found the instance saved by another request since it was read. */
+const savedMeanwhile = new WeakSet<object>();
 
 /** Room for a read answer's envelope within Lambda's response limit. */
 const MAX_READ_ANSWER_BYTES = MAX_EVENT_BYTES;
@@ -152,9 +155,11 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
       version: instance.version + 1,
     };
     if ((await store.saveInstance(next)) === 'changed') {
-      throw new UnavailableError(
-        `Another request of consumer instance "${instance.instanceId}" changed it at the same time: send one request at a time, and retry this one.`,
+      const error = new UnavailableError(
+        `Other requests of consumer instance "${instance.instanceId}" kept changing it at the same time: send one request at a time, and retry this one.`,
       );
+      savedMeanwhile.add(error);
+      throw error;
     }
     return next;
   }
@@ -204,6 +209,22 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
   }
 
   const key = (p: TopicPartitionRef) => `${p.topic}#${p.partition}`;
+
+  /**
+   * Runs a request of an instance again when another request of the same instance saved it
+   * meanwhile (each save is conditional on the version read): a client's overlapping requests
+   * take turns, as Confluent's proxy serializes them. Every step before the save may be
+   * repeated (heartbeats, fenced commits, reads from the positions read).
+   */
+  function again<A extends unknown[], R>(request: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return (...args) =>
+      retry(() => request(...args), {
+        retries: 5,
+        initialRetryTime: 20,
+        maxRetryTime: 500,
+        isRetriable: (error) => savedMeanwhile.has(error as object),
+      });
+  }
 
   /**
    * Where the instance reads each partition: its own position when it was taken under the
@@ -333,52 +354,54 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
     },
 
     /** Deletes an instance: auto-commits what it read, gives its leases back. */
-    async remove(group: string, instanceId: string): Promise<void> {
+    remove: again(async (group: string, instanceId: string): Promise<void> => {
       const instance = await load(group, instanceId);
       if (instance.autoCommit) await autoCommit(instance);
       await discard(instance);
-    },
+    }),
 
     /**
      * Subscribes; `allowTopics` sees the topics (a pattern's matches) before anything is
      * written, and throws to refuse them.
      */
-    async subscribe(
-      group: string,
-      instanceId: string,
-      subscription: Subscription,
-      allowTopics: (topics: readonly string[]) => void = () => {},
-    ): Promise<void> {
-      const instance = await load(group, instanceId);
-      if (instance.assignment !== undefined) {
-        throw new InvalidRequestError(
-          'The consumer instance is assigned partitions manually: subscription and assignment are mutually exclusive (as in Kafka). Delete it and create another to subscribe.',
-          { errorCode: 40906 },
-        );
-      }
-      const pattern = 'pattern' in subscription ? subscription.pattern : undefined;
-      const topics =
-        pattern === undefined
-          ? [...new Set((subscription as { topics: string[] }).topics)]
-          : await matching(pattern);
-      allowTopics(topics);
-      if (pattern === undefined) await Promise.all(topics.map((t) => cluster.topics.get(t)));
-      if (topics.length > 0) await join(instance, topics);
-      else if (instance.subscription !== undefined) await groups.leave(group, instanceId);
-      await save(instance, {
-        subscription: { topics, ...(pattern === undefined ? {} : { pattern }) },
-        positions: [],
-      });
-    },
+    subscribe: again(
+      async (
+        group: string,
+        instanceId: string,
+        subscription: Subscription,
+        allowTopics: (topics: readonly string[]) => void = () => {},
+      ): Promise<void> => {
+        const instance = await load(group, instanceId);
+        if (instance.assignment !== undefined) {
+          throw new InvalidRequestError(
+            'The consumer instance is assigned partitions manually: subscription and assignment are mutually exclusive (as in Kafka). Delete it and create another to subscribe.',
+            { errorCode: 40906 },
+          );
+        }
+        const pattern = 'pattern' in subscription ? subscription.pattern : undefined;
+        const topics =
+          pattern === undefined
+            ? [...new Set((subscription as { topics: string[] }).topics)]
+            : await matching(pattern);
+        allowTopics(topics);
+        if (pattern === undefined) await Promise.all(topics.map((t) => cluster.topics.get(t)));
+        if (topics.length > 0) await join(instance, topics);
+        else if (instance.subscription !== undefined) await groups.leave(group, instanceId);
+        await save(instance, {
+          subscription: { topics, ...(pattern === undefined ? {} : { pattern }) },
+          positions: [],
+        });
+      },
+    ),
 
-    async subscription(group: string, instanceId: string): Promise<readonly string[]> {
+    subscription: again(async (group: string, instanceId: string): Promise<readonly string[]> => {
       const instance = await load(group, instanceId);
       await heldPartitions(instance);
       await save(instance);
       return instance.subscription?.topics ?? [];
-    },
+    }),
 
-    async unsubscribe(group: string, instanceId: string): Promise<void> {
+    unsubscribe: again(async (group: string, instanceId: string): Promise<void> => {
       const instance = await load(group, instanceId);
       if (instance.subscription === undefined) {
         await save(instance);
@@ -387,46 +410,48 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
       if (instance.autoCommit) await autoCommit(instance);
       await groups.leave(group, instanceId);
       await save(instance, { subscription: undefined, positions: [] });
-    },
+    }),
 
-    async assign(group: string, instanceId: string, partitions: readonly TopicPartitionRef[]): Promise<void> {
-      const instance = await load(group, instanceId);
-      if (instance.subscription !== undefined) {
-        throw new InvalidRequestError(
-          'The consumer instance is subscribed: subscription and assignment are mutually exclusive (as in Kafka). Unsubscribe first (DELETE …/subscription).',
-          { errorCode: 40906 },
+    assign: again(
+      async (group: string, instanceId: string, partitions: readonly TopicPartitionRef[]): Promise<void> => {
+        const instance = await load(group, instanceId);
+        if (instance.subscription !== undefined) {
+          throw new InvalidRequestError(
+            'The consumer instance is subscribed: subscription and assignment are mutually exclusive (as in Kafka). Unsubscribe first (DELETE …/subscription).',
+            { errorCode: 40906 },
+          );
+        }
+        await Promise.all(
+          partitions.map(async (p) => {
+            const topic = await cluster.topics.get(p.topic);
+            if (p.partition >= topic.partitionCount) {
+              throw new NotFoundError(
+                `Partition ${p.partition} of topic "${p.topic}" does not exist: the topic has ${topic.partitionCount}.`,
+                { errorCode: 40402, topic: p.topic, partition: p.partition },
+              );
+            }
+          }),
         );
-      }
-      await Promise.all(
-        partitions.map(async (p) => {
-          const topic = await cluster.topics.get(p.topic);
-          if (p.partition >= topic.partitionCount) {
-            throw new NotFoundError(
-              `Partition ${p.partition} of topic "${p.topic}" does not exist: the topic has ${topic.partitionCount}.`,
-              { errorCode: 40402, topic: p.topic, partition: p.partition },
-            );
-          }
-        }),
-      );
-      const unique = [
-        ...new Map(partitions.map((p) => [key(p), { topic: p.topic, partition: p.partition }])).values(),
-      ];
-      const kept = new Set(unique.map(key));
-      await save(instance, {
-        assignment: unique,
-        positions: instance.positions.filter((p) => kept.has(key(p))),
-      });
-    },
+        const unique = [
+          ...new Map(partitions.map((p) => [key(p), { topic: p.topic, partition: p.partition }])).values(),
+        ];
+        const kept = new Set(unique.map(key));
+        await save(instance, {
+          assignment: unique,
+          positions: instance.positions.filter((p) => kept.has(key(p))),
+        });
+      },
+    ),
 
     /** The partitions the instance reads now: its manual assignment, or what its member holds. */
-    async assignment(group: string, instanceId: string): Promise<TopicPartitionRef[]> {
+    assignment: again(async (group: string, instanceId: string): Promise<TopicPartitionRef[]> => {
       const instance = await load(group, instanceId);
       const { partitions } = await readable(instance);
       await save(instance);
       return partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
-    },
+    }),
 
-    async seek(group: string, instanceId: string, targets: readonly SeekTarget[]): Promise<void> {
+    seek: again(async (group: string, instanceId: string, targets: readonly SeekTarget[]): Promise<void> => {
       const instance = await load(group, instanceId);
       requireHeld(await heldWithoutHeartbeat(instance), targets, 'seek');
       const { partitions } = await readable(instance);
@@ -449,119 +474,125 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
       await save(instance, {
         positions: [...instance.positions.filter((p) => !changed.has(key(p))), ...moved],
       });
-    },
+    }),
 
     /**
      * Commits offsets (each the next offset to consume); without any, the positions of
      * everything the instance read. Answers what was committed.
      */
-    async commit(
-      group: string,
-      instanceId: string,
-      offsets: readonly PartitionOffset[] | undefined,
-    ): Promise<PartitionOffset[]> {
-      const instance = await load(group, instanceId);
-      if (offsets !== undefined) notHeld(instanceId, group, await heldWithoutHeartbeat(instance), offsets);
-      const { partitions } = await readable(instance);
-      let positions: InstancePosition[];
-      if (offsets === undefined) {
-        const held = new Set(partitions.map(key));
-        const epochs = new Map(partitions.map((p) => [key(p), p.epoch]));
-        positions = instance.positions.filter((p) => held.has(key(p)) && epochs.get(key(p)) === p.epoch);
-      } else {
-        const epochs = new Map(partitions.map((p) => [key(p), p.epoch]));
-        notHeld(instanceId, group, partitions, offsets);
-        positions = offsets.map((o) => ({ ...o, epoch: epochs.get(key(o)) as number }));
-      }
-      await commitPositions(instance, positions, false);
-      await save(instance);
-      return positions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }));
-    },
+    commit: again(
+      async (
+        group: string,
+        instanceId: string,
+        offsets: readonly PartitionOffset[] | undefined,
+      ): Promise<PartitionOffset[]> => {
+        const instance = await load(group, instanceId);
+        if (offsets !== undefined) notHeld(instanceId, group, await heldWithoutHeartbeat(instance), offsets);
+        const { partitions } = await readable(instance);
+        let positions: InstancePosition[];
+        if (offsets === undefined) {
+          const held = new Set(partitions.map(key));
+          const epochs = new Map(partitions.map((p) => [key(p), p.epoch]));
+          positions = instance.positions.filter((p) => held.has(key(p)) && epochs.get(key(p)) === p.epoch);
+        } else {
+          const epochs = new Map(partitions.map((p) => [key(p), p.epoch]));
+          notHeld(instanceId, group, partitions, offsets);
+          positions = offsets.map((o) => ({ ...o, epoch: epochs.get(key(o)) as number }));
+        }
+        await commitPositions(instance, positions, false);
+        await save(instance);
+        return positions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }));
+      },
+    ),
 
-    async committed(
-      group: string,
-      instanceId: string,
-      partitions: readonly TopicPartitionRef[],
-    ): Promise<PartitionOffset[]> {
-      const instance = await load(group, instanceId);
-      await heldPartitions(instance);
-      const offsets = await groups.committedOffsets(group, partitions);
-      await save(instance);
-      return offsets;
-    },
+    committed: again(
+      async (
+        group: string,
+        instanceId: string,
+        partitions: readonly TopicPartitionRef[],
+      ): Promise<PartitionOffset[]> => {
+        const instance = await load(group, instanceId);
+        await heldPartitions(instance);
+        const offsets = await groups.committedOffsets(group, partitions);
+        await save(instance);
+        return offsets;
+      },
+    ),
 
     /**
      * Reads records from every partition the instance reads now, from its positions, until
      * `fetch.min.bytes` arrived or the wait is over; the positions move past what is answered.
      * Throws 406 / 40601 when `format` is not the instance's.
      */
-    async read(
-      group: string,
-      instanceId: string,
-      format: EmbeddedFormat | undefined,
-      request: ReadRequest,
-    ): Promise<InstanceRecord[]> {
-      const instance = await load(group, instanceId);
-      if (format !== instance.format) {
-        throw new InvalidRequestError(
-          `Consumer instance "${instanceId}" reads records in the ${instance.format} format: ask for them with ` +
-            `Accept: application/vnd.kafka.${instance.format}.v2+json (the requested embedded format does not match the instance's).`,
-          { errorCode: 40601 },
-        );
-      }
-      const { partitions } = await readable(instance);
-      let positions = await positionsOf(instance, partitions);
-      if (instance.autoCommit) {
-        // Kafka's auto-commit: a poll commits what the polls before it returned (only what
-        // moved past the committed offset, so an idle poll writes nothing).
-        const starts = new Map(partitions.map((p) => [key(p), p.start]));
-        const read = new Set(instance.positions.map((p) => `${key(p)}@${p.epoch}`));
-        await commitPositions(
-          instance,
-          positions.filter((p) => read.has(`${key(p)}@${p.epoch}`) && starts.get(key(p)) !== p.offset),
-          true,
-        );
-      }
-      const wait = Math.min(request.timeoutMs ?? instance.requestTimeoutMs, MAX_READ_WAIT_MS);
-      const deadline = now() + wait;
-      const records: InstanceRecord[] = [];
-      let bytes = 0;
-      let answerBytes = 0;
-      for (;;) {
-        for (const [i, position] of positions.entries()) {
-          if (bytes >= request.maxBytes) break;
-          const topic = await cluster.topics.get(position.topic);
-          const page = await cluster.log.fetch({
-            topic,
-            partition: position.partition,
-            offset: position.offset,
-            maxBytes: request.maxBytes - bytes,
-            autoOffsetReset: instance.autoOffsetReset,
-          });
-          let next = page.nextOffset;
-          for (const record of page.records) {
-            const size = eventRecordBytes(topic.name, record);
-            if (records.length > 0 && answerBytes + size > MAX_READ_ANSWER_BYTES) {
-              next = record.offset;
-              break;
-            }
-            answerBytes += size;
-            bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
-            records.push({ ...record, topic: topic.name });
-          }
-          positions[i] = { ...position, offset: next };
+    read: again(
+      async (
+        group: string,
+        instanceId: string,
+        format: EmbeddedFormat | undefined,
+        request: ReadRequest,
+      ): Promise<InstanceRecord[]> => {
+        const instance = await load(group, instanceId);
+        if (format !== instance.format) {
+          throw new InvalidRequestError(
+            `Consumer instance "${instanceId}" reads records in the ${instance.format} format: ask for them with ` +
+              `Accept: application/vnd.kafka.${instance.format}.v2+json (the requested embedded format does not match the instance's).`,
+            { errorCode: 40601 },
+          );
         }
-        const enough = Math.min(instance.fetchMinBytes, request.maxBytes);
-        // A record with no key or value counts as arrived even at `fetch.min.bytes` 1.
-        if (enough === 0 || (records.length > 0 && (enough <= 1 || bytes >= enough))) break;
-        if (now() >= deadline || partitions.length === 0) break;
-        await sleep(Math.min(READ_POLL_INTERVAL_MS, Math.max(0, deadline - now())));
-      }
-      const untouched = instance.positions.filter((p) => !positions.some((q) => key(q) === key(p)));
-      positions = [...untouched, ...positions];
-      await save(instance, { positions });
-      return records;
-    },
+        const { partitions } = await readable(instance);
+        let positions = await positionsOf(instance, partitions);
+        if (instance.autoCommit) {
+          // Kafka's auto-commit: a poll commits what the polls before it returned (only what
+          // moved past the committed offset, so an idle poll writes nothing).
+          const starts = new Map(partitions.map((p) => [key(p), p.start]));
+          const read = new Set(instance.positions.map((p) => `${key(p)}@${p.epoch}`));
+          await commitPositions(
+            instance,
+            positions.filter((p) => read.has(`${key(p)}@${p.epoch}`) && starts.get(key(p)) !== p.offset),
+            true,
+          );
+        }
+        const wait = Math.min(request.timeoutMs ?? instance.requestTimeoutMs, MAX_READ_WAIT_MS);
+        const deadline = now() + wait;
+        const records: InstanceRecord[] = [];
+        let bytes = 0;
+        let answerBytes = 0;
+        for (;;) {
+          for (const [i, position] of positions.entries()) {
+            if (bytes >= request.maxBytes) break;
+            const topic = await cluster.topics.get(position.topic);
+            const page = await cluster.log.fetch({
+              topic,
+              partition: position.partition,
+              offset: position.offset,
+              maxBytes: request.maxBytes - bytes,
+              autoOffsetReset: instance.autoOffsetReset,
+            });
+            let next = page.nextOffset;
+            for (const record of page.records) {
+              const size = eventRecordBytes(topic.name, record);
+              if (records.length > 0 && answerBytes + size > MAX_READ_ANSWER_BYTES) {
+                next = record.offset;
+                break;
+              }
+              answerBytes += size;
+              bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+              records.push({ ...record, topic: topic.name });
+            }
+            positions[i] = { ...position, offset: next };
+          }
+          const enough = Math.min(instance.fetchMinBytes, request.maxBytes);
+          // A record with no key or value counts as arrived even at `fetch.min.bytes` 1.
+          if (enough === 0 || (records.length > 0 && (enough <= 1 || bytes >= enough))) break;
+          if (now() >= deadline || partitions.length === 0) break;
+          await sleep(Math.min(READ_POLL_INTERVAL_MS, Math.max(0, deadline - now())));
+        }
+        const untouched = instance.positions.filter((p) => !positions.some((q) => key(q) === key(p)));
+        positions = [...untouched, ...positions];
+        await save(instance, { positions });
+        return records;
+      },
+    ),
   };
 
   /** Refuses a commit naming partitions the instance does not hold (Kafka's CommitFailedException). */

@@ -217,6 +217,36 @@ describe('a v2 consumer served by two servers in turn', () => {
   });
 });
 
+describe('overlapping requests of one instance', () => {
+  it('take turns: each is served, on either server, none lost', async () => {
+    const topic = await newTopic(2);
+    const group = uniqueName('v2-group');
+    await produce(
+      topic,
+      [0, 1, 2, 3].map((n) => ({ partition: n % 2, value: n })),
+    );
+    await call(first, 'POST', `/consumers/${group}`, {
+      name: 'busy',
+      format: 'json',
+      'auto.offset.reset': 'earliest',
+    });
+    const base = `/consumers/${group}/instances/busy`;
+    await call(second, 'POST', `${base}/subscription`, { topics: [topic] });
+    const answers = await Promise.all(
+      [first, second, first, second, first, second].map((server, i) =>
+        i % 2 === 0
+          ? call(server, 'GET', `${base}/records?timeout=0`, undefined, { accept: JSON_RECORDS })
+          : call(server, 'GET', `${base}/assignments`),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    // Each record is answered once: the reads took turns on the positions.
+    const values = answers.filter((_, i) => i % 2 === 0).flatMap((a) => a.body.map((r: Json) => r.value));
+    expect(values.length).toBe(new Set(values).size);
+    await call(first, 'DELETE', base);
+  });
+});
+
 describe('an instance that falls silent', () => {
   let quick: TestServer;
   beforeAll(async () => {
