@@ -24,7 +24,7 @@ export class AdvisedError extends Error {
 }
 
 const UNKNOWN_TOPIC = 40401;
-const UNKNOWN_CLUSTER = 40403;
+const UNKNOWN_CLUSTER = 404;
 
 /**
  * One line for the user: what went wrong and which command or setting fixes it.

@@ -64,7 +64,8 @@ export const SLUICE_ROUTES: readonly SluiceRoute[] = Object.values(API_ROUTES as
 export interface GrantedGroups {
   /**
    * Group ids whose routes are granted: describe, lags, lag summary, join, heartbeat, commit,
-   * leave, reset offsets (every path contains the group id). None: no group route at all.
+   * leave, reset offsets, and the group's v2 consumer instances (every path contains the group
+   * id). None: no group route at all.
    */
   readonly groups?: readonly string[];
   /** Also `GET …/consumer-groups`, the list of every group (names, states, members). */
@@ -140,6 +141,11 @@ export function grantedPaths(
       // Below a group everything is a consumer's (lags, members, reset-offsets); deleting the
       // group itself is `DELETE …/consumer-groups/{g}`, which this does not match.
       { method: '*', path: `${cluster}/consumer-groups/${g}/*` },
+      // The group's v2 consumer instances: creating one, and everything below (subscribe,
+      // assign, seek, read, commit, delete). Reading names no topic in its path: the HTTP
+      // function keeps an instance to the topics granted with the group (40303).
+      { method: 'POST', path: `/consumers/${g}` },
+      { method: '*', path: `/consumers/${g}/*` },
     ]),
   ];
 }

@@ -39,6 +39,13 @@ export interface SluiceConfig {
    * From `SLUICE_INLINE_SECTION_MAX_BYTES`.
    */
   readonly inlineSectionMaxBytes?: number;
+  /**
+   * How long a Confluent v2 consumer instance may stay silent before it expires (Confluent's
+   * `consumer.instance.timeout.ms`): its partitions go back to the group and its requests
+   * answer 404 / 40403. From `SLUICE_CONSUMER_INSTANCE_TIMEOUT_MS`.
+   * @default 300000
+   */
+  readonly consumerInstanceTimeoutMs: number;
 }
 
 /** Builds the configuration from environment variables, with the local defaults. */
@@ -56,6 +63,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceConfi
       groupTopics: groupTopicsFromEnv(env),
     },
     ...optionalWholeNumber(env, 'SLUICE_INLINE_SECTION_MAX_BYTES', 'inlineSectionMaxBytes'),
+    consumerInstanceTimeoutMs: positiveInteger(env, 'SLUICE_CONSUMER_INSTANCE_TIMEOUT_MS', 300_000),
   };
 }
 

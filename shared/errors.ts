@@ -81,7 +81,14 @@ export const ERROR_CODES = {
   40400: { kind: 'not-found', status: 404, meaning: 'no such route' },
   40401: { kind: 'not-found', status: 404, meaning: 'topic not found' },
   40402: { kind: 'not-found', status: 404, meaning: 'partition not found' },
-  40403: { kind: 'not-found', status: 404, meaning: 'cluster not found' },
+  // Confluent's v3 answers an unknown cluster with its status as the code; 40403 is its v2
+  // "consumer instance not found".
+  404: { kind: 'not-found', status: 404, meaning: 'cluster not found' },
+  40403: {
+    kind: 'not-found',
+    status: 404,
+    meaning: 'v2 consumer instance not found (never created, deleted, or expired after its timeout)',
+  },
   40404: { kind: 'not-found', status: 404, meaning: 'consumer group not found' },
   40405: {
     kind: 'not-found',
@@ -101,6 +108,29 @@ export const ERROR_CODES = {
   },
   // Confluent answers 400 here (its document's BadRequest example "create_topic_already_exists").
   40002: { kind: 'already-exists', status: 400, meaning: 'topic already exists' },
+  // Confluent's v2 consumer codes; where Sluice's own 409 codes came first, the next free one.
+  40601: {
+    kind: 'invalid-request',
+    status: 406,
+    meaning: "a v2 records read whose Accept does not match the consumer instance's format",
+  },
+  40905: {
+    kind: 'already-exists',
+    status: 409,
+    meaning: 'a v2 consumer instance of that name already exists in the group',
+  },
+  40906: {
+    kind: 'invalid-request',
+    status: 409,
+    meaning:
+      'a v2 consumer instance request its state does not allow: subscribe while assigned (or the reverse), seek a partition it does not hold',
+  },
+  42200: { kind: 'invalid-request', status: 422, meaning: 'a v2 consumer instance of an unsupported format' },
+  42204: {
+    kind: 'invalid-request',
+    status: 422,
+    meaning: 'an invalid v2 consumer instance configuration (auto.offset.reset, auto.commit.enable, …)',
+  },
   40901: { kind: 'fenced', status: 409, meaning: 'stale lease epoch: the partition moved to another member' },
   40902: { kind: 'out-of-order-sequence', status: 409, meaning: 'idempotent producer sequence out of order' },
   40904: {
@@ -239,7 +269,7 @@ export class NotFoundError extends SluiceError {
 
 /** The name is taken (40002). */
 export class AlreadyExistsError extends SluiceError {
-  constructor(message: string, details: SluiceErrorDetails = {}) {
+  constructor(message: string, details: CodedDetails<'already-exists'> = {}) {
     super(message, 'already-exists', details);
   }
 }
@@ -331,7 +361,7 @@ export function errorOfCode(
     case 'too-large':
       return new RecordTooLargeError(message, { ...rest, errorCode: code as CodeOf<'too-large'> });
     case 'already-exists':
-      return new AlreadyExistsError(message, rest);
+      return new AlreadyExistsError(message, { ...rest, errorCode: code as CodeOf<'already-exists'> });
     case 'fenced':
       return new FencedError(message, rest);
     case 'group-not-empty':

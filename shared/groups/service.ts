@@ -17,6 +17,7 @@ import {
   partitionName,
   type StaleLease,
   type StartPolicy,
+  type TopicPartitionRef,
   UNKNOWN_MEMBER_ERROR_CODE,
 } from './types';
 
@@ -195,8 +196,26 @@ export interface GroupService extends Pick<GroupStore, 'claimMarker' | 'refreshM
   resetOffsets(request: ResetOffsetsRequest): Promise<NumericPlannedOffset[]>;
   /** Deletes a group with its offsets; refused (409 / 40903) while it has live members; 404 / 40404 when unknown. */
   deleteGroup(group: string): Promise<void>;
+  /**
+   * The offsets the group committed on these partitions (the next offset to consume), leaving
+   * out those where nothing was committed on the topic's current incarnation.
+   */
+  committedOffsets(group: string, partitions: readonly TopicPartitionRef[]): Promise<PartitionOffset[]>;
+  /**
+   * Commits offsets for a consumer that holds no lease (a manually assigned v2 consumer
+   * instance, Kafka's `assign()`): each is written only while no live member holds the
+   * partition, and the write moves the lease epoch on, so a late commit of an expired owner
+   * is fenced. Throws {@link FencedError} (409 / 40901) if a live member holds any of them
+   * (the others are still committed).
+   */
+  commitUnassigned(group: string, offsets: readonly PartitionOffset[]): Promise<void>;
   /** Whether any partition of `topics` has records the group has not consumed yet. */
   hasPendingRecords(group: string, topics: readonly string[], policy: StartPolicy): Promise<boolean>;
+}
+
+/** An offset of one partition: the next offset to consume. */
+export interface PartitionOffset extends TopicPartitionRef {
+  readonly offset: number;
 }
 
 /** Error code of "no such consumer group". */
@@ -685,6 +704,53 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
         ...(snapshot.marker ? [store.clearMarker(group, snapshot.marker.owner)] : []),
       ]);
       await store.unregisterGroup(group);
+    },
+
+    async committedOffsets(group, partitions) {
+      validateGroupName(group);
+      const snapshot = await store.snapshot(group);
+      const leases = new Map(snapshot.leases.map((l) => [partitionName(l.topic, l.partition), l]));
+      const found = await Promise.all(
+        partitions.map(async ({ topic: name, partition }): Promise<PartitionOffset | undefined> => {
+          const lease = leases.get(partitionName(name, partition));
+          if (lease?.committed === undefined) return undefined;
+          const topic = await topicOrUndefined(name);
+          // Only a commit marks the incarnation; an acquisition's start position is not one.
+          if (!topic || lease.commitTopicId !== topic.id) return undefined;
+          return { topic: name, partition, offset: lease.committed };
+        }),
+      );
+      return found.filter((o): o is PartitionOffset => !!o);
+    },
+
+    async commitUnassigned(group, offsets) {
+      validateGroupName(group);
+      const snapshot = await store.snapshot(group);
+      const leases = new Map(snapshot.leases.map((l) => [partitionName(l.topic, l.partition), l]));
+      const at = now();
+      const outcomes = await Promise.all(
+        offsets.map(async (o) => {
+          const topic = await cluster.topics.get(o.topic);
+          const outcome = await store.resetOffset(group, {
+            seen: leases.get(partitionName(o.topic, o.partition)),
+            topic: o.topic,
+            partition: o.partition,
+            topicId: topic.id,
+            offset: o.offset,
+            expiredBefore: at - skew,
+          });
+          return { ...o, outcome };
+        }),
+      );
+      await store.registerGroup(group, at);
+      const held = outcomes.filter((o) => o.outcome === 'held');
+      if (held.length > 0) {
+        throw new FencedError(
+          `A live member of consumer group "${group}" holds ${held.map((h) => `${h.topic}-${h.partition}`).join(', ')}: ` +
+            'a consumer without a lease may not commit there (those offsets were not committed). Subscribe instead, or use another group.',
+          { topic: held[0].topic, partition: held[0].partition },
+        );
+      }
     },
 
     async hasPendingRecords(group, topicNames, policy) {

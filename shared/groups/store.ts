@@ -8,7 +8,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { queryAll } from '../storage/query-all';
+import { META_TABLE_TTL_ATTRIBUTE } from '../storage/schema';
 import type {
+  ConsumerInstanceRecord,
   GroupSnapshot,
   LeaseClaim,
   LeaseRecord,
@@ -55,6 +57,9 @@ export interface OffsetResetRequest {
   readonly expiredBefore: number;
 }
 
+/** A consumer instance's save: `saved`, or `changed` when another request saved it (or deleted it) since it was read. */
+export type InstanceSaveOutcome = 'saved' | 'changed';
+
 /** A member's heartbeat write: `renewed`, or `unknown` when the item is gone or expired. */
 export type MemberRenewOutcome = 'renewed' | 'unknown';
 
@@ -83,7 +88,8 @@ export interface AcquireRequest {
  * partition key `group#{group}`, so one query reads the whole group — no scans, ever:
  * - `lease#{topic}#{partition}` — owner, expiry, epoch, committed offset;
  * - `member#{memberId}` — topics, heartbeat expiry, session length, start policy;
- * - `poller` — the "a poller is running" marker of wake-on-produce.
+ * - `poller` — the "a poller is running" marker of wake-on-produce;
+ * - `instance#{instanceId}` — a Confluent v2 consumer instance (`ConsumerInstanceRecord`).
  * Group names are listed under `pk = 'consumer-groups'`.
  */
 export interface GroupStore {
@@ -122,6 +128,13 @@ export interface GroupStore {
   ): Promise<MarkerClaimOutcome>;
   refreshMarker(group: string, owner: string, expiresAt: number): Promise<void>;
   clearMarker(group: string, owner: string): Promise<void>;
+  /** One v2 consumer instance, read consistently (undefined when there is none). */
+  instance(group: string, instanceId: string): Promise<ConsumerInstanceRecord | undefined>;
+  /** Writes a new instance (its `version` as given); `changed` when one of that name exists. */
+  createInstance(instance: ConsumerInstanceRecord): Promise<InstanceSaveOutcome>;
+  /** Writes the instance if its stored version is `instance.version - 1`. */
+  saveInstance(instance: ConsumerInstanceRecord): Promise<InstanceSaveOutcome>;
+  removeInstance(group: string, instanceId: string): Promise<void>;
 }
 
 export interface DynamoGroupStoreOptions {
@@ -514,6 +527,49 @@ export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupS
       );
     },
 
+    async instance(group, instanceId) {
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: table, Key: instanceKey(group, instanceId), ConsistentRead: true }),
+      );
+      return Item ? instanceFromItem(group, instanceId, Item) : undefined;
+    },
+
+    createInstance(instance) {
+      return conditional<InstanceSaveOutcome>(
+        () =>
+          dynamodb.send(
+            new PutItemCommand({
+              TableName: table,
+              Item: instanceToItem(instance),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        'saved',
+        'changed',
+      );
+    },
+
+    saveInstance(instance) {
+      return conditional<InstanceSaveOutcome>(
+        () =>
+          dynamodb.send(
+            new PutItemCommand({
+              TableName: table,
+              Item: instanceToItem(instance),
+              ConditionExpression: '#v = :read',
+              ExpressionAttributeNames: { '#v': 'version' },
+              ExpressionAttributeValues: { ':read': { N: String(instance.version - 1) } },
+            }),
+          ),
+        'saved',
+        'changed',
+      );
+    },
+
+    async removeInstance(group, instanceId) {
+      await dynamodb.send(new DeleteItemCommand({ TableName: table, Key: instanceKey(group, instanceId) }));
+    },
+
     async clearMarker(group, owner) {
       await conditional(
         () =>
@@ -543,6 +599,42 @@ function leaseKey(group: string, topic: string, partition: number): Record<strin
 
 function memberKey(group: string, memberId: string): Record<string, AttributeValue> {
   return { pk: { S: groupKey(group) }, sk: { S: `member#${memberId}` } };
+}
+
+function instanceKey(group: string, instanceId: string): Record<string, AttributeValue> {
+  return { pk: { S: groupKey(group) }, sk: { S: `instance#${instanceId}` } };
+}
+
+/** The instance's settings and positions as one JSON attribute: they are always read and written whole. */
+function instanceToItem(instance: ConsumerInstanceRecord): Record<string, AttributeValue> {
+  const { group, instanceId, version, expiresAt, ...state } = instance;
+  return {
+    ...instanceKey(group, instanceId),
+    version: { N: String(version) },
+    expiresAt: { N: String(expiresAt) },
+    // The table's TTL deletes an instance nobody came back for (a request past its expiry
+    // only answers 40403, and writes nothing).
+    [META_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000)) },
+    state: { S: JSON.stringify(state) },
+  };
+}
+
+function instanceFromItem(
+  group: string,
+  instanceId: string,
+  item: Record<string, AttributeValue>,
+): ConsumerInstanceRecord {
+  const state = JSON.parse(item.state.S as string) as Omit<
+    ConsumerInstanceRecord,
+    'group' | 'instanceId' | 'version' | 'expiresAt'
+  >;
+  return {
+    ...state,
+    group,
+    instanceId,
+    version: Number(item.version.N),
+    expiresAt: Number(item.expiresAt.N),
+  };
 }
 
 function leaseFromItem(item: Record<string, AttributeValue>): LeaseRecord {

@@ -138,3 +138,53 @@ export interface StaleLease {
 
 /** Error code of "no such member": the client must join again. */
 export const UNKNOWN_MEMBER_ERROR_CODE = 40405;
+
+/** The embedded formats a Confluent v2 consumer instance reads records in. */
+export type EmbeddedFormat = 'json' | 'binary';
+
+/** One partition of a topic. */
+export interface TopicPartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/**
+ * Where a v2 consumer instance reads a partition next. `epoch` is the lease epoch the position
+ * was taken under (subscribed instances): a position of an older epoch is stale — the partition
+ * changed hands since — and the committed offset applies instead, as after a Kafka rebalance.
+ * Manually assigned instances hold no lease and keep `epoch` 0.
+ */
+export interface InstancePosition extends TopicPartitionRef {
+  readonly offset: number;
+  readonly epoch: number;
+}
+
+/**
+ * A Confluent v2 consumer instance as stored: everything a server needs to serve its next
+ * request, so that any server may (`docs/http-api.md`, "v2 consumers").
+ */
+export interface ConsumerInstanceRecord {
+  readonly group: string;
+  /** The instance's name: also its member id in the group while it is subscribed. */
+  readonly instanceId: string;
+  readonly format: EmbeddedFormat;
+  readonly autoOffsetReset: OffsetReset;
+  /** Commit what was fetched at the next read, at delete and at unsubscribe (Kafka's `enable.auto.commit`). */
+  readonly autoCommit: boolean;
+  /** A read answers once this many key and value bytes were fetched, or at its timeout. */
+  readonly fetchMinBytes: number;
+  /** How long a read waits for `fetchMinBytes` when the request names no `timeout`. */
+  readonly requestTimeoutMs: number;
+  /** Set while subscribed: the topics, and the pattern they were matched with, if any. */
+  readonly subscription?: { readonly topics: readonly string[]; readonly pattern?: string };
+  /** Set while manually assigned. */
+  readonly assignment?: readonly TopicPartitionRef[];
+  readonly positions: readonly InstancePosition[];
+  /**
+   * When the instance expires unless another request comes (ms since the epoch): the last
+   * request's time plus the instance timeout then in force, as Confluent computes it.
+   */
+  readonly expiresAt: number;
+  /** +1 on every save: a save is conditional on the version it read. */
+  readonly version: number;
+}

@@ -18,7 +18,15 @@
 export type ApiRole = 'produce' | 'consume' | 'admin' | 'discover';
 
 /** Which routes module serves a route (`shared/http/routes/<area>.ts`). */
-export type ApiArea = 'cluster' | 'topics' | 'produce' | 'consume' | 'groups' | 'consumers' | 'v2';
+export type ApiArea =
+  | 'cluster'
+  | 'topics'
+  | 'produce'
+  | 'consume'
+  | 'groups'
+  | 'consumers'
+  | 'v2'
+  | 'v2-consumers';
 
 /** One route of the HTTP API. */
 export interface ApiRoute {
@@ -44,6 +52,7 @@ const BROKER = `${CLUSTER}/brokers/{broker_id}`;
 const GROUP = `${CLUSTER}/consumer-groups/{group}`;
 const MEMBER = `${GROUP}/members/{member_id}`;
 const CONSUMER = `${GROUP}/consumers/{consumer_id}`;
+const INSTANCE = '/consumers/{group}/instances/{instance}';
 
 /** Every route of the HTTP API, by name (the order is the construct's deployment order). */
 export const API_ROUTES = {
@@ -290,6 +299,98 @@ export const API_ROUTES = {
     area: 'v2',
     role: 'discover',
     description: 'v2 list of broker ids',
+  },
+  // Confluent REST Proxy v2 consumer instances (members of Sluice's consumer groups); every path names the group
+  createConsumerV2: {
+    method: 'POST',
+    path: '/consumers/{group}',
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 create a consumer instance',
+  },
+  deleteConsumerV2: {
+    method: 'DELETE',
+    path: INSTANCE,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 delete a consumer instance',
+  },
+  subscribeV2: {
+    method: 'POST',
+    path: `${INSTANCE}/subscription`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 subscribe to topics',
+  },
+  getSubscriptionV2: {
+    method: 'GET',
+    path: `${INSTANCE}/subscription`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 subscribed topics',
+  },
+  unsubscribeV2: {
+    method: 'DELETE',
+    path: `${INSTANCE}/subscription`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 unsubscribe',
+  },
+  assignV2: {
+    method: 'POST',
+    path: `${INSTANCE}/assignments`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 assign partitions manually',
+  },
+  getAssignmentsV2: {
+    method: 'GET',
+    path: `${INSTANCE}/assignments`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 partitions the instance reads',
+  },
+  seekV2: {
+    method: 'POST',
+    path: `${INSTANCE}/positions`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 seek to offsets',
+  },
+  seekToBeginningV2: {
+    method: 'POST',
+    path: `${INSTANCE}/positions/beginning`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 seek to the beginning',
+  },
+  seekToEndV2: {
+    method: 'POST',
+    path: `${INSTANCE}/positions/end`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 seek to the end',
+  },
+  commitOffsetsV2: {
+    method: 'POST',
+    path: `${INSTANCE}/offsets`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 commit offsets',
+  },
+  getOffsetsV2: {
+    method: 'GET',
+    path: `${INSTANCE}/offsets`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 committed offsets',
+  },
+  readRecordsV2: {
+    method: 'GET',
+    path: `${INSTANCE}/records`,
+    area: 'v2-consumers',
+    role: 'consume',
+    description: 'v2 read records',
   },
   // Consume
   fetchRecords: {

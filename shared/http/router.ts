@@ -11,6 +11,7 @@ import { groupRoutes } from './routes/groups';
 import { produceRoutes } from './routes/produce';
 import { topicRoutes } from './routes/topics';
 import { v2Routes, withV2MediaType } from './routes/v2';
+import { v2ConsumerRoutes } from './routes/v2-consumers';
 import type { HttpRequest, HttpResponse, RouteHandler } from './types';
 
 export interface HttpApiOptions {
@@ -45,6 +46,7 @@ export function apiHandlers(cluster: Cluster, options: HttpApiOptions = {}): Api
     ...groupRoutes(cluster, groups),
     ...consumerRoutes(cluster, groups),
     ...v2Routes(cluster),
+    ...v2ConsumerRoutes(cluster, groups),
   };
 }
 
@@ -143,7 +145,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
       if (params.cluster_id !== undefined && params.cluster_id !== clusterId) {
         throw new NotFoundError(
           `Cluster "${params.cluster_id}" does not exist here: this cluster's id is "${clusterId}".`,
-          { errorCode: 40403 },
+          { errorCode: 404 },
         );
       }
       if (request.body.length > limit) {
@@ -157,7 +159,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
     } catch (error) {
       const response = errorResponse(error);
       if (response.status >= 500) options.onError?.(error, request);
-      return area === 'v2' ? withV2MediaType(response) : response;
+      return area === 'v2' || area === 'v2-consumers' ? withV2MediaType(response) : response;
     }
   };
 }

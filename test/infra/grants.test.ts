@@ -104,6 +104,8 @@ describe('grantConsume', () => {
         arn('GET/v3/clusters/prod/topics/-/partitions/-/reassignment'),
         arn('GET/v3/clusters/prod/consumer-groups/billing'),
         arn('*/v3/clusters/prod/consumer-groups/billing/*'),
+        arn('POST/consumers/billing'),
+        arn('*/consumers/billing/*'),
       ].sort(),
     );
   });
@@ -131,6 +133,9 @@ describe('grantConsume', () => {
     );
     // The path after the group id is the only wildcard: another group's routes are not reached.
     for (const r of groupResources) expect(r).toMatch(/\/consumer-groups\/(billing|audit\.v2)(\/\*)?$/);
+    const instanceResources = resources.filter((r) => r.includes('/consumers/'));
+    expect(instanceResources.length).toBe(4);
+    for (const r of instanceResources) expect(r).toMatch(/\/consumers\/(billing|audit\.v2)(\/\*)?$/);
   });
 
   it('grants no consumer-group route when no group is named: fetch only', () => {
@@ -140,7 +145,7 @@ describe('grantConsume', () => {
       (s: Sluice, r: iam.Role) => s.grantConsume(r),
     ]) {
       const { resources } = grantedResources(grant);
-      expect(resources.filter((r) => r.includes('consumer-groups'))).toEqual([]);
+      expect(resources.filter((r) => r.includes('consumer-groups') || r.includes('/consumers/'))).toEqual([]);
       expect(resources).toContain(
         arn(
           `GET/v3/clusters/prod/topics/${resources.some((r) => r.includes('/orders')) ? 'orders' : '*'}/partitions/*`,
@@ -227,8 +232,13 @@ describe('the grants and the route table', () => {
       s.grantConsume(r, { topics: ['orders'], groups: ['billing-eu'], listGroups: true }),
     );
     // `billing` is a prefix of `billing-eu`: still no route of `billing` is covered.
-    const groupRoutes = requests.filter((r) => r.arn.includes('/consumer-groups/billing'));
+    const groupRoutes = requests.filter(
+      (r) => r.arn.includes('/consumer-groups/billing') || r.arn.includes('/consumers/billing'),
+    );
     expect(groupRoutes.length).toBeGreaterThan(5);
+    expect(groupRoutes.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['createConsumerV2', 'readRecordsV2']),
+    );
     expect(groupRoutes.filter((r) => allows(resources, r.arn)).map((r) => r.name)).toEqual([]);
   });
 

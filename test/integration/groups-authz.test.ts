@@ -200,3 +200,35 @@ describe('a granted consumer group', () => {
     }
   });
 });
+
+describe('Confluent v2 consumer instances', () => {
+  const instances = (group: string) => `/consumers/${group}`;
+
+  it('cannot be created in a group run by a poller (403 / 40302), writing nothing', async () => {
+    const before = await groupItems(pollerGroup);
+    const refused = await call('POST', instances(pollerGroup), { name: 'v2', format: 'json' });
+    expect([refused.status, refused.body.error_code]).toEqual([403, 40302]);
+    expect(await groupItems(pollerGroup)).toEqual(before);
+  });
+
+  it('may subscribe to or be assigned only the topics granted with the group (403 / 40303), a pattern’s matches too', async () => {
+    const created = await call('POST', instances(grantedGroup), { name: 'v2-reader', format: 'json' });
+    expect(created.status).toBe(200);
+    const base = `${instances(grantedGroup)}/instances/v2-reader`;
+    const before = await groupItems(grantedGroup);
+    for (const [path, body] of [
+      ['subscription', { topics: [ungranted.name] }],
+      ['subscription', { topics: [granted.name, ungranted.name] }],
+      ['subscription', { topic_pattern: `${ungranted.name}|${granted.name}` }],
+      ['assignments', { partitions: [{ topic: ungranted.name, partition: 0 }] }],
+    ] as const) {
+      const refused = await call('POST', `${base}/${path}`, body);
+      expect([path, refused.status, refused.body.error_code]).toEqual([path, 403, 40303]);
+      expect(refused.body.message).toContain(`"${ungranted.name}"`);
+    }
+    expect(await groupItems(grantedGroup)).toEqual(before);
+    expect((await call('POST', `${base}/subscription`, { topic_pattern: granted.name })).status).toBe(204);
+    expect((await call('GET', `${base}/subscription`)).body).toEqual({ topics: [granted.name] });
+    expect((await call('DELETE', base)).status).toBe(204);
+  });
+});

@@ -12,6 +12,11 @@ const call = httpClient(createHttpApi(cluster));
 const topic = uniqueName('bad-input');
 const records = `/v3/clusters/local/topics/${topic}/records`;
 
+/** A v2 consumer group whose instance `reader` (format json, not subscribed) exists before the cases. */
+const v2Group = uniqueName('bad-input-v2');
+const consumers = `/consumers/${v2Group}`;
+const reader = `${consumers}/instances/reader`;
+
 const WRITES = [
   'S3.PutObject',
   'DynamoDB.PutItem',
@@ -40,6 +45,7 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   await call('POST', records, { partition_id: 0, value: { type: 'STRING', data: 'first' } });
+  expect((await call('POST', consumers, { name: 'reader', format: 'json' })).status).toBe(200);
 });
 
 type Case = [
@@ -147,7 +153,7 @@ const cases: Case[] = [
     { value: { data: 1 } },
     {},
     404,
-    40403,
+    404,
   ],
   [
     'a Sluice-Producer-Id without a sequence',
@@ -168,6 +174,150 @@ const cases: Case[] = [
     40003,
   ],
   ['an unknown route', 'GET', '/v3/nowhere', undefined, {}, 404, 40400],
+  // v2 consumer instances: refused before anything is written, the instance unchanged
+  ['a v2 consumer of a schema format', 'POST', consumers, { format: 'avro' }, {}, 422, 42200],
+  ['a v2 consumer of an unknown format', 'POST', consumers, { format: 'xml' }, {}, 422, 42200],
+  [
+    'a v2 consumer with a bad auto.offset.reset',
+    'POST',
+    consumers,
+    { 'auto.offset.reset': 'smallest' },
+    {},
+    422,
+    42204,
+  ],
+  [
+    'a v2 consumer with a bad auto.commit.enable',
+    'POST',
+    consumers,
+    { 'auto.commit.enable': 'yes' },
+    {},
+    422,
+    42204,
+  ],
+  [
+    'a v2 consumer with a bad fetch.min.bytes',
+    'POST',
+    consumers,
+    { 'fetch.min.bytes': 'lots' },
+    {},
+    422,
+    42204,
+  ],
+  ['a v2 consumer body that is a list', 'POST', consumers, [1], {}, 400, 40003],
+  ['a v2 consumer name in use', 'POST', consumers, { name: 'reader', format: 'binary' }, {}, 409, 40905],
+  ['a v2 consumer name that is not an id', 'POST', consumers, { name: 'a b' }, {}, 400, 40003],
+  [
+    'a v2 subscription naming topics and a pattern',
+    'POST',
+    `${reader}/subscription`,
+    { topics: [topic], topic_pattern: 'x.*' },
+    {},
+    400,
+    40003,
+  ],
+  ['a v2 subscription to no topic', 'POST', `${reader}/subscription`, { topics: [] }, {}, 400, 40003],
+  [
+    'a v2 subscription to an unknown topic',
+    'POST',
+    `${reader}/subscription`,
+    { topics: [`${topic}-missing`] },
+    {},
+    404,
+    40401,
+  ],
+  [
+    'a v2 subscription of an unknown instance',
+    'POST',
+    `${consumers}/instances/nobody/subscription`,
+    { topics: [topic] },
+    {},
+    404,
+    40403,
+  ],
+  [
+    'a v2 assignment of a bad partition',
+    'POST',
+    `${reader}/assignments`,
+    { partitions: [{ topic, partition: 'x' }] },
+    {},
+    400,
+    40003,
+  ],
+  [
+    'a v2 assignment of a missing partition',
+    'POST',
+    `${reader}/assignments`,
+    { partitions: [{ topic, partition: 9 }] },
+    {},
+    404,
+    40402,
+  ],
+  ['a v2 seek without offsets', 'POST', `${reader}/positions`, { offsets: 3 }, {}, 400, 40003],
+  [
+    'a v2 seek of a partition not read',
+    'POST',
+    `${reader}/positions`,
+    { offsets: [{ topic, partition: 0, offset: 1 }] },
+    {},
+    409,
+    40906,
+  ],
+  [
+    'a v2 seek to the end of a partition not read',
+    'POST',
+    `${reader}/positions/end`,
+    { partitions: [{ topic, partition: 1 }] },
+    {},
+    409,
+    40906,
+  ],
+  [
+    'a v2 commit of a negative offset',
+    'POST',
+    `${reader}/offsets`,
+    { offsets: [{ topic, partition: 0, offset: -1 }] },
+    {},
+    400,
+    40003,
+  ],
+  [
+    'a v2 commit of a partition not held',
+    'POST',
+    `${reader}/offsets`,
+    { offsets: [{ topic, partition: 0, offset: 1 }] },
+    {},
+    409,
+    40901,
+  ],
+  ['a v2 committed-offsets read without a body', 'GET', `${reader}/offsets`, undefined, {}, 400, 40003],
+  [
+    'a v2 read in another format',
+    'GET',
+    `${reader}/records`,
+    undefined,
+    { accept: 'application/vnd.kafka.binary.v2+json' },
+    406,
+    40601,
+  ],
+  [
+    'a v2 read with a bad max_bytes',
+    'GET',
+    `${reader}/records?max_bytes=many`,
+    undefined,
+    { accept: 'application/vnd.kafka.json.v2+json' },
+    400,
+    40003,
+  ],
+  [
+    'a v2 read with a negative timeout',
+    'GET',
+    `${reader}/records?timeout=-5`,
+    undefined,
+    { accept: 'application/vnd.kafka.json.v2+json' },
+    400,
+    40003,
+  ],
   [
     'a produce to an empty topic name',
     'POST',
@@ -230,6 +380,25 @@ describe('bad input to produce', () => {
       expect(await endOffsets()).toEqual(offsets);
     },
   );
+
+  it('answers a request of an expired v2 consumer instance 404 / 40403, and writes nothing', async () => {
+    const expiring = createCluster({ ...configFromEnv(), consumerInstanceTimeoutMs: 1 }, { counter });
+    const callExpiring = httpClient(createHttpApi(expiring));
+    const created = await callExpiring('POST', consumers, { name: 'brief', format: 'json' });
+    expect(created.status).toBe(200);
+    // Silence longer than the instance's timeout (1 ms).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const before = counter.snapshot();
+    const response = await callExpiring('POST', `${consumers}/instances/brief/subscription`, {
+      topics: [topic],
+    });
+    expect(response.status).toBe(404);
+    expect(response.body.error_code).toBe(40403);
+    expect(writesSince(before)).toEqual({});
+    // The name is free again: creating it replaces the expired instance.
+    expect((await callExpiring('POST', consumers, { name: 'brief', format: 'json' })).status).toBe(200);
+    expiring.close();
+  });
 
   it('points a v2-shaped body at the v2 endpoint', async () => {
     const response = await call('POST', records, { records: [{ key: 'a', value: { x: 1 } }] });

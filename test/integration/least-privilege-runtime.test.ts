@@ -286,11 +286,29 @@ for (const storage of STORAGES) {
               },
             ),
           );
+          // A Confluent v2 consumer instance of the same group: its item, membership, reads and commits.
+          const instance = '/consumers/billing/instances/v2';
+          await call(
+            json('POST', '/consumers/billing', {
+              name: 'v2',
+              format: 'json',
+              'auto.offset.reset': 'earliest',
+            }),
+          );
+          await call(json('POST', `${instance}/subscription`, { topics: ['orders'] }));
+          await call({
+            ...json('GET', `${instance}/records`, undefined, {
+              accept: 'application/vnd.kafka.json.v2+json',
+            }),
+            query: { timeout: '0' },
+          });
+          await call(json('POST', `${instance}/offsets`));
+          await call(json('DELETE', instance));
           await call(json('DELETE', `/v3/clusters/${cid}/consumer-groups/billing`));
           await call(json('DELETE', `/v3/clusters/${cid}/topics/orders`));
         });
         expect(statuses.every((status) => status < 300)).toBe(true);
-        expect(statuses).toHaveLength(10);
+        expect(statuses).toHaveLength(15);
         expect(denied({ kind: 'http' }, httpAuthorizations)).toEqual([]);
         expect(httpAuthorizations.some((a) => a.action === 's3:DeleteObject')).toBe(false);
 

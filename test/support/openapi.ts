@@ -18,6 +18,11 @@ export interface Exchange {
   readonly status: number;
   /** The raw body text ('' for none). */
   readonly body: string;
+  /**
+   * The answer's `Content-Type`: picks the schema where a response describes several media
+   * types (a v2 read answers in its instance's embedded format).
+   */
+  readonly contentType?: string;
 }
 
 /** An operation of the document: where it is, and how a request path is matched to it. */
@@ -71,7 +76,7 @@ export function conformanceProblems(exchange: Exchange): string[] {
     const listed = Object.keys(operation?.responses ?? {}).join(', ');
     return [`${what} answered ${exchange.status}, a status the document does not list (it lists ${listed}).`];
   }
-  const content = jsonContent(response);
+  const content = jsonContent(response, exchange.contentType);
   if (!content) {
     return exchange.body === ''
       ? []
@@ -129,6 +134,7 @@ export function checkedApi(
       path: request.path,
       status: response.status,
       body: response.body,
+      contentType: response.headers['content-type'],
     });
     if (problems.length > 0) onMismatch(`Not as docs/openapi.yaml describes:\n${problems.join('\n')}`);
     return response;
@@ -193,12 +199,16 @@ function responseFor(responses: Record<string, unknown>, status: number): Node |
 }
 
 /**
- * The JSON body a response describes: `application/json`, or Confluent v2's
+ * The JSON body a response describes: the answer's own media type when the response lists it
+ * (a v2 read's embedded format), else `application/json`, or Confluent v2's
  * `application/vnd.kafka.v2+json` (the v2 reads). The media type itself is checked by the tests.
  */
-function jsonContent(response: Node): Node | undefined {
+function jsonContent(response: Node, contentType?: string): Node | undefined {
   const content = response.content as Node | undefined;
-  return (content?.['application/json'] ?? content?.['application/vnd.kafka.v2+json']) as Node | undefined;
+  const own = contentType === undefined ? undefined : content?.[contentType.split(';')[0].trim()];
+  return (own ?? content?.['application/json'] ?? content?.['application/vnd.kafka.v2+json']) as
+    | Node
+    | undefined;
 }
 
 /** Follows a `$ref` within the document (`#/components/responses/…`). */
