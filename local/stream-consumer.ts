@@ -28,8 +28,8 @@ export interface StreamConsumerOptions extends StreamTriggerOptions {
   readonly idleWaitMs?: number;
   /** Called once the stream is followed: records produced from now on trigger delivery. */
   onReady?(): void;
-  /** The trigger to use. @default one built from these options */
-  readonly trigger?: StreamTrigger;
+  /** The stream trigger to drive. @default one built from these options */
+  readonly streamTrigger?: StreamTrigger;
 }
 
 /**
@@ -40,7 +40,7 @@ export interface StreamConsumerOptions extends StreamTriggerOptions {
  */
 export async function runStreamConsumer(options: StreamConsumerOptions): Promise<void> {
   const { cluster, signal, logger } = options;
-  const trigger = options.trigger ?? createStreamTrigger(options);
+  const trigger = options.streamTrigger ?? createStreamTrigger(options);
   const clients = createAwsClients(cluster.config);
   const streams = new DynamoDBStreamsClient(awsClientSettings(cluster.config));
   const tickIntervalMs = options.tickIntervalMs ?? 60_000;

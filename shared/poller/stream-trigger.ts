@@ -87,7 +87,13 @@ export interface StreamDrainSummary {
 /** The options of {@link createStreamTrigger}: the poller's, minus what only a member uses. */
 export type StreamTriggerOptions = Omit<
   PollerOptions,
-  'signal' | 'idleTimeoutMs' | 'heartbeatIntervalMs' | 'markRunning' | 'memberId' | 'maxBatchingWindowMs'
+  | 'signal'
+  | 'idleTimeoutMs'
+  | 'heartbeatIntervalMs'
+  | 'markRunning'
+  | 'memberId'
+  | 'maxBatchingWindowMs'
+  | 'trigger'
 > & {
   /** @default the group service over `cluster` */
   readonly groups?: GroupService;

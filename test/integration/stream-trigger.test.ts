@@ -1,3 +1,4 @@
+import { createPollerHandler } from '../../functions/poller/handler';
 import { createCluster } from '../../shared/cluster';
 import type { StoredRecord } from '../../shared/codec/types';
 import { configFromEnv } from '../../shared/config';
@@ -6,6 +7,7 @@ import { DEAD_LETTER_HEADERS, type KafkaEvent, type PollerOptions } from '../../
 import { createStreamTrigger, type StreamTriggerOptions } from '../../shared/poller/stream-trigger';
 import type { Topic } from '../../shared/topics/registry';
 import {
+  consumerEnv,
   createTestTopic,
   FAST_POLLER,
   produce,
@@ -302,5 +304,40 @@ describe('stream trigger', () => {
     };
     await trigger(topic, group, { groups: counting, handler: async () => {} }).drain(touchedAll(topic));
     expect(writes).toEqual(['commit+release']);
+  });
+});
+
+describe('the group function, invoked by the log table stream', () => {
+  it('drains the partitions of a DynamoDB stream event and answers what it did', async () => {
+    const topic = await createTestTopic(cluster, 'lambda-stream', 2);
+    const group = testGroupName('lambda-stream');
+    await produce(cluster, topic, [
+      { partition: 1, value: 'one' },
+      { partition: 1, value: 'two' },
+    ]);
+    const seen = recorder();
+    const handle = createPollerHandler({
+      cluster,
+      env: consumerEnv(group, topic, { trigger: 'stream' }),
+      invoke: async (_name, event) => seen.record(event),
+      logger: silentLogger,
+      metrics: { observer: {}, lag: () => {}, publish: () => {} },
+      leaseDurationMs: FAST_POLLER.leaseDurationMs,
+    });
+    const slot = (partition: number, sk: string) => ({
+      eventSource: 'aws:dynamodb',
+      eventName: 'INSERT',
+      dynamodb: { Keys: { pk: { S: `${topic.id}#${partition}` }, sk: { N: sk } } },
+    });
+    const answer = await handle(
+      { Records: [slot(1, '2'), { ...slot(0, String(Number.MAX_SAFE_INTEGER)) }] },
+      { getRemainingTimeInMillis: () => 60_000 },
+    );
+    expect(answer).toMatchObject({
+      status: 'drained',
+      committedRecords: 2,
+      partitions: [{ partition: 1, outcome: 'drained', committedRecords: 2 }],
+    });
+    expect(seen.deliveries.map((d) => d.value)).toEqual(['one', 'two']);
   });
 });
