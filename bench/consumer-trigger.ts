@@ -7,6 +7,7 @@
  */
 import { runStreamConsumer } from '../local/stream-consumer';
 import { createCluster } from '../shared/cluster';
+import { createGroupService } from '../shared/groups';
 import { createPoller, type KafkaEvent } from '../shared/poller';
 import { sleep } from '../shared/retry';
 import { AwsRequestCounter } from '../shared/storage/aws';
@@ -74,6 +75,8 @@ async function measureTrigger(
 ): Promise<TriggerMeasurement> {
   const counter = new AwsRequestCounter({ capacity: true });
   const cluster = createCluster(harness.config, { counter });
+  const uncounted = createCluster(harness.config);
+  const observer = createGroupService({ cluster: uncounted });
   const topic = `bench-trigger-${trigger}`;
   const group = `bench-trigger-${trigger}`;
   await createTopic(harness.baseUrl, harness.config.clusterId, topic, 1);
@@ -116,7 +119,18 @@ async function measureTrigger(
       while (!seenAt.has(offset) && nowMs() < until) await sleep(2);
       return seenAt.get(offset);
     };
+    // The handler has the record before the consumer's commit lands: wait for the commit, so
+    // each phase counts its own requests only (read through an uncounted cluster).
+    const settled = async () => {
+      const until = nowMs() + SAMPLE_TIMEOUT_MS;
+      while (nowMs() < until) {
+        const lags = await observer.lags(group).catch(() => []);
+        if (lags.length > 0 && lags.every((l) => l.lag === 0)) return;
+        await sleep(10);
+      }
+    };
     await waitFor(await produceBatch(urls.batch, body)); // warm-up: caches, the group's first lease
+    await settled();
     counter.reset();
     batches = 0;
     const latencies: number[] = [];
@@ -128,6 +142,7 @@ async function measureTrigger(
       if (seen === undefined) timedOut++;
       else latencies.push(seen - t0);
     }
+    await settled();
     const sampleCalls = counter.snapshot();
     const perDeliveredBatch = requestsOf(counter, batches);
 
@@ -147,6 +162,7 @@ async function measureTrigger(
     controller.abort();
     await running.catch(() => {});
     cluster.close();
+    uncounted.close();
   }
 }
 

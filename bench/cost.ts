@@ -491,7 +491,7 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
 
 /**
  * A stream-triggered group: the scheduled tick every minute (the safety net, at the stream
- * function's memory) plus one invocation per stream read that found new slots — at most
+ * function's memory: a check for pending records, which finds none in steady state) plus one invocation per stream read that found new slots — at most
  * {@link ASSUMPTIONS.streamReadsPerSecondPerShard} a second per shard, fewer when slots are
  * rarer. Each invocation drains the partitions its slots name: the measured requests of a
  * delivered batch per partition (group read, log read, acquire, release with the commit),
@@ -502,10 +502,11 @@ function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, part
   const s = seconds();
   const mb = ASSUMPTIONS.streamFunctionMemoryMb;
   const ticks = 60 * ASSUMPTIONS.hoursPerMonth * groups;
+  // The tick of a stream group checks for pending records and writes nothing when none are.
   const tick = {
     s3Gets: 0,
     readUnits: ticks * (2 + 2 * partitions),
-    writeUnits: ticks * 2,
+    writeUnits: 0,
     gbSeconds: ticks * lambdaGbSeconds(ASSUMPTIONS.idleTickMs, mb),
     invocations: ticks,
   };

@@ -57,7 +57,7 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
   readonly poller: lambda.IFunction;
   /** The poller as built: function, role and log group. */
   readonly pollerFunction: SluiceFunction;
-  /** The rule that starts the poller every minute (with `trigger: 'stream'`, the safety net). */
+  /** The rule that starts the poller every minute (with `trigger: 'stream'`, a drain of what is pending: the safety net). */
   readonly schedule: events.Rule;
   /** With `trigger: 'stream'`: the event source mapping of the log table's stream on the group's function. */
   readonly streamSource?: DynamoEventSource;

@@ -82,8 +82,8 @@ export interface SluiceConsumerOptions {
    * each partition while records flow (woken by producers, started every minute). `'stream'`:
    * the log table's change stream invokes a small stream function with each batch of new
    * slots, which drains the partitions they name and returns — nothing polls, and you pay per
-   * batch instead; the poller stays as the once-a-minute safety net. See docs/deploy.md for
-   * the cost and latency of each.
+   * batch instead; the schedule still starts it every minute to drain whatever is pending, as
+   * the safety net. See docs/deploy.md for the cost and latency of each.
    * @default 'poller'
    */
   readonly trigger?: ConsumerTrigger;

@@ -4,9 +4,10 @@
  * handler function synchronously with Lambda's self-managed Kafka event, commits, and hands
  * its leases back before its own timeout. All the work is the shared poller runtime.
  *
- * A group with `trigger: 'stream'` is invoked by the log table's stream too: a batch of
+ * A group with `trigger: 'stream'` is invoked by the log table's stream instead: a batch of
  * stream records goes to the shared stream trigger, which drains the partitions it names and
- * returns; the schedule still starts the poller, as the safety net.
+ * returns; the schedule's start drains every partition with pending records the same way,
+ * as the safety net.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -141,6 +142,16 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
       return { status: 'drained', ...summary };
     }
     const memberId = newMemberId('poller');
+    if (consumer.trigger === 'stream') {
+      // The schedule's safety net of a stream group: drain what a failed or skipped drain left,
+      // and only when something is pending (a few reads otherwise, no writes).
+      if (!(await groups.hasPendingRecords(consumer.group, consumer.topics, policy))) {
+        return { status: 'nothing-to-do', memberId };
+      }
+      const summary = await streamTriggerOnce().drainAll(start + remaining - margin);
+      metrics.publish();
+      return { status: 'drained', ...summary };
+    }
     const wake = wakeOf(event, consumer.group);
 
     // One poller per group: the schedule and every producer's wake-up race for the marker.

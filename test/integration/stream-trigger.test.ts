@@ -344,4 +344,35 @@ describe('the group function, invoked by the log table stream', () => {
     });
     expect(seen.deliveries.map((d) => d.value)).toEqual(['one', 'two']);
   });
+
+  it('on its scheduled start drains what is pending, and writes nothing when nothing is', async () => {
+    const topic = await createTestTopic(cluster, 'lambda-tick', 2);
+    const group = testGroupName('lambda-tick');
+    const seen = recorder();
+    const counter = new AwsRequestCounter();
+    const counted = createCluster(configFromEnv(), { counter });
+    try {
+      const handle = createPollerHandler({
+        cluster: counted,
+        env: consumerEnv(group, topic, { trigger: 'stream' }),
+        invoke: async (_name, event) => seen.record(event),
+        logger: silentLogger,
+        metrics: { observer: {}, lag: () => {}, publish: () => {} },
+        leaseDurationMs: FAST_POLLER.leaseDurationMs,
+      });
+      const context = { getRemainingTimeInMillis: () => 60_000 };
+      await produce(cluster, topic, [{ partition: 0, value: 'left' }]);
+      expect(await handle({ source: 'aws.events' }, context)).toMatchObject({
+        status: 'drained',
+        committedRecords: 1,
+      });
+      expect(seen.deliveries.map((d) => d.value)).toEqual(['left']);
+      counter.reset();
+      expect(await handle({ source: 'aws.events' }, context)).toMatchObject({ status: 'nothing-to-do' });
+      const writes = Object.keys(counter.snapshot()).filter((name) => /Put|Update|Delete|Write/.test(name));
+      expect(writes).toEqual([]);
+    } finally {
+      counted.close();
+    }
+  });
 });
