@@ -9,6 +9,7 @@ import { runStreamConsumer } from '../local/stream-consumer';
 import { createCluster } from '../shared/cluster';
 import { createGroupService } from '../shared/groups';
 import { createPoller, type KafkaEvent } from '../shared/poller';
+import { createStreamTrigger, type StreamTrigger } from '../shared/poller/stream-trigger';
 import { sleep } from '../shared/retry';
 import { AwsRequestCounter } from '../shared/storage/aws';
 import type { BenchHarness } from './harness';
@@ -101,7 +102,17 @@ async function measureTrigger(
   } else {
     let ready!: () => void;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
+    // The consumer drains every partition once at its start (the local tick): wait for that
+    // too, so its requests are not counted as the samples'.
+    const trigger = createStreamTrigger({ cluster, group, topics: [topic], handler, logger: quiet });
+    let firstTick!: () => void;
+    const ticked = new Promise<void>((resolve) => (firstTick = resolve));
+    const streamTrigger: StreamTrigger = {
+      drain: (touched, deadline) => trigger.drain(touched, deadline),
+      drainAll: (deadline) => trigger.drainAll(deadline).finally(firstTick),
+    };
     running = runStreamConsumer({
+      streamTrigger,
       cluster,
       group,
       topics: [topic],
@@ -111,7 +122,7 @@ async function measureTrigger(
       idleWaitMs: STREAM_POLL_MS,
       onReady: ready,
     });
-    await Promise.race([isReady, running]);
+    await Promise.race([Promise.all([isReady, ticked]), running]);
   }
   try {
     const waitFor = async (offset: number) => {

@@ -75,6 +75,7 @@ export function toJson(r: BenchResults) {
             deliveredBatches: t.batches,
             awsRequestsPerDeliveredBatch: roundRequests(t.perDeliveredBatch),
             awsRequestsPerIdleMinute: roundRequests(t.perIdleMinute),
+            sampleCalls: t.sampleCalls,
           },
         ];
       }),
