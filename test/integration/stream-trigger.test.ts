@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPollerHandler } from '../../functions/poller/handler';
+import { runConsumers } from '../../local/app';
 import { createCluster } from '../../shared/cluster';
 import type { StoredRecord } from '../../shared/codec/types';
 import { configFromEnv } from '../../shared/config';
@@ -373,6 +377,38 @@ describe('the group function, invoked by the log table stream', () => {
       expect(writes).toEqual([]);
     } finally {
       counted.close();
+    }
+  });
+});
+
+describe('npm start', () => {
+  it('runs a consumer declared with "trigger": "stream" from the log table stream, with no member joining', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sluice-stream-app-'));
+    writeFileSync(
+      join(directory, 'handler.js'),
+      'exports.handler = async (event) => { for (const records of Object.values(event.records)) ' +
+        "for (const r of records) globalThis.__sluiceStreamSeen.push(Buffer.from(r.value, 'base64').toString()); };",
+    );
+    const seen: string[] = [];
+    (globalThis as { __sluiceStreamSeen?: string[] }).__sluiceStreamSeen = seen;
+    const topic = await createTestTopic(cluster, 'app-stream', 1);
+    const group = testGroupName('app-stream');
+    const controller = new AbortController();
+    const running = runConsumers(
+      cluster,
+      { directory, consumers: [{ group, topics: [topic.name], handler: 'handler.js', trigger: 'stream' }] },
+      controller.signal,
+      silentLogger,
+    );
+    try {
+      await produce(cluster, topic, [{ partition: 0, value: 'hello' }]);
+      await waitFor(() => seen.includes('hello'), 'the stream consumer delivers the record');
+      await waitFor(async () => (await committedOffsets(group))[0] === 1, 'and commits it');
+      expect((await createGroupService({ cluster }).describe(group)).members).toEqual([]);
+    } finally {
+      controller.abort();
+      await running;
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });
