@@ -201,6 +201,7 @@ export function toJson(r: BenchResults) {
         produceMs: round(r.measuredCosts.produceMs),
         sweep: { ...r.measuredCosts.sweep, ms: round(r.measuredCosts.sweep.ms), calls: r.sweepCalls },
         shapes: r.measuredCosts.shapes.map((shape) => roundDeep(shape)),
+        streamTrigger: r.measuredCosts.streamTrigger,
       },
       costBreakdown: r.cost.map((row) => ({
         workload: row.workload,

@@ -220,7 +220,7 @@ describe('cost model', () => {
       6,
     );
     expect(streamed.consumerLambda).toBeCloseTo(
-      ((month + ticks) * 0.2) / 1e6 + (month * 0.06 + ticks * 0.1) * 0.25 * 0.0000133334,
+      ((month + ticks) * 0.2) / 1e6 + (month * 0.08 + ticks * 0.1) * 0.25 * 0.0000133334,
       6,
     );
     // The producer side is the same traffic either way.
