@@ -51,6 +51,19 @@ export const ASSUMPTIONS = {
   heartbeatsPerSecond: 0.2,
   /** An idle group's scheduled poller start, once a minute: ~100 ms, 2 writes, 2 + 2·P reads. */
   idleTickMs: 100,
+  /** Memory of a stream-triggered group's function (infra: `STREAM_FUNCTION_MEMORY_MB`), arm64. */
+  streamFunctionMemoryMb: 256,
+  /** Lambda reads a DynamoDB stream shard about 4 times a second; each read with new slots is one invocation. */
+  streamReadsPerSecondPerShard: 4,
+  /** Stream shards of the log table: one until the table grows past one DynamoDB partition. */
+  streamShards: 1,
+  /**
+   * Duration of one stream drain per delivered batch at 256 MB, in region: a warm drain measured
+   * at most 7.2 ms of CPU locally (the in-process edge included), which 256 MB's share of a vCPU
+   * (256/1769) stretches to about 50 ms, plus four small in-region requests and the synchronous
+   * handler invoke (the handler's own work excluded).
+   */
+  streamDrainMsPerBatch: 80,
   /** DynamoDB bytes of a slot whose section is in S3, including the ~100 B per-item overhead. */
   indexItemBytes: 250,
   /** The retention sweeper's default schedule (infra: `retentionSchedule`, 5 minutes). */
@@ -77,6 +90,8 @@ export interface Workload {
   readonly idempotent?: boolean;
   /** Sections stored inline when small (the default); false prices the same traffic with every section in S3. @default true */
   readonly inline?: boolean;
+  /** What drives the consumer groups' delivery (`addConsumer`'s `trigger`). @default 'poller' */
+  readonly trigger?: 'poller' | 'stream';
 }
 
 /**
@@ -131,12 +146,38 @@ export const WORKLOADS: readonly Workload[] = [
     inline: false,
   },
   {
+    name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream'",
+    recordsPerSec: 1,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
+    partitions: 1,
+    idempotent: true,
+    trigger: 'stream',
+  },
+  {
     name: '1 MB/s from one producer, default linger (1 KB records)',
     recordsPerSec: 1_000,
     recordBytes: 1024,
     recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
     partitions: 2,
     idempotent: true,
+  },
+  {
+    name: "1 MB/s from one producer, default linger (1 KB records), trigger: 'stream'",
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
+    partitions: 2,
+    idempotent: true,
+    trigger: 'stream',
+  },
+  {
+    name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'stream'",
+    recordsPerSec: 0,
+    recordBytes: 1024,
+    recordsPerRequest: 1,
+    partitions: 1,
+    trigger: 'stream',
   },
   {
     name: '1 MB/s from one producer, lingerMs 200 (1 KB records)',
@@ -231,6 +272,15 @@ export interface MeasuredCosts {
   readonly shapes: readonly ShapeCosts[];
   /** Produce latency with no other load (stands in for one Lambda invocation). */
   readonly produceMs: number;
+  /**
+   * The stream trigger's requests per delivered batch (one record, one partition, a group that
+   * consumed before), measured in the same run (`bench/consumer-trigger.ts`). Needed by the
+   * workloads with `trigger: 'stream'`.
+   */
+  readonly streamTrigger?: {
+    readonly readUnits: number;
+    readonly writeUnits: number;
+  };
   /** One retention sweep over `topics` idle one-partition topics. */
   readonly sweep: {
     readonly topics: number;
@@ -320,7 +370,8 @@ const seconds = () => ASSUMPTIONS.hoursPerMonth * 3600;
 const bytesPerSec = (w: Workload) => w.recordsPerSec * w.recordBytes;
 const monthlyGb = (w: Workload) => (bytesPerSec(w) * seconds()) / GIB;
 const retainedGb = (w: Workload) => (bytesPerSec(w) * ASSUMPTIONS.retentionDays * 86_400) / GIB;
-const lambdaGbSeconds = (ms: number) => (ms / 1000) * (ASSUMPTIONS.lambdaMemoryMb / 1024);
+const lambdaGbSeconds = (ms: number, memoryMb: number = ASSUMPTIONS.lambdaMemoryMb) =>
+  (ms / 1000) * (memoryMb / 1024);
 const write = PRICES.dynamodbWritePerMillionUnits / 1e6;
 const read = PRICES.dynamodbReadPerMillionUnits / 1e6;
 const lambda = (gbSeconds: number, invocations: number) =>
@@ -399,6 +450,7 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
   const groups = w.groups ?? 1;
   const partitions = w.partitions * (w.topics ?? 1);
   if (groups === 0) return { s3Gets: 0, readUnits: 0, writeUnits: 0, gbSeconds: 0, invocations: 0 };
+  if (w.trigger === 'stream') return streamConsumerUsage(w, m, groups, partitions);
   if (w.recordsPerSec === 0) {
     const ticks = 60 * ASSUMPTIONS.hoursPerMonth * groups;
     return {
@@ -436,6 +488,58 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
     gbSeconds: groups * lambdaGbSeconds(s * 1000),
     // A 5-minute timeout restarts the poller 12 times an hour.
     invocations: groups * 12 * ASSUMPTIONS.hoursPerMonth,
+  };
+}
+
+/**
+ * A stream-triggered group: the scheduled tick every minute (the safety net, at the stream
+ * function's memory: a check for pending records, which finds none in steady state) plus one invocation per stream read that found new slots — at most
+ * {@link ASSUMPTIONS.streamReadsPerSecondPerShard} a second per shard, fewer when slots are
+ * rarer. Each invocation drains the partitions its slots name: the measured requests of a
+ * delivered batch per partition (group read, log read, acquire, release with the commit),
+ * one more log read per further batch of 100 records, and the sections' S3 GETs. Stream
+ * reads by Lambda cost nothing.
+ */
+function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, partitions: number) {
+  const s = seconds();
+  const mb = ASSUMPTIONS.streamFunctionMemoryMb;
+  const ticks = 60 * ASSUMPTIONS.hoursPerMonth * groups;
+  // The tick of a stream group checks for pending records and writes nothing when none are.
+  const tick = {
+    s3Gets: 0,
+    readUnits: ticks * (2 + 2 * partitions),
+    writeUnits: 0,
+    gbSeconds: ticks * lambdaGbSeconds(ASSUMPTIONS.idleTickMs, mb),
+    invocations: ticks,
+  };
+  if (w.recordsPerSec === 0) return tick;
+  const measured = m.streamTrigger;
+  if (!measured) throw new Error(`workload "${w.name}" needs the stream trigger's measured requests`);
+  const shape = shapeOf(w, m);
+  const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
+  const invocationsPerSec = Math.min(
+    requestsPerSec,
+    ASSUMPTIONS.streamReadsPerSecondPerShard * ASSUMPTIONS.streamShards,
+  );
+  const partitionsPerInvocation = Math.min(partitions, requestsPerSec / invocationsPerSec);
+  const batchesPerInvocation = Math.max(
+    partitionsPerInvocation,
+    w.recordsPerSec / invocationsPerSec / ASSUMPTIONS.consumerBatchSize,
+  );
+  const sectionReadsPerSec = Math.max(requestsPerSec, w.recordsPerSec / ASSUMPTIONS.consumerBatchSize);
+  const invocations = groups * invocationsPerSec * s;
+  return {
+    s3Gets: tick.s3Gets + groups * sectionReadsPerSec * shape.perFetch.s3Get * s,
+    readUnits:
+      tick.readUnits +
+      invocations *
+        (partitionsPerInvocation * measured.readUnits +
+          (batchesPerInvocation - partitionsPerInvocation) * shape.perFetch.readUnits),
+    writeUnits: tick.writeUnits + invocations * partitionsPerInvocation * measured.writeUnits,
+    gbSeconds:
+      tick.gbSeconds +
+      invocations * lambdaGbSeconds(batchesPerInvocation * ASSUMPTIONS.streamDrainMsPerBatch, mb),
+    invocations: tick.invocations + invocations,
   };
 }
 

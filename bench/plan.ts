@@ -31,6 +31,10 @@ export interface BenchPlan {
   /** Produce-then-poll samples of end-to-end latency. */
   readonly endToEndSamples: number;
   readonly endToEndMaxMs: number;
+  /** Produce-then-handler samples of each consumer trigger (poller, stream). */
+  readonly triggerSamples: number;
+  /** How long each trigger's consumer is left idle while its requests are counted. */
+  readonly triggerIdleMs: number;
   /** Writer counts racing on one partition; rounds of each side per count, and their length. */
   readonly contentionProducers: readonly number[];
   readonly contentionRounds: number;
@@ -65,6 +69,8 @@ export const QUICK_PLAN: BenchPlan = {
   costIdleTopics: 200,
   endToEndSamples: 40,
   endToEndMaxMs: 8_000,
+  triggerSamples: 15,
+  triggerIdleMs: 6_000,
   contentionRounds: 3,
   contentionRoundMs: 2_000,
   codecMs: 1_500,
@@ -87,6 +93,8 @@ export const FULL_PLAN: BenchPlan = {
   costIdleTopics: 1_000,
   endToEndSamples: 200,
   endToEndMaxMs: 40_000,
+  triggerSamples: 60,
+  triggerIdleMs: 30_000,
   contentionRounds: 5,
   contentionRoundMs: 5_000,
   codecMs: 4_000,

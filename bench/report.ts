@@ -3,6 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import type { CodecResult } from './codec';
 import type { EndToEndResult, FetchCostResult } from './consume';
+import type { ConsumerRequests, ConsumerTriggersResult } from './consumer-trigger';
 import type { ContentionResult } from './contention';
 import { ASSUMPTIONS, type CostRow, type MeasuredCosts, PRICES } from './cost';
 import type { BenchPlan } from './plan';
@@ -22,6 +23,8 @@ export interface BenchResults {
   readonly produce: ProduceResult;
   readonly fetch: FetchCostResult;
   readonly endToEnd: EndToEndResult;
+  /** The consumer under each trigger: produce-to-handler latency and its requests. */
+  readonly triggers: ConsumerTriggersResult;
   /** Raw PutObject → PutItem → Query → GetObject, one at a time: the end-to-end baseline. */
   readonly rawChain: LatencySummary;
   readonly contention: readonly ContentionResult[];
@@ -59,6 +62,24 @@ export function toJson(r: BenchResults) {
       endToEndP50Ms: round(r.endToEnd.endToEndMs.p50),
       endToEndP99Ms: round(r.endToEnd.endToEndMs.p99),
     },
+    consumerTriggers: Object.fromEntries(
+      (['poller', 'stream'] as const).map((name) => {
+        const t = r.triggers[name];
+        return [
+          name,
+          {
+            endToEndP50Ms: round(t.endToEndMs.p50),
+            endToEndP99Ms: round(t.endToEndMs.p99),
+            samples: t.samples,
+            timedOut: t.timedOut,
+            deliveredBatches: t.batches,
+            awsRequestsPerDeliveredBatch: roundRequests(t.perDeliveredBatch),
+            awsRequestsPerIdleMinute: roundRequests(t.perIdleMinute),
+            sampleCalls: t.sampleCalls,
+          },
+        ];
+      }),
+    ),
     awsRequestsPerProduceRequest: {
       s3Put: round(r.produce.perRequest.s3Put),
       dynamodbWrite: round(r.produce.perRequest.dynamodbWrite),
@@ -180,6 +201,7 @@ export function toJson(r: BenchResults) {
         produceMs: round(r.measuredCosts.produceMs),
         sweep: { ...r.measuredCosts.sweep, ms: round(r.measuredCosts.sweep.ms), calls: r.sweepCalls },
         shapes: r.measuredCosts.shapes.map((shape) => roundDeep(shape)),
+        streamTrigger: r.measuredCosts.streamTrigger,
       },
       costBreakdown: r.cost.map((row) => ({
         workload: row.workload,
@@ -354,8 +376,36 @@ export function renderReport(r: BenchResults): string {
           latencyRow('produce, unloaded', r.endToEnd.unloadedProduceMs),
           latencyRow('fetch, sequential', r.fetch.latencyMs),
           latencyRow('end to end (poll every 5 ms)', r.endToEnd.endToEndMs, e2eSamples),
+          latencyRow('produce → handler, poller (defaults)', r.triggers.poller.endToEndMs),
+          latencyRow("produce → handler, trigger: 'stream'", r.triggers.stream.endToEndMs),
           latencyRow('raw put→put→query→get chain', r.rawChain),
         ],
+      ),
+  );
+  sections.push(
+    "Consumer requests by trigger (the consumer's own AWS calls; Lambda's stream reads are free and not counted)\n" +
+      renderTable(
+        [
+          '',
+          'reads/batch',
+          'writes/batch',
+          'read units/batch',
+          'write units/batch',
+          'reads/idle min',
+          'writes/idle min',
+        ],
+        (['poller', 'stream'] as const).map((name) => {
+          const t = r.triggers[name];
+          return [
+            name,
+            fmt(t.perDeliveredBatch.dynamodbRead, 2),
+            fmt(t.perDeliveredBatch.dynamodbWrite, 2),
+            fmt(t.perDeliveredBatch.readUnits, 2),
+            fmt(t.perDeliveredBatch.writeUnits, 2),
+            fmt(t.perIdleMinute.dynamodbRead, 1),
+            fmt(t.perIdleMinute.dynamodbWrite, 1),
+          ];
+        }),
       ),
   );
   sections.push(
@@ -472,6 +522,17 @@ export function renderReport(r: BenchResults): string {
       ),
   );
   return sections.join('\n\n');
+}
+
+/** A consumer's requests, rounded for the JSON document. */
+function roundRequests(x: ConsumerRequests) {
+  return {
+    dynamodbRead: round(x.dynamodbRead),
+    dynamodbWrite: round(x.dynamodbWrite),
+    s3Get: round(x.s3Get),
+    readUnits: round(x.readUnits),
+    writeUnits: round(x.writeUnits),
+  };
 }
 
 function latencyRow(name: string, latency: LatencySummary, samples = String(latency.samples)) {

@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { measureCodec } from './codec';
 import { measureEndToEnd, measureFetchCost } from './consume';
+import { measureConsumerTriggers } from './consumer-trigger';
 import { measureContention } from './contention';
 import { costTable, type MeasuredCosts, shapesToMeasure } from './cost';
 import { measureIdleSweep, measureShape, startMetered } from './cost-shapes';
@@ -86,6 +87,10 @@ async function main(): Promise<void> {
       recordBytes: plan.recordBytes,
     });
     const contention = await measureContention(harness, plan, step);
+    step(
+      `consumer triggers: ${plan.triggerSamples} produce-to-handler samples and ${plan.triggerIdleMs / 1000} s idle, poller then stream`,
+    );
+    const triggers = await measureConsumerTriggers(harness, plan);
 
     step(
       'cost: AWS calls and DynamoDB capacity units per request shape of the cost table, on metered clusters',
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
     const measuredCosts: MeasuredCosts = {
       shapes,
       produceMs: endToEnd.unloadedProduceMs.p50,
+      streamTrigger: triggers.stream.perDeliveredBatch,
       sweep: { topics: sweep.topics, readUnits: sweep.readUnits, writeUnits: sweep.writeUnits, ms: sweep.ms },
     };
     const results = {
@@ -110,6 +116,7 @@ async function main(): Promise<void> {
       produce,
       fetch,
       endToEnd,
+      triggers,
       rawChain,
       contention,
       measuredCosts,

@@ -1,10 +1,12 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import { SEQUENCER_SORT_KEY } from '../shared/storage/schema';
 import type {
   ConsumerConfigDocument,
   SluiceConsumerAccessOptions,
@@ -13,6 +15,15 @@ import type {
 import type { Sluice } from './sluice';
 import { POLLER_HANDLER_ENTRY, type SluiceFunction } from './sluice-function';
 import type { SluiceConsumer } from './sluice-props';
+
+/**
+ * Memory of a stream-triggered group's function in MB: it drains a few partitions per batch,
+ * waiting on DynamoDB, S3 and the handler; docs/design/stream-trigger.md has the measurement.
+ */
+export const STREAM_FUNCTION_MEMORY_MB = 256;
+
+/** Stream records (new slots) per invocation of a stream-triggered group. */
+export const STREAM_BATCH_SIZE = 100;
 
 /**
  * Properties of a {@link SluiceConsumerGroup}: the consumer options, who else may use the
@@ -46,8 +57,10 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
   readonly poller: lambda.IFunction;
   /** The poller as built: function, role and log group. */
   readonly pollerFunction: SluiceFunction;
-  /** The rule that starts the poller every minute. */
+  /** The rule that starts the poller every minute (with `trigger: 'stream'`, a drain of what is pending: the safety net). */
   readonly schedule: events.Rule;
+  /** With `trigger: 'stream'`: the event source mapping of the log table's stream on the group's function. */
+  readonly streamSource?: DynamoEventSource;
   /** Fires when the group's maximum lag stays above `lagAlarmThreshold`. */
   readonly lagAlarm: cloudwatch.Alarm;
   /** Fires when the group dead-letters any record. */
@@ -72,7 +85,8 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
       scope: this,
       entry: POLLER_HANDLER_ENTRY,
       description: `Sluice ${sluice.clusterId}: poller of consumer group ${group}`,
-      memorySize: sluice._poller.memorySize,
+      // A stream-triggered group's function waits on I/O for one short drain at a time.
+      memorySize: config.trigger === 'stream' ? STREAM_FUNCTION_MEMORY_MB : sluice._poller.memorySize,
       timeout: sluice._poller.timeout,
       // A failed run is not retried by Lambda: the next scheduled run (or wake-up) resumes
       // from the committed offsets anyway.
@@ -94,7 +108,37 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.poller, { retryAttempts: 0 })],
     });
-    sluice._addWakeTarget(group, config.topics, this.poller);
+    if (config.trigger === 'stream') {
+      this.streamSource = new DynamoEventSource(sluice.logTable, {
+        // Records written before the mapping existed are the scheduled tick's.
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: STREAM_BATCH_SIZE,
+        // Lambda's window counts whole seconds: the consumer's window, rounded down, so the
+        // default 500 ms adds no wait.
+        maxBatchingWindow: Duration.seconds(Math.floor(config.maxBatchingWindowMs / 1000)),
+        // The drain never throws for a handler failure; a storage error is retried twice, then
+        // the batch is dropped — its partitions are drained by the next batch or the tick.
+        retryAttempts: 2,
+        bisectBatchOnError: false,
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { sk: { N: lambda.FilterRule.notEquals(String(SEQUENCER_SORT_KEY)) } } },
+          }),
+        ],
+      });
+      this.poller.addEventSource(this.streamSource);
+      // The mapping grants this function alone the stream reads; one of them has no resources.
+      Validations.of(this.pollerFunction.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'dynamodb:ListStreams, which the event source mapping needs, supports no resource-level permission; ' +
+          'the stream reads themselves (DescribeStream, GetRecords, GetShardIterator) name the log table stream.',
+      });
+    } else {
+      // Producers wake a polling group; a stream-triggered one is invoked by the stream.
+      sluice._addWakeTarget(group, config.topics, this.poller);
+    }
     sluice._addPollerGroup(group, config.topics, props.allowHttpMembers ?? false);
     if (!this.node.scopes.includes(sluice)) sluice._acknowledgeDataAccess(this);
 

@@ -4,6 +4,7 @@ import { GROUP_NAME_PATTERN } from '../shared/groups/group-name';
 import {
   CONSUMER_DEFAULTS,
   CONSUMER_SETTINGS,
+  CONSUMER_TRIGGERS,
   type ConsumerConfigDocument,
   groupProblem,
   integerProblem,
@@ -76,7 +77,20 @@ export interface SluiceConsumerOptions {
    * @default - no dead-letter topic: after the last retry the batch is skipped
    */
   readonly onFailure?: string;
+  /**
+   * What drives delivery. `'poller'`: a poller function holds the group's leases and polls
+   * each partition while records flow (woken by producers, started every minute). `'stream'`:
+   * the log table's change stream invokes a small stream function with each batch of new
+   * slots, which drains the partitions they name and returns — nothing polls, and you pay per
+   * batch instead; the schedule still starts it every minute to drain whatever is pending, as
+   * the safety net. See docs/deploy.md for the cost and latency of each.
+   * @default 'poller'
+   */
+  readonly trigger?: ConsumerTrigger;
 }
+
+/** What drives a consumer group's delivery. */
+export type ConsumerTrigger = (typeof CONSUMER_TRIGGERS)[number];
 
 /**
  * Who besides its poller may use a consumer group of {@link Sluice.addConsumer}. Not a consumer
@@ -171,6 +185,11 @@ export function resolveConsumerOptions(group: string, opts: SluiceConsumerOption
     onFailureTopic = opts.onFailure;
   }
 
+  const trigger: ConsumerTrigger = opts.trigger ?? CONSUMER_DEFAULTS.trigger;
+  if (!CONSUMER_TRIGGERS.includes(trigger)) {
+    throw new Error(`${where}: trigger must be one of ${CONSUMER_TRIGGERS.join(', ')}, got "${trigger}".`);
+  }
+
   return {
     group,
     topics: [...opts.topics],
@@ -182,6 +201,7 @@ export function resolveConsumerOptions(group: string, opts: SluiceConsumerOption
     retryAttempts,
     bisectOnError: opts.bisectOnError ?? CONSUMER_DEFAULTS.bisectOnError,
     onFailureTopic,
+    trigger,
   };
 }
 

@@ -171,6 +171,9 @@ export class Sluice extends SluiceBase {
       ...tableProps,
       partitionKey: { name: LOG_TABLE_KEYS.partitionKey.name, type: dynamodb.AttributeType.STRING },
       sortKey: { name: LOG_TABLE_KEYS.sortKey.name, type: dynamodb.AttributeType.NUMBER },
+      // Keys only: stream-triggered consumer groups read the log itself, since the slots of
+      // one partition can commit out of offset order. A stream nobody reads costs nothing.
+      stream: dynamodb.StreamViewType.KEYS_ONLY,
     });
     this.metaTable = new dynamodb.Table(this, 'MetaTable', {
       ...tableProps,

@@ -47,6 +47,8 @@ export interface ConsumerDeclaration {
   readonly bisectOnError?: boolean;
   /** Dead-letter topic. */
   readonly onFailure?: string;
+  /** What drives delivery: 'poller' (default) or 'stream' (the log table's stream). */
+  readonly trigger?: 'poller' | 'stream';
 }
 
 const appShape = {

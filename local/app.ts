@@ -13,6 +13,7 @@ import { runPoller } from '../shared/poller';
 import { runtimeSettingsFrom } from '../shared/poller/consumer-config-zod';
 import { isProgrammerError, sleep } from '../shared/retry';
 import type { LocalApp } from './app-config';
+import { runStreamConsumer } from './stream-consumer';
 
 /**
  * The configuration the local server runs with: the consumer groups the app declares are run
@@ -70,6 +71,20 @@ export async function runConsumers(
       );
       while (!signal.aborted) {
         try {
+          if (consumer.trigger === 'stream') {
+            // The log table's stream drives delivery, as the construct's event source mapping does.
+            const { trigger: _trigger, ...settings } = runtimeSettingsFrom('file', consumer);
+            await runStreamConsumer({
+              ...settings,
+              cluster,
+              group: consumer.group,
+              topics: consumer.topics,
+              handler,
+              signal,
+              logger,
+            });
+            continue;
+          }
           await runPoller({
             // Every setting of the entry, by its runtime name (onFailure → onFailureTopic, …).
             ...runtimeSettingsFrom('file', consumer),

@@ -3,6 +3,11 @@
  * producers (wake-on-produce), it holds the group's partition leases, invokes the group's
  * handler function synchronously with Lambda's self-managed Kafka event, commits, and hands
  * its leases back before its own timeout. All the work is the shared poller runtime.
+ *
+ * A group with `trigger: 'stream'` is invoked by the log table's stream instead: a batch of
+ * stream records goes to the shared stream trigger, which drains the partitions it names and
+ * returns; the schedule's start drains every partition with pending records the same way,
+ * as the safety net.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -19,6 +24,13 @@ import {
 } from '../../shared/poller';
 import { CONSUMER_DEFAULTS } from '../../shared/poller/consumer-config';
 import { runtimeSettingsFrom } from '../../shared/poller/consumer-config-zod';
+import {
+  createStreamTrigger,
+  type LogStreamRecord,
+  type StreamDrainSummary,
+  type StreamTrigger,
+  touchedPartitions,
+} from '../../shared/poller/stream-trigger';
 import { type ConsumerConfig, consumerConfigFromEnv } from './config';
 import { createPollerMetrics, type PollerMetrics } from './metrics';
 
@@ -30,6 +42,7 @@ export interface PollerContext {
 /** What one invocation did. */
 export type PollerHandlerResult =
   | ({ readonly status: 'ran' } & PollerSummary)
+  | ({ readonly status: 'drained' } & StreamDrainSummary)
   | { readonly status: 'already-running' | 'nothing-to-do'; readonly memberId: string };
 
 export interface PollerHandlerOptions {
@@ -89,6 +102,28 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
     autoOffsetReset: consumer.startingPosition === 'LATEST' ? ('latest' as const) : ('earliest' as const),
   };
 
+  let streamTrigger: StreamTrigger | undefined;
+  function streamTriggerOnce(): StreamTrigger {
+    streamTrigger ??= createStreamTrigger({
+      cluster,
+      groups,
+      ...settings,
+      group: consumer.group,
+      topics: consumer.topics,
+      handler: (kafkaEvent) => invoke(consumer.functionName, kafkaEvent),
+      autoOffsetReset: policy.autoOffsetReset,
+      leaseDurationMs,
+      retryBackoffMs: options.retryBackoffMs,
+      clockSkewToleranceMs,
+      bootstrapServers: env.SLUICE_ENDPOINT_URL || undefined,
+      now,
+      sleep: options.sleep,
+      logger,
+      observer: metrics.observer,
+    });
+    return streamTrigger;
+  }
+
   return async function handler(event: unknown, context: PollerContext): Promise<PollerHandlerResult> {
     const start = now();
     const remaining = context.getRemainingTimeInMillis();
@@ -97,7 +132,26 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
       (env.SLUICE_POLLER_SAFETY_MARGIN_MS
         ? Number(env.SLUICE_POLLER_SAFETY_MARGIN_MS)
         : Math.min(30_000, Math.max(1_000, Math.floor(remaining / 10))));
+    const streamRecords = logStreamRecordsOf(event);
+    if (streamRecords) {
+      const summary = await streamTriggerOnce().drain(
+        touchedPartitions(streamRecords),
+        start + remaining - margin,
+      );
+      metrics.publish();
+      return { status: 'drained', ...summary };
+    }
     const memberId = newMemberId('poller');
+    if (consumer.trigger === 'stream') {
+      // The schedule's safety net of a stream group: drain what a failed or skipped drain left,
+      // and only when something is pending (a few reads otherwise, no writes).
+      if (!(await groups.hasPendingRecords(consumer.group, consumer.topics, policy))) {
+        return { status: 'nothing-to-do', memberId };
+      }
+      const summary = await streamTriggerOnce().drainAll(start + remaining - margin);
+      metrics.publish();
+      return { status: 'drained', ...summary };
+    }
     const wake = wakeOf(event, consumer.group);
 
     // One poller per group: the schedule and every producer's wake-up race for the marker.
@@ -148,6 +202,15 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
     metrics.publish();
     return { status: 'ran', ...summary };
   };
+}
+
+/** The records of a DynamoDB stream event (the log table's event source mapping), if it is one. */
+function logStreamRecordsOf(event: unknown): readonly LogStreamRecord[] | undefined {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (!Array.isArray(records)) return undefined;
+  return records.filter(
+    (r): r is LogStreamRecord => (r as { eventSource?: unknown } | null)?.eventSource === 'aws:dynamodb',
+  );
 }
 
 /** The wake-up payload of this group, if the invocation is one. */

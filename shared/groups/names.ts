@@ -31,11 +31,12 @@ export function validateMemberId(memberId: string): void {
 }
 
 /**
- * A fresh member id, prefixed with its kind so a lag table tells pollers from HTTP consumers.
+ * A fresh member id, prefixed with its kind so a lag table tells pollers from HTTP consumers
+ * (and from a stream trigger's drain, which holds leases without being a member).
  *
  * @example
  * newMemberId('poller'); // 'poller-1b9d6bcd-…'
  */
-export function newMemberId(kind: 'poller' | 'consumer'): string {
+export function newMemberId(kind: 'poller' | 'consumer' | 'stream'): string {
   return `${kind}-${randomUUID()}`;
 }

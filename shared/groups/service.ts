@@ -169,7 +169,16 @@ export interface GroupService extends Pick<GroupStore, 'claimMarker' | 'refreshM
   ): Promise<OffsetCommit[]>;
   /** One conditional commit; `extendTo` renews the lease in the same write. Throws {@link FencedError}. */
   commitClaim(group: string, claim: LeaseClaim, offset: number, extendTo?: number): Promise<void>;
-  release(group: string, claim: LeaseClaim): Promise<ReleaseOutcome>;
+  /** Gives a lease back; with `offset`, the same conditional write commits it. */
+  release(group: string, claim: LeaseClaim, offset?: number): Promise<ReleaseOutcome>;
+  /**
+   * Takes the leases of some partitions for one short drain by a holder that is no member of
+   * the group (the stream trigger): one consistent read of the group, then per partition the
+   * same conditional acquisition members use, so a partition a live member (a poller, a
+   * client consumer, an HTTP member) holds is skipped, never taken. The holder delivers, then
+   * gives each lease back with {@link GroupService.release} (committing in the same write).
+   */
+  takePartitions(request: TakePartitionsRequest): Promise<TakenPartitions>;
   /** Releases the member's leases, so others take them at once, and removes the member. */
   leave(group: string, memberId: string, caller?: MemberCaller): Promise<void>;
   /**
@@ -216,6 +225,25 @@ export interface GroupService extends Pick<GroupStore, 'claimMarker' | 'refreshM
 /** An offset of one partition: the next offset to consume. */
 export interface PartitionOffset extends TopicPartitionRef {
   readonly offset: number;
+}
+
+/** What {@link GroupService.takePartitions} takes. */
+export interface TakePartitionsRequest {
+  readonly group: string;
+  /** The holder's id, written as the leases' owner (fencing: every later write names it and the epoch). */
+  readonly owner: string;
+  readonly partitions: readonly { readonly topic: Topic; readonly partition: number }[];
+  /** How long the leases are held unless renewed by a commit. */
+  readonly leaseDurationMs: number;
+  /** Where a partition the group never consumed starts. */
+  readonly policy: StartPolicy;
+}
+
+/** The partitions {@link GroupService.takePartitions} took, and those a live holder kept. */
+export interface TakenPartitions {
+  readonly taken: readonly Assignment[];
+  /** Held by a live member (or another drain), or lost to one between the read and the write. */
+  readonly held: readonly { readonly topic: string; readonly partition: number }[];
 }
 
 /** Error code of "no such consumer group". */
@@ -581,7 +609,60 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
 
     commitClaim,
 
-    release: (group, claim) => store.release(group, claim),
+    release: (group, claim, offset) => store.release(group, claim, offset),
+
+    async takePartitions(request) {
+      const { group, owner } = request;
+      validateGroupName(group);
+      const snapshot = await store.snapshot(group);
+      const leases = new Map(snapshot.leases.map((l) => [partitionName(l.topic, l.partition), l]));
+      if (snapshot.leases.length === 0) await store.registerGroup(group, now());
+      const taken: Assignment[] = [];
+      const held: { topic: string; partition: number }[] = [];
+      await Promise.all(
+        request.partitions.map(async ({ topic, partition }) => {
+          const seen = leases.get(partitionName(topic.name, partition));
+          const at = now();
+          // The acquisition below re-checks this at write time; reading it first saves the
+          // write (and the start-offset read) for a partition a live holder keeps.
+          if (seen?.owner !== undefined && seen.expiresAt >= at - skew) {
+            held.push({ topic: topic.name, partition });
+            return;
+          }
+          // A committed offset of this incarnation is used as it is: when retention moved the
+          // log start past it, the drain's fetch applies auto.offset.reset.
+          const committed =
+            seen?.committed !== undefined && seen.topicId === topic.id
+              ? seen.committed
+              : await resolveStartOffset(cluster, topic, partition, seen, request.policy);
+          const outcome = await store.acquire(group, {
+            seen,
+            topic: topic.name,
+            partition,
+            topicId: topic.id,
+            owner,
+            expiresAt: at + request.leaseDurationMs,
+            expiredBefore: at - skew,
+            committed,
+          });
+          if (outcome.kind !== 'acquired') {
+            held.push({ topic: topic.name, partition });
+            return;
+          }
+          const { lease } = outcome;
+          taken.push({
+            topic: lease.topic,
+            partition: lease.partition,
+            epoch: lease.epoch,
+            committedOffset: committed,
+            expiresAt: lease.expiresAt,
+          });
+        }),
+      );
+      const order = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) =>
+        a.topic.localeCompare(b.topic) || a.partition - b.partition;
+      return { taken: taken.sort(order), held: held.sort(order) };
+    },
 
     async leave(group, memberId, caller) {
       validateGroupName(group);

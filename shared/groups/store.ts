@@ -107,7 +107,11 @@ export interface GroupStore {
   renew(group: string, claim: LeaseClaim, expiresAt: number): Promise<RenewOutcome>;
   /** Moves the committed offset; with `extendTo`, the same write renews the lease. */
   commit(group: string, claim: LeaseClaim, offset: number, extendTo?: number): Promise<OffsetCommitOutcome>;
-  release(group: string, claim: LeaseClaim): Promise<ReleaseOutcome>;
+  /**
+   * Gives the lease back (its epoch moves on); with `offset`, the same write commits it, so a
+   * short-lived holder (the stream trigger) pays one write for its last commit and its release.
+   */
+  release(group: string, claim: LeaseClaim, offset?: number): Promise<ReleaseOutcome>;
   /**
    * Sets a free (or expired) lease's committed offset, moving its epoch on so an expired
    * owner's late commit is fenced. `held` while a live member holds it.
@@ -386,23 +390,28 @@ export function createDynamoGroupStore(options: DynamoGroupStoreOptions): GroupS
       );
     },
 
-    release(group, claim) {
+    release(group, claim, offset) {
       return conditional<ReleaseOutcome>(
         () =>
           dynamodb.send(
             new UpdateItemCommand({
               ...claimed(group, claim),
               // The epoch moves on release too, so a claim taken before it can never match again.
-              UpdateExpression: 'SET #epoch = :next, #exp = :zero REMOVE #owner',
+              UpdateExpression:
+                'SET #epoch = :next, #exp = :zero' +
+                (offset === undefined ? '' : ', #off = :off, #ctid = if_not_exists(#tid, :none)') +
+                ' REMOVE #owner',
               ExpressionAttributeNames: {
                 '#owner': NAMES['#owner'],
                 '#epoch': NAMES['#epoch'],
                 '#exp': NAMES['#exp'],
+                ...(offset === undefined ? {} : { '#off': NAMES['#off'], ...COMMIT_NAMES }),
               },
               ExpressionAttributeValues: {
                 ...claimValues(claim),
                 ':next': { N: String(claim.epoch + 1) },
                 ':zero': { N: '0' },
+                ...(offset === undefined ? {} : { ':off': { N: String(offset) }, ':none': { S: '' } }),
               },
             }),
           ),

@@ -193,6 +193,16 @@ export const CONSUMER_SETTINGS = {
       runtime: 'onFailureTopic',
     },
   },
+  /** What drives delivery: a poller, or the log table's change stream. */
+  trigger: {
+    kind: 'enum',
+    values: ['poller', 'stream'],
+    default: 'poller',
+    summary:
+      "What drives delivery: 'poller' (a poller holds the leases and polls while records flow) or 'stream' (the log table's change stream invokes a drain per batch of new slots; no polling floor).",
+    // `sluice run-consumer` is a long-running member over any backbone: it always polls.
+    names: { props: 'trigger', env: 'trigger', file: 'trigger', flag: null, runtime: 'trigger' },
+  },
   /** Lease and member session length: the runtime's own tuning, on no surface. */
   leaseDurationMs: {
     kind: 'integer',
@@ -374,4 +384,9 @@ export interface ConsumerConfigDocument {
   readonly bisectOnError: boolean;
   /** Dead-letter topic, or null. */
   readonly onFailureTopic: string | null;
+  /** What drives delivery. */
+  readonly trigger: (typeof CONSUMER_TRIGGERS)[number];
 }
+
+/** The triggers a consumer group may choose. */
+export const CONSUMER_TRIGGERS = CONSUMER_SETTINGS.trigger.values;

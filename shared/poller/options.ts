@@ -49,6 +49,12 @@ export interface PollerOptions {
   readonly retryAttempts?: number;
   /** Split a batch whose handler threw in two and retry each half (does not count as a retry). @default false */
   readonly bisectOnError?: boolean;
+  /**
+   * What drives delivery in a deployment: the poller runs either way (as the whole consumer,
+   * or as the once-a-minute safety net of a stream-triggered group), so it only reads it to
+   * pass it on. @default 'poller'
+   */
+  readonly trigger?: 'poller' | 'stream';
   /** Dead-letter topic for records that failed every retry. @default none: they are skipped */
   readonly onFailureTopic?: string;
   /** Stop taking work at this time (by `now`), then hand the leases back. @default none */
@@ -164,6 +170,7 @@ export function resolvePollerOptions(options: PollerOptions): ResolvedPollerOpti
     retryAttempts,
     bisectOnError: options.bisectOnError ?? DEFAULTS.bisectOnError,
     onFailureTopic: options.onFailureTopic,
+    trigger: options.trigger ?? DEFAULTS.trigger,
     deadline: options.deadline,
     signal: options.signal,
     idleTimeoutMs: options.idleTimeoutMs,

@@ -6,10 +6,10 @@ import { logRecordSource } from '../member/direct';
 import type { RecordSource } from '../member/ports';
 import { type MemberWorker, startMemberWorker } from '../member/worker';
 import type { Topic } from '../topics/registry';
-import { appendDeadLetters } from './dead-letter';
-import { type Attempt, type DeliveryContext, deliverBatch, exponentialBackoff } from './deliver';
-import { eventRecordBytes, MAX_EVENT_BYTES, readBatchResponse, toKafkaEvent } from './event';
+import { type DeliveryContext, deliverBatch } from './deliver';
+import { eventRecordBytes, MAX_EVENT_BYTES } from './event';
 import type { ResolvedPollerOptions } from './options';
+import { partitionDelivery } from './partition-delivery';
 
 /** What the poller hands each partition worker it starts. */
 export interface WorkerDeps {
@@ -48,9 +48,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
   const { partition, epoch } = assignment;
   const { now, logger, observer } = options;
   const where = { group: options.group, topic: topic.name, partition, epoch };
-  const partitionKey = `${topic.name}-${partition}`;
   const source = deps.source ?? logRecordSource(options.cluster, new Map([[topic.name, topic]]));
-  const backoff = exponentialBackoff(options.retryBackoffMs, options.maxRetryBackoffMs);
   let idleDelay = options.pollIntervalMs;
 
   async function commit(worker: MemberWorker, offset: number): Promise<void> {
@@ -60,61 +58,15 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
     observer?.onCommitted?.({ topic: topic.name, partition, records: offset - from, offset });
   }
 
-  async function invoke(records: readonly StoredRecord[]): Promise<Attempt> {
-    const offsets = records.map((r) => r.offset);
-    try {
-      const event = toKafkaEvent([{ topic: topic.name, records }], options.bootstrapServers);
-      const answer = readBatchResponse(await options.handler(event), partitionKey, offsets);
-      if (answer.ok) return answer;
-      const error =
-        answer.failed.length === 0
-          ? 'the handler returned batchItemFailures naming records outside the batch, or malformed'
-          : `the handler reported ${answer.failed.length} failed record(s), first at offset ${answer.failedFrom}`;
-      return { ...answer, error };
-    } catch (error) {
-      return { ok: false, failedFrom: offsets[0], failed: [], error: describeError(error) };
-    }
-  }
-
   function delivery(worker: MemberWorker): DeliveryContext {
-    return {
-      invoke,
+    return partitionDelivery(options, {
+      topic,
+      partition,
+      epoch,
       commit: (offset) => commit(worker, offset),
-      async giveUp(records, error, attempts) {
-        const offsets = records.map((r) => r.offset);
-        if (options.onFailureTopic !== undefined) {
-          await appendDeadLetters(options.cluster, options.onFailureTopic, {
-            group: options.group,
-            topic: topic.name,
-            records,
-            error,
-            attempts,
-          });
-          logger.warn('records sent to the dead-letter topic after their last retry', {
-            ...where,
-            offsets,
-            deadLetterTopic: options.onFailureTopic,
-            error,
-          });
-        } else {
-          logger.warn('records skipped after their last retry (no dead-letter topic)', {
-            ...where,
-            offsets,
-            error,
-          });
-        }
-        observer?.onDeadLettered?.({ topic: topic.name, partition, offsets, error });
-      },
-      onRetry(attempt, error) {
-        logger.warn('batch failed; retrying', { ...where, attempt, error });
-        observer?.onRetry?.({ topic: topic.name, partition, attempt, error });
-      },
-      retryAttempts: options.retryAttempts,
-      bisectOnError: options.bisectOnError,
-      backoff,
       sleep: worker.pause,
       stopping: worker.stopping,
-    };
+    });
   }
 
   /** Up to batchSize records from the committed offset, waiting at most the batching window. */

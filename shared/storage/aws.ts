@@ -77,6 +77,25 @@ export class AwsRequestCounter {
 
 const DYNAMODB_READS = new Set(['Query', 'GetItem', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 
+/**
+ * The settings every SDK client of a configuration shares: region, endpoint, retries and,
+ * against a local endpoint with no credentials in the environment, the emulators' dummy ones.
+ *
+ * @example
+ * const streams = new DynamoDBStreamsClient(awsClientSettings(config));
+ */
+export function awsClientSettings(config: SluiceConfig) {
+  return {
+    region: config.region,
+    endpoint: config.endpoint,
+    maxAttempts: 5,
+    cacheMiddleware: true,
+    ...(config.endpoint !== undefined && !process.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'sluice', secretAccessKey: 'sluice-local' } }
+      : {}),
+  };
+}
+
 /** The SDK clients the core talks through. */
 export interface AwsClients {
   readonly s3: S3Client;
@@ -106,15 +125,7 @@ export function createAwsClients(
   opts: { counter?: AwsRequestCounter } = {},
 ): AwsClients {
   const local = config.endpoint !== undefined;
-  const common = {
-    region: config.region,
-    endpoint: config.endpoint,
-    maxAttempts: 5,
-    cacheMiddleware: true,
-    ...(local && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'sluice', secretAccessKey: 'sluice-local' } }
-      : {}),
-  };
+  const common = awsClientSettings(config);
   const s3 = new S3Client({
     ...common,
     forcePathStyle: local,

@@ -1,8 +1,10 @@
 import {
   type AttributeDefinition,
   CreateTableCommand,
+  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type KeySchemaElement,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -15,7 +17,8 @@ type TableKeys = typeof LOG_TABLE_KEYS | typeof META_TABLE_KEYS;
 
 /**
  * Creates Sluice's bucket and two tables unless they exist, waits until both tables are
- * ACTIVE, and turns on the meta table's TTL (idle producer state expires). Safe to run on every start: resources that already exist are left as they are.
+ * ACTIVE, turns on the meta table's TTL (idle producer state expires) and the log table's
+ * KEYS_ONLY change stream (what stream-triggered consumer groups read). Safe to run on every start: resources that already exist are left as they are.
  * For local endpoints and tests; on AWS the CDK construct owns these resources.
  *
  * @example
@@ -25,11 +28,28 @@ type TableKeys = typeof LOG_TABLE_KEYS | typeof META_TABLE_KEYS;
 export async function provisionResources(config: SluiceConfig, clients: AwsClients): Promise<void> {
   await Promise.all([
     createBucket(config, clients),
-    createTable(clients, config.logTable, LOG_TABLE_KEYS),
+    createTable(clients, config.logTable, LOG_TABLE_KEYS).then(() =>
+      enableKeysOnlyStream(clients, config.logTable),
+    ),
     createTable(clients, config.metaTable, META_TABLE_KEYS).then(() =>
       enableTimeToLive(clients, config.metaTable, META_TABLE_TTL_ATTRIBUTE),
     ),
   ]);
+}
+
+/**
+ * Turns on the table's KEYS_ONLY stream unless it has one (a table kept from before streams
+ * existed gets it on the next start). The local backbone's stream reader follows it.
+ */
+async function enableKeysOnlyStream(clients: AwsClients, table: string): Promise<void> {
+  const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await clients.dynamodb.send(
+    new UpdateTableCommand({
+      TableName: table,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
+    }),
+  );
 }
 
 /** Turns on the table's TTL on `attribute` unless it is on already (enabling twice is an error). */

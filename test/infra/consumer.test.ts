@@ -36,6 +36,7 @@ describe('consumer options', () => {
       retryAttempts: -1,
       bisectOnError: false,
       onFailureTopic: null,
+      trigger: 'poller',
     });
   });
 
@@ -155,6 +156,7 @@ describe('addConsumer', () => {
       retryAttempts: 3,
       bisectOnError: true,
       onFailureTopic: 'billing-dlq',
+      trigger: 'poller',
     });
   });
 

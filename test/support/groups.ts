@@ -3,10 +3,12 @@
  * names, and a produce shortcut. Not used by production code.
  */
 import { randomUUID } from 'node:crypto';
+import { runStreamConsumer } from '../../local/stream-consumer';
 import type { Cluster } from '../../shared/cluster';
 import type { RecordHeader } from '../../shared/codec/types';
 import type { Clock } from '../../shared/groups/clock';
 import { createPoller, type PollerOptions } from '../../shared/poller';
+import type { StreamTriggerOptions } from '../../shared/poller/stream-trigger';
 import type { Topic } from '../../shared/topics/registry';
 
 /** A wall clock shifted by an adjustable offset: `advance` jumps it forward, as a paused peer sees time pass. */
@@ -161,5 +163,49 @@ export function consumerEnv(
       onFailureTopic: null,
       ...extra,
     }),
+  };
+}
+
+/** A consumer of one group running in the background, however it is triggered. */
+export interface RunningConsumer {
+  /** Stops it; resolves once it has finished. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A stream-triggered consumer of `group` over one topic, as `npm start` runs one: the log
+ * table's stream followed through DynamoDB Local's Streams API drives the group's stream
+ * trigger. Resolves once the stream is followed, so records produced after it trigger
+ * delivery. The safety-net tick runs once at the start and then only every `tickIntervalMs`
+ * (an hour unless given), so a test sees what the stream alone delivers.
+ */
+export async function startStreamConsumer(
+  cluster: Cluster,
+  topic: Topic,
+  group: string,
+  overrides: Partial<StreamTriggerOptions> & Pick<PollerOptions, 'handler'> & { tickIntervalMs?: number },
+): Promise<RunningConsumer> {
+  const controller = new AbortController();
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const { tickIntervalMs, ...trigger } = overrides;
+  const running = runStreamConsumer({
+    cluster,
+    group,
+    topics: [topic.name],
+    logger: silentLogger,
+    ...FAST_POLLER,
+    ...trigger,
+    signal: controller.signal,
+    tickIntervalMs: tickIntervalMs ?? 3_600_000,
+    idleWaitMs: 20,
+    onReady: ready,
+  });
+  await Promise.race([isReady, running]);
+  return {
+    async stop() {
+      controller.abort();
+      await running;
+    },
   };
 }

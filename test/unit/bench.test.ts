@@ -157,6 +157,7 @@ describe('cost model', () => {
     };
     const measured: MeasuredCosts = {
       produceMs: 10,
+      streamTrigger: { readUnits: 2, writeUnits: 2 },
       sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
       shapes: [
         {
@@ -184,5 +185,52 @@ describe('cost model', () => {
     expect(inline.consumerS3Get).toBe(0);
     expect(s3.s3Put).toBeCloseTo(730 * 3600 * 0.000005, 6);
     expect(inline.dynamodbProduce).toBeGreaterThan(s3.dynamodbProduce);
+  });
+
+  it('prices a stream-triggered group per invocation from the measured requests, plus the scheduled tick', () => {
+    const common = {
+      recordsPerRequest: 1,
+      recordBytes: 1024,
+      idempotent: true,
+      perFetch: { s3Get: 0, dynamodbRead: 1, readUnits: 1 },
+      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+      bodyBytes: 1400,
+      sectionBytes: 1060,
+      threshold: 'default' as const,
+      inline: true,
+      perRequest: { s3Put: 0, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 7, readUnits: 1 },
+      deleteWriteUnits: 2,
+    };
+    const measured: MeasuredCosts = {
+      produceMs: 10,
+      streamTrigger: { readUnits: 2, writeUnits: 2 },
+      sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
+      shapes: [common],
+    };
+    const rows = costTable(
+      measured,
+      WORKLOADS.filter((w) => w.name.startsWith('1 rec/s of 1 KB, single records (client defaults)')),
+    );
+    const [polled, streamed] = rows.map((row) => row.sluiceBreakdown);
+    const month = 730 * 3600;
+    const ticks = 60 * 730;
+    // One invocation per produce request: the measured 2 read and 2 write units, and the tick's.
+    expect(streamed.consumerDynamodb).toBeCloseTo(
+      ((month * 2 + ticks * 4) * 0.125 + month * 2 * 0.625) / 1e6,
+      6,
+    );
+    expect(streamed.consumerLambda).toBeCloseTo(
+      ((month + ticks) * 0.2) / 1e6 + (month * 0.08 + ticks * 0.1) * 0.25 * 0.0000133334,
+      6,
+    );
+    // The producer side is the same traffic either way.
+    expect(streamed.s3Put).toBe(polled.s3Put);
+    expect(streamed.dynamodbProduce).toBe(polled.dynamodbProduce);
+    expect(rows[1].sluiceUsdPerMonth).toBeLessThan(rows[0].sluiceUsdPerMonth);
+    expect(() =>
+      costTable({ ...measured, streamTrigger: undefined }, [
+        WORKLOADS.filter((w) => w.trigger === 'stream')[0],
+      ]),
+    ).toThrow(/needs the stream trigger's measured requests/);
   });
 });

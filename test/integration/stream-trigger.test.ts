@@ -1,0 +1,414 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPollerHandler } from '../../functions/poller/handler';
+import { runConsumers } from '../../local/app';
+import { createCluster } from '../../shared/cluster';
+import type { StoredRecord } from '../../shared/codec/types';
+import { configFromEnv } from '../../shared/config';
+import { createGroupService, type GroupService } from '../../shared/groups';
+import { DEAD_LETTER_HEADERS, type KafkaEvent, type PollerOptions } from '../../shared/poller';
+import { createStreamTrigger, type StreamTriggerOptions } from '../../shared/poller/stream-trigger';
+import { AwsRequestCounter } from '../../shared/storage/aws';
+import type { Topic } from '../../shared/topics/registry';
+import {
+  consumerEnv,
+  createTestTopic,
+  FAST_POLLER,
+  produce,
+  type RunningConsumer,
+  shiftedClock,
+  silentLogger,
+  startStreamConsumer,
+  testGroupName,
+  testPoller,
+  waitFor,
+} from '../support/groups';
+
+const cluster = createCluster(configFromEnv());
+afterAll(() => cluster.close());
+
+/** Every delivery of every record, in the order the handler saw them. */
+function recorder() {
+  const deliveries: { partition: number; offset: number; value: string }[] = [];
+  return {
+    deliveries,
+    record(event: KafkaEvent) {
+      for (const records of Object.values(event.records)) {
+        for (const r of records) {
+          deliveries.push({
+            partition: r.partition,
+            offset: r.offset,
+            value: Buffer.from(r.value ?? '', 'base64').toString(),
+          });
+        }
+      }
+    },
+    distinct: () => new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size,
+    offsetsOf: (partition: number) =>
+      deliveries.filter((d) => d.partition === partition).map((d) => d.offset),
+  };
+}
+
+const triggers = ['poller', 'stream'] as const;
+
+/** A running consumer of the group, driven by a poller or by the log table's stream. */
+async function startConsumer(
+  trigger: (typeof triggers)[number],
+  topic: Topic,
+  group: string,
+  overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'>,
+): Promise<RunningConsumer> {
+  if (trigger === 'stream') return startStreamConsumer(cluster, topic, group, overrides);
+  const poller = testPoller(cluster, topic, group, overrides);
+  const running = poller.run();
+  return {
+    async stop() {
+      await poller.stop();
+      await running;
+    },
+  };
+}
+
+/** A stream trigger of the group over one topic, called directly (no stream). */
+function trigger(
+  topic: Topic,
+  group: string,
+  overrides: Partial<StreamTriggerOptions> & Pick<PollerOptions, 'handler'>,
+) {
+  return createStreamTrigger({
+    cluster,
+    group,
+    topics: [topic.name],
+    logger: silentLogger,
+    ...FAST_POLLER,
+    ...overrides,
+  });
+}
+
+const touchedAll = (topic: Topic) =>
+  Array.from({ length: topic.partitionCount }, (_, partition) => ({ topicId: topic.id, partition }));
+
+async function committedOffsets(group: string): Promise<number[]> {
+  const lags = await createGroupService({ cluster }).lags(group);
+  return lags.map((l) => l.currentOffset);
+}
+
+describe.each(triggers)('consumer delivery (%s)', (kind) => {
+  it('delivers every record of several partitions, in order per partition, and commits to the end', async () => {
+    const topic = await createTestTopic(cluster, `deliver-${kind}`, 3);
+    const group = testGroupName(`deliver-${kind}`);
+    const seen = recorder();
+    const consumer = await startConsumer(kind, topic, group, {
+      batchSize: 5,
+      handler: async (event) => seen.record(event),
+    });
+    try {
+      for (let i = 0; i < 45; i += 9) {
+        await produce(
+          cluster,
+          topic,
+          Array.from({ length: 9 }, (_, j) => ({ partition: (i + j) % 3, value: `r${i + j}` })),
+        );
+      }
+      await waitFor(() => seen.distinct() === 45, 'all 45 records delivered');
+      await waitFor(
+        async () => (await committedOffsets(group)).join() === '15,15,15',
+        'committed to the end',
+      );
+    } finally {
+      await consumer.stop();
+    }
+    for (let p = 0; p < 3; p++) {
+      const offsets = seen.offsetsOf(p);
+      // At least once: a record may come again, but never before one it follows.
+      const firsts = offsets.filter((o, i) => offsets.indexOf(o) === i);
+      expect(firsts).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    }
+  });
+
+  it('retries a poison record retryAttempts times, dead-letters it, and delivers the records after it', async () => {
+    const topic = await createTestTopic(cluster, `poison-${kind}`, 1);
+    const dlq = await createTestTopic(cluster, `poison-${kind}-dlq`, 1);
+    const group = testGroupName(`poison-${kind}`);
+    const attemptsOnPoison: number[] = [];
+    const handled: string[] = [];
+    const consumer = await startConsumer(kind, topic, group, {
+      batchSize: 3,
+      retryAttempts: 2,
+      onFailureTopic: dlq.name,
+      handler: async (event) => {
+        for (const [partition, records] of Object.entries(event.records)) {
+          for (const record of records) {
+            const value = Buffer.from(record.value ?? '', 'base64').toString();
+            if (value === 'POISON') {
+              attemptsOnPoison.push(record.offset);
+              return { batchItemFailures: [{ itemIdentifier: { partition, offset: record.offset } }] };
+            }
+            handled.push(value);
+          }
+        }
+        return undefined;
+      },
+    });
+    try {
+      await produce(
+        cluster,
+        topic,
+        Array.from({ length: 6 }, (_, i) => ({ partition: 0, value: i === 2 ? 'POISON' : `ok${i}` })),
+      );
+      await waitFor(async () => (await committedOffsets(group))[0] === 6, 'committed past the poison record');
+    } finally {
+      await consumer.stop();
+    }
+    expect(attemptsOnPoison).toEqual([2, 2, 2]); // the first try and two retries
+    expect(new Set(handled)).toEqual(new Set(['ok0', 'ok1', 'ok3', 'ok4', 'ok5']));
+    const dead: StoredRecord[] = (await cluster.log.fetch({ topic: dlq, partition: 0, offset: 0 })).records;
+    expect(dead.map((r) => r.value?.toString())).toEqual(['POISON']);
+    expect(dead[0].headers.find((h) => h.key === DEAD_LETTER_HEADERS.group)?.value?.toString()).toBe(group);
+  });
+});
+
+describe('stream trigger', () => {
+  it('skips a partition a live poller member holds, and drains the others', async () => {
+    const topic = await createTestTopic(cluster, 'held', 2);
+    const group = testGroupName('held');
+    const byPoller = recorder();
+    // A poller member of the group holding only partition 0 (it consumes nothing else).
+    const groups = createGroupService({ cluster });
+    const member = await groups.join({
+      group,
+      topics: [topic.name],
+      sessionTimeoutMs: 60_000,
+      policy: { startingPosition: 'TRIM_HORIZON', autoOffsetReset: 'earliest' },
+      kind: 'poller',
+    });
+    const held = member.assignments.map((a) => a.partition);
+    expect(held).toEqual([0, 1]);
+    await groups.release(group, {
+      topic: topic.name,
+      partition: 1,
+      owner: member.memberId,
+      epoch: member.assignments[1].epoch,
+    });
+    await produce(cluster, topic, [
+      { partition: 0, value: 'a' },
+      { partition: 1, value: 'b' },
+    ]);
+    const summary = await trigger(topic, group, { handler: async (event) => byPoller.record(event) }).drain(
+      touchedAll(topic),
+    );
+    expect(summary.partitions.map((p) => [p.partition, p.outcome, p.committedRecords])).toEqual([
+      [1, 'drained', 1],
+      [0, 'held', 0],
+    ]);
+    expect(byPoller.deliveries.map((d) => d.value)).toEqual(['b']);
+    expect(await committedOffsets(group)).toEqual([0, 1]);
+  });
+
+  it('commits nothing once its lease was taken over (fencing); the new holder redelivers', async () => {
+    const topic = await createTestTopic(cluster, 'fenced', 1);
+    const group = testGroupName('fenced');
+    await produce(cluster, topic, [
+      { partition: 0, value: 'x' },
+      { partition: 0, value: 'y' },
+    ]);
+    const groups = createGroupService({ cluster });
+    const later = shiftedClock(60_000);
+    const thief = createGroupService({ cluster, now: later.now });
+    let thiefId: string | undefined;
+    const drain = trigger(topic, group, {
+      groups,
+      leaseDurationMs: 10_000,
+      handler: async () => {
+        // While the handler runs, a member whose clock is a minute ahead sees the lease
+        // expired and takes the partition.
+        const state = await thief.join({
+          group,
+          topics: [topic.name],
+          sessionTimeoutMs: 60_000,
+          policy: { startingPosition: 'TRIM_HORIZON', autoOffsetReset: 'earliest' },
+          kind: 'poller',
+        });
+        if (state.assignments.length === 1) thiefId = state.memberId;
+      },
+    });
+    const summary = await drain.drain(touchedAll(topic));
+    expect(thiefId).toBeDefined();
+    expect(summary.partitions).toEqual([
+      { topic: topic.name, partition: 0, outcome: 'fenced', committedRecords: 0 },
+    ]);
+    expect(await committedOffsets(group)).toEqual([0]);
+
+    // The new holder committed nothing either; once it leaves, a poller delivers both again.
+    await thief.leave(group, thiefId as string);
+    const again = recorder();
+    const poller = testPoller(cluster, topic, group, {
+      now: later.now,
+      handler: async (e) => again.record(e),
+    });
+    const running = poller.run();
+    await waitFor(() => again.distinct() === 2, 'the new holder redelivers');
+    await poller.stop();
+    await running;
+  });
+
+  it('loses nothing when a drain dies before its commit: the next drain delivers again', async () => {
+    const topic = await createTestTopic(cluster, 'crash', 1);
+    const group = testGroupName('crash');
+    await produce(cluster, topic, [
+      { partition: 0, value: 'p' },
+      { partition: 0, value: 'q' },
+    ]);
+    const real = createGroupService({ cluster });
+    // The drain's last write (commit + release) never lands, as when the function dies.
+    const dying: GroupService = {
+      ...real,
+      release: async () => {
+        throw Object.assign(new Error('the function timed out'), { name: 'TimeoutError' });
+      },
+    };
+    const first = recorder();
+    const crashed = await trigger(topic, group, {
+      groups: dying,
+      handler: async (e) => first.record(e),
+    }).drain(touchedAll(topic));
+    expect(crashed.partitions.map((p) => p.outcome)).toEqual(['failed']);
+    expect(first.deliveries.map((d) => d.value)).toEqual(['p', 'q']);
+
+    // The dead drain's lease expires; the next trigger (or the tick) delivers both again.
+    const later = shiftedClock(FAST_POLLER.leaseDurationMs + 2_000);
+    const second = recorder();
+    const next = await trigger(topic, group, {
+      groups: createGroupService({ cluster, now: later.now }),
+      now: later.now,
+      handler: async (e) => second.record(e),
+    }).drain(touchedAll(topic));
+    expect(next.partitions.map((p) => [p.outcome, p.committedRecords])).toEqual([['drained', 2]]);
+    expect(second.deliveries.map((d) => d.value)).toEqual(['p', 'q']);
+    expect(await committedOffsets(group)).toEqual([2]);
+  });
+
+  it('costs one group read, one log read and two conditional writes to drain a partition of a group it consumed before', async () => {
+    const counter = new AwsRequestCounter();
+    const counted = createCluster(configFromEnv(), { counter });
+    try {
+      const topic = await createTestTopic(counted, 'requests', 1);
+      const group = testGroupName('requests');
+      const drains = createStreamTrigger({
+        cluster: counted,
+        group,
+        topics: [topic.name],
+        logger: silentLogger,
+        handler: async () => {},
+      });
+      await produce(counted, topic, [{ partition: 0, value: 'first' }]);
+      await drains.drain(touchedAll(topic)); // the group's first drain also registers it and finds its start
+      await produce(counted, topic, [{ partition: 0, value: 'second' }]);
+      counter.reset();
+      const summary = await drains.drain(touchedAll(topic));
+      expect(summary.committedRecords).toBe(1);
+      expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 2, 'DynamoDB.UpdateItem': 2 });
+    } finally {
+      counted.close();
+    }
+  });
+});
+
+describe('the group function, invoked by the log table stream', () => {
+  it('drains the partitions of a DynamoDB stream event and answers what it did', async () => {
+    const topic = await createTestTopic(cluster, 'lambda-stream', 2);
+    const group = testGroupName('lambda-stream');
+    await produce(cluster, topic, [
+      { partition: 1, value: 'one' },
+      { partition: 1, value: 'two' },
+    ]);
+    const seen = recorder();
+    const handle = createPollerHandler({
+      cluster,
+      env: consumerEnv(group, topic, { trigger: 'stream' }),
+      invoke: async (_name, event) => seen.record(event),
+      logger: silentLogger,
+      metrics: { observer: {}, lag: () => {}, publish: () => {} },
+      leaseDurationMs: FAST_POLLER.leaseDurationMs,
+    });
+    const slot = (partition: number, sk: string) => ({
+      eventSource: 'aws:dynamodb',
+      eventName: 'INSERT',
+      dynamodb: { Keys: { pk: { S: `${topic.id}#${partition}` }, sk: { N: sk } } },
+    });
+    const answer = await handle(
+      { Records: [slot(1, '2'), { ...slot(0, String(Number.MAX_SAFE_INTEGER)) }] },
+      { getRemainingTimeInMillis: () => 60_000 },
+    );
+    expect(answer).toMatchObject({
+      status: 'drained',
+      committedRecords: 2,
+      partitions: [{ partition: 1, outcome: 'drained', committedRecords: 2 }],
+    });
+    expect(seen.deliveries.map((d) => d.value)).toEqual(['one', 'two']);
+  });
+
+  it('on its scheduled start drains what is pending, and writes nothing when nothing is', async () => {
+    const topic = await createTestTopic(cluster, 'lambda-tick', 2);
+    const group = testGroupName('lambda-tick');
+    const seen = recorder();
+    const counter = new AwsRequestCounter();
+    const counted = createCluster(configFromEnv(), { counter });
+    try {
+      const handle = createPollerHandler({
+        cluster: counted,
+        env: consumerEnv(group, topic, { trigger: 'stream' }),
+        invoke: async (_name, event) => seen.record(event),
+        logger: silentLogger,
+        metrics: { observer: {}, lag: () => {}, publish: () => {} },
+        leaseDurationMs: FAST_POLLER.leaseDurationMs,
+      });
+      const context = { getRemainingTimeInMillis: () => 60_000 };
+      await produce(cluster, topic, [{ partition: 0, value: 'left' }]);
+      expect(await handle({ source: 'aws.events' }, context)).toMatchObject({
+        status: 'drained',
+        committedRecords: 1,
+      });
+      expect(seen.deliveries.map((d) => d.value)).toEqual(['left']);
+      counter.reset();
+      expect(await handle({ source: 'aws.events' }, context)).toMatchObject({ status: 'nothing-to-do' });
+      const writes = Object.keys(counter.snapshot()).filter((name) => /Put|Update|Delete|Write/.test(name));
+      expect(writes).toEqual([]);
+    } finally {
+      counted.close();
+    }
+  });
+});
+
+describe('npm start', () => {
+  it('runs a consumer declared with "trigger": "stream" from the log table stream, with no member joining', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sluice-stream-app-'));
+    writeFileSync(
+      join(directory, 'handler.js'),
+      'exports.handler = async (event) => { for (const records of Object.values(event.records)) ' +
+        "for (const r of records) globalThis.__sluiceStreamSeen.push(Buffer.from(r.value, 'base64').toString()); };",
+    );
+    const seen: string[] = [];
+    (globalThis as { __sluiceStreamSeen?: string[] }).__sluiceStreamSeen = seen;
+    const topic = await createTestTopic(cluster, 'app-stream', 1);
+    const group = testGroupName('app-stream');
+    const controller = new AbortController();
+    const running = runConsumers(
+      cluster,
+      { directory, consumers: [{ group, topics: [topic.name], handler: 'handler.js', trigger: 'stream' }] },
+      controller.signal,
+      silentLogger,
+    );
+    try {
+      await produce(cluster, topic, [{ partition: 0, value: 'hello' }]);
+      await waitFor(() => seen.includes('hello'), 'the stream consumer delivers the record');
+      await waitFor(async () => (await committedOffsets(group))[0] === 1, 'and commits it');
+      expect((await createGroupService({ cluster }).describe(group)).members).toEqual([]);
+    } finally {
+      controller.abort();
+      await running;
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
