@@ -16,8 +16,9 @@
  * doubles, up to `maxLingerMs` (so does a batch that left full). Anything slower brings the
  * linger back to `lingerMs` at once, and so does a message that comes after a pause longer
  * than the current linger and than that spacing (the first message after a burst does not
- * wait out the burst's linger). The rule reads the rate against the base linger, not the current one, so a
- * producer's linger follows its rate and does not stay long just because it once was.
+ * wait out the burst's linger). The rule reads the rate against the base linger, not the
+ * current one, so a producer's linger follows its rate and does not stay long just because
+ * it once was.
  * A flushed batch leaves the linger as it is.
  */
 
