@@ -123,6 +123,8 @@ export async function measureShape(
     produceLatencyMs: summarize(latencies),
     bodyBytes: Buffer.byteLength(body),
     sectionBytes: sampleSectionBytes(shape),
+    serverCpuMsPerRequest: produced.cpuUs / requests / 1000,
+    serverMaxRssMb: produced.maxRssBytes / 2 ** 20,
   };
 }
 

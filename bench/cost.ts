@@ -4,7 +4,8 @@
  * price as written in {@link PRICES}; none is fetched, and none is authoritative.
  */
 
-import { DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS } from '../shared/client/producer';
+import { DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS, DEFAULT_MAX_LINGER_MS } from '../shared/client/producer';
+import { MAX_RECORDS_PER_APPEND } from '../shared/log/limits';
 
 /** List prices used, us-east-1, USD. Check the AWS pricing pages before relying on any. */
 export const PRICES = {
@@ -94,28 +95,48 @@ export interface Workload {
   readonly trigger?: 'poller' | 'stream';
 }
 
+/** The TypeScript producer's batching settings that decide its request size. */
+export interface BatchingSettings {
+  /** @default DEFAULT_LINGER_MS */
+  readonly lingerMs?: number;
+  /** @default DEFAULT_MAX_LINGER_MS, or `lingerMs` when only that is given (a fixed linger) */
+  readonly maxLingerMs?: number;
+  /** @default DEFAULT_BATCH_BYTES */
+  readonly batchBytes?: number;
+}
+
 /**
  * Records per request a steady producer with the TypeScript client's defaults sends (or with
- * another `lingerMs`): a batch fills for the linger, and while the one request in flight per
- * topic takes its time (at least {@link ASSUMPTIONS.minProduceMs} in region), up to the
- * default `batchBytes` of request body.
+ * other settings), by the producer's own rule (shared/client/producer/accumulator.ts): one
+ * request per topic is in flight, so a batch gathers for the longer of its linger and the
+ * request's time (at least {@link ASSUMPTIONS.minProduceMs} in region). The linger is
+ * `maxLingerMs` once records arrive at least once per `lingerMs` plus a request's time (a
+ * base-linger batch would carry more than one), else `lingerMs`. A batch stops at
+ * `batchBytes` of body and at 10,000 records.
  *
  * @example
- * recordsPerRequestWithDefaults(1, 1024); // 1
+ * recordsPerRequestWithDefaults(1, 1024); // 1: a trickle keeps the 5 ms linger
+ * recordsPerRequestWithDefaults(1_000, 1024); // 2000: 1 MB/s lingers 2 s
  */
 export function recordsPerRequestWithDefaults(
   recordsPerSec: number,
   recordBytes: number,
-  lingerMs: number = DEFAULT_LINGER_MS,
+  settings: BatchingSettings = {},
 ): number {
+  const lingerMs = settings.lingerMs ?? DEFAULT_LINGER_MS;
+  const maxLingerMs =
+    settings.maxLingerMs ?? (settings.lingerMs === undefined ? DEFAULT_MAX_LINGER_MS : lingerMs);
+  const batchBytes = settings.batchBytes ?? DEFAULT_BATCH_BYTES;
   const bodyBytesPerRecord = Math.ceil(recordBytes / 3) * 4 + 60; // base64 plus the JSON around it
-  const bySize = Math.max(1, Math.floor(DEFAULT_BATCH_BYTES / bodyBytesPerRecord));
-  const byTime = Math.max(
-    1,
-    Math.round((recordsPerSec * Math.max(lingerMs, ASSUMPTIONS.minProduceMs)) / 1000),
-  );
-  return Math.min(bySize, byTime);
+  const bySize = Math.max(1, Math.floor(batchBytes / bodyBytesPerRecord));
+  const flowing = (recordsPerSec * (lingerMs + ASSUMPTIONS.minProduceMs)) / 1000 >= 1;
+  const linger = flowing ? maxLingerMs : lingerMs;
+  const byTime = Math.max(1, Math.round((recordsPerSec * Math.max(linger, ASSUMPTIONS.minProduceMs)) / 1000));
+  return Math.min(bySize, byTime, MAX_RECORDS_PER_APPEND);
 }
+
+/** The producer's defaults before the adaptive linger: a fixed 5 ms linger and 1 MB batches. */
+const PREVIOUS_DEFAULTS: BatchingSettings = { lingerMs: 5, batchBytes: 1_000_000 };
 
 const MIB = 1024 * 1024;
 
@@ -155,7 +176,7 @@ export const WORKLOADS: readonly Workload[] = [
     trigger: 'stream',
   },
   {
-    name: '1 MB/s from one producer, default linger (1 KB records)',
+    name: '1 MB/s from one producer, client defaults (1 KB records)',
     recordsPerSec: 1_000,
     recordBytes: 1024,
     recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
@@ -163,7 +184,7 @@ export const WORKLOADS: readonly Workload[] = [
     idempotent: true,
   },
   {
-    name: "1 MB/s from one producer, default linger (1 KB records), trigger: 'stream'",
+    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream'",
     recordsPerSec: 1_000,
     recordBytes: 1024,
     recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
@@ -180,26 +201,50 @@ export const WORKLOADS: readonly Workload[] = [
     trigger: 'stream',
   },
   {
-    name: '1 MB/s from one producer, lingerMs 200 (1 KB records)',
+    name: '1 MB/s from one producer, maxLingerMs 1000 (1 KB records)',
     recordsPerSec: 1_000,
     recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, 200),
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, { maxLingerMs: 1_000 }),
     partitions: 2,
     idempotent: true,
   },
   {
-    name: '1 MB/s from one producer, lingerMs 1000 (1 KB records)',
+    name: '1 MB/s from one producer, previous defaults: fixed lingerMs 5, 1 MB batches (1 KB records)',
     recordsPerSec: 1_000,
     recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, 1_000),
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, PREVIOUS_DEFAULTS),
     partitions: 2,
     idempotent: true,
   },
   {
-    name: '10 MiB/s from one producer, default linger (1 KB records)',
+    name: '1 MB/s from one producer, fixed lingerMs 200, 1 MB batches (1 KB records)',
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, { ...PREVIOUS_DEFAULTS, lingerMs: 200 }),
+    partitions: 2,
+    idempotent: true,
+  },
+  {
+    name: '1 MB/s from one producer, fixed lingerMs 1000, 1 MB batches (1 KB records)',
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024, { ...PREVIOUS_DEFAULTS, lingerMs: 1_000 }),
+    partitions: 2,
+    idempotent: true,
+  },
+  {
+    name: '10 MiB/s from one producer, client defaults (1 KB records)',
     recordsPerSec: (10 * MIB) / 1024,
     recordBytes: 1024,
     recordsPerRequest: recordsPerRequestWithDefaults((10 * MIB) / 1024, 1024),
+    partitions: 10,
+    idempotent: true,
+  },
+  {
+    name: '10 MiB/s from one producer, previous defaults (1 KB records)',
+    recordsPerSec: (10 * MIB) / 1024,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults((10 * MIB) / 1024, 1024, PREVIOUS_DEFAULTS),
     partitions: 10,
     idempotent: true,
   },
@@ -265,6 +310,10 @@ export interface ShapeCosts {
   /** HTTP body bytes and encoded section bytes of one request. */
   readonly bodyBytes: number;
   readonly sectionBytes: number;
+  /** CPU of the metered server's process per produce request of this shape, ms. */
+  readonly serverCpuMsPerRequest?: number;
+  /** The metered server process's peak resident memory once this shape was produced, MB. */
+  readonly serverMaxRssMb?: number;
 }
 
 /** What the run measured that the Sluice model needs. */
@@ -418,8 +467,7 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
   const shape = shapeOf(w, m);
   const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
   const requests = requestsPerSec * s;
-  const produceMs =
-    Math.max(m.produceMs, ASSUMPTIONS.minProduceMs) + shape.bodyBytes / ASSUMPTIONS.uploadBytesPerMs;
+  const produceMs = produceInvocationMs(shape, m);
   const slots = requestsPerSec * ASSUMPTIONS.retentionDays * 86_400;
   const slotBytes = shape.inline
     ? shape.sectionBytes + ASSUMPTIONS.indexItemBytes
@@ -442,6 +490,19 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
     ...sweepItems,
     ...consumerItems,
   };
+}
+
+/**
+ * One produce invocation of a shape, ms: its own measured unloaded latency (which holds its
+ * JSON, base64 and encoding work, large for a 4 MB body), else the run's small-request
+ * latency, at least {@link ASSUMPTIONS.minProduceMs}, plus the body's upload to S3 in region.
+ *
+ * @example
+ * const ms = produceInvocationMs(shape, measured);
+ */
+export function produceInvocationMs(shape: ShapeCosts, m: MeasuredCosts): number {
+  const measured = shape.produceLatencyMs?.p50 ?? m.produceMs;
+  return Math.max(measured, ASSUMPTIONS.minProduceMs) + shape.bodyBytes / ASSUMPTIONS.uploadBytesPerMs;
 }
 
 /** Monthly calls, capacity units and compute of the workload's consumer groups' pollers. */

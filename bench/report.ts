@@ -476,7 +476,7 @@ export function renderReport(r: BenchResults): string {
           usd(c.mskServerlessUsdPerMonth),
         ]),
       ) +
-      `\n  Sluice model inputs: the calls and capacity units per shape below, produce invocation ${fmt(Math.max(r.measuredCosts.produceMs, ASSUMPTIONS.minProduceMs), 0)} ms ` +
+      `\n  Sluice model inputs: the calls and capacity units per shape below, a produce invocation of each shape's measured p50 (at least ${ASSUMPTIONS.minProduceMs} ms) plus its upload ` +
       `at ${ASSUMPTIONS.lambdaMemoryMb} MB arm64, a poller running all month while records flow. Prices as of ${PRICES.asOf}.`,
   );
   sections.push(
@@ -494,6 +494,9 @@ export function renderReport(r: BenchResults): string {
           'fetch: GET / units',
           'empty poll units',
           'produce p50 / p99 ms',
+          'body KB',
+          'server CPU ms',
+          'server peak RSS MB',
         ],
         r.measuredCosts.shapes.map((shape) => [
           `${shape.recordsPerRequest} × ${shape.recordBytes}`,
@@ -509,6 +512,9 @@ export function renderReport(r: BenchResults): string {
           shape.produceLatencyMs
             ? `${fmt(shape.produceLatencyMs.p50)} / ${fmt(shape.produceLatencyMs.p99)}`
             : '',
+          fmt(shape.bodyBytes / 1024, 0),
+          shape.serverCpuMsPerRequest === undefined ? '' : fmt(shape.serverCpuMsPerRequest, 1),
+          shape.serverMaxRssMb === undefined ? '' : fmt(shape.serverMaxRssMb, 0),
         ]),
       ) +
       `\n  one retention sweep over ${r.measuredCosts.sweep.topics} idle topics: ${fmt(r.measuredCosts.sweep.readUnits, 0)} read units, ` +

@@ -67,6 +67,18 @@ export interface MeteredCounts {
   readonly units: { readonly read: number; readonly write: number };
   readonly unitsByCommand: Record<string, number>;
   readonly zeroUnitReads: number;
+  /** CPU time of this worker (the metered server's process) since the last count, µs. */
+  readonly cpuUs: number;
+  /** The worker's peak resident memory so far (`process.resourceUsage().maxRSS`), bytes. */
+  readonly maxRssBytes: number;
+}
+
+/** CPU of the worker at the last metered count. */
+let meteredCpuMark = process.cpuUsage();
+
+function cpuSince(mark: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(mark);
+  return used.user + used.system;
 }
 
 function meteredServer(name: string): MeteredServer {
@@ -133,7 +145,10 @@ const tasks = {
       units: counter.capacityUnits(),
       unitsByCommand: counter.capacityUnitsByCommand(),
       zeroUnitReads: counter.zeroUnitReads(),
+      cpuUs: cpuSince(meteredCpuMark),
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
     };
+    meteredCpuMark = process.cpuUsage();
     counter.reset();
     return counts;
   },

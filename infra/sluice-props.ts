@@ -11,8 +11,14 @@ import { MAX_INLINE_SECTION_BYTES } from '../shared/storage/schema';
 import type { ConsumerConfigDocument } from './consumer-options';
 import type { SluiceDataAccess } from './data-access';
 
-/** Lambda's synchronous payload limit: the largest request body the endpoint can accept. */
-export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+/**
+ * The largest request body that reaches the HTTP function: the body travels in the Lambda
+ * event (base64-encoded when API Gateway takes it for binary), which must fit Lambda's 6 MB
+ * synchronous payload with 64 KB left for headers and context. The same figure as the
+ * server's own default, `MAX_REQUEST_BODY_BYTES` in shared/log/limits.ts (a test compares
+ * the two; the infrastructure imports only constants from the schema files).
+ */
+export const MAX_REQUEST_BODY_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
 
 const CLUSTER_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -96,9 +102,11 @@ export interface SluiceProps {
    */
   readonly pollerTimeout?: Duration;
   /**
-   * Largest request body the endpoint accepts (`SLUICE_MAX_REQUEST_BYTES`), at most
-   * Lambda's 6 MB synchronous payload limit.
-   * @default 6291456
+   * Largest request body the endpoint accepts (`SLUICE_MAX_REQUEST_BYTES`); a larger one is
+   * answered 413 (error code 41302). At most 4669440: what still fits Lambda's 6 MB
+   * synchronous payload once API Gateway has put the body, possibly base64-encoded, in the
+   * function's event.
+   * @default 4669440
    */
   readonly maxRequestBytes?: number;
   /**
@@ -254,7 +262,7 @@ export function validateProps(props: SluiceProps): void {
   positiveInt('apiMemorySize', props.apiMemorySize, 128, 10_240);
   positiveInt('apiReservedConcurrency', props.apiReservedConcurrency, 1, 1_000_000);
   positiveInt('pollerMemorySize', props.pollerMemorySize, 128, 10_240);
-  positiveInt('maxRequestBytes', props.maxRequestBytes, 1, LAMBDA_PAYLOAD_LIMIT);
+  positiveInt('maxRequestBytes', props.maxRequestBytes, 1, MAX_REQUEST_BODY_BYTES);
   positiveInt('inlineSectionMaxBytes', props.inlineSectionMaxBytes, 0, MAX_INLINE_SECTION_BYTES);
   positiveInt('throttlingRateLimit', props.throttlingRateLimit, 1, 1_000_000);
   positiveInt('throttlingBurstLimit', props.throttlingBurstLimit, 1, 1_000_000);

@@ -32,7 +32,7 @@ import { SLUICE_ROUTES } from './routes';
 import { METRICS_NAMESPACE, SluiceBase } from './sluice-base';
 import { HTTP_HANDLER_ENTRY, RETENTION_HANDLER_ENTRY, SluiceFunction } from './sluice-function';
 import {
-  LAMBDA_PAYLOAD_LIMIT,
+  MAX_REQUEST_BODY_BYTES,
   resolveClusterId,
   type SluiceFunctionOptions,
   type SluiceProps,
@@ -503,7 +503,7 @@ export class Sluice extends SluiceBase {
       SLUICE_BUCKET: this.bucket.bucketName,
       SLUICE_LOG_TABLE: this.logTable.tableName,
       SLUICE_META_TABLE: this.metaTable.tableName,
-      SLUICE_MAX_REQUEST_BYTES: String(this.props.maxRequestBytes ?? LAMBDA_PAYLOAD_LIMIT),
+      SLUICE_MAX_REQUEST_BYTES: String(this.props.maxRequestBytes ?? MAX_REQUEST_BODY_BYTES),
       SLUICE_INLINE_SECTION_MAX_BYTES: String(
         this.props.inlineSectionMaxBytes ?? DEFAULT_INLINE_SECTION_MAX_BYTES,
       ),

@@ -1,5 +1,6 @@
 import { isLegalGroupName } from './groups/group-name';
 import { ANY_TOPIC, type GroupAccessPolicy } from './groups/http-access';
+import { MAX_REQUEST_BODY_BYTES } from './log/limits';
 import { isLegalTopicName } from './topics/names';
 
 /**
@@ -23,7 +24,10 @@ export interface SluiceConfig {
    * @default process.env.AWS_ENDPOINT_URL
    */
   readonly endpoint?: string;
-  /** Largest request body the deployment accepts, in bytes. @default 6291456 (Lambda's 6 MB) */
+  /**
+   * Largest request body the deployment accepts, in bytes (`SLUICE_MAX_REQUEST_BYTES`).
+   * @default 4669440 (what fits Lambda's 6 MB event, see `MAX_REQUEST_BODY_BYTES`)
+   */
   readonly maxRequestBytes: number;
   /**
    * Which consumer groups HTTP members may use, with which topics: `SLUICE_POLLER_GROUPS` (a
@@ -57,7 +61,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceConfi
     metaTable: env.SLUICE_META_TABLE ?? 'sluice-meta',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     endpoint: env.AWS_ENDPOINT_URL || undefined,
-    maxRequestBytes: positiveInteger(env, 'SLUICE_MAX_REQUEST_BYTES', 6 * 1024 * 1024),
+    maxRequestBytes: positiveInteger(env, 'SLUICE_MAX_REQUEST_BYTES', MAX_REQUEST_BODY_BYTES),
     groupAccess: {
       pollerGroups: pollerGroupsFromEnv(env),
       groupTopics: groupTopicsFromEnv(env),

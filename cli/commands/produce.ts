@@ -1,6 +1,7 @@
 /** `sluice produce <topic>`, in the manner of kafka-console-producer.sh. */
 import type { Message, MessageMetadata } from '../../shared/client/producer';
 import { createProducer } from '../../shared/client/producer';
+import { MAX_RECORDS_PER_APPEND } from '../../shared/log/limits';
 import { connection, integer, pairs, parse, positional, UsageError } from '../args';
 import { COMMON_HELP, type Command } from '../command';
 import { AdvisedError, explain } from '../errors';
@@ -17,7 +18,11 @@ Options:
   --partition P       write to partition P (default: by key, keyless records share one)
   --header k=v        add a header to every record (repeatable)
   --verbose           print partition:offset of each record (stderr; stdout with --json)
-  --linger-ms N       how long records wait to share a request (default 5)
+  --linger-ms N       how long a record waits to share a request while input is slow
+                      (default 5; given alone, a fixed linger)
+  --max-linger-ms N   how long the wait may grow while input keeps coming (default 2000,
+                      or --linger-ms when only that is given): a fast pipe sends few large
+                      requests, a line now and then goes out at once
   --no-idempotence    allow duplicates on retry (idempotent by default)
 
 Examples:
@@ -35,11 +40,16 @@ const OPTIONS = {
   header: { type: 'string', multiple: true },
   verbose: { type: 'boolean', default: false },
   'linger-ms': { type: 'string' },
+  'max-linger-ms': { type: 'string' },
   'no-idempotence': { type: 'boolean', default: false },
 } as const;
 
-/** Sends still unanswered before reading more input: bounds memory on a large stdin. */
-const MAX_OUTSTANDING = 10_000;
+/**
+ * Sends still unanswered before reading more input: bounds memory on a large stdin. Room for
+ * two full requests (one in flight, the next filling), so a fast pipe fills requests and sends
+ * each at once instead of waiting out the grown linger with a request only partly filled.
+ */
+const MAX_OUTSTANDING = 2 * MAX_RECORDS_PER_APPEND;
 
 /**
  * The `produce` command.
@@ -67,9 +77,18 @@ export const produceCommand: Command = {
       partition: integer(values, 'partition', undefined, 'produce'),
       headers,
     };
+    const lingerMs = integer(values, 'linger-ms', undefined, 'produce');
+    const maxLingerMs = integer(values, 'max-linger-ms', undefined, 'produce');
+    if (lingerMs !== undefined && maxLingerMs !== undefined && maxLingerMs < lingerMs) {
+      throw new UsageError(
+        `--max-linger-ms (${maxLingerMs}) must be at least --linger-ms (${lingerMs}) (see: sluice produce --help)`,
+      );
+    }
     const producer = createProducer({
       ...connection(values, io),
-      lingerMs: integer(values, 'linger-ms', 5, 'produce'),
+      // Unset options take the client's defaults: the CLI batches like any producer.
+      lingerMs,
+      maxLingerMs,
       idempotent: values['no-idempotence'] !== true,
     });
     const report = reporter(io, topic, values.verbose === true, values.json === true);

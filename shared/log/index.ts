@@ -21,6 +21,7 @@ export {
   LAMBDA_PAYLOAD_BYTES,
   MAX_EVENT_BYTES,
   MAX_RECORDS_PER_APPEND,
+  MAX_REQUEST_BODY_BYTES,
 } from './limits';
 export { checkRecordCount, recordProblem, recordSize } from './record-rules';
 export type { LogObserver, PartitionView, VoidedBy } from './view';

@@ -19,6 +19,25 @@ export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 export const MAX_EVENT_BYTES = LAMBDA_PAYLOAD_BYTES - 16 * 1024;
 
 /**
+ * Room kept in an HTTP API invocation's event for everything but the body: the headers
+ * (API Gateway takes at most 10 KB of them), the request context and the event's own fields.
+ */
+const HTTP_EVENT_ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * The largest request body that reaches the HTTP function on AWS whatever API Gateway does
+ * with it: the body travels inside the invocation's event, base64-encoded when API Gateway
+ * takes it for binary (4 characters per 3 bytes), and that event must fit Lambda's 6 MB.
+ * The server's default limit (`SLUICE_MAX_REQUEST_BYTES`, locally and in the construct), so
+ * a body that reaches the function and is larger is refused with 413 (41302) rather than
+ * failing somewhere between API Gateway and Lambda; the client's default `batchBytes` stays
+ * below it. 4,669,440 bytes.
+ */
+export const MAX_REQUEST_BODY_BYTES = Math.floor(
+  ((LAMBDA_PAYLOAD_BYTES - HTTP_EVENT_ENVELOPE_BYTES) * 3) / 4,
+);
+
+/**
  * An upper bound on the bytes one record adds to a serialized Lambda Kafka event: key and
  * value in base64, each header value as a JSON array of byte numbers (up to four characters a
  * byte), and the record's fields around them. Computed without serializing, so it is cheap per

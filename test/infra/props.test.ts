@@ -4,6 +4,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Sluice, type SluiceProps } from '../../infra';
+import { MAX_REQUEST_BODY_BYTES } from '../../infra/sluice-props';
+import { configFromEnv } from '../../shared/config';
+import { MAX_REQUEST_BODY_BYTES as SERVER_MAX_REQUEST_BODY_BYTES } from '../../shared/log/limits';
 import { type CfnJson, newApp, resourcesOf, synthSluice } from './support';
 
 describe('clusterId', () => {
@@ -32,7 +35,7 @@ describe('prop validation', () => {
   it.each<[keyof SluiceProps, SluiceProps]>([
     ['apiMemorySize', { apiMemorySize: 64 }],
     ['pollerMemorySize', { pollerMemorySize: 20_000 }],
-    ['maxRequestBytes', { maxRequestBytes: 6 * 1024 * 1024 + 1 }],
+    ['maxRequestBytes', { maxRequestBytes: 4_669_440 + 1 }],
     ['inlineSectionMaxBytes', { inlineSectionMaxBytes: 300 * 1024 + 1 }],
     ['inlineSectionMaxBytes', { inlineSectionMaxBytes: -1 }],
     ['throttlingRateLimit', { throttlingRateLimit: 0 }],
@@ -168,6 +171,16 @@ describe('endpoint props', () => {
       '/Open/Sluice',
       Match.stringLikeRegexp('anyone who finds the endpoint'),
     );
+  });
+
+  it("defaults maxRequestBytes to the server's own limit: what fits a Lambda event", () => {
+    expect(MAX_REQUEST_BODY_BYTES).toBe(SERVER_MAX_REQUEST_BODY_BYTES);
+    expect(configFromEnv({}).maxRequestBytes).toBe(MAX_REQUEST_BODY_BYTES);
+    // A body base64-encoded in the event, with the envelope's room, still fits 6 MB.
+    expect(4 * Math.ceil(MAX_REQUEST_BODY_BYTES / 3) + 64 * 1024).toBeLessThanOrEqual(6 * 1024 * 1024);
+    expect(
+      () => new Sluice(new Stack(newApp(), 'M'), 'Sluice', { maxRequestBytes: MAX_REQUEST_BODY_BYTES }),
+    ).not.toThrow();
   });
 
   it('passes maxRequestBytes to the functions', () => {

@@ -142,7 +142,7 @@ describe('the HTTP API function', () => {
           SLUICE_BUCKET: { Ref: Match.stringLikeRegexp('^SluiceDataBucket') },
           SLUICE_LOG_TABLE: { Ref: Match.stringLikeRegexp('^SluiceLogTable') },
           SLUICE_META_TABLE: { Ref: Match.stringLikeRegexp('^SluiceMetaTable') },
-          SLUICE_MAX_REQUEST_BYTES: '6291456',
+          SLUICE_MAX_REQUEST_BYTES: '4669440',
           SLUICE_WAKE_TARGETS: '[]',
           NODE_OPTIONS: '--enable-source-maps',
         },

@@ -53,6 +53,43 @@ describe('bin/sluice.js in a child process', () => {
     expect((await sluice(['groups', 'describe', group])).code).toBe(0);
   });
 
+  it('produce batches a steady pipe like the client: few requests, every line acknowledged in order', async () => {
+    const topic = name('bin-pipe');
+    await sluice(['topics', 'create', topic]);
+    const lines = Array.from({ length: 6_000 }, (_, i) => `line-${i}`);
+    // 20 lines every 10 ms for 3 s, once the command has sent its first request (the child's
+    // start-up would otherwise buffer the pipe): a live source, not a file read at once.
+    const chunks = Array.from({ length: 300 }, (_, c) => `${lines.slice(c * 20, c * 20 + 20).join('\n')}\n`);
+    const posts = () =>
+      server.requests.filter((r) => r === `POST /v3/clusters/local/topics/${topic}/records:batch`).length;
+    const started = async () => {
+      while (posts() === 0) await new Promise((wait) => setTimeout(wait, 5));
+    };
+    const produced = await runSluice(['produce', topic, '--verbose'], {
+      stdin: { chunks, everyMs: 10, afterFirst: started },
+      cwd: dir,
+      env: { ...process.env, SLUICE_URL: server.url },
+    });
+    expect(produced.code).toBe(0);
+    // --verbose reports partition:offset of each line on stderr, in input order.
+    expect(produced.stderr.trim().split('\n')).toEqual(lines.map((_, i) => `0:${i}`));
+    // The linger grows while lines keep coming (10 doublings, then one request per 2 s); with
+    // a fixed 5 ms linger the same pipe sends a request about every 10 ms chunk, hundreds.
+    expect(posts()).toBeLessThanOrEqual(15);
+
+    const consumed = await sluice([
+      'consume',
+      topic,
+      '--from-beginning',
+      '--max-messages',
+      '6000',
+      '--group',
+      name('bin-pipe-group'),
+    ]);
+    expect(consumed.code).toBe(0);
+    expect(consumed.stdout.trim().split('\n')).toEqual(lines);
+  });
+
   it.each([
     [
       'handler.js',

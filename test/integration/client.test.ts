@@ -1,6 +1,6 @@
 import { createAdmin } from '../../shared/client/admin';
 import { fetchPartition } from '../../shared/client/consumer/messages';
-import { createProducer } from '../../shared/client/producer';
+import { createProducer, type MessageMetadata } from '../../shared/client/producer';
 import { createTransport } from '../../shared/client/transport';
 import { AlreadyExistsError, InvalidRequestError, NotFoundError } from '../../shared/errors';
 import { startTestServer, type TestServer } from '../support/client-server';
@@ -76,6 +76,60 @@ describe('producer', () => {
     }
     const offsets = await admin.partitions(topic);
     expect(offsets.reduce((sum, p) => sum + Number(p.logEndOffset), 0)).toBe(10);
+  });
+
+  it('with the defaults, sends a burst and a steady stream in few large requests, every record acknowledged and read back in order', async () => {
+    const admin = createAdmin({ url: server.url });
+    const topic = topicName();
+    await admin.createTopic({ topic, numPartitions: 1 });
+    const producer = createProducer({ url: server.url });
+    const value = (i: number) => Buffer.alloc(1024, i % 251);
+    const sends: Promise<MessageMetadata[]>[] = [];
+
+    // A burst: 8,000 messages of 1 KB in one tick (about 11 MB of body).
+    for (let i = 0; i < 8_000; i++) sends.push(producer.sendEach({ topic, messages: [{ value: value(i) }] }));
+    await Promise.all(sends);
+    const burstRequests = batchPosts(topic);
+    // 4 MB requests: 3 of them (a 1 MB batchBytes needed 12).
+    expect(burstRequests).toBe(3);
+
+    // A steady stream: one message a millisecond or so, for 3,000 messages; the linger grows.
+    for (let i = 8_000; i < 11_000; i++) {
+      sends.push(producer.sendEach({ topic, messages: [{ value: value(i) }] }));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await producer.disconnect();
+    const acknowledged = (await Promise.all(sends)).flat();
+    const streamRequests = batchPosts(topic) - burstRequests;
+    // With a fixed 5 ms linger this is one request per few ms here (hundreds); growing to
+    // 2 s it is the doublings (10) plus one per 2 s of stream.
+    expect(streamRequests).toBeLessThanOrEqual(16);
+
+    expect(acknowledged.map((m) => Number(m.offset))).toEqual(acknowledged.map((_, i) => i));
+    // Read back from the log itself (the test server checks every HTTP answer against the
+    // OpenAPI document, which takes seconds per megabyte).
+    const stored = await server.cluster.topics.get(topic);
+    let offset = 0;
+    const outOfOrder: number[] = [];
+    let read = 0;
+    while (read < 11_000) {
+      const page = await server.cluster.log.fetch({
+        topic: stored,
+        partition: 0,
+        offset,
+        maxRecords: 10_000,
+        maxBytes: 64 * 1024 * 1024,
+      });
+      for (const record of page.records) {
+        // One expect per record (jest compares buffers byte by byte) would take minutes.
+        if (record.offset !== read || !value(read).equals(record.value ?? Buffer.alloc(0)))
+          outOfOrder.push(read);
+        read++;
+      }
+      offset = page.nextOffset;
+    }
+    expect(outOfOrder).toEqual([]);
+    expect(read).toBe(11_000);
   });
 
   it('sends keyed messages to the partition the server would choose, in order', async () => {

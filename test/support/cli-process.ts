@@ -14,10 +14,18 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** Input written to stdin a chunk at a time, `everyMs` apart, like a pipe from a live source. */
+export interface PacedInput {
+  readonly chunks: readonly string[];
+  readonly everyMs: number;
+  /** Awaited after the first chunk, e.g. until the child is seen working (its start-up takes a while). */
+  readonly afterFirst?: () => Promise<void>;
+}
+
 /** Options of {@link runSluice}. */
 export interface CliRunOptions {
   /** Sent on stdin, then closed. @default '' */
-  readonly stdin?: string;
+  readonly stdin?: string | PacedInput;
   /** The whole environment of the child. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Working directory. @default the current one */
@@ -42,7 +50,19 @@ export function runSluice(args: readonly string[], options: CliRunOptions = {}):
         else resolve({ code, stdout, stderr });
       },
     );
-    child.stdin?.end(options.stdin ?? '');
+    const input = options.stdin ?? '';
+    if (typeof input === 'string') {
+      child.stdin?.end(input);
+      return;
+    }
+    void (async () => {
+      for (const [i, chunk] of input.chunks.entries()) {
+        child.stdin?.write(chunk);
+        if (i === 0) await input.afterFirst?.();
+        await new Promise((wait) => setTimeout(wait, input.everyMs));
+      }
+      child.stdin?.end();
+    })();
   });
 }
 

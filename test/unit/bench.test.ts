@@ -4,6 +4,7 @@ import { checkOffsets } from '../../bench/contention';
 import {
   costTable,
   type MeasuredCosts,
+  produceInvocationMs,
   recordsPerRequestWithDefaults,
   shapesToMeasure,
   WORKLOADS,
@@ -121,11 +122,46 @@ describe('the load generator HTTP client', () => {
 
 describe('cost model', () => {
   it('sizes requests the way a steady producer with the client defaults sends them', () => {
+    // A trickle keeps the 5 ms linger: a base-linger batch (5 ms + a 50 ms request) holds one.
     expect(recordsPerRequestWithDefaults(1, 1024)).toBe(1);
-    // One request in flight per topic, at least 50 ms each: 1,000 rec/s gather 50 a request.
-    expect(recordsPerRequestWithDefaults(1_000, 1024)).toBe(50);
-    // Never more than the default batch's body bytes.
-    expect(recordsPerRequestWithDefaults(1_000_000, 1024)).toBe(Math.floor(1_000_000 / (1368 + 60)));
+    expect(recordsPerRequestWithDefaults(18, 1024)).toBe(1);
+    // From one record per 55 ms the linger grows to 2 s: 1,000 rec/s gather 2,000 a request.
+    expect(recordsPerRequestWithDefaults(20, 1024)).toBe(40);
+    expect(recordsPerRequestWithDefaults(1_000, 1024)).toBe(2_000);
+    // Never more than the default batch's body bytes, nor 10,000 records.
+    expect(recordsPerRequestWithDefaults(10_240, 1024)).toBe(Math.floor(4_000_000 / (1368 + 60)));
+    expect(recordsPerRequestWithDefaults(100_000, 10)).toBe(10_000);
+    // The previous defaults (fixed 5 ms, 1 MB): one request in flight, at least 50 ms each.
+    expect(recordsPerRequestWithDefaults(1_000, 1024, { lingerMs: 5, batchBytes: 1_000_000 })).toBe(50);
+    expect(recordsPerRequestWithDefaults(1_000, 1024, { lingerMs: 1_000, batchBytes: 1_000_000 })).toBe(
+      Math.floor(1_000_000 / (1368 + 60)),
+    );
+    expect(recordsPerRequestWithDefaults(1_000, 1024, { maxLingerMs: 1_000 })).toBe(1_000);
+  });
+
+  it("charges a produce invocation the shape's own measured latency, at least 50 ms, plus its upload", () => {
+    const shape = {
+      recordsPerRequest: 2000,
+      recordBytes: 1024,
+      idempotent: true,
+      threshold: 'default' as const,
+      inline: false,
+      perRequest: { s3Put: 1, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 5, readUnits: 1 },
+      deleteWriteUnits: 1,
+      perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
+      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+      bodyBytes: 2_900_000,
+      sectionBytes: 2_100_000,
+    };
+    const measured: MeasuredCosts = {
+      produceMs: 10,
+      sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
+      shapes: [],
+    };
+    expect(produceInvocationMs(shape, measured)).toBe(50 + 58);
+    expect(
+      produceInvocationMs({ ...shape, produceLatencyMs: { p50: 180, p99: 300, samples: 30 } }, measured),
+    ).toBe(180 + 58);
   });
 
   it('measures every shape its rows need, the S3-only comparison row included, and none for idle rows', () => {

@@ -1,3 +1,9 @@
+import {
+  createProducer,
+  DEFAULT_BATCH_BYTES,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MAX_LINGER_MS,
+} from '../../shared/client/producer';
 import { createAccumulator } from '../../shared/client/producer/accumulator';
 import { dispatchBatch, type PendingMessage } from '../../shared/client/producer/dispatch';
 import { encodeMessage } from '../../shared/client/producer/encode';
@@ -5,6 +11,7 @@ import { createProducerSequences } from '../../shared/client/producer/sequences'
 import type { MessageMetadata } from '../../shared/client/producer/types';
 import type { Transport, TransportRequest } from '../../shared/client/transport';
 import { OutOfOrderSequenceError, RecordTooLargeError, UnavailableError } from '../../shared/errors';
+import { MAX_REQUEST_BODY_BYTES } from '../../shared/log/limits';
 import { createDefaultPartitioner } from '../../shared/partitioner';
 
 describe('encodeMessage', () => {
@@ -121,6 +128,240 @@ describe('createAccumulator', () => {
     queue.add({ size: 50, n: 1 });
     await queue.flush();
     expect(batches).toEqual([[1]]);
+  });
+});
+
+describe('createAccumulator: the adaptive linger', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** A queue whose batches take `requestMs` in flight, recording each batch's size and when it left. */
+  function recordingQueue(options: {
+    lingerMs: number;
+    maxLingerMs: number;
+    batchBytes?: number;
+    maxBatchItems?: number;
+    requestMs?: number;
+  }) {
+    const batches: { n: number; at: number }[] = [];
+    const queue = createAccumulator<{ size: number }>({
+      lingerMs: options.lingerMs,
+      maxLingerMs: options.maxLingerMs,
+      batchBytes: options.batchBytes ?? 4_000_000,
+      maxBatchItems: options.maxBatchItems,
+      dispatch: async (items) => {
+        batches.push({ n: items.length, at: Date.now() });
+        await new Promise((resolve) => setTimeout(resolve, options.requestMs ?? 50));
+      },
+    });
+    return { queue, batches };
+  }
+
+  it('sends a lone message after lingerMs, however long the linger may grow', async () => {
+    const { queue, batches } = recordingQueue({ lingerMs: 5, maxLingerMs: 2000 });
+    for (let i = 0; i < 5; i++) {
+      const sentAt = Date.now();
+      queue.add({ size: 1000 });
+      await jest.advanceTimersByTimeAsync(5);
+      expect(batches.at(-1)).toEqual({ n: 1, at: sentAt + 5 });
+      await jest.advanceTimersByTimeAsync(1000); // a trickle: one message a second
+    }
+    expect(batches).toHaveLength(5);
+    expect(queue.currentLingerMs()).toBe(5);
+  });
+
+  it('doubles the linger while messages keep coming, up to maxLingerMs, so a steady producer sends few large requests', async () => {
+    const { queue, batches } = recordingQueue({ lingerMs: 5, maxLingerMs: 2000 });
+    const lingers: number[] = [];
+    // 1,000 messages a second for 20 s, one a millisecond; each request takes 50 ms.
+    for (let ms = 0; ms < 20_000; ms++) {
+      queue.add({ size: 1400 });
+      await jest.advanceTimersByTimeAsync(1);
+      if (lingers.at(-1) !== queue.currentLingerMs()) lingers.push(queue.currentLingerMs());
+    }
+    await jest.advanceTimersByTimeAsync(5000); // the last batch leaves
+    expect(lingers).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 1280, 2000]);
+    expect(batches.reduce((sum, b) => sum + b.n, 0)).toBe(20_000);
+    // Once grown, each request carries the 2 s of messages the linger gathered.
+    const steady = batches.slice(11, -1);
+    expect(steady.length).toBeGreaterThan(0);
+    for (const batch of steady) expect(batch.n).toBe(2000);
+    expect(batches.length).toBeLessThan(25); // against 400 with a fixed 5 ms linger and 50 ms requests
+  });
+
+  it('drops back to lingerMs for the first message after the traffic pauses', async () => {
+    const { queue, batches } = recordingQueue({ lingerMs: 5, maxLingerMs: 2000 });
+    for (let ms = 0; ms < 10_000; ms++) {
+      queue.add({ size: 1400 });
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    expect(queue.currentLingerMs()).toBe(2000);
+    await jest.advanceTimersByTimeAsync(5000); // the last batch leaves; then quiet
+    const before = batches.length;
+    const sentAt = Date.now();
+    queue.add({ size: 1400 });
+    await jest.advanceTimersByTimeAsync(5);
+    expect(batches.slice(before)).toEqual([{ n: 1, at: sentAt + 5 }]);
+    expect(queue.currentLingerMs()).toBe(5);
+  });
+
+  it('grows for messages that come in chunks (a pipe read in pieces) as for single ones', async () => {
+    const { queue, batches } = recordingQueue({ lingerMs: 5, maxLingerMs: 2000 });
+    for (let chunk = 0; chunk < 1000; chunk++) {
+      for (let i = 0; i < 30; i++) queue.add({ size: 10 });
+      await jest.advanceTimersByTimeAsync(10);
+    }
+    expect(queue.currentLingerMs()).toBe(2000);
+    expect(batches.length).toBeLessThan(20); // against one request per chunk, 1,000
+  });
+
+  it('returns to lingerMs when the rate falls below one message per lingerMs plus a request', async () => {
+    const { queue, batches } = recordingQueue({ lingerMs: 5, maxLingerMs: 2000 });
+    for (let ms = 0; ms < 10_000; ms++) {
+      queue.add({ size: 1400 });
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    expect(queue.currentLingerMs()).toBe(2000);
+    // 10 messages a second: a base-linger batch (5 ms + 50 ms request) would carry one.
+    const sentAt: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      sentAt.push(Date.now());
+      queue.add({ size: 1400 });
+      await jest.advanceTimersByTimeAsync(100);
+    }
+    expect(queue.currentLingerMs()).toBe(5);
+    // Within a few seconds each message again leaves alone, 5 ms after it was sent.
+    expect(batches.slice(-10).map((b) => b.n)).toEqual(Array(10).fill(1));
+    expect(batches.slice(-10).map((b) => b.at)).toEqual(sentAt.slice(-10).map((t) => t + 5));
+  });
+
+  it('does not grow the linger for one send of many messages at once', async () => {
+    const { queue, batches } = recordingQueue({ lingerMs: 5, maxLingerMs: 2000 });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 500; i++) queue.add({ size: 100 });
+      await jest.advanceTimersByTimeAsync(10_000);
+    }
+    expect(batches.map((b) => b.n)).toEqual([500, 500, 500]);
+    expect(queue.currentLingerMs()).toBe(5);
+  });
+
+  it('keeps a fixed linger when maxLingerMs equals lingerMs', async () => {
+    const { queue, batches } = recordingQueue({ lingerMs: 5, maxLingerMs: 5 });
+    for (let ms = 0; ms < 1000; ms++) {
+      queue.add({ size: 1400 });
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(queue.currentLingerMs()).toBe(5);
+    expect(batches.length).toBeGreaterThanOrEqual(18); // one per request time (50 ms) and linger
+  });
+
+  it('sends a batch once it holds batchBytes or maxBatchItems, without waiting out the linger', async () => {
+    const bySize = recordingQueue({ lingerMs: 5, maxLingerMs: 2000, batchBytes: 10_000 });
+    const byCount = recordingQueue({ lingerMs: 5, maxLingerMs: 2000, maxBatchItems: 3 });
+    for (let i = 0; i < 7; i++) {
+      bySize.queue.add({ size: 1000 });
+      byCount.queue.add({ size: 1 });
+    }
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(bySize.batches.map((b) => b.n)).toEqual([7]);
+    expect(byCount.batches.map((b) => b.n)).toEqual([3, 3, 1]);
+    for (let i = 0; i < 12; i++) bySize.queue.add({ size: 1000 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(bySize.batches.map((b) => b.n)).toEqual([7, 10, 2]);
+  });
+});
+
+describe('createProducer: batching defaults', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** A transport that acknowledges every entry after `requestMs`, counting records per request. */
+  function ackingTransport(requestMs = 50) {
+    const perRequest: number[] = [];
+    let next = 0;
+    const transport: Transport = {
+      url: 'http://test',
+      retry: { retries: 0 },
+      clusterPath: async () => '/v3/clusters/local',
+      request: async <T>() => ({ status: 200, body: { partitions_count: 1 } as T }),
+      send: async <T>(request: TransportRequest) => {
+        const { entries } = JSON.parse(request.bodyText as string) as { entries: { id: string }[] };
+        perRequest.push(entries.length);
+        await new Promise((resolve) => setTimeout(resolve, requestMs));
+        const successes = entries.map((e) => ok(e.id, 0, next++));
+        return { status: 207, body: { successes } as T };
+      },
+    };
+    return { transport, perRequest };
+  }
+
+  /** Sends one 1 KB message a millisecond for `ms`, then lets everything settle. */
+  async function steady(producer: ReturnType<typeof createProducer>, ms: number) {
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < ms; i++) {
+      sends.push(producer.send({ topic: 't', messages: [{ value: Buffer.alloc(1024, i) }] }));
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    await jest.advanceTimersByTimeAsync(DEFAULT_MAX_LINGER_MS + 1000);
+    await Promise.all(sends);
+  }
+
+  it("are an adaptive linger from 5 ms to 2 s and 4 MB requests, below the server's body limit", () => {
+    expect(DEFAULT_LINGER_MS).toBe(5);
+    expect(DEFAULT_MAX_LINGER_MS).toBe(2_000);
+    expect(DEFAULT_BATCH_BYTES).toBe(4_000_000);
+    // The body is the entries plus `{"entries":[` and `]}`; the estimate per entry is generous.
+    expect(DEFAULT_BATCH_BYTES + 64).toBeLessThan(MAX_REQUEST_BODY_BYTES);
+  });
+
+  it('send a trickle of messages at once and a steady 1 MB/s in requests of about 2 s each', async () => {
+    const trickle = ackingTransport();
+    const trickling = createProducer({ transport: trickle.transport, idempotent: false });
+    for (let i = 0; i < 5; i++) {
+      const sent = trickling.send({ topic: 't', messages: [{ value: 'alone' }] });
+      await jest.advanceTimersByTimeAsync(DEFAULT_LINGER_MS);
+      expect(trickle.perRequest).toHaveLength(i + 1); // left after 5 ms
+      await jest.advanceTimersByTimeAsync(1000);
+      await sent;
+    }
+
+    const busy = ackingTransport();
+    await steady(createProducer({ transport: busy.transport, idempotent: false }), 20_000);
+    expect(busy.perRequest.reduce((a, b) => a + b, 0)).toBe(20_000);
+    expect(busy.perRequest.length).toBeLessThan(25);
+    expect(Math.max(...busy.perRequest)).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('keep lingerMs given alone as a fixed linger, and a maxLingerMs that lets it grow', async () => {
+    const fixed = ackingTransport();
+    await steady(createProducer({ transport: fixed.transport, idempotent: false, lingerMs: 5 }), 2_000);
+    expect(fixed.perRequest.length).toBeGreaterThanOrEqual(36); // one per 55 ms at most
+    expect(Math.max(...fixed.perRequest)).toBeLessThanOrEqual(60);
+
+    const grown = ackingTransport();
+    const producer = createProducer({
+      transport: grown.transport,
+      idempotent: false,
+      lingerMs: 5,
+      maxLingerMs: 400,
+    });
+    await steady(producer, 4_000);
+    expect(Math.max(...grown.perRequest)).toBe(400);
+  });
+
+  it('refuse a maxLingerMs below lingerMs', () => {
+    expect(() => createProducer({ url: 'http://x', lingerMs: 100, maxLingerMs: 50 })).toThrow(
+      'maxLingerMs must be ≥ lingerMs (100), got 50.',
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { configFromEnv } from '../../shared/config';
 
 describe('configuration from the environment', () => {
   it('takes the defaults when nothing is set', () => {
-    expect(configFromEnv({})).toMatchObject({ clusterId: 'local', maxRequestBytes: 6 * 1024 * 1024 });
+    expect(configFromEnv({})).toMatchObject({ clusterId: 'local', maxRequestBytes: 4_669_440 });
   });
 
   it('takes a valid request limit', () => {

@@ -3,6 +3,7 @@
  * by default, idempotent so retries never duplicate a record.
  */
 import { SluiceError } from '../../errors';
+import { MAX_RECORDS_PER_APPEND } from '../../log/limits';
 import { topicPath } from '../paths';
 import { type ConnectionOptions, createTransport, type Transport } from '../transport';
 import { type Accumulator, createAccumulator } from './accumulator';
@@ -13,16 +14,42 @@ import type { MessageMetadata, ProducerRecord, RecordMetadata } from './types';
 
 export type { Message, MessageMetadata, ProducerRecord, RecordMetadata } from './types';
 
-/** How long a message waits for others to share its request, in ms, unless `lingerMs` says otherwise. */
+/**
+ * How long a message waits for others to share its request while traffic is thin, in ms,
+ * unless `lingerMs` says otherwise.
+ */
 export const DEFAULT_LINGER_MS = 5;
-/** Largest request body a batch grows to, in bytes, unless `batchBytes` says otherwise. */
-export const DEFAULT_BATCH_BYTES = 1_000_000;
+/**
+ * How long a message may wait while traffic flows, in ms: the linger doubles from `lingerMs`
+ * up to this while each request leaves with messages that kept arriving. Used when neither
+ * `lingerMs` nor `maxLingerMs` is given (see docs/client.md, "What batching costs").
+ */
+export const DEFAULT_MAX_LINGER_MS = 2_000;
+/**
+ * Largest request body a batch grows to, in bytes, unless `batchBytes` says otherwise: below
+ * the server's default limit (`MAX_REQUEST_BODY_BYTES`, what fits a Lambda event), with room
+ * for the estimate's slack.
+ */
+export const DEFAULT_BATCH_BYTES = 4_000_000;
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions extends ConnectionOptions {
-  /** How long a message waits for others to share its request, in ms. @default 5 */
+  /**
+   * How long a message waits for others to share its request while traffic is thin, in ms.
+   * Given alone, the linger is fixed at this (no adapting). @default 5
+   */
   readonly lingerMs?: number;
-  /** Largest request body a batch grows to, in bytes (the server accepts up to 6 MB). @default 1000000 */
+  /**
+   * How long the linger may grow while traffic flows, in ms: it doubles with each request
+   * that leaves with messages that kept arriving, and drops back to `lingerMs` after one that
+   * carried a lone message (or a single `send`). Equal to `lingerMs` for a fixed linger.
+   * @default 2000, or `lingerMs` when only that is given
+   */
+  readonly maxLingerMs?: number;
+  /**
+   * Largest request body a batch grows to, in bytes. The server refuses bodies over its limit
+   * (4669440 by default) with 413. @default 4000000
+   */
   readonly batchBytes?: number;
   /**
    * Retries never duplicate a record: the producer numbers records per partition and the
@@ -64,11 +91,16 @@ type State = 'ready' | 'disconnecting' | 'disconnected';
  */
 export function createProducer(options: ProducerOptions = {}): Producer {
   const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+  const maxLingerMs =
+    options.maxLingerMs ?? (options.lingerMs === undefined ? DEFAULT_MAX_LINGER_MS : lingerMs);
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   const idempotent = options.idempotent ?? true;
   const maxAge = options.metadataMaxAgeMs ?? 60_000;
   if (!Number.isFinite(lingerMs) || lingerMs < 0)
     throw new TypeError(`lingerMs must be ≥ 0, got ${lingerMs}.`);
+  if (!Number.isFinite(maxLingerMs) || maxLingerMs < lingerMs) {
+    throw new TypeError(`maxLingerMs must be ≥ lingerMs (${lingerMs}), got ${maxLingerMs}.`);
+  }
   if (!Number.isInteger(batchBytes) || batchBytes < 1) {
     throw new TypeError(`batchBytes must be a positive integer, got ${batchBytes}.`);
   }
@@ -104,7 +136,9 @@ export function createProducer(options: ProducerOptions = {}): Producer {
       };
       queue = createAccumulator<PendingMessage>({
         lingerMs,
+        maxLingerMs,
         batchBytes,
+        maxBatchItems: MAX_RECORDS_PER_APPEND,
         dispatch: (items) => dispatchBatch(context, items),
       });
       queues.set(topic, queue);
