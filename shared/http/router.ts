@@ -67,10 +67,22 @@ export function createRouter(handlers: ApiHandlers): FindMyWay.Instance<FindMyWa
   for (const name of Object.keys(API_ROUTES) as ApiRouteName[]) {
     const { method, path, area } = API_ROUTES[name];
     const handler = LINKED_AREAS.has(area) ? withAbsoluteLinks(handlers[name]) : handlers[name];
-    // The store tells the error path which area answered (v2 errors carry the v2 media type).
-    router.on(method, routerPath(path), () => handler, { area });
+    // The store tells the error path whether a v2 route answered (its errors carry the v2 media type).
+    router.on(method, routerPath(path), () => handler, { v2: isV2Path(path) });
   }
   return router;
+}
+
+/**
+ * True for a route of Confluent's REST Proxy v2 — every route outside `/v3/` (Sluice's own
+ * routes live under `/v3/` too) — whose answers, errors included, carry the v2 media type.
+ *
+ * @example
+ * isV2Path('/topics/{topic}'); // true
+ * isV2Path('/v3/clusters/{cluster_id}'); // false
+ */
+export function isV2Path(path: string): boolean {
+  return !path.startsWith('/v3/');
 }
 
 /** Areas whose answers are Confluent v3 resources with links; produce and fetch answers have none. */
@@ -128,7 +140,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
   const limit = cluster.config.maxRequestBytes;
 
   return async (request) => {
-    let area: ApiArea | undefined;
+    let v2 = false;
     try {
       const match = router.find(request.method as FindMyWay.HTTPMethod, request.path);
       if (!match) {
@@ -137,7 +149,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
           { errorCode: 40400 },
         );
       }
-      area = (match.store as { area: ApiArea }).area;
+      v2 = (match.store as { v2: boolean }).v2;
       // find-my-way has already percent-decoded the parameters.
       const params = match.params as Record<string, string>;
       if (params.cluster_id !== undefined && params.cluster_id !== clusterId) {
@@ -157,7 +169,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
     } catch (error) {
       const response = errorResponse(error);
       if (response.status >= 500) options.onError?.(error, request);
-      return area === 'v2' ? withV2MediaType(response) : response;
+      return v2 ? withV2MediaType(response) : response;
     }
   };
 }

@@ -9,10 +9,15 @@ async function handler(event: APIGatewayProxyEventV2) {
   const body = result.isBase64Encoded
     ? Buffer.from(result.body ?? '', 'base64').toString()
     : (result.body ?? '');
+  const requestBody = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString()
+    : (event.body ?? '');
   assertConforms({
     method: event.requestContext.http.method,
     path: event.rawPath,
+    request: { contentType: event.headers['content-type'], body: requestBody },
     status: result.statusCode ?? 200,
+    contentType: result.headers?.['content-type'] as string | undefined,
     body,
   });
   return result;
