@@ -120,6 +120,8 @@ export function grantedPaths(
         { method: 'POST', path: `${cluster}/topics/${t}/records` },
         { method: 'POST', path: `${cluster}/topics/${t}/records:batch` },
         { method: 'POST', path: `/topics/${t}` },
+        // v2 produce to one partition: the only POST below a topic's partitions.
+        { method: 'POST', path: `/topics/${t}/partitions/*` },
       ]),
     ];
   }

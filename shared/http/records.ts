@@ -228,11 +228,18 @@ function parseData(input: V3Record['key'], what: string): { type: DataType; byte
   }
 }
 
+/**
+ * An RFC 3339 date-time, as Confluent reads a timestamp (`Instant`): a date, a time, and `Z` or
+ * an offset — without one, the text names no instant (JavaScript would read it as local time).
+ */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
 function parseTimestamp(text: string, index: number): number {
   const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
+  const date = DATE_TIME.exec(text);
+  if (!date || Number.isNaN(ms) || !isCalendarDay(Number(date[1]), Number(date[2]), Number(date[3]))) {
     throw new InvalidRequestError(
-      `Record ${index} timestamp "${text}" is not an ISO-8601 date-time: use e.g. 2026-01-02T03:04:05Z.`,
+      `Record ${index} timestamp "${text}" is not an ISO-8601 date-time with a zone: use e.g. 2026-01-02T03:04:05Z.`,
     );
   }
   if (ms < 0 || ms > MAX_RECORD_TIMESTAMP) {
@@ -241,6 +248,12 @@ function parseTimestamp(text: string, index: number): number {
     );
   }
   return ms;
+}
+
+/** True when the month has that day (Date.parse would roll 2024-02-30 over to March). */
+function isCalendarDay(year: number, month: number, day: number): boolean {
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= lastDay;
 }
 
 /** The v2 embedded formats: values are JSON documents or base64 bytes. */

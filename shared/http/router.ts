@@ -1,8 +1,9 @@
 import FindMyWay from 'find-my-way';
 import type { Cluster } from '../cluster';
-import { NotFoundError, RecordTooLargeError } from '../errors';
+import { InvalidRequestError, NotFoundError, RecordTooLargeError } from '../errors';
 import { createGroupService, type GroupService } from '../groups/service';
 import { API_ROUTES, type ApiArea, type ApiRouteName } from './api-routes';
+import { mediaType } from './body';
 import { errorResponse } from './errors';
 import { clusterRoutes } from './routes/cluster';
 import { consumeRoutes } from './routes/consume';
@@ -48,6 +49,9 @@ export function apiHandlers(cluster: Cluster, options: HttpApiOptions = {}): Api
   };
 }
 
+/** The longest path parameter the router matches; a longer one answers 404 / 40400. */
+const MAX_PARAM_LENGTH = 2048;
+
 /** A route path in find-my-way's syntax: `{name}` → `:name`, a literal `:` → `::`. */
 export function routerPath(path: string): string {
   return path
@@ -63,7 +67,13 @@ export function routerPath(path: string): string {
  * The only place routes are registered.
  */
 export function createRouter(handlers: ApiHandlers): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
-  const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  // A parameter may be as long as a legal topic or group name (249 characters) and more:
+  // find-my-way's default (100) would answer "no route" to a legal name past 100.
+  const router = FindMyWay({
+    ignoreTrailingSlash: true,
+    caseSensitive: true,
+    maxParamLength: MAX_PARAM_LENGTH,
+  });
   for (const name of Object.keys(API_ROUTES) as ApiRouteName[]) {
     const { method, path, area } = API_ROUTES[name];
     const handler = LINKED_AREAS.has(area) ? withAbsoluteLinks(handlers[name]) : handlers[name];
@@ -83,6 +93,21 @@ export function createRouter(handlers: ApiHandlers): FindMyWay.Instance<FindMyWa
  */
 export function isV2Path(path: string): boolean {
   return !path.startsWith('/v3/');
+}
+
+/**
+ * Refuses (415 / 41501) a body of a v3 route sent as anything but `application/json` (or with
+ * no Content-Type), as Confluent's v3 does: a v2 media type there means the client has the
+ * wrong endpoint. v2 routes read their own media types.
+ */
+function requireJsonBody(request: HttpRequest): void {
+  const type = mediaType(request);
+  if (type !== '' && type !== 'application/json') {
+    throw new InvalidRequestError(
+      `Content-Type "${type}" is not supported here: send the body as application/json${type.includes('.v2+') ? ' (the v2 media types belong to the v2 routes, e.g. POST /topics/{topic})' : ''}.`,
+      { errorCode: 41501 },
+    );
+  }
 }
 
 /** Areas whose answers are Confluent v3 resources with links; produce and fetch answers have none. */
@@ -164,6 +189,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
           { errorCode: 41302 },
         );
       }
+      if (!v2 && request.body.length > 0) requireJsonBody(request);
       const handler = (match.handler as unknown as () => RouteHandler)();
       return await handler(request, params);
     } catch (error) {

@@ -43,7 +43,7 @@ function grantedResources(grant: (sluice: Sluice, role: iam.Role) => iam.Grant):
 const arn = (rest: string) => `arn:aws:execute-api:{AWS::Region}:{AWS::AccountId}:API/$default/${rest}`;
 
 describe('grantProduce', () => {
-  it('grants the three produce routes of the named topics, and describing them', () => {
+  it('grants the four produce routes of the named topics, and describing them', () => {
     const { resources, grant } = grantedResources((s, r) => s.grantProduce(r, ['orders']));
     expect(grant.success).toBe(true);
     expect(resources.sort()).toEqual(
@@ -60,6 +60,7 @@ describe('grantProduce', () => {
         arn('POST/v3/clusters/prod/topics/orders/records'),
         arn('POST/v3/clusters/prod/topics/orders/records:batch'),
         arn('POST/topics/orders'),
+        arn('POST/topics/orders/partitions/*'),
       ].sort(),
     );
   });

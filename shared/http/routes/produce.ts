@@ -294,7 +294,6 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
 
   return {
     produceRecords: async (request, params) => {
-      requireJson(request);
       const documents = parseJsonStream(request);
       const outcomes = await appendEach(params.topic, request, documents, parseV3Record);
       if (documents.length === 1) {
@@ -312,7 +311,6 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     },
 
     produceBatch: async (request, params) => {
-      requireJson(request);
       const raw = parseJson(request);
       const body = isPlainBatch(raw) ? raw : validateBatch(raw);
       const ids = checkEntryIds(body.entries);
@@ -353,14 +351,4 @@ function validateBatch(raw: unknown): BatchBody {
     });
   }
   return validate(batchSchema, raw, 'records:batch body');
-}
-
-function requireJson(request: HttpRequest): void {
-  const type = mediaType(request);
-  if (type !== '' && type !== 'application/json') {
-    throw new InvalidRequestError(
-      `Content-Type "${type}" is not supported here: send the records as application/json.`,
-      { errorCode: 41501 },
-    );
-  }
 }
