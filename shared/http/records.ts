@@ -212,7 +212,8 @@ function parseData(input: V3Record['key'], what: string): { type: DataType; byte
       `${what} names a schema (${schemaField}), but Sluice has no schema registry: send type BINARY, STRING or JSON.`,
     );
   }
-  if (input.data === undefined) return null;
+  // `data: null` is no key or value in every type, as Confluent reads it (not the JSON text "null").
+  if (input.data === undefined || input.data === null) return null;
   const type = input.type ?? 'JSON';
   switch (type) {
     case 'BINARY':
