@@ -85,6 +85,13 @@ export interface GrantedGroups {
  * grantedPaths('consume', 'prod', ['orders'], { groups: ['billing'] });
  * // […, { method: 'GET', path: '/v3/clusters/prod/consumer-groups/billing' }, …]
  */
+/**
+ * The most digits a partition id has: a topic has at most 10,000 partitions
+ * (`MAX_PARTITIONS` in shared/topics/registry.ts, which infra does not import; a test checks
+ * the two agree), numbered 0 to 9,999.
+ */
+export const PARTITION_ID_DIGITS = 4;
+
 export function grantedPaths(
   role: 'produce' | 'consume',
   clusterId: string,
@@ -121,6 +128,13 @@ export function grantedPaths(
         { method: 'POST', path: `${cluster}/topics/${t}/records` },
         { method: 'POST', path: `${cluster}/topics/${t}/records:batch` },
         { method: 'POST', path: `/topics/${t}` },
+        // v2 produce to one partition, by IAM's one-character wildcard rather than `*`: a
+        // partition id has one to PARTITION_ID_DIGITS digits, so this grants no more than the
+        // partitions and keeps a named-topic grant free of `*` (cdk-nag's IAM5 stays quiet).
+        ...Array.from({ length: PARTITION_ID_DIGITS }, (_, i) => ({
+          method: 'POST',
+          path: `/topics/${t}/partitions/${'?'.repeat(i + 1)}`,
+        })),
       ]),
     ];
   }

@@ -257,6 +257,13 @@ export const API_ROUTES = {
     role: 'produce',
     description: 'v2 produce',
   },
+  produceToPartitionV2: {
+    method: 'POST',
+    path: '/topics/{topic}/partitions/{partition}',
+    area: 'produce',
+    role: 'produce',
+    description: 'v2 produce to one partition',
+  },
   // Confluent REST Proxy v2 reads (answers `application/vnd.kafka.v2+json`); roles as their v3 equivalents
   listTopicsV2: {
     method: 'GET',

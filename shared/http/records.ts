@@ -212,7 +212,8 @@ function parseData(input: V3Record['key'], what: string): { type: DataType; byte
       `${what} names a schema (${schemaField}), but Sluice has no schema registry: send type BINARY, STRING or JSON.`,
     );
   }
-  if (input.data === undefined) return null;
+  // `data: null` is no key or value in every type, as Confluent reads it (not the JSON text "null").
+  if (input.data === undefined || input.data === null) return null;
   const type = input.type ?? 'JSON';
   switch (type) {
     case 'BINARY':
@@ -228,11 +229,18 @@ function parseData(input: V3Record['key'], what: string): { type: DataType; byte
   }
 }
 
+/**
+ * An RFC 3339 date-time, as Confluent reads a timestamp (`Instant`): a date, a time, and `Z` or
+ * an offset — without one, the text names no instant (JavaScript would read it as local time).
+ */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
 function parseTimestamp(text: string, index: number): number {
   const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
+  const date = DATE_TIME.exec(text);
+  if (!date || Number.isNaN(ms) || !isCalendarDay(Number(date[1]), Number(date[2]), Number(date[3]))) {
     throw new InvalidRequestError(
-      `Record ${index} timestamp "${text}" is not an ISO-8601 date-time: use e.g. 2026-01-02T03:04:05Z.`,
+      `Record ${index} timestamp "${text}" is not an ISO-8601 date-time with a zone: use e.g. 2026-01-02T03:04:05Z.`,
     );
   }
   if (ms < 0 || ms > MAX_RECORD_TIMESTAMP) {
@@ -243,32 +251,105 @@ function parseTimestamp(text: string, index: number): number {
   return ms;
 }
 
+/** True when the month has that day (Date.parse would roll 2024-02-30 over to March). */
+function isCalendarDay(year: number, month: number, day: number): boolean {
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= lastDay;
+}
+
 /** The v2 embedded formats: values are JSON documents or base64 bytes. */
 export type V2Format = 'json' | 'binary';
 
-const v2BodySchema = z.object({
-  records: z
-    .array(
-      z.object({
-        key: z.optional(z.unknown()),
-        value: z.optional(z.unknown()),
-        partition: z.optional(z.nullable(z.int())),
-      }),
-    )
-    .check(z.minLength(1)),
+/** Where a v2 produce goes: a topic (each record may name its partition) or one partition (the path names it). */
+export type V2Target = 'topic' | 'partition';
+
+/**
+ * The fields of Confluent's v2 produce body that name a schema (Avro, Protobuf, JSON Schema
+ * formats, which need a schema registry). Recognised so the refusal can say why.
+ */
+const V2_SCHEMA_FIELDS = ['key_schema', 'value_schema', 'key_schema_id', 'value_schema_id'];
+
+const v2BodySchema = z.strictObject({ records: z.array(z.unknown()).check(z.minLength(1)) });
+
+const v2TopicRecordSchema = z.strictObject({
+  key: z.optional(z.unknown()),
+  value: z.optional(z.unknown()),
+  partition: z.optional(z.nullable(z.int())),
 });
 
-/** Validates and converts a v2 produce body (`{"records":[{key, value, partition}]}`). */
-export function parseV2Records(raw: unknown, format: V2Format, now: number): AppendRecord[] {
-  const body = validate(v2BodySchema, raw, 'v2 produce body');
-  return body.records.map((record, i) => ({
-    key: v2Data(record.key, format, `Record ${i} key`),
-    value: v2Data(record.value, format, `Record ${i} value`),
-    headers: [],
-    timestamp: now,
-    timestampAssigned: true,
-    partition: record.partition ?? undefined,
-  }));
+const v2PartitionRecordSchema = z.strictObject({
+  key: z.optional(z.unknown()),
+  value: z.optional(z.unknown()),
+});
+
+/**
+ * The records of a v2 produce body (`{"records":[…]}`), unread: what concerns the request — not
+ * an object, no records, a schema, an unknown field — refuses it whole; each record is then read
+ * by {@link parseV2Record}, so a bad one fails on its own.
+ *
+ * @example
+ * v2ProduceRecords({ records: [{ value: 1 }] }); // [{ value: 1 }]
+ * v2ProduceRecords({ value_schema: '"int"', records: [{ value: 1 }] }); // throws: no schema registry
+ */
+export function v2ProduceRecords(raw: unknown): readonly unknown[] {
+  if (isObject(raw)) {
+    const schemaField = V2_SCHEMA_FIELDS.find((field) => raw[field] !== undefined && raw[field] !== null);
+    if (schemaField !== undefined) {
+      throw new InvalidRequestError(
+        `The v2 produce body names a schema (${schemaField}), but Sluice has no schema registry: send the records with Content-Type application/vnd.kafka.json.v2+json or application/vnd.kafka.binary.v2+json and no schema.`,
+      );
+    }
+    const unknown = Object.keys(raw).find(
+      (field) => field !== 'records' && !V2_SCHEMA_FIELDS.includes(field),
+    );
+    if (unknown !== undefined) {
+      throw new InvalidRequestError(
+        `The v2 produce body has the field "${unknown}"${didYouMean(unknown, ['records'])}: it takes {"records":[{"key":…,"value":…}]}.`,
+      );
+    }
+    if (Array.isArray(raw.records) && raw.records.length === 0) {
+      throw new InvalidRequestError('The v2 produce body has no records: send at least one.');
+    }
+  }
+  // The schema fields, when present, are null (checked above): only the records are left to check.
+  return validate(v2BodySchema, isObject(raw) ? { records: raw.records } : raw, 'v2 produce body').records;
+}
+
+/**
+ * Reads record `index` of a v2 produce: `key` and `value` are JSON documents (`json`) or base64
+ * bytes (`binary`); a record sent to a topic may name its partition, one sent to a partition
+ * may not (the path names it). Throws an {@link InvalidRequestError} that concerns this record
+ * alone, which the produce reports in the record's own result.
+ *
+ * @example
+ * parseV2Record({ key: 'k', value: { n: 1 } }, 0, 'json', 'topic', Date.now()).record.value; // '{"n":1}' as bytes
+ */
+export function parseV2Record(
+  raw: unknown,
+  index: number,
+  format: V2Format,
+  target: V2Target,
+  now: number,
+): { readonly record: AppendRecord } {
+  if (target === 'partition' && isObject(raw) && raw.partition !== undefined) {
+    throw new InvalidRequestError(
+      `Record ${index} has the field "partition": a record sent to POST /topics/{topic}/partitions/{partition} goes to the partition its path names.`,
+    );
+  }
+  const record =
+    target === 'topic'
+      ? validate(v2TopicRecordSchema, raw, `Record ${index}`)
+      : { ...validate(v2PartitionRecordSchema, raw, `Record ${index}`), partition: undefined };
+  return {
+    record: {
+      key: v2Data(record.key, format, `Record ${index} key`),
+      value: v2Data(record.value, format, `Record ${index} value`),
+      headers: [],
+      timestamp: now,
+      timestampAssigned: true,
+      partition: record.partition ?? undefined,
+    },
+  };
 }
 
 function v2Data(input: unknown, format: V2Format, what: string): Buffer | null {

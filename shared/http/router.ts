@@ -1,8 +1,9 @@
 import FindMyWay from 'find-my-way';
 import type { Cluster } from '../cluster';
-import { NotFoundError, RecordTooLargeError } from '../errors';
+import { InvalidRequestError, NotFoundError, RecordTooLargeError } from '../errors';
 import { createGroupService, type GroupService } from '../groups/service';
 import { API_ROUTES, type ApiArea, type ApiRouteName } from './api-routes';
+import { mediaType } from './body';
 import { errorResponse } from './errors';
 import { clusterRoutes } from './routes/cluster';
 import { consumeRoutes } from './routes/consume';
@@ -50,6 +51,9 @@ export function apiHandlers(cluster: Cluster, options: HttpApiOptions = {}): Api
   };
 }
 
+/** The longest path parameter the router matches; a longer one answers 404 / 40400. */
+const MAX_PARAM_LENGTH = 2048;
+
 /** A route path in find-my-way's syntax: `{name}` → `:name`, a literal `:` → `::`. */
 export function routerPath(path: string): string {
   return path
@@ -65,14 +69,47 @@ export function routerPath(path: string): string {
  * The only place routes are registered.
  */
 export function createRouter(handlers: ApiHandlers): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
-  const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  // A parameter may be as long as a legal topic or group name (249 characters) and more:
+  // find-my-way's default (100) would answer "no route" to a legal name past 100.
+  const router = FindMyWay({
+    ignoreTrailingSlash: true,
+    caseSensitive: true,
+    maxParamLength: MAX_PARAM_LENGTH,
+  });
   for (const name of Object.keys(API_ROUTES) as ApiRouteName[]) {
     const { method, path, area } = API_ROUTES[name];
     const handler = LINKED_AREAS.has(area) ? withAbsoluteLinks(handlers[name]) : handlers[name];
-    // The store tells the error path which area answered (v2 errors carry the v2 media type).
-    router.on(method, routerPath(path), () => handler, { area });
+    // The store tells the error path whether a v2 route answered (its errors carry the v2 media type).
+    router.on(method, routerPath(path), () => handler, { v2: isV2Path(path) });
   }
   return router;
+}
+
+/**
+ * True for a route of Confluent's REST Proxy v2 — every route outside `/v3/` (Sluice's own
+ * routes live under `/v3/` too) — whose answers, errors included, carry the v2 media type.
+ *
+ * @example
+ * isV2Path('/topics/{topic}'); // true
+ * isV2Path('/v3/clusters/{cluster_id}'); // false
+ */
+export function isV2Path(path: string): boolean {
+  return !path.startsWith('/v3/');
+}
+
+/**
+ * Refuses (415 / 41501) a body of a v3 route sent as anything but `application/json` (or with
+ * no Content-Type), as Confluent's v3 does: a v2 media type there means the client has the
+ * wrong endpoint. v2 routes read their own media types.
+ */
+function requireJsonBody(request: HttpRequest): void {
+  const type = mediaType(request);
+  if (type !== '' && type !== 'application/json') {
+    throw new InvalidRequestError(
+      `Content-Type "${type}" is not supported here: send the body as application/json${type.includes('.v2+') ? ' (the v2 media types belong to the v2 routes, e.g. POST /topics/{topic})' : ''}.`,
+      { errorCode: 41501 },
+    );
+  }
 }
 
 /** Areas whose answers are Confluent v3 resources with links; produce and fetch answers have none. */
@@ -130,7 +167,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
   const limit = cluster.config.maxRequestBytes;
 
   return async (request) => {
-    let area: ApiArea | undefined;
+    let v2 = false;
     try {
       const match = router.find(request.method as FindMyWay.HTTPMethod, request.path);
       if (!match) {
@@ -139,7 +176,7 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
           { errorCode: 40400 },
         );
       }
-      area = (match.store as { area: ApiArea }).area;
+      v2 = (match.store as { v2: boolean }).v2;
       // find-my-way has already percent-decoded the parameters.
       const params = match.params as Record<string, string>;
       if (params.cluster_id !== undefined && params.cluster_id !== clusterId) {
@@ -154,12 +191,13 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
           { errorCode: 41302 },
         );
       }
+      if (!v2 && request.body.length > 0) requireJsonBody(request);
       const handler = (match.handler as unknown as () => RouteHandler)();
       return await handler(request, params);
     } catch (error) {
       const response = errorResponse(error);
       if (response.status >= 500) options.onError?.(error, request);
-      return area === 'v2' || area === 'v2-consumers' ? withV2MediaType(response) : response;
+      return v2 ? withV2MediaType(response) : response;
     }
   };
 }

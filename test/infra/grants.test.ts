@@ -3,7 +3,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Sluice } from '../../infra';
+import { PARTITION_ID_DIGITS } from '../../infra/routes';
 import { API_ROUTES, type ApiRole } from '../../shared/http/api-routes';
+import { MAX_PARTITIONS } from '../../shared/topics/registry';
 import { asArray, type CfnJson, newApp, resourcesOf } from './support';
 
 /** The execute-api resources granted to one role, rendered with the API id as `API`. */
@@ -43,7 +45,7 @@ function grantedResources(grant: (sluice: Sluice, role: iam.Role) => iam.Grant):
 const arn = (rest: string) => `arn:aws:execute-api:{AWS::Region}:{AWS::AccountId}:API/$default/${rest}`;
 
 describe('grantProduce', () => {
-  it('grants the three produce routes of the named topics, and describing them', () => {
+  it('grants the four produce routes of the named topics, and describing them', () => {
     const { resources, grant } = grantedResources((s, r) => s.grantProduce(r, ['orders']));
     expect(grant.success).toBe(true);
     expect(resources.sort()).toEqual(
@@ -60,8 +62,16 @@ describe('grantProduce', () => {
         arn('POST/v3/clusters/prod/topics/orders/records'),
         arn('POST/v3/clusters/prod/topics/orders/records:batch'),
         arn('POST/topics/orders'),
+        arn('POST/topics/orders/partitions/?'),
+        arn('POST/topics/orders/partitions/??'),
+        arn('POST/topics/orders/partitions/???'),
+        arn('POST/topics/orders/partitions/????'),
       ].sort(),
     );
+  });
+
+  it('grants the v2 produce to every partition a topic may have, by one-character wildcards that match no more digits', () => {
+    expect(PARTITION_ID_DIGITS).toBe(String(MAX_PARTITIONS - 1).length);
   });
 
   it('covers every topic of this API with wildcards inside its ARN when no topic is named', () => {
@@ -202,10 +212,15 @@ describe('the grants and the route table', () => {
         .replace(/\{\w+\}/g, '0')}`,
     ),
   }));
-  /** IAM's match: `*` stands for any characters, `/` included. */
+  /** IAM's match: `*` stands for any characters, `/` included, and `?` for any one character. */
   const allows = (resources: string[], request: string) =>
     resources.some((r) =>
-      new RegExp(`^${r.replace(/[.+?^${}()|[\]\\$]/g, '\\$&').replace(/\*/g, '.*')}$`).test(request),
+      new RegExp(
+        `^${r
+          .replace(/[.+^${}()|[\]\\$]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ).test(request),
     );
   const covered = (resources: string[]) =>
     requests

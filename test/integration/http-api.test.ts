@@ -9,10 +9,15 @@ async function handler(event: APIGatewayProxyEventV2) {
   const body = result.isBase64Encoded
     ? Buffer.from(result.body ?? '', 'base64').toString()
     : (result.body ?? '');
+  const requestBody = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString()
+    : (event.body ?? '');
   assertConforms({
     method: event.requestContext.http.method,
     path: event.rawPath,
+    request: { contentType: event.headers['content-type'], body: requestBody },
     status: result.statusCode ?? 200,
+    contentType: result.headers?.['content-type'] as string | undefined,
     body,
   });
   return result;
@@ -34,6 +39,21 @@ async function createTopic(partitions = 1, prefix = 'api') {
 }
 
 describe('topics', () => {
+  it('serves a topic whose name is as long as Kafka allows (249 characters) on every kind of route', async () => {
+    const name = `long-${uniqueName('x')}-`.padEnd(249, 'z');
+    const created = await call('POST', '/v3/clusters/local/topics', {
+      topic_name: name,
+      partitions_count: 1,
+    });
+    expect(created.status).toBe(201);
+    expect((await call('GET', `/v3/clusters/local/topics/${name}`)).body.topic_name).toBe(name);
+    const v3 = await call('POST', `/v3/clusters/local/topics/${name}/records`, { value: { data: 1 } });
+    expect(v3.body).toMatchObject({ error_code: 200, offset: 0 });
+    const v2 = await call('POST', `/topics/${name}/partitions/0`, { records: [{ value: 2 }] });
+    expect(v2.body.offsets).toEqual([{ partition: 0, offset: 1, error_code: null, error: null }]);
+    expect((await call('GET', `/topics/${name}`)).body.name).toBe(name);
+  });
+
   it('creates, describes, lists and deletes a topic in Confluent v3 shapes', async () => {
     const name = await createTopic(6);
     const described = await call('GET', `/v3/clusters/local/topics/${name}`);

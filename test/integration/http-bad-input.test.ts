@@ -101,13 +101,31 @@ const cases: Case[] = [
   ],
   ['an empty v2 batch', 'POST', `/topics/${topic}`, { records: [] }, {}, 400, 40003],
   [
-    'a v2 binary value that is not base64',
+    'a v2 body that names a schema (no registry)',
     'POST',
     `/topics/${topic}`,
-    { records: [{ value: '***' }] },
-    { 'content-type': 'application/vnd.kafka.binary.v2+json' },
-    422,
-    42201,
+    { value_schema: '{"type":"int"}', records: [{ value: 1 }] },
+    { 'content-type': 'application/vnd.kafka.json.v2+json' },
+    400,
+    40003,
+  ],
+  [
+    'a v2 body with a misspelt field',
+    'POST',
+    `/topics/${topic}`,
+    { record: [{ value: 1 }] },
+    { 'content-type': 'application/vnd.kafka.json.v2+json' },
+    400,
+    40003,
+  ],
+  [
+    'a v2 produce to a partition the topic does not have',
+    'POST',
+    `/topics/${topic}/partitions/3`,
+    { records: [{ value: 1 }] },
+    { 'content-type': 'application/vnd.kafka.json.v2+json' },
+    404,
+    40402,
   ],
   [
     'a request over the deployment limit',
@@ -119,11 +137,29 @@ const cases: Case[] = [
     41302,
   ],
   [
+    'a v2 content type on a v3 route',
+    'POST',
+    '/v3/clusters/local/topics',
+    { topic_name: uniqueName('v2-type'), partitions_count: 1 },
+    { 'content-type': 'application/vnd.kafka.json.v2+json' },
+    415,
+    41501,
+  ],
+  [
     'an unsupported v3 content type',
     'POST',
     records,
     { value: { data: 1 } },
     { 'content-type': 'text/plain' },
+    415,
+    41501,
+  ],
+  [
+    'an unsupported v2 content type (Protobuf)',
+    'POST',
+    `/topics/${topic}/partitions/0`,
+    { records: [{ value: 1 }] },
+    { 'content-type': 'application/vnd.kafka.protobuf.v2+json' },
     415,
     41501,
   ],
@@ -345,11 +381,32 @@ const recordCases: [name: string, record: unknown][] = [
   ['a negative partition', { partition_id: -1, value: { data: 1 } }],
   ['a bad timestamp', { timestamp: 'yesterday', value: { data: 1 } }],
   ['a timestamp before 1970', { value: { data: 1 }, timestamp: '1969-12-31T23:59:59Z' }],
+  ['a day the month does not have', { value: { data: 1 }, timestamp: '2024-02-30T00:00:00Z' }],
+  ['a timestamp without a zone', { value: { data: 1 }, timestamp: '2024-01-01T00:00:00' }],
   ['a v2-shaped body on the v3 endpoint', { records: [{ key: 'a', value: { x: 1 } }] }],
   ['a misspelt field (partition)', { partition: 1, value: { data: 1 } }],
   ['a misspelt field in a value', { value: { type: 'JSON', dta: 1 } }],
   ['a record over max.message.bytes', { value: { type: 'STRING', data: 'x'.repeat(1001) } }],
   ['a record that is a list', [1]],
+];
+
+/**
+ * v2 records refused on their own: the v2 produce answers 200 with the record's own result
+ * `{"partition": null, "offset": null, "error_code": 400, "error"}` and writes nothing for it.
+ */
+const v2RecordCases: [name: string, path: string, contentType: string, record: unknown][] = [
+  ['a binary value that is not base64', `/topics/${topic}`, 'binary', { value: '***' }],
+  ['a binary key that is not a string', `/topics/${topic}`, 'binary', { key: 5, value: 'aGk=' }],
+  ['a partition out of range', `/topics/${topic}`, 'json', { value: 1, partition: 3 }],
+  ['a misspelt field', `/topics/${topic}`, 'json', { value: 1, partiton: 0 }],
+  ['a record over max.message.bytes', `/topics/${topic}`, 'json', { value: 'x'.repeat(1001) }],
+  ['a record that is a list', `/topics/${topic}`, 'json', [1]],
+  [
+    'a partition in a record sent to a partition',
+    `/topics/${topic}/partitions/0`,
+    'json',
+    { value: 1, partition: 0 },
+  ],
 ];
 
 describe('bad input to produce', () => {
@@ -399,6 +456,29 @@ describe('bad input to produce', () => {
     expect((await callExpiring('POST', consumers, { name: 'brief', format: 'json' })).status).toBe(200);
     expiring.close();
   });
+
+  it.each(v2RecordCases)(
+    'answers a v2 produce of %s with 200 and error_code 400 in its own result, and writes nothing',
+    async (_name, path, format, record) => {
+      const before = counter.snapshot();
+      const offsets = await endOffsets();
+      const response = await call(
+        'POST',
+        path,
+        { records: [record] },
+        {
+          'content-type': `application/vnd.kafka.${format}.v2+json`,
+        },
+      );
+      expect(response.status).toBe(200);
+      expect(response.body.offsets).toEqual([
+        { partition: null, offset: null, error_code: 400, error: expect.any(String) },
+      ]);
+      expect(response.body.offsets[0].error.length).toBeGreaterThan(20);
+      expect(writesSince(before)).toEqual({});
+      expect(await endOffsets()).toEqual(offsets);
+    },
+  );
 
   it('points a v2-shaped body at the v2 endpoint', async () => {
     const response = await call('POST', records, { records: [{ key: 'a', value: { x: 1 } }] });

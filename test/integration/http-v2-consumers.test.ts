@@ -46,7 +46,13 @@ function call(
       {
         method,
         headers: {
-          ...(payload ? { 'content-type': V2, 'content-length': String(payload.length) } : {}),
+          // v3 routes read only application/json bodies; the v2 routes take the v2 media type.
+          ...(payload
+            ? {
+                'content-type': path.startsWith('/v3/') ? 'application/json' : V2,
+                'content-length': String(payload.length),
+              }
+            : {}),
           ...headers,
         },
       },

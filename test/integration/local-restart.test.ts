@@ -21,13 +21,21 @@ async function call(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Json }> {
+  const requestBody = body === undefined ? '' : JSON.stringify(body);
   const response = await fetch(`${url}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : requestBody,
   });
   const text = await response.text();
-  assertConforms({ method, path: new URL(`${url}${path}`).pathname, status: response.status, body: text });
+  assertConforms({
+    method,
+    path: new URL(`${url}${path}`).pathname,
+    request: { contentType: 'application/json', body: requestBody },
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? undefined,
+    body: text,
+  });
   return { status: response.status, body: JSON.parse(text) };
 }
 

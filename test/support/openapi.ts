@@ -1,28 +1,30 @@
 /**
- * Checks HTTP answers against `docs/openapi.yaml`, the API's published document: the answer's
- * status must be one the route lists, and its body must match that status's schema. Tests
- * route every answer they receive through here, so the document cannot drift from the
- * server. Not used at run time.
+ * Checks HTTP exchanges against `docs/openapi.yaml`, the API's published document: the answer's
+ * status must be one the route lists, its `Content-Type` one the document gives that status,
+ * and its body must match that media type's schema; a request the server accepted (2xx) must
+ * be one the document describes (its media type and body, by the operation's `requestBody`).
+ * Tests route every exchange they make through here, so the document cannot drift from the
+ * server either way. Not used at run time.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
+import { parseJsonStream } from '../../shared/http/body';
 import type { HttpApi } from '../../shared/http/router';
 
-/** One answer as a test received it. */
+/** One request and its answer, as a test sent and received them. */
 export interface Exchange {
   readonly method: string;
   /** The request's path, without the query string (as the router matched it). */
   readonly path: string;
+  /** The request's `Content-Type` header and raw body text ('' for none). */
+  readonly request: { readonly contentType: string | undefined; readonly body: string };
   readonly status: number;
-  /** The raw body text ('' for none). */
+  /** The answer's `Content-Type` header (undefined when it had none). */
+  readonly contentType: string | undefined;
+  /** The answer's raw body text ('' for none). */
   readonly body: string;
-  /**
-   * The answer's `Content-Type`: picks the schema where a response describes several media
-   * types (a v2 read answers in its instance's embedded format).
-   */
-  readonly contentType?: string;
 }
 
 /** An operation of the document: where it is, and how a request path is matched to it. */
@@ -32,6 +34,8 @@ export interface DocumentedOperation {
   /** The document's path template, e.g. `/v3/clusters/{cluster_id}/topics`. */
   readonly path: string;
   readonly responses: Record<string, unknown>;
+  /** The operation's `requestBody`, when it takes one. */
+  readonly requestBody: Node | undefined;
   readonly pattern: RegExp;
   readonly parameterCount: number;
 }
@@ -55,11 +59,11 @@ export function documentedOperations(): readonly DocumentedOperation[] {
 }
 
 /**
- * What is wrong with an answer by the document: `[]` when it conforms. A request path that
+ * What is wrong with an exchange by the document: `[]` when it conforms. A request path that
  * matches no route must answer the document's `x-sluice-unmatched-route`.
  *
  * @example
- * conformanceProblems({ method: 'GET', path: '/v3/clusters', status: 200, body: '{"kind":"KafkaClusterList"}' });
+ * conformanceProblems({ method: 'GET', path: '/v3/clusters', request: { contentType: undefined, body: '' }, status: 200, contentType: 'application/json', body: '{"kind":"KafkaClusterList"}' });
  * // ['GET /v3/clusters (listClusters) answered 200 with a body its schema refuses: …']
  */
 export function conformanceProblems(exchange: Exchange): string[] {
@@ -76,35 +80,165 @@ export function conformanceProblems(exchange: Exchange): string[] {
     const listed = Object.keys(operation?.responses ?? {}).join(', ');
     return [`${what} answered ${exchange.status}, a status the document does not list (it lists ${listed}).`];
   }
-  const content = jsonContent(response, exchange.contentType);
+  const accepted = exchange.status >= 200 && exchange.status < 300;
+  return [
+    ...(operation && accepted ? requestProblems(what, operation, exchange) : []),
+    ...answerProblems(`${what} answered ${exchange.status}`, response, exchange),
+  ];
+}
+
+/**
+ * What is wrong, by the document's `x-sluice-before-routing`, with an answer the local server
+ * gave before the router saw the request (a foreign Host or Origin, a body that is not JSON, a
+ * target that is not a path): those answers are the same on every path, so the document
+ * describes them once rather than under each operation. `[]` when it conforms.
+ */
+export function beforeRoutingProblems(exchange: Exchange): string[] {
+  const { document } = loaded();
+  const what = `${exchange.method} ${exchange.path} (refused before routing) answered ${exchange.status}`;
+  const refusals = document['x-sluice-before-routing'] as Record<string, unknown>;
+  const response = resolve(document, refusals[String(exchange.status)]);
+  if (!response) {
+    return [
+      `${what}, a status x-sluice-before-routing does not list (it lists ${Object.keys(refusals).join(', ')}).`,
+    ];
+  }
+  return answerProblems(what, response, exchange);
+}
+
+/** What is wrong with the request of an exchange the server accepted, by the operation's `requestBody`. */
+function requestProblems(what: string, operation: DocumentedOperation, exchange: Exchange): string[] {
+  const { body } = exchange.request;
+  const requestBody = operation.requestBody;
+  if (!requestBody) {
+    return body === ''
+      ? []
+      : [`${what} accepted a request body, where the document describes none:\n${excerpt(body)}`];
+  }
+  if (body === '') {
+    return requestBody.required === true
+      ? [`${what} accepted a request without the body the document requires.`]
+      : [];
+  }
+  // A request without a Content-Type is read as JSON (the produce routes say so).
+  const type = mediaTypeOf(exchange.request.contentType) || 'application/json';
+  const content = requestBody.content as Record<string, Node>;
+  const media = content[type];
+  if (!media) {
+    return [
+      `${what} accepted a request of Content-Type "${type}", a media type its requestBody does not list (it lists ${Object.keys(content).join(', ')}).`,
+    ];
+  }
+  let documents: unknown[];
+  try {
+    documents =
+      media['x-sluice-json-stream'] === true
+        ? parseJsonStream({
+            method: exchange.method,
+            path: exchange.path,
+            query: {},
+            headers: {},
+            body: Buffer.from(body),
+          })
+        : [JSON.parse(body)];
+  } catch {
+    return [`${what} accepted a request body that is not JSON:\n${excerpt(body)}`];
+  }
+  const validate = validatorFor(media.schema);
+  let accepted: unknown[];
+  try {
+    accepted = acceptedPart(operation.operationId, documents, exchange.body);
+  } catch {
+    // An answer that is not the shape expected: its own check says what is wrong with it.
+    accepted = documents;
+  }
+  return accepted.flatMap((document) =>
+    validate(document)
+      ? []
+      : [
+          `${what} accepted a request body its requestBody schema refuses:\n${schemaErrors(validate, document)}`,
+        ],
+  );
+}
+
+/**
+ * The part of a request the server took, for the produces that follow Confluent's per-record
+ * failure model: a record refused on its own (its result's `error_code` is 400) is left out,
+ * as the answer accounts for it; every other record must be one the document describes. For
+ * any other operation, the whole request.
+ */
+function acceptedPart(operationId: string, documents: unknown[], answer: string): unknown[] {
+  const refused = (result: unknown) => (result as { error_code?: unknown } | undefined)?.error_code === 400;
+  switch (operationId) {
+    case 'produceRecords': {
+      const results = answer.split('\n').map((line) => JSON.parse(line) as unknown);
+      return documents.filter((_, i) => !refused(results[i]));
+    }
+    case 'produceBatch': {
+      const failures = (JSON.parse(answer) as { failures: { id: string; error_code: number }[] }).failures;
+      const refusedIds = new Set(failures.filter(refused).map((failure) => failure.id));
+      return documents.flatMap((body) => {
+        const entries = (body as { entries: { id?: unknown }[] }).entries;
+        const kept = entries.filter((entry) => !refusedIds.has(entry.id as string));
+        return kept.length === 0 ? [] : [{ ...(body as object), entries: kept }];
+      });
+    }
+    case 'produceV2':
+    case 'produceToPartitionV2': {
+      const offsets = (JSON.parse(answer) as { offsets: unknown[] }).offsets;
+      return documents.flatMap((body) => {
+        const records = (body as { records: unknown[] }).records;
+        const kept = records.filter((_, i) => !refused(offsets[i]));
+        return kept.length === 0 ? [] : [{ ...(body as object), records: kept }];
+      });
+    }
+    default:
+      return documents;
+  }
+}
+
+/** What is wrong with an answer by the document's response: its media type, then its body. */
+function answerProblems(what: string, response: Node, exchange: Exchange): string[] {
+  const content = response.content as Record<string, Node> | undefined;
   if (!content) {
     return exchange.body === ''
       ? []
-      : [
-          `${what} answered ${exchange.status} with a body, where the document describes none:\n${excerpt(exchange.body)}`,
-        ];
+      : [`${what} with a body, where the document describes none:\n${excerpt(exchange.body)}`];
+  }
+  const type = mediaTypeOf(exchange.contentType);
+  const media = content[type];
+  if (!media) {
+    return [
+      `${what} with Content-Type "${exchange.contentType ?? ''}", a media type the document does not give this status (it gives ${Object.keys(content).join(', ')}).`,
+    ];
   }
   const documents = response['x-sluice-json-stream'] === true ? exchange.body.split('\n') : [exchange.body];
-  const validate = validatorFor(content.schema);
+  const validate = validatorFor(media.schema);
   const problems: string[] = [];
   for (const text of documents) {
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      problems.push(`${what} answered ${exchange.status} with a body that is not JSON:\n${excerpt(text)}`);
+      problems.push(`${what} with a body that is not JSON:\n${excerpt(text)}`);
       continue;
     }
-    if (!validate(body)) {
-      const errors = (validate.errors ?? []).map(
-        (e) => `  at body${e.dataPath || ''}: ${e.message}${paramsText(e.params)}`,
-      );
-      problems.push(
-        `${what} answered ${exchange.status} with a body its schema refuses:\n${errors.join('\n')}\nbody: ${excerpt(JSON.stringify(body, null, 2))}`,
-      );
-    }
+    if (!validate(body))
+      problems.push(`${what} with a body its schema refuses:\n${schemaErrors(validate, body)}`);
   }
   return problems;
+}
+
+/** A media type as the document names it: no parameters, lower case ('' for none). */
+function mediaTypeOf(header: string | undefined): string {
+  return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+function schemaErrors(validate: Ajv.ValidateFunction, body: unknown): string {
+  const errors = (validate.errors ?? []).map(
+    (e) => `  at body${e.dataPath || ''}: ${e.message}${paramsText(e.params)}`,
+  );
+  return `${errors.join('\n')}\nbody: ${excerpt(JSON.stringify(body, null, 2))}`;
 }
 
 /** Throws a readable error unless the answer conforms to the document. */
@@ -132,9 +266,10 @@ export function checkedApi(
     const problems = conformanceProblems({
       method: request.method,
       path: request.path,
+      request: { contentType: request.headers['content-type'], body: request.body.toString('utf8') },
       status: response.status,
-      body: response.body,
       contentType: response.headers['content-type'],
+      body: response.body,
     });
     if (problems.length > 0) onMismatch(`Not as docs/openapi.yaml describes:\n${problems.join('\n')}`);
     return response;
@@ -174,6 +309,7 @@ function loaded() {
         method: method.toUpperCase(),
         path: template,
         responses: operation.responses as Record<string, unknown>,
+        requestBody: resolve(document, operation.requestBody),
         pattern: pathPattern(template),
         parameterCount: (template.match(/\{/g) ?? []).length,
       });
@@ -196,19 +332,6 @@ function pathPattern(template: string): RegExp {
 function responseFor(responses: Record<string, unknown>, status: number): Node | undefined {
   const listed = responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default;
   return listed === undefined ? undefined : resolve(loaded().document, listed);
-}
-
-/**
- * The JSON body a response describes: the answer's own media type when the response lists it
- * (a v2 read's embedded format), else `application/json`, or Confluent v2's
- * `application/vnd.kafka.v2+json` (the v2 reads). The media type itself is checked by the tests.
- */
-function jsonContent(response: Node, contentType?: string): Node | undefined {
-  const content = response.content as Node | undefined;
-  const own = contentType === undefined ? undefined : content?.[contentType.split(';')[0].trim()];
-  return (own ?? content?.['application/json'] ?? content?.['application/vnd.kafka.v2+json']) as
-    | Node
-    | undefined;
 }
 
 /** Follows a `$ref` within the document (`#/components/responses/…`). */

@@ -3,6 +3,7 @@ import { API_ROUTES } from '../../shared/http/api-routes';
 import { errorResponse } from '../../shared/http/errors';
 import { clusterResource, resourceList } from '../../shared/http/routes/cluster';
 import {
+  beforeRoutingProblems,
   conformanceProblems,
   documentedOperations,
   type Exchange,
@@ -12,6 +13,9 @@ import {
 
 // biome-ignore lint/suspicious/noExplicitAny: the parsed YAML is read loosely
 type Json = any;
+
+const JSON_TYPE = 'application/json';
+const NO_BODY = { contentType: undefined, body: '' };
 
 /** A path with its parameters' names left out: the document names them as Confluent does. */
 const shape = (path: string) => path.replaceAll(/\{\w+\}/g, '{}');
@@ -65,7 +69,9 @@ describe('docs/openapi.yaml', () => {
       for (const [status, response] of Object.entries(op.responses) as [string, Json][]) {
         if (!/^[45]/.test(status)) continue;
         const named = components.responses[String(response.$ref).split('/').pop() as string];
-        const inline = named.content['application/json'].schema;
+        // One media type each: application/json, or the v2 one for a v2 route.
+        const [media] = Object.values(named.content) as Json[];
+        const inline = media.schema;
         const schema = inline.$ref
           ? components.schemas[String(inline.$ref).split('/').pop() as string]
           : inline;
@@ -83,13 +89,40 @@ describe('docs/openapi.yaml', () => {
     expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(table));
   });
 
+  it('compiles the schema of every request body it describes', () => {
+    for (const op of documentedOperations()) {
+      const content = (op.requestBody?.content ?? {}) as Record<string, unknown>;
+      for (const contentType of Object.keys(content)) {
+        const path = op.path.replaceAll(/\{\w+\}/g, 'x');
+        const request = { contentType, body: '{}' };
+        expect(() =>
+          conformanceProblems({
+            method: op.method,
+            path,
+            request,
+            status: 200,
+            contentType: JSON_TYPE,
+            body: '{}',
+          }),
+        ).not.toThrow();
+      }
+    }
+  });
+
   it('compiles the schema of every response it lists', () => {
     for (const op of documentedOperations()) {
       for (const status of Object.keys(op.responses)) {
         const code = status === '5XX' ? 500 : Number(status);
         const path = op.path.replaceAll(/\{\w+\}/g, 'x');
         expect(() =>
-          conformanceProblems({ method: op.method, path, status: code, body: '{}' }),
+          conformanceProblems({
+            method: op.method,
+            path,
+            request: NO_BODY,
+            status: code,
+            contentType: JSON_TYPE,
+            body: '{}',
+          }),
         ).not.toThrow();
       }
     }
@@ -100,7 +133,9 @@ describe('the conformance check', () => {
   const cluster: Exchange = {
     method: 'GET',
     path: '/v3/clusters/local',
+    request: NO_BODY,
     status: 200,
+    contentType: JSON_TYPE,
     body: JSON.stringify(clusterResource('local')),
   };
 
@@ -122,7 +157,7 @@ describe('the conformance check', () => {
     );
     expect(
       conformanceProblems({
-        method: 'GET',
+        ...cluster,
         path: '/v3/clusters/local/topics/t/partitions/0/records',
         status: 416,
         body: outOfRange.body,
@@ -158,7 +193,7 @@ describe('the conformance check', () => {
         body: JSON.stringify({ error_code: 40901, message: 'm' }),
       }),
     ).toEqual([expect.stringContaining('at body/error_code: should be equal to one of the allowed values')]);
-    const deleteTopic = { method: 'DELETE', path: '/v3/clusters/local/topics/t', status: 204 };
+    const deleteTopic = { ...cluster, method: 'DELETE', path: '/v3/clusters/local/topics/t', status: 204 };
     expect(conformanceProblems({ ...deleteTopic, body: '' })).toEqual([]);
     expect(conformanceProblems({ ...deleteTopic, body: '{}' })).toEqual([
       expect.stringContaining('with a body, where the document describes none'),
@@ -167,14 +202,20 @@ describe('the conformance check', () => {
 
   it('expects 404 for a request that matches no route', () => {
     const body = JSON.stringify({ error_code: 40400, message: 'No route.' });
-    expect(conformanceProblems({ method: 'GET', path: '/nowhere', status: 404, body })).toEqual([]);
-    expect(conformanceProblems({ method: 'GET', path: '/nowhere', status: 200, body })).toEqual([
+    expect(conformanceProblems({ ...cluster, path: '/nowhere', status: 404, body })).toEqual([]);
+    expect(conformanceProblems({ ...cluster, path: '/nowhere', status: 200, body })).toEqual([
       expect.stringContaining('a request that matches no route answers 404'),
     ]);
   });
 
   it('checks each report of a streaming produce', () => {
-    const produce = { method: 'POST', path: '/v3/clusters/local/topics/t/records', status: 200 };
+    const produce = {
+      ...cluster,
+      method: 'POST',
+      path: '/v3/clusters/local/topics/t/records',
+      request: { contentType: JSON_TYPE, body: '{"value":{"data":1}} {"value":{"data":2}}' },
+      status: 200,
+    };
     const good = {
       error_code: 200,
       cluster_id: 'local',
@@ -189,6 +230,112 @@ describe('the conformance check', () => {
     const lines = [good, refused, { ...good, offset: -1 }].map((r) => JSON.stringify(r));
     expect(conformanceProblems({ ...produce, body: lines.slice(0, 2).join('\n') })).toEqual([]);
     expect(conformanceProblems({ ...produce, body: lines.join('\n') })).toHaveLength(1);
+  });
+
+  it("refuses an answer whose Content-Type the document does not give its status, v2's media type included", () => {
+    expect(conformanceProblems({ ...cluster, contentType: 'application/json; charset=utf-8' })).toEqual([]);
+    expect(conformanceProblems({ ...cluster, contentType: undefined })).toEqual([
+      expect.stringContaining('with Content-Type "", a media type the document does not give this status'),
+    ]);
+    const v2Topics = { ...cluster, path: '/topics', body: '["a"]' };
+    expect(conformanceProblems({ ...v2Topics, contentType: 'application/vnd.kafka.v2+json' })).toEqual([]);
+    expect(conformanceProblems(v2Topics)).toEqual([
+      expect.stringContaining('(it gives application/vnd.kafka.v2+json)'),
+    ]);
+    // An error of a v2 route is a v2 answer too; a v3 route's is not.
+    const notFound = { ...cluster, status: 404, body: '{"error_code":40401,"message":"m"}' };
+    expect(
+      conformanceProblems({ ...notFound, path: '/topics/t', contentType: 'application/vnd.kafka.v2+json' }),
+    ).toEqual([]);
+    expect(conformanceProblems({ ...notFound, path: '/topics/t' })).toHaveLength(1);
+    expect(
+      conformanceProblems({
+        ...notFound,
+        path: '/v3/clusters/local/topics/t',
+        contentType: 'application/vnd.kafka.v2+json',
+      }),
+    ).toHaveLength(1);
+  });
+
+  it('refuses an accepted request the document does not describe: its media type, its body, or a body where none is', () => {
+    const v2Produce = {
+      ...cluster,
+      method: 'POST',
+      path: '/topics/t',
+      status: 200,
+      contentType: 'application/vnd.kafka.v2+json',
+      body: JSON.stringify({
+        key_schema_id: null,
+        value_schema_id: null,
+        offsets: [{ partition: 0, offset: 3, error_code: null, error: null }],
+      }),
+    };
+    const json = 'application/vnd.kafka.json.v2+json';
+    expect(
+      conformanceProblems({
+        ...v2Produce,
+        request: { contentType: json, body: '{"records":[{"value":1}]}' },
+      }),
+    ).toEqual([]);
+    // No Content-Type is read as JSON, as the server reads it.
+    expect(
+      conformanceProblems({
+        ...v2Produce,
+        request: { contentType: undefined, body: '{"records":[{"value":1}]}' },
+      }),
+    ).toEqual([]);
+    expect(
+      conformanceProblems({
+        ...v2Produce,
+        request: { contentType: json, body: '{"records":[{"value":1,"partiton":0}]}' },
+      }),
+    ).toEqual([expect.stringContaining('accepted a request body its requestBody schema refuses')]);
+    expect(
+      conformanceProblems({
+        ...v2Produce,
+        request: { contentType: 'application/vnd.kafka.avro.v2+json', body: '{"records":[{"value":1}]}' },
+      }),
+    ).toEqual([expect.stringContaining('a media type its requestBody does not list')]);
+    expect(conformanceProblems({ ...v2Produce, request: NO_BODY })).toEqual([
+      expect.stringContaining('accepted a request without the body the document requires'),
+    ]);
+    expect(conformanceProblems({ ...cluster, request: { contentType: JSON_TYPE, body: '{}' } })).toEqual([
+      expect.stringContaining('accepted a request body, where the document describes none'),
+    ]);
+    // A refused request is the server's to judge, not the document's.
+    expect(
+      conformanceProblems({
+        ...v2Produce,
+        request: { contentType: json, body: '{"records":[]}' },
+        status: 400,
+        body: '{"error_code":40003,"message":"m"}',
+      }),
+    ).toEqual([]);
+  });
+
+  it('checks each record of a streaming produce request', () => {
+    const produce = {
+      ...cluster,
+      method: 'POST',
+      path: '/v3/clusters/local/topics/t/records',
+      status: 200,
+      body: JSON.stringify({ error_code: 400, message: 'm' }),
+    };
+    const stream = (second: string) => ({ contentType: JSON_TYPE, body: `{"value":{"data":1}}\n${second}` });
+    expect(conformanceProblems({ ...produce, request: stream('{"partition_id":1}') })).toEqual([]);
+    expect(conformanceProblems({ ...produce, request: stream('{"partition":1}') })).toEqual([
+      expect.stringContaining('should NOT have additional properties ("partition")'),
+    ]);
+  });
+
+  it("judges a refusal before routing by the document's x-sluice-before-routing, on any path", () => {
+    const refused = { ...cluster, path: '/topics/t', method: 'POST', status: 403 };
+    const forbidden = '{"error_code":40301,"message":"m"}';
+    expect(beforeRoutingProblems({ ...refused, body: forbidden })).toEqual([]);
+    expect(beforeRoutingProblems({ ...refused, body: '{"error_code":40302,"message":"m"}' })).toHaveLength(1);
+    expect(beforeRoutingProblems({ ...refused, status: 409, body: forbidden })).toEqual([
+      expect.stringContaining('a status x-sluice-before-routing does not list'),
+    ]);
   });
 });
 

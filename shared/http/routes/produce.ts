@@ -4,10 +4,20 @@ import { type AppendRecord, checkRecordCount, type RecordResult, recordProblem }
 import { didYouMean } from '../../suggest';
 import * as z from '../../validation';
 import { mediaType, parseJson, parseJsonStream, validate } from '../body';
-import { errorBody, errorResponse, errorStatus } from '../errors';
+import { errorBody, errorResponse } from '../errors';
 import { producerFromHeaders } from '../producer-headers';
-import { isObject, type ParsedRecord, parseV2Records, parseV3Record, type V2Format } from '../records';
+import {
+  isObject,
+  type ParsedRecord,
+  parseV2Record,
+  parseV3Record,
+  type V2Format,
+  type V2Target,
+  v2ProduceRecords,
+} from '../records';
 import { type HttpRequest, json, type RouteHandlers } from '../types';
+import { partitionInPath } from './topics';
+import { v2Json } from './v2';
 
 /**
  * A `records:batch` body: nothing but `entries`, a non-empty list of objects. Each entry's id is
@@ -79,8 +89,8 @@ export const REFUSED_RECORD_CODE = 400;
  * allocates nothing per record beyond what the append needs, and `refused` is absent in the
  * common case of no bad record.
  */
-interface RecordOutcomes {
-  readonly parsed: readonly (ParsedRecord | undefined)[];
+interface RecordOutcomes<Parsed = ParsedRecord> {
+  readonly parsed: readonly (Parsed | undefined)[];
   readonly results: readonly (RecordResult | undefined)[];
   readonly refused?: readonly (SluiceError | undefined)[];
 }
@@ -104,6 +114,32 @@ const V2_FORMATS: Record<string, V2Format> = {
   'application/json': 'json',
 };
 
+/** Confluent's v2 media types of the formats that need a schema registry, by the name users know them by. */
+const V2_SCHEMA_FORMATS: Record<string, string> = {
+  'application/vnd.kafka.avro.v2+json': 'Avro',
+  'application/vnd.kafka.protobuf.v2+json': 'Protobuf',
+  'application/vnd.kafka.jsonschema.v2+json': 'JSON Schema',
+};
+
+/** The embedded format a v2 produce's Content-Type names (none: JSON); any other is refused (415 / 41501). */
+function v2Format(request: HttpRequest): V2Format {
+  const type = mediaType(request);
+  const format = V2_FORMATS[type === '' ? 'application/json' : type];
+  if (format) return format;
+  const schemaFormat = V2_SCHEMA_FORMATS[type];
+  throw new InvalidRequestError(
+    schemaFormat
+      ? `Content-Type "${type}" asks for the ${schemaFormat} format, which needs a schema registry, and Sluice has none: send the records as application/vnd.kafka.json.v2+json or application/vnd.kafka.binary.v2+json.`
+      : `Content-Type "${type}" is not supported: use application/vnd.kafka.json.v2+json or application/vnd.kafka.binary.v2+json.`,
+    { errorCode: 41501 },
+  );
+}
+
+/** A v2 record's failure: Confluent's `PartitionOffset` with no partition or offset. */
+function v2Failure(errorCode: number, error: SluiceError) {
+  return { partition: null, offset: null, error_code: errorCode, error: error.message };
+}
+
 /** Produce routes: v3 single and streaming, v3 `records:batch`, and v2. */
 export interface ProduceRouteOptions {
   /** Called after records were appended to a topic (wake-on-produce for idle consumer groups). */
@@ -122,17 +158,17 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
    * failed with its partition's commit. What concerns the request — the topic, the producer
    * headers, the number of records — refuses it whole before anything is written.
    */
-  async function appendEach(
+  async function appendEach<Parsed extends { readonly record: AppendRecord }>(
     topicName: string,
     request: HttpRequest,
     raws: readonly unknown[],
-    parse: (raw: unknown, index: number, at: number) => ParsedRecord,
-  ): Promise<RecordOutcomes> {
+    parse: (raw: unknown, index: number, at: number) => Parsed,
+  ): Promise<RecordOutcomes<Parsed>> {
     const topic = await cluster.topics.get(topicName);
     const producer = producerFromHeaders(request);
     checkRecordCount(topic, raws.length);
     const at = now();
-    const parsed = new Array<ParsedRecord | undefined>(raws.length);
+    const parsed = new Array<Parsed | undefined>(raws.length);
     const records: AppendRecord[] = [];
     let refused: (SluiceError | undefined)[] | undefined;
     for (let i = 0; i < raws.length; i++) {
@@ -161,15 +197,6 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     const results = new Array<RecordResult | undefined>(raws.length);
     for (let i = 0, next = 0; i < raws.length; i++) if (!refused[i]) results[i] = appended[next++];
     return { parsed, results, refused };
-  }
-
-  async function append(topicName: string, request: HttpRequest, parse: (at: number) => AppendRecord[]) {
-    const topic = await cluster.topics.get(topicName);
-    const producer = producerFromHeaders(request);
-    const results = await cluster.log.append(topic, parse(now()), producer);
-    const appended = results.filter((result) => result.ok).length;
-    if (appended > 0) options.onProduced?.(topic.name, appended);
-    return results;
   }
 
   /** The delivery report of record `i`: appended, refused on its own, or failed with its partition. */
@@ -233,9 +260,40 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     return { successes, failures };
   }
 
+  /**
+   * Confluent's v2 produce: each record's result in `offsets`, in request order — its partition
+   * and offset, or, for a record refused on its own or whose partition's commit failed,
+   * `error_code` and `error` with a null partition and offset; the other records are appended.
+   * What concerns the request (its media type, its body, the topic) refuses it whole. When
+   * every record failed to commit and none was refused, the request fails as a whole (503,
+   * retriable), as a lone v3 record does.
+   */
+  async function produceV2(request: HttpRequest, topicName: string, target: V2Target, partition?: number) {
+    const format = v2Format(request);
+    const raws = v2ProduceRecords(parseJson(request));
+    const outcomes = await appendEach(topicName, request, raws, (raw, i, at) => {
+      const parsed = parseV2Record(raw, i, format, target, at);
+      return partition === undefined ? parsed : { record: { ...parsed.record, partition } };
+    });
+    const first = outcomes.results[0];
+    if (!outcomes.refused && first && !first.ok && outcomes.results.every((result) => !result?.ok)) {
+      return errorResponse(first.error);
+    }
+    return v2Json(200, {
+      key_schema_id: null,
+      value_schema_id: null,
+      offsets: raws.map((_, i) => {
+        const refused = outcomes.refused?.[i];
+        if (refused) return v2Failure(REFUSED_RECORD_CODE, refused);
+        const result = outcomes.results[i] as RecordResult;
+        if (!result.ok) return v2Failure(errorBody(result.error).error_code, result.error);
+        return { partition: result.partition, offset: result.offset, error_code: null, error: null };
+      }),
+    });
+  }
+
   return {
     produceRecords: async (request, params) => {
-      requireJson(request);
       const documents = parseJsonStream(request);
       const outcomes = await appendEach(params.topic, request, documents, parseV3Record);
       if (documents.length === 1) {
@@ -253,7 +311,6 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     },
 
     produceBatch: async (request, params) => {
-      requireJson(request);
       const raw = parseJson(request);
       const body = isPlainBatch(raw) ? raw : validateBatch(raw);
       const ids = checkEntryIds(body.entries);
@@ -263,32 +320,12 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
       return json(207, batchReports(params.topic, ids, outcomes));
     },
 
-    produceV2: async (request, params) => {
-      const type = mediaType(request);
-      const format = V2_FORMATS[type === '' ? 'application/json' : type];
-      if (!format) {
-        throw new InvalidRequestError(
-          `Content-Type "${type}" is not supported: use application/vnd.kafka.json.v2+json or application/vnd.kafka.binary.v2+json.`,
-          { errorCode: 41501 },
-        );
-      }
-      const body = parseJson(request);
-      const results = await append(params.topic, request, (at) => parseV2Records(body, format, at));
-      if (results.every((result) => !result.ok)) return errorResponse(results[0].error);
-      return json(200, {
-        key_schema_id: null,
-        value_schema_id: null,
-        offsets: results.map((result) =>
-          result.ok
-            ? { partition: result.partition, offset: result.offset, error_code: null, error: null }
-            : {
-                partition: result.partition,
-                offset: null,
-                error_code: errorStatus(result.error).errorCode,
-                error: result.error.message,
-              },
-        ),
-      });
+    produceV2: (request, params) => produceV2(request, params.topic, 'topic'),
+
+    produceToPartitionV2: async (request, params) => {
+      // A partition the topic does not have refuses the request (404 / 40402), as Confluent's v2 does.
+      const { topic, partition } = await partitionInPath(cluster, params);
+      return produceV2(request, topic.name, 'partition', partition);
     },
   };
 }
@@ -314,14 +351,4 @@ function validateBatch(raw: unknown): BatchBody {
     });
   }
   return validate(batchSchema, raw, 'records:batch body');
-}
-
-function requireJson(request: HttpRequest): void {
-  const type = mediaType(request);
-  if (type !== '' && type !== 'application/json') {
-    throw new InvalidRequestError(
-      `Content-Type "${type}" is not supported here: send the records as application/json.`,
-      { errorCode: 41501 },
-    );
-  }
 }
