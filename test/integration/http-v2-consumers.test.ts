@@ -6,12 +6,11 @@
  * its next request answers 40403; manual assignment with seeks; format and Accept; unknown
  * instances. Every answer is checked against docs/openapi.yaml (startTestServer's close).
  */
-import { request as httpRequest } from 'node:http';
 import { sleep } from '../../shared/retry';
 import { startTestServer, type TestServer } from '../support/client-server';
+import { callOverWire, V2_MEDIA_TYPE as V2 } from '../support/wire';
 import { type Json, uniqueName } from './support/core';
 
-const V2 = 'application/vnd.kafka.v2+json';
 const JSON_RECORDS = 'application/vnd.kafka.json.v2+json';
 const BINARY_RECORDS = 'application/vnd.kafka.binary.v2+json';
 
@@ -25,54 +24,8 @@ afterAll(async () => {
   await Promise.all([first.close(), second.close()]);
 });
 
-interface Answer {
-  readonly status: number;
-  readonly type: string | undefined;
-  readonly body: Json;
-}
-
 /** One request (GET with a body too, as Confluent's committed-offsets read sends one). */
-function call(
-  server: TestServer,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${server.url}${path}`,
-      {
-        method,
-        headers: {
-          // v3 routes read only application/json bodies; the v2 routes take the v2 media type.
-          ...(payload
-            ? {
-                'content-type': path.startsWith('/v3/') ? 'application/json' : V2,
-                'content-length': String(payload.length),
-              }
-            : {}),
-          ...headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: res.statusCode ?? 0,
-            type: res.headers['content-type'],
-            body: text === '' ? undefined : JSON.parse(text),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const call = callOverWire;
 
 async function newTopic(partitions: number): Promise<string> {
   const name = uniqueName('v2c');

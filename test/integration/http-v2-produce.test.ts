@@ -5,9 +5,9 @@
  * `application/vnd.kafka.v2+json` (the server checks each exchange against docs/openapi.yaml).
  */
 import { startTestServer, type TestServer } from '../support/client-server';
-import { type Json, uniqueName } from './support/core';
+import { callOverWire, V2_MEDIA_TYPE as V2 } from '../support/wire';
+import { uniqueName } from './support/core';
 
-const V2 = 'application/vnd.kafka.v2+json';
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
 const BINARY_V2 = 'application/vnd.kafka.binary.v2+json';
 let server: TestServer;
@@ -19,23 +19,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-  contentType = 'application/json',
-): Promise<{ status: number; type: string | null; body: Json }> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': contentType },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    type: response.headers.get('content-type'),
-    body: text === '' ? undefined : JSON.parse(text),
-  };
+/** One request over the wire; `contentType` overrides the route's own body type. */
+function call(method: string, path: string, body?: unknown, contentType?: string) {
+  return callOverWire(server, method, path, body, contentType ? { 'content-type': contentType } : {});
 }
 
 async function newTopic(partitions: number): Promise<string> {
