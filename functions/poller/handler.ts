@@ -18,6 +18,7 @@ import type { Logger as SluiceLogger } from '../../shared/logger';
 import {
   createLambdaHandlerInvoker,
   type HandlerInvoker,
+  type KafkaEvent,
   type PollerSummary,
   runPoller,
   type WakeEvent,
@@ -102,25 +103,29 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
     autoOffsetReset: consumer.startingPosition === 'LATEST' ? ('latest' as const) : ('earliest' as const),
   };
 
+  // What the poller and the stream trigger share: the group, its handler and the settings of the document.
+  const delivery = {
+    cluster,
+    groups,
+    // Every setting of the document, by its runtime name (group, topics, batchSize, …).
+    ...settings,
+    group: consumer.group,
+    topics: consumer.topics,
+    handler: (kafkaEvent: KafkaEvent) => invoke(consumer.functionName, kafkaEvent),
+    autoOffsetReset: policy.autoOffsetReset,
+    leaseDurationMs,
+    retryBackoffMs: options.retryBackoffMs,
+    clockSkewToleranceMs,
+    bootstrapServers: env.SLUICE_ENDPOINT_URL || undefined,
+    now,
+    sleep: options.sleep,
+    logger,
+    observer: metrics.observer,
+  };
+
   let streamTrigger: StreamTrigger | undefined;
   function streamTriggerOnce(): StreamTrigger {
-    streamTrigger ??= createStreamTrigger({
-      cluster,
-      groups,
-      ...settings,
-      group: consumer.group,
-      topics: consumer.topics,
-      handler: (kafkaEvent) => invoke(consumer.functionName, kafkaEvent),
-      autoOffsetReset: policy.autoOffsetReset,
-      leaseDurationMs,
-      retryBackoffMs: options.retryBackoffMs,
-      clockSkewToleranceMs,
-      bootstrapServers: env.SLUICE_ENDPOINT_URL || undefined,
-      now,
-      sleep: options.sleep,
-      logger,
-      observer: metrics.observer,
-    });
+    streamTrigger ??= createStreamTrigger(delivery);
     return streamTrigger;
   }
 
@@ -170,28 +175,13 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
     }
 
     const summary = await runPoller({
-      cluster,
-      groups,
-      // Every setting of the document, by its runtime name (group, topics, batchSize, …).
-      ...settings,
-      group: consumer.group,
-      topics: consumer.topics,
-      handler: (kafkaEvent) => invoke(consumer.functionName, kafkaEvent),
-      autoOffsetReset: policy.autoOffsetReset,
+      ...delivery,
       deadline: start + remaining - margin,
       idleTimeoutMs,
-      leaseDurationMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       pollIntervalMs: options.pollIntervalMs,
-      retryBackoffMs: options.retryBackoffMs,
-      clockSkewToleranceMs,
-      bootstrapServers: env.SLUICE_ENDPOINT_URL || undefined,
       memberId,
       markRunning: true,
-      now,
-      sleep: options.sleep,
-      logger,
-      observer: metrics.observer,
     });
     try {
       const lags = await groups.lags(consumer.group);
