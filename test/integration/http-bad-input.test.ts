@@ -618,4 +618,23 @@ describe('bad input to topic administration', () => {
     }
     expect((await fetch(`max_records=${MAX_FETCH_RECORDS}&max_bytes=${MAX_FETCH_BYTES}`)).status).toBe(200);
   });
+
+  it('refuses a fetch from a timestamp with a bad parameter before looking anything up, and writes nothing', async () => {
+    // Enough slots that a lookup through the log would leave a readable-end hint behind.
+    for (let i = 0; i < 9; i++) {
+      expect(
+        (await call('POST', records, { partition_id: 2, value: { type: 'JSON', data: i } })).status,
+      ).toBe(200);
+    }
+    const before = counter.snapshot();
+    for (const query of ['timestamp=19&max_records=earliest', 'timestamp=0&max_bytes=0']) {
+      const answer = await call('GET', `/v3/clusters/local/topics/${topic}/partitions/2/records?${query}`);
+      expect({ query, status: answer.status, code: answer.body.error_code }).toEqual({
+        query,
+        status: 400,
+        code: 40003,
+      });
+    }
+    expect(writesSince(before)).toEqual({});
+  });
 });

@@ -28,12 +28,15 @@ export function consumeRoutes(cluster: Cluster): RouteHandlers<'consume'> {
       if (!RESETS.includes(reset)) {
         throw new InvalidRequestError(`auto_offset_reset must be earliest, latest or none, got "${reset}".`);
       }
+      // Every parameter is checked before the start is looked up: a refused fetch touches no storage.
+      const maxRecords = bounded(query.max_records, 'max_records', MAX_FETCH_RECORDS);
+      const maxBytes = bounded(query.max_bytes, 'max_bytes', MAX_FETCH_BYTES);
       const result = await cluster.log.fetch({
         topic,
         partition,
         offset: await startOffset(cluster, params, query),
-        maxRecords: bounded(query.max_records, 'max_records', MAX_FETCH_RECORDS),
-        maxBytes: bounded(query.max_bytes, 'max_bytes', MAX_FETCH_BYTES),
+        maxRecords,
+        maxBytes,
         autoOffsetReset: reset,
       });
       const { records, nextOffset } = withinAnswerLimit(result.records, result.nextOffset);
