@@ -46,6 +46,12 @@ export interface ReadRequest {
   readonly timeoutMs?: number;
   /** Key and value bytes to fetch at most (at least one record is always answered). */
   readonly maxBytes: number;
+  /**
+   * Of the topics a pattern subscription newly matches, those the instance may join (the
+   * group's grants); the others are left out, as a subscribe would refuse them.
+   * @default every topic
+   */
+  readonly grantedTopics?: (topics: readonly string[]) => readonly string[];
 }
 
 /** A record of a read, with its topic. */
@@ -531,14 +537,15 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
         format: EmbeddedFormat | undefined,
         request: ReadRequest,
       ): Promise<InstanceRecord[]> => {
-        const instance = await load(group, instanceId);
-        if (format !== instance.format) {
+        const loaded = await load(group, instanceId);
+        if (format !== loaded.format) {
           throw new InvalidRequestError(
-            `Consumer instance "${instanceId}" reads records in the ${instance.format} format: ask for them with ` +
-              `Accept: application/vnd.kafka.${instance.format}.v2+json (the requested embedded format does not match the instance's).`,
+            `Consumer instance "${instanceId}" reads records in the ${loaded.format} format: ask for them with ` +
+              `Accept: application/vnd.kafka.${loaded.format}.v2+json (the requested embedded format does not match the instance's).`,
             { errorCode: 40601 },
           );
         }
+        const instance = await followPattern(loaded, request.grantedTopics ?? ((topics) => topics));
         const { partitions } = await readable(instance);
         let positions = await positionsOf(instance, partitions);
         if (instance.autoCommit) {
@@ -619,15 +626,55 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
     await commitPositions(instance, current, true);
   }
 
-  /** The topics whose whole name matches the pattern, sorted. */
-  async function matching(pattern: string): Promise<string[]> {
+  /**
+   * A pattern subscription follows the topics created since it was made, as Kafka's consumer
+   * re-matches its pattern at each metadata refresh: matched against the warm process's cached
+   * topic list (no read of its own while that is fresh), a new granted match joins the group
+   * with the subscription's other topics. Topics deleted since are left out then (the group
+   * skips them anyway). Answers the instance as it reads now; the caller's save keeps it.
+   */
+  async function followPattern(
+    instance: ConsumerInstanceRecord,
+    grantedTopics: (topics: readonly string[]) => readonly string[],
+  ): Promise<ConsumerInstanceRecord> {
+    const subscription = instance.subscription;
+    if (subscription?.pattern === undefined) return instance;
+    const subscribed = new Set(subscription.topics);
+    const added = grantedTopics(
+      (await matching(subscription.pattern, { cached: true })).filter((t) => !subscribed.has(t)),
+    );
+    if (added.length === 0) return instance;
+    const kept = await existing(subscription.topics);
+    const topics = [...new Set([...kept, ...added])].sort();
+    await join(instance, topics);
+    return { ...instance, subscription: { ...subscription, topics } };
+  }
+
+  /** The topics that still exist (a topic deleted since would make a join fail). */
+  async function existing(topics: readonly string[]): Promise<string[]> {
+    const found = await Promise.all(
+      topics.map((t) =>
+        cluster.topics.get(t).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof NotFoundError) return false;
+            throw error;
+          },
+        ),
+      ),
+    );
+    return topics.filter((_, i) => found[i]);
+  }
+
+  /** The topics whose whole name matches the pattern, sorted; `cached` as `cluster.topics.list`. */
+  async function matching(pattern: string, options: { cached?: boolean } = {}): Promise<string[]> {
     let regex: RegExp;
     try {
       regex = new RegExp(`^(?:${pattern})$`);
     } catch (error) {
       throw new InvalidRequestError(`topic_pattern is not a valid pattern: ${(error as Error).message}.`);
     }
-    return (await cluster.topics.list())
+    return (await cluster.topics.list(options))
       .map((t) => t.name)
       .filter((name) => regex.test(name))
       .sort();
