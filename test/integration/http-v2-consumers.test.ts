@@ -425,6 +425,31 @@ describe('manual assignment and seeks', () => {
   });
 });
 
+describe('a manually assigned instance committing where a member holds a partition', () => {
+  it('is refused 409 / 40901 whole: the free partition named with it is not committed either', async () => {
+    const [held, free] = [await newTopic(1), await newTopic(1)];
+    const group = uniqueName('v2-group');
+    const members = `/v3/clusters/local/consumer-groups/${group}/members`;
+    const joined = await call(first, 'POST', members, { topics: [held], session_timeout_ms: 60_000 });
+    expect(joined.status).toBe(200);
+    await call(first, 'POST', `/consumers/${group}`, { name: 'manual', format: 'json' });
+    const base = `/consumers/${group}/instances/manual`;
+    const both = { partitions: [held, free].map((topic) => ({ topic, partition: 0 })) };
+    expect((await call(first, 'POST', `${base}/assignments`, both)).status).toBe(204);
+
+    const commit = await call(second, 'POST', `${base}/offsets`, {
+      offsets: [held, free].map((topic) => ({ topic, partition: 0, offset: 4 })),
+    });
+    expect([commit.status, commit.body.error_code]).toEqual([409, 40901]);
+    expect(commit.body.message).toContain(`${held}-0`);
+    expect((await call(first, 'GET', `${base}/offsets`, both)).body).toEqual({ offsets: [] });
+
+    await call(first, 'DELETE', base);
+    const token = { 'sluice-member-token': joined.body.member_token };
+    await call(first, 'DELETE', `${members}/${joined.body.member_id}`, undefined, token);
+  });
+});
+
 describe('formats and unknown instances', () => {
   it('answers a read whose Accept names another format 406 / 40601, in the v2 media type', async () => {
     const group = uniqueName('v2-group');
