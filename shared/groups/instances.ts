@@ -79,6 +79,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 1_000;
  */
 export const MAX_READ_WAIT_MS = 20_000;
 
+/**
+ * How often a request of an instance runs again when another request of the same instance
+ * saved it first; after that it answers 503 / 50003 (retriable).
+ */
+export const INSTANCE_RETRIES = 5;
+
 /** The pause between two fetch rounds of a read that waits for records. */
 const READ_POLL_INTERVAL_MS = 200;
 
@@ -222,14 +228,48 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
    * take turns, as Confluent's proxy serializes them. Every step before the save may be
    * repeated (heartbeats, fenced commits, reads from the positions read).
    */
-  function again<A extends unknown[], R>(request: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-    return (...args) =>
-      retry(() => request(...args), {
-        retries: 5,
-        initialRetryTime: 20,
-        maxRetryTime: 500,
-        isRetriable: (error) => savedMeanwhile.has(error as object),
-      });
+  function again<A extends [group: string, instanceId: string, ...rest: unknown[]], R>(
+    request: (...args: A) => Promise<R>,
+  ): (...args: A) => Promise<R> {
+    return async (...args) => {
+      let attempts = 0;
+      try {
+        return await retry(
+          () => {
+            attempts++;
+            return request(...args);
+          },
+          {
+            retries: INSTANCE_RETRIES,
+            initialRetryTime: 20,
+            maxRetryTime: 500,
+            isRetriable: (error) => savedMeanwhile.has(error as object),
+          },
+        );
+      } catch (error) {
+        if (
+          attempts > 1 &&
+          error instanceof NotFoundError &&
+          error.errorCode === UNKNOWN_INSTANCE_ERROR_CODE
+        ) {
+          await endOrphanedMembership(args[0], args[1]);
+        }
+        throw error;
+      }
+    };
+  }
+
+  /**
+   * An attempt that ran while the instance existed may have joined its group again (a
+   * heartbeat finding its member gone re-joins) after a concurrent delete had ended the
+   * membership: the instance is gone now, so that member would hold partitions for a whole
+   * session with nobody behind it. It leaves; nothing is written when there is none.
+   */
+  async function endOrphanedMembership(group: string, instanceId: string): Promise<void> {
+    const { members, leases } = await store.snapshot(group);
+    if (members.some((m) => m.memberId === instanceId) || leases.some((l) => l.owner === instanceId)) {
+      await groups.leave(group, instanceId);
+    }
   }
 
   /**
