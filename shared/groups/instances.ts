@@ -260,6 +260,21 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
   }
 
   /**
+   * After a subscribe joined (or left) the group: a request of the instance that saved between
+   * the subscribe's save and its join — a delete, an unsubscribe, another subscribe — decided
+   * the membership first, so the group follows what the instance holds now. One read of the
+   * instance when nothing came between.
+   */
+  async function settleMembership(subscribed: ConsumerInstanceRecord): Promise<void> {
+    const current = await store.instance(subscribed.group, subscribed.instanceId);
+    const live = current !== undefined && !expired(current, now()) ? current : undefined;
+    const topics = live?.subscription?.topics ?? [];
+    if (topics.join('\n') === (subscribed.subscription?.topics ?? []).join('\n')) return;
+    if (live !== undefined && topics.length > 0) await join(live, topics);
+    else await endOrphanedMembership(subscribed.group, subscribed.instanceId);
+  }
+
+  /**
    * An attempt that ran while the instance existed may have joined its group again (a
    * heartbeat finding its member gone re-joins) after a concurrent delete had ended the
    * membership: the instance is gone now, so that member would hold partitions for a whole
@@ -428,15 +443,20 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
         const topics =
           pattern === undefined
             ? [...new Set((subscription as { topics: string[] }).topics)]
-            : await matching(pattern);
+            : await existing(await matching(pattern));
         allowTopics(topics);
         if (pattern === undefined) await Promise.all(topics.map((t) => cluster.topics.get(t)));
-        if (topics.length > 0) await join(instance, topics);
-        else if (instance.subscription !== undefined) await groups.leave(group, instanceId);
-        await save(instance, {
+        // The save comes first: a request of the instance that saved meanwhile (an assignment,
+        // a delete) makes this one run again before it has written anything, so a refusal then
+        // leaves no membership behind. The group is joined only once the subscription is the
+        // instance's.
+        const saved = await save(instance, {
           subscription: { topics, ...(pattern === undefined ? {} : { pattern }) },
           positions: [],
         });
+        if (topics.length > 0) await join(saved, topics);
+        else if (instance.subscription !== undefined) await groups.leave(group, instanceId);
+        await settleMembership(saved);
       },
     ),
 

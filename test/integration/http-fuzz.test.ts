@@ -20,7 +20,7 @@
  * loses the race runs again (up to `INSTANCE_RETRIES` times, then 503 / 50003), after its
  * first attempt may already have renewed the membership — so an overlap could end in a 503,
  * or in a refusal after a renewal, by design. Overlapping requests of one instance have their
- * own tests (http-v2-consumers.test.ts, v2-instance-delete-race.test.ts); here any 5xx is a
+ * own tests (http-v2-consumers.test.ts, v2-instance-races.test.ts); here any 5xx is a
  * violation.
  *
  * The seed is printed; replay a failure with `SLUICE_FUZZ_SEED=<seed> npx jest http-fuzz`.

@@ -5,10 +5,12 @@ import { createTestTopic, testGroupName } from '../support/groups';
 import { newCluster } from './support/core';
 
 /**
- * A v2 consumer instance deleted while another of its requests runs, against the emulators:
- * the delete is injected at the exact point where the other request's heartbeat reads the
- * group, so that heartbeat finds the member gone and joins the group again. The request then
- * cannot save the instance (gone), answers 40403, and must not leave that member behind.
+ * Requests of one v2 consumer instance that overlap, against the emulators, each race injected
+ * at an exact point. A delete while another request of the instance runs, where that request's
+ * heartbeat reads the group: the heartbeat finds the member gone and joins the group again;
+ * the request then cannot save the instance (gone), answers 40403, and must not leave that
+ * member behind. An assignment saved while a subscribe runs: the subscribe is refused and
+ * joins nothing.
  */
 
 const cluster = newCluster();
@@ -58,4 +60,45 @@ it('a request whose instance is deleted meanwhile answers 40403 and leaves no me
   const { members, leases } = await cluster.groups.snapshot(group);
   expect(members).toEqual([]);
   expect(leases.filter((l) => l.owner !== undefined)).toEqual([]);
+});
+
+it('a subscribe that an assignment of its instance overtakes is refused 409 / 40906 without joining the group', async () => {
+  const topic = await createTestTopic(cluster, 'v2-race', 2);
+  const group = testGroupName('v2-race');
+  const plain = createConsumerInstanceService({
+    cluster,
+    groups: createGroupService({ cluster }),
+    instanceTimeoutMs: INSTANCE_TIMEOUT_MS,
+  });
+  // The subscribe's storage: its first save of the instance finds the assignment saved first.
+  let assignBeforeNextSave = false;
+  const racing: Cluster = {
+    ...cluster,
+    groups: {
+      ...cluster.groups,
+      saveInstance: async (instance) => {
+        if (assignBeforeNextSave) {
+          assignBeforeNextSave = false;
+          await plain.assign(group, 'both', [{ topic: topic.name, partition: 0 }]);
+        }
+        return cluster.groups.saveInstance(instance);
+      },
+    },
+  };
+  const instances = createConsumerInstanceService({
+    cluster: racing,
+    groups: createGroupService({ cluster: racing }),
+    instanceTimeoutMs: INSTANCE_TIMEOUT_MS,
+  });
+  await plain.create({ group, name: 'both', format: 'binary' });
+
+  assignBeforeNextSave = true;
+  await expect(instances.subscribe(group, 'both', { topics: [topic.name] })).rejects.toMatchObject({
+    errorCode: 40906,
+  });
+  expect(assignBeforeNextSave).toBe(false);
+  const { members, leases } = await cluster.groups.snapshot(group);
+  expect(members).toEqual([]);
+  expect(leases.filter((l) => l.owner !== undefined)).toEqual([]);
+  expect(await plain.assignment(group, 'both')).toEqual([{ topic: topic.name, partition: 0 }]);
 });
