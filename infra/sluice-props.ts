@@ -22,6 +22,16 @@ export const MAX_REQUEST_BODY_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) 
 
 const CLUSTER_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
+/**
+ * Bounds of `consumerInstanceTimeout`. An instance must outlive its own longest request (a
+ * read waits up to 20 s, and API Gateway ends any request at 30 s); it is also a group
+ * member's session, which Kafka's brokers cap at 30 minutes by default.
+ */
+export const MIN_CONSUMER_INSTANCE_TIMEOUT_MS = 30_000;
+export const MAX_CONSUMER_INSTANCE_TIMEOUT_MS = 1_800_000;
+/** Confluent's default `consumer.instance.timeout.ms`, the server's own default too. */
+export const DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS = 300_000;
+
 /** Properties of the {@link Sluice} construct. Every one is optional. */
 export interface SluiceProps {
   /**
@@ -101,6 +111,17 @@ export interface SluiceProps {
    * @default Duration.minutes(5)
    */
   readonly pollerTimeout?: Duration;
+  /**
+   * How long a Confluent v2 consumer instance may stay silent before it expires (Confluent's
+   * `consumer.instance.timeout.ms`; the HTTP function's `SLUICE_CONSUMER_INSTANCE_TIMEOUT_MS`).
+   * It is also the instance's session as a member of its consumer group: an instance that
+   * stops sending requests keeps its partitions this long before the group's other members
+   * take them. From 30 seconds — longer than any single request, whose read waits at most
+   * 20 s within API Gateway's 30 s — to 30 minutes (Kafka's `group.max.session.timeout.ms`),
+   * in whole milliseconds.
+   * @default Duration.minutes(5)
+   */
+  readonly consumerInstanceTimeout?: Duration;
   /**
    * Largest request body the endpoint accepts (`SLUICE_MAX_REQUEST_BYTES`); a larger one is
    * answered 413 (error code 41302). At most 4669440: what still fits Lambda's 6 MB
@@ -271,6 +292,18 @@ export function validateProps(props: SluiceProps): void {
     const s = props.pollerTimeout.toSeconds();
     if (s < 60 || s > 900)
       throw new Error(`Sluice: pollerTimeout must be between 1 and 15 minutes, got ${s} s.`);
+  }
+  if (props.consumerInstanceTimeout !== undefined) {
+    const ms = props.consumerInstanceTimeout.toMilliseconds({ integral: false });
+    if (
+      !Number.isInteger(ms) ||
+      ms < MIN_CONSUMER_INSTANCE_TIMEOUT_MS ||
+      ms > MAX_CONSUMER_INSTANCE_TIMEOUT_MS
+    ) {
+      throw new Error(
+        `Sluice: consumerInstanceTimeout must be a whole number of milliseconds from 30 seconds to 30 minutes, got ${ms} ms.`,
+      );
+    }
   }
   if (props.segmentExpiration !== undefined) {
     const days = props.segmentExpiration.toDays({ integral: false });

@@ -32,6 +32,7 @@ import { SLUICE_ROUTES } from './routes';
 import { METRICS_NAMESPACE, SluiceBase } from './sluice-base';
 import { HTTP_HANDLER_ENTRY, RETENTION_HANDLER_ENTRY, SluiceFunction } from './sluice-function';
 import {
+  DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS,
   MAX_REQUEST_BODY_BYTES,
   resolveClusterId,
   type SluiceFunctionOptions,
@@ -191,6 +192,12 @@ export class Sluice extends SluiceBase {
       timeout: Duration.seconds(29),
       access: { kind: 'http' },
       reservedConcurrentExecutions: props.apiReservedConcurrency,
+      // Only the HTTP function serves v2 consumer instances.
+      environment: {
+        SLUICE_CONSUMER_INSTANCE_TIMEOUT_MS: String(
+          props.consumerInstanceTimeout?.toMilliseconds() ?? DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS,
+        ),
+      },
     });
     this.apiFunction.function.addEnvironment(
       'SLUICE_WAKE_TARGETS',

@@ -51,11 +51,10 @@ export function checkHttpMembership(
       { errorCode: 40302 },
     );
   }
-  if (!Object.hasOwn(policy.groupTopics, group)) return;
-  const allowed = policy.groupTopics[group];
-  if (allowed === ANY_TOPIC) return;
-  const refused = [...new Set(topics.filter((topic) => !allowed.includes(topic)))];
+  const granted = new Set(grantedTopics(policy, group, topics));
+  const refused = [...new Set(topics.filter((topic) => !granted.has(topic)))];
   if (refused.length > 0) {
+    const allowed = policy.groupTopics[group] as readonly string[];
     throw new ForbiddenError(
       `Consumer group "${group}" is not granted topic${refused.length > 1 ? 's' : ''} ${refused
         .map((t) => `"${t}"`)
@@ -63,4 +62,19 @@ export function checkHttpMembership(
       { errorCode: 40303, topic: refused[0] },
     );
   }
+}
+
+/**
+ * The topics, of those given, that HTTP members of the group may use: all of them in a group
+ * whose grants name every topic or that no grant names, else the ones granted with it. For a
+ * pattern subscription that meets new topics, which are left out rather than refused.
+ *
+ * @example
+ * grantedTopics(policy, 'billing', ['orders', 'payments']); // ['orders'] if only orders is granted
+ */
+export function grantedTopics(policy: GroupAccessPolicy, group: string, topics: readonly string[]): string[] {
+  if (!Object.hasOwn(policy.groupTopics, group)) return [...topics];
+  const allowed = policy.groupTopics[group];
+  if (allowed === ANY_TOPIC) return [...topics];
+  return topics.filter((topic) => allowed.includes(topic));
 }

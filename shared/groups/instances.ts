@@ -46,6 +46,12 @@ export interface ReadRequest {
   readonly timeoutMs?: number;
   /** Key and value bytes to fetch at most (at least one record is always answered). */
   readonly maxBytes: number;
+  /**
+   * Of the topics a pattern subscription newly matches, those the instance may join (the
+   * group's grants); the others are left out, as a subscribe would refuse them.
+   * @default every topic
+   */
+  readonly grantedTopics?: (topics: readonly string[]) => readonly string[];
 }
 
 /** A record of a read, with its topic. */
@@ -72,6 +78,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 1_000;
  * its 30 s integration timeout.
  */
 export const MAX_READ_WAIT_MS = 20_000;
+
+/**
+ * How often a request of an instance runs again when another request of the same instance
+ * saved it first; after that it answers 503 / 50003 (retriable).
+ */
+export const INSTANCE_RETRIES = 5;
 
 /** The pause between two fetch rounds of a read that waits for records. */
 const READ_POLL_INTERVAL_MS = 200;
@@ -216,14 +228,63 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
    * take turns, as Confluent's proxy serializes them. Every step before the save may be
    * repeated (heartbeats, fenced commits, reads from the positions read).
    */
-  function again<A extends unknown[], R>(request: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-    return (...args) =>
-      retry(() => request(...args), {
-        retries: 5,
-        initialRetryTime: 20,
-        maxRetryTime: 500,
-        isRetriable: (error) => savedMeanwhile.has(error as object),
-      });
+  function again<A extends [group: string, instanceId: string, ...rest: unknown[]], R>(
+    request: (...args: A) => Promise<R>,
+  ): (...args: A) => Promise<R> {
+    return async (...args) => {
+      let attempts = 0;
+      try {
+        return await retry(
+          () => {
+            attempts++;
+            return request(...args);
+          },
+          {
+            retries: INSTANCE_RETRIES,
+            initialRetryTime: 20,
+            maxRetryTime: 500,
+            isRetriable: (error) => savedMeanwhile.has(error as object),
+          },
+        );
+      } catch (error) {
+        if (
+          attempts > 1 &&
+          error instanceof NotFoundError &&
+          error.errorCode === UNKNOWN_INSTANCE_ERROR_CODE
+        ) {
+          await endOrphanedMembership(args[0], args[1]);
+        }
+        throw error;
+      }
+    };
+  }
+
+  /**
+   * After a subscribe joined (or left) the group: a request of the instance that saved between
+   * the subscribe's save and its join — a delete, an unsubscribe, another subscribe — decided
+   * the membership first, so the group follows what the instance holds now. One read of the
+   * instance when nothing came between.
+   */
+  async function settleMembership(subscribed: ConsumerInstanceRecord): Promise<void> {
+    const current = await store.instance(subscribed.group, subscribed.instanceId);
+    const live = current !== undefined && !expired(current, now()) ? current : undefined;
+    const topics = live?.subscription?.topics ?? [];
+    if (topics.join('\n') === (subscribed.subscription?.topics ?? []).join('\n')) return;
+    if (live !== undefined && topics.length > 0) await join(live, topics);
+    else await endOrphanedMembership(subscribed.group, subscribed.instanceId);
+  }
+
+  /**
+   * An attempt that ran while the instance existed may have joined its group again (a
+   * heartbeat finding its member gone re-joins) after a concurrent delete had ended the
+   * membership: the instance is gone now, so that member would hold partitions for a whole
+   * session with nobody behind it. It leaves; nothing is written when there is none.
+   */
+  async function endOrphanedMembership(group: string, instanceId: string): Promise<void> {
+    const { members, leases } = await store.snapshot(group);
+    if (members.some((m) => m.memberId === instanceId) || leases.some((l) => l.owner === instanceId)) {
+      await groups.leave(group, instanceId);
+    }
   }
 
   /**
@@ -382,15 +443,20 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
         const topics =
           pattern === undefined
             ? [...new Set((subscription as { topics: string[] }).topics)]
-            : await matching(pattern);
+            : await existing(await matching(pattern));
         allowTopics(topics);
         if (pattern === undefined) await Promise.all(topics.map((t) => cluster.topics.get(t)));
-        if (topics.length > 0) await join(instance, topics);
-        else if (instance.subscription !== undefined) await groups.leave(group, instanceId);
-        await save(instance, {
+        // The save comes first: a request of the instance that saved meanwhile (an assignment,
+        // a delete) makes this one run again before it has written anything, so a refusal then
+        // leaves no membership behind. The group is joined only once the subscription is the
+        // instance's.
+        const saved = await save(instance, {
           subscription: { topics, ...(pattern === undefined ? {} : { pattern }) },
           positions: [],
         });
+        if (topics.length > 0) await join(saved, topics);
+        else if (instance.subscription !== undefined) await groups.leave(group, instanceId);
+        await settleMembership(saved);
       },
     ),
 
@@ -531,14 +597,15 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
         format: EmbeddedFormat | undefined,
         request: ReadRequest,
       ): Promise<InstanceRecord[]> => {
-        const instance = await load(group, instanceId);
-        if (format !== instance.format) {
+        const loaded = await load(group, instanceId);
+        if (format !== loaded.format) {
           throw new InvalidRequestError(
-            `Consumer instance "${instanceId}" reads records in the ${instance.format} format: ask for them with ` +
-              `Accept: application/vnd.kafka.${instance.format}.v2+json (the requested embedded format does not match the instance's).`,
+            `Consumer instance "${instanceId}" reads records in the ${loaded.format} format: ask for them with ` +
+              `Accept: application/vnd.kafka.${loaded.format}.v2+json (the requested embedded format does not match the instance's).`,
             { errorCode: 40601 },
           );
         }
+        const instance = await followPattern(loaded, request.grantedTopics ?? ((topics) => topics));
         const { partitions } = await readable(instance);
         let positions = await positionsOf(instance, partitions);
         if (instance.autoCommit) {
@@ -619,15 +686,55 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
     await commitPositions(instance, current, true);
   }
 
-  /** The topics whose whole name matches the pattern, sorted. */
-  async function matching(pattern: string): Promise<string[]> {
+  /**
+   * A pattern subscription follows the topics created since it was made, as Kafka's consumer
+   * re-matches its pattern at each metadata refresh: matched against the warm process's cached
+   * topic list (no read of its own while that is fresh), a new granted match joins the group
+   * with the subscription's other topics. Topics deleted since are left out then (the group
+   * skips them anyway). Answers the instance as it reads now; the caller's save keeps it.
+   */
+  async function followPattern(
+    instance: ConsumerInstanceRecord,
+    grantedTopics: (topics: readonly string[]) => readonly string[],
+  ): Promise<ConsumerInstanceRecord> {
+    const subscription = instance.subscription;
+    if (subscription?.pattern === undefined) return instance;
+    const subscribed = new Set(subscription.topics);
+    const added = grantedTopics(
+      (await matching(subscription.pattern, { cached: true })).filter((t) => !subscribed.has(t)),
+    );
+    if (added.length === 0) return instance;
+    const kept = await existing(subscription.topics);
+    const topics = [...new Set([...kept, ...added])].sort();
+    await join(instance, topics);
+    return { ...instance, subscription: { ...subscription, topics } };
+  }
+
+  /** The topics that still exist (a topic deleted since would make a join fail). */
+  async function existing(topics: readonly string[]): Promise<string[]> {
+    const found = await Promise.all(
+      topics.map((t) =>
+        cluster.topics.get(t).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof NotFoundError) return false;
+            throw error;
+          },
+        ),
+      ),
+    );
+    return topics.filter((_, i) => found[i]);
+  }
+
+  /** The topics whose whole name matches the pattern, sorted; `cached` as `cluster.topics.list`. */
+  async function matching(pattern: string, options: { cached?: boolean } = {}): Promise<string[]> {
     let regex: RegExp;
     try {
       regex = new RegExp(`^(?:${pattern})$`);
     } catch (error) {
       throw new InvalidRequestError(`topic_pattern is not a valid pattern: ${(error as Error).message}.`);
     }
-    return (await cluster.topics.list())
+    return (await cluster.topics.list(options))
       .map((t) => t.name)
       .filter((name) => regex.test(name))
       .sort();

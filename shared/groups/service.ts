@@ -809,6 +809,19 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       const snapshot = await store.snapshot(group);
       const leases = new Map(snapshot.leases.map((l) => [partitionName(l.topic, l.partition), l]));
       const at = now();
+      const heldError = (held: readonly TopicPartitionRef[]) =>
+        new FencedError(
+          `A live member of consumer group "${group}" holds ${held.map((h) => `${h.topic}-${h.partition}`).join(', ')}: ` +
+            'a consumer without a lease may not commit there (those offsets were not committed). Subscribe instead, or use another group.',
+          { topic: held[0].topic, partition: held[0].partition },
+        );
+      // Refused before anything is written when the snapshot shows a live holder (the
+      // writes' condition still catches one that took a partition since).
+      const heldBefore = offsets.filter((o) => {
+        const lease = leases.get(partitionName(o.topic, o.partition));
+        return lease?.owner !== undefined && lease.expiresAt >= at - skew;
+      });
+      if (heldBefore.length > 0) throw heldError(heldBefore);
       const outcomes = await Promise.all(
         offsets.map(async (o) => {
           const topic = await cluster.topics.get(o.topic);
@@ -825,13 +838,7 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       );
       await store.registerGroup(group, at);
       const held = outcomes.filter((o) => o.outcome === 'held');
-      if (held.length > 0) {
-        throw new FencedError(
-          `A live member of consumer group "${group}" holds ${held.map((h) => `${h.topic}-${h.partition}`).join(', ')}: ` +
-            'a consumer without a lease may not commit there (those offsets were not committed). Subscribe instead, or use another group.',
-          { topic: held[0].topic, partition: held[0].partition },
-        );
-      }
+      if (held.length > 0) throw heldError(held);
     },
 
     async hasPendingRecords(group, topicNames, policy) {

@@ -71,7 +71,13 @@ export interface TopicRegistry {
   addPartitions(name: string, partitionCount: number, options?: { validateOnly?: boolean }): Promise<Topic>;
   /** The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. */
   get(name: string): Promise<Topic>;
-  list(): Promise<Topic[]>;
+  /**
+   * Every topic. With `cached`, a listing younger than `cacheTtlMs` taken in this process is
+   * answered instead of reading again, as a Kafka client matches a pattern subscription against
+   * the metadata of its last refresh: another process's creates and deletes show up within
+   * `cacheTtlMs`, this process's own at once.
+   */
+  list(options?: { cached?: boolean }): Promise<Topic[]>;
   /** Deletes the topic; its data stays until the retention sweeper purges it. */
   delete(name: string): Promise<void>;
   /** Topics deleted whose data has not been purged yet. */
@@ -105,6 +111,8 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
   const ttl = options.cacheTtlMs ?? 30_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { topic: Topic; until: number }>();
+  /** The last listing, for `list({ cached: true })`; dropped by this process's own changes. */
+  let listing: { topics: Topic[]; until: number } | undefined;
 
   async function create(input: CreateTopicInput): Promise<Topic> {
     validateTopicName(input.name);
@@ -129,6 +137,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     }
     refuseTaken(topic.name, await store.create(toRecord(topic), collisionKey(topic.name)));
     cache.set(topic.name, { topic, until: now() + ttl });
+    listing = undefined;
     return topic;
   }
 
@@ -151,6 +160,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
       const outcome = await store.replaceConfigs(record, JSON.stringify(configs), JSON.stringify(overrides));
       if (outcome === 'changed') throw new ConfigsChangedConcurrently();
       cache.set(name, { topic: changed, until: now() + ttl });
+      listing = undefined;
       return changed;
     };
     const lostRace = (error: unknown) => error instanceof ConfigsChangedConcurrently;
@@ -196,6 +206,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
       const outcome = await store.raisePartitions(record, partitionCount);
       if (outcome === 'changed') throw new PartitionsChangedConcurrently();
       cache.set(name, { topic: changed, until: now() + ttl });
+      listing = undefined;
       return changed;
     };
     const lostRace = (error: unknown) => error instanceof PartitionsChangedConcurrently;
@@ -230,13 +241,17 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     return record;
   }
 
-  async function list(): Promise<Topic[]> {
-    return (await store.list()).map(fromRecord);
+  async function list(options: { cached?: boolean } = {}): Promise<Topic[]> {
+    if (options.cached && listing && listing.until > now()) return [...listing.topics];
+    const topics = (await store.list()).map(fromRecord);
+    listing = { topics, until: now() + ttl };
+    return topics;
   }
 
   async function remove(name: string): Promise<void> {
     const topic = await get(name);
     cache.delete(name);
+    listing = undefined;
     if ((await store.remove(toRecord(topic), collisionKey(name), now())) === 'gone') {
       throw new NotFoundError(`Topic "${name}" does not exist (it was deleted concurrently).`, {
         topic: name,

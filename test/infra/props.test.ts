@@ -4,7 +4,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Sluice, type SluiceProps } from '../../infra';
-import { MAX_REQUEST_BODY_BYTES } from '../../infra/sluice-props';
+import {
+  DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS,
+  MAX_CONSUMER_INSTANCE_TIMEOUT_MS,
+  MAX_REQUEST_BODY_BYTES,
+  MIN_CONSUMER_INSTANCE_TIMEOUT_MS,
+} from '../../infra/sluice-props';
 import { configFromEnv } from '../../shared/config';
 import { MAX_REQUEST_BODY_BYTES as SERVER_MAX_REQUEST_BODY_BYTES } from '../../shared/log/limits';
 import { type CfnJson, newApp, resourcesOf, synthSluice } from './support';
@@ -44,6 +49,9 @@ describe('prop validation', () => {
     ['pollerTimeout', { pollerTimeout: Duration.seconds(30) }],
     ['pollerTimeout', { pollerTimeout: Duration.minutes(16) }],
     ['segmentExpiration', { segmentExpiration: Duration.hours(12) }],
+    ['consumerInstanceTimeout', { consumerInstanceTimeout: Duration.seconds(29) }],
+    ['consumerInstanceTimeout', { consumerInstanceTimeout: Duration.minutes(31) }],
+    ['consumerInstanceTimeout', { consumerInstanceTimeout: Duration.millis(30_000.5) }],
     ['serverAccessLogsPrefix', { serverAccessLogsPrefix: 'x/' }],
   ])('rejects a bad %s with a message naming it', (prop, props) => {
     expect(() => new Sluice(new Stack(newApp(), 'V'), 'Sluice', props)).toThrow(
@@ -208,6 +216,46 @@ describe('inline slots', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SLUICE_INLINE_SECTION_MAX_BYTES: '0' }) },
     });
+  });
+});
+
+describe('consumerInstanceTimeout', () => {
+  /** The SLUICE_CONSUMER_INSTANCE_TIMEOUT_MS of every Sluice function, by whether it is the HTTP function. */
+  function instanceTimeouts(props: SluiceProps) {
+    const { stack, sluice, template } = synthSluice(props);
+    const httpId = stack.getLogicalId(sluice.apiFunction.function.node.defaultChild as never);
+    const functions = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).filter(
+      ([, fn]) => fn.Properties.Environment?.Variables?.SLUICE_CLUSTER_ID !== undefined,
+    );
+    const timeoutOf = (fn: CfnJson) =>
+      fn.Properties.Environment.Variables.SLUICE_CONSUMER_INSTANCE_TIMEOUT_MS;
+    return {
+      http: functions.filter(([id]) => id === httpId).map(([, fn]) => timeoutOf(fn)),
+      others: functions.filter(([id]) => id !== httpId).map(([, fn]) => timeoutOf(fn)),
+    };
+  }
+
+  it("gives the HTTP function Confluent's default, the server's own default, when unset", () => {
+    expect(DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS).toBe(configFromEnv({}).consumerInstanceTimeoutMs);
+    const { http, others } = instanceTimeouts({});
+    expect(http).toEqual(['300000']);
+    // The other functions serve no consumer instance.
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((timeout) => timeout === undefined)).toBe(true);
+  });
+
+  it('reaches the HTTP function in milliseconds, and the server reads it back', () => {
+    const { http } = instanceTimeouts({ consumerInstanceTimeout: Duration.minutes(10) });
+    expect(http).toEqual(['600000']);
+    expect(configFromEnv({ SLUICE_CONSUMER_INSTANCE_TIMEOUT_MS: http[0] }).consumerInstanceTimeoutMs).toBe(
+      600_000,
+    );
+  });
+
+  it('accepts both bounds', () => {
+    for (const ms of [MIN_CONSUMER_INSTANCE_TIMEOUT_MS, MAX_CONSUMER_INSTANCE_TIMEOUT_MS]) {
+      expect(instanceTimeouts({ consumerInstanceTimeout: Duration.millis(ms) }).http).toEqual([String(ms)]);
+    }
   });
 });
 

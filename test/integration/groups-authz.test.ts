@@ -33,6 +33,11 @@ const grantedGroup = testGroupName('granted');
 const freshGrantedGroup = testGroupName('granted-fresh');
 const wideGroup = testGroupName('wide');
 const openGroup = testGroupName('open');
+const patternGroup = testGroupName('pattern');
+/** Topics a pattern subscription of `patternGroup` meets once it is made; only the first is granted. */
+const patternPrefix = testGroupName('authz-later');
+const laterGranted = `${patternPrefix}.granted`;
+const laterOther = `${patternPrefix}.other`;
 
 beforeAll(async () => {
   granted = await createTestTopic(cluster, 'authz', 2);
@@ -50,6 +55,7 @@ beforeAll(async () => {
         [freshGrantedGroup]: [granted.name],
         [pollerGroup]: [granted.name],
         [wideGroup]: '*',
+        [patternGroup]: [laterGranted],
       }),
     },
   });
@@ -229,6 +235,34 @@ describe('Confluent v2 consumer instances', () => {
     expect(await groupItems(grantedGroup)).toEqual(before);
     expect((await call('POST', `${base}/subscription`, { topic_pattern: granted.name })).status).toBe(204);
     expect((await call('GET', `${base}/subscription`)).body).toEqual({ topics: [granted.name] });
+    expect((await call('DELETE', base)).status).toBe(204);
+  });
+
+  it('follow a pattern to new topics only where granted: a new ungranted match is left out', async () => {
+    const created = await call('POST', instances(patternGroup), {
+      name: 'follower',
+      format: 'json',
+      'auto.offset.reset': 'earliest',
+    });
+    expect(created.status).toBe(200);
+    const base = `${instances(patternGroup)}/instances/follower`;
+    // Nothing matches yet.
+    expect(
+      (await call('POST', `${base}/subscription`, { topic_pattern: `${patternPrefix}\\..*` })).status,
+    ).toBe(204);
+    // Created through the server's own registry, so its cached topic list knows them at once.
+    for (const name of [laterGranted, laterOther]) {
+      const topic = await server.cluster.topics.create({ name, partitionCount: 1 });
+      await produce(cluster, topic, [{ partition: 0, value: JSON.stringify(name) }]);
+    }
+    const read = await call('GET', `${base}/records?timeout=1000`, undefined, {
+      accept: 'application/vnd.kafka.json.v2+json',
+    });
+    expect(read.status).toBe(200);
+    expect(read.body.map((r: Json) => [r.topic, r.value])).toEqual([[laterGranted, laterGranted]]);
+    expect((await call('GET', `${base}/subscription`)).body).toEqual({ topics: [laterGranted] });
+    const members = (await groupItems(patternGroup)) as Json[];
+    expect(JSON.stringify(members)).not.toContain(laterOther);
     expect((await call('DELETE', base)).status).toBe(204);
   });
 });

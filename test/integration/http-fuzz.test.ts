@@ -13,6 +13,16 @@
  * back and holds exactly the acknowledged records, at their offsets, with the value sizes
  * their reports gave — a failed record is never stored.
  *
+ * Confluent v2 consumer instances are fuzzed too (create, subscribe, assign, seek, read,
+ * commit, delete) on a small pool of instances in two groups, where they share partitions with
+ * each other and with a v3 member. A batch sends each instance at most one request: requests
+ * of one instance that overlap take turns by a conditional save of its item, and one that
+ * loses the race runs again (up to `INSTANCE_RETRIES` times, then 503 / 50003), after its
+ * first attempt may already have renewed the membership — so an overlap could end in a 503,
+ * or in a refusal after a renewal, by design. Overlapping requests of one instance have their
+ * own tests (http-v2-consumers.test.ts, v2-instance-races.test.ts); here any 5xx is a
+ * violation.
+ *
  * The seed is printed; replay a failure with `SLUICE_FUZZ_SEED=<seed> npx jest http-fuzz`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -46,6 +56,9 @@ const BATCH_SIZE = 25; // 10,000 requests in all
 const MAX_REQUEST_BYTES = 64 * 1024; // small, so bodies over the limit are cheap to send
 const CLUSTER = 'local';
 const TOPICS = ['fuzz-a', 'fuzz-b'];
+/** Consumer groups and instance names of the v2 consumer requests (besides junk ones). */
+const V2_GROUPS = ['fuzz-group', 'fuzz-v2'];
+const V2_INSTANCES = ['i0', 'i1', 'i2', 'i3', 'i4', 'i5'];
 
 const requestIds = new AsyncLocalStorage<number>();
 /** The error behind each 5xx answer, per request id. */
@@ -149,6 +162,40 @@ interface FuzzRequest {
   readonly body?: string | Buffer;
 }
 
+/** The v2 consumer instance a request's path names (`group/instance`), if any. */
+function instanceOf(path: string): { group: string; instance: string } | undefined {
+  const match = /^\/consumers\/([^/?]+)\/instances\/([^/?]+)/.exec(path);
+  return match ? { group: match[1], instance: match[2] } : undefined;
+}
+
+/**
+ * Moves a batch's second request of a v2 instance to an instance of the same group that the
+ * batch does not reach yet (see the file's comment): one of the pool, else one that no request
+ * creates. Each instance then serves at most one request at a time.
+ */
+function oneRequestPerInstance(batch: readonly FuzzRequest[]): FuzzRequest[] {
+  const reached = new Set<string>();
+  let spare = 0;
+  return batch.map((request) => {
+    const target = instanceOf(request.path);
+    if (target === undefined) return request;
+    const key = (instance: string) => `${target.group}/${instance}`;
+    let instance = target.instance;
+    if (reached.has(key(instance))) {
+      instance = V2_INSTANCES.find((name) => !reached.has(key(name))) ?? `spare-${spare++}`;
+    }
+    reached.add(key(instance));
+    if (instance === target.instance) return request;
+    return {
+      ...request,
+      path: request.path.replace(
+        `/consumers/${target.group}/instances/${target.instance}`,
+        `/consumers/${target.group}/instances/${instance}`,
+      ),
+    };
+  });
+}
+
 interface FuzzAnswer {
   readonly id: number;
   readonly status: number;
@@ -166,7 +213,14 @@ function send(request: FuzzRequest): Promise<FuzzAnswer> {
         agent,
         method: request.method,
         path: request.path,
-        headers: { ...request.headers, 'x-fuzz-request': String(id) },
+        headers: {
+          ...request.headers,
+          'x-fuzz-request': String(id),
+          // Node frames a GET or DELETE body only when told its length (Confluent's committed-offsets read has one).
+          ...(request.body !== undefined && !['POST', 'PUT', 'PATCH'].includes(request.method)
+            ? { 'content-length': String(Buffer.byteLength(request.body)) }
+            : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -383,6 +437,7 @@ const contentType = fc.oneof(
       'application/json; charset=utf-8',
       'application/vnd.kafka.json.v2+json',
       'application/vnd.kafka.binary.v2+json',
+      'application/vnd.kafka.v2+json',
       'text/plain',
       'application/x-www-form-urlencoded',
       '',
@@ -407,12 +462,142 @@ interface Route {
   readonly method: string;
   readonly path: string;
   readonly body: fc.Arbitrary<string | Buffer | undefined>;
+  /** Headers of the route's own (a read's Accept); the generated ones may override them. */
+  readonly headers?: fc.Arbitrary<Record<string, string>>;
 }
 const noBody = fc.constant(undefined);
 const v3 = (c: string) => `/v3/clusters/${segment(c)}`;
 const member = fc.oneof({ weight: 3, arbitrary: fc.constant('MEMBER') }, { weight: 1, arbitrary: weird });
 const memberPath = (c: string, g: string, m: string) =>
   `${v3(c)}/consumer-groups/${segment(g)}/members/${m === 'MEMBER' ? memberIds[0] : segment(m)}`;
+
+// Confluent v2 consumer instances.
+const v2Group = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...V2_GROUPS) },
+  { weight: 1, arbitrary: weird },
+);
+const v2Instance = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...V2_INSTANCES) },
+  { weight: 1, arbitrary: weird },
+);
+const instancePath = (g: string, i: string) => `/consumers/${segment(g)}/instances/${segment(i)}`;
+/** Mostly what the route accepts, so that instances exist for the other routes; sometimes not. */
+const mostly = <T, U>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<U>) =>
+  fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: other });
+const v2Create = fc.record(
+  {
+    name: mostly(fc.constantFrom(...V2_INSTANCES), weird),
+    format: mostly(fc.constantFrom('json', 'binary'), fc.constantFrom('BINARY', 'avro', 'protobuf', 'xml')),
+    'auto.offset.reset': mostly(fc.constantFrom('earliest', 'latest'), fc.constantFrom('none', 'smallest')),
+    'auto.commit.enable': mostly(fc.constantFrom('true', 'false', true, false), fc.constantFrom('maybe', 1)),
+    'fetch.min.bytes': mostly(fc.nat({ max: 64 }), fc.oneof(number, numberish)),
+    'consumer.request.timeout.ms': mostly(fc.nat({ max: 50 }), fc.oneof(number, numberish)),
+  },
+  { requiredKeys: ['name'] },
+);
+const v2Partition = fc.record({ topic: topicName, partition });
+const v2Partitions = fc.record({ partitions: fc.array(mutated(v2Partition), { maxLength: 3 }) });
+const v2Offsets = fc.record({
+  offsets: fc.array(
+    mutated(
+      fc.record(
+        {
+          topic: topicName,
+          partition,
+          offset: fc.oneof(fc.nat({ max: 40 }), number),
+          metadata: fc.oneof(fc.string({ maxLength: 8 }), fc.constant(null)),
+        },
+        { requiredKeys: ['topic', 'partition', 'offset'] },
+      ),
+    ),
+    { maxLength: 3 },
+  ),
+});
+const v2Subscription = fc.oneof(
+  fc.record({
+    topics: fc.oneof(fc.subarray(TOPICS, { minLength: 1 }), fc.array(topicName, { maxLength: 3 })),
+  }),
+  fc.record({ topic_pattern: fc.oneof(fc.constantFrom('fuzz-.*', 'fuzz-a', '.*', '(', 'none\\..*'), weird) }),
+);
+/**
+ * A read names its wait, short (at most 50 ms) or junk without digits (refused, or 0): never
+ * the instance's own `consumer.request.timeout.ms`, which may be up to 20 s and would stall a
+ * batch. Each read meets records or its deadline within that.
+ */
+const v2ReadQuery = fc
+  .tuple(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('0', '10', '50') },
+      { weight: 1, arbitrary: weird.filter((w) => !/\d/.test(w)) },
+    ),
+    fc.option(fc.oneof(fc.nat({ max: 200 }).map(String), numberish), { nil: undefined }),
+  )
+  .map(
+    ([timeout, maxBytes]) =>
+      `?${new URLSearchParams({ timeout, ...(maxBytes === undefined ? {} : { max_bytes: maxBytes }) })}`,
+  );
+const v2Accept = fc
+  .constantFrom(
+    'application/vnd.kafka.json.v2+json',
+    'application/vnd.kafka.binary.v2+json',
+    'application/vnd.kafka.v2+json',
+    'application/vnd.kafka.avro.v2+json',
+    '*/*',
+    'text/plain',
+  )
+  .map((accept) => ({ accept }));
+const v2Routes: fc.Arbitrary<Route>[] = [
+  v2Group.map((g) => ({
+    method: 'POST',
+    path: `/consumers/${segment(g)}`,
+    body: fc.oneof(noBody, bodyOf(mutated(v2Create))),
+  })),
+  fc
+    .tuple(v2Group, v2Instance)
+    .map(([g, i]) => ({ method: 'DELETE', path: instancePath(g, i), body: noBody })),
+  fc.tuple(v2Group, v2Instance).map(([g, i]) => ({
+    method: 'POST',
+    path: `${instancePath(g, i)}/subscription`,
+    body: bodyOf(mutated(v2Subscription as fc.Arbitrary<Record<string, unknown>>)),
+  })),
+  fc
+    .tuple(v2Group, v2Instance, fc.constantFrom('GET', 'DELETE'))
+    .map(([g, i, method]) => ({ method, path: `${instancePath(g, i)}/subscription`, body: noBody })),
+  fc.tuple(v2Group, v2Instance).map(([g, i]) => ({
+    method: 'POST',
+    path: `${instancePath(g, i)}/assignments`,
+    body: bodyOf(mutated(v2Partitions)),
+  })),
+  fc
+    .tuple(v2Group, v2Instance)
+    .map(([g, i]) => ({ method: 'GET', path: `${instancePath(g, i)}/assignments`, body: noBody })),
+  fc.tuple(v2Group, v2Instance).map(([g, i]) => ({
+    method: 'POST',
+    path: `${instancePath(g, i)}/positions`,
+    body: bodyOf(mutated(v2Offsets)),
+  })),
+  fc.tuple(v2Group, v2Instance, fc.constantFrom('beginning', 'end')).map(([g, i, where]) => ({
+    method: 'POST',
+    path: `${instancePath(g, i)}/positions/${where}`,
+    body: bodyOf(mutated(v2Partitions)),
+  })),
+  fc.tuple(v2Group, v2Instance, v2ReadQuery).map(([g, i, q]) => ({
+    method: 'GET',
+    path: `${instancePath(g, i)}/records${q}`,
+    body: noBody,
+    headers: v2Accept,
+  })),
+  fc.tuple(v2Group, v2Instance).map(([g, i]) => ({
+    method: 'POST',
+    path: `${instancePath(g, i)}/offsets`,
+    body: fc.oneof(noBody, bodyOf(mutated(v2Offsets))),
+  })),
+  fc.tuple(v2Group, v2Instance).map(([g, i]) => ({
+    method: 'GET',
+    path: `${instancePath(g, i)}/offsets`,
+    body: bodyOf(mutated(v2Partitions)),
+  })),
+];
 
 const route: fc.Arbitrary<Route> = fc.oneof(
   fc
@@ -477,6 +662,7 @@ const route: fc.Arbitrary<Route> = fc.oneof(
     body: noBody,
   })),
   cluster.map((c) => ({ method: 'GET', path: `${v3(c)}/consumer-groups`, body: noBody })),
+  ...v2Routes,
 );
 
 const request: fc.Arbitrary<FuzzRequest> = fc
@@ -499,10 +685,11 @@ const request: fc.Arbitrary<FuzzRequest> = fc
     fc.boolean(),
   )
   .chain(([r, type, headers, asMember]) =>
-    r.body.map((body) => ({
+    fc.tuple(r.body, r.headers ?? fc.constant({})).map(([body, own]) => ({
       method: r.method,
       path: r.path,
       headers: {
+        ...own,
         ...headers,
         ...(asMember ? { 'sluice-member-token': memberToken } : {}),
         ...(type && body !== undefined ? { 'content-type': type } : {}),
@@ -573,7 +760,10 @@ const ROUTE_WORDS = new Set(
     'records:batch',
     'consumer-groups',
     'members',
-  ].concat(['heartbeat', 'offsets', 'lags', 'lag-summary', CLUSTER]),
+  ].concat(
+    ['heartbeat', 'offsets', 'lags', 'lag-summary', CLUSTER],
+    ['consumers', 'instances', 'subscription', 'assignments', 'positions', 'beginning', 'end'],
+  ),
 );
 
 /** A path with everything but the route's own words starred: `/v3/clusters/local/topics/*`. */
@@ -625,22 +815,26 @@ describe('HTTP API fuzz', () => {
     const outcomes = new Map<string, number>();
     let sent = 0;
     const result = await fc.check(
-      fc.asyncProperty(fc.array(request, { minLength: BATCH_SIZE, maxLength: BATCH_SIZE }), async (batch) => {
-        const answers = await Promise.all(batch.map(send));
-        sent += answers.length;
-        for (const [i, answer] of answers.entries()) {
-          const shape = `${batch[i].method} ${routeShape(batch[i].path)} ${answer.status}`;
-          outcomes.set(shape, (outcomes.get(shape) ?? 0) + 1);
-          const reports = recordReports(batch[i], answer);
-          violations.push(...violationsOf(batch[i], answer, reports));
-          for (const { topic, acked } of reports ?? []) {
-            if (!acked) continue;
-            const key = `${topic}/${acked.partition}/${acked.offset}`;
-            if (acknowledged.has(key)) violations.push(`offset acknowledged twice: ${key}`);
-            acknowledged.set(key, acked.valueSize);
+      fc.asyncProperty(
+        fc.array(request, { minLength: BATCH_SIZE, maxLength: BATCH_SIZE }),
+        async (generated) => {
+          const batch = oneRequestPerInstance(generated);
+          const answers = await Promise.all(batch.map(send));
+          sent += answers.length;
+          for (const [i, answer] of answers.entries()) {
+            const shape = `${batch[i].method} ${routeShape(batch[i].path)} ${answer.status}`;
+            outcomes.set(shape, (outcomes.get(shape) ?? 0) + 1);
+            const reports = recordReports(batch[i], answer);
+            violations.push(...violationsOf(batch[i], answer, reports));
+            for (const { topic, acked } of reports ?? []) {
+              if (!acked) continue;
+              const key = `${topic}/${acked.partition}/${acked.offset}`;
+              if (acknowledged.has(key)) violations.push(`offset acknowledged twice: ${key}`);
+              acknowledged.set(key, acked.valueSize);
+            }
           }
-        }
-      }),
+        },
+      ),
       { seed, numRuns: BATCHES },
     );
     if (result.failed) throw result.errorInstance;

@@ -176,6 +176,59 @@ describe('a v2 consumer served by two servers in turn', () => {
   });
 });
 
+describe('a subscription by topic_pattern', () => {
+  it('follows topics created after it, as Kafka re-matches its pattern: their records are read', async () => {
+    const prefix = uniqueName('v2p');
+    const createTopic = async (name: string) => {
+      const created = await call(first, 'POST', '/v3/clusters/local/topics', {
+        topic_name: name,
+        partitions_count: 1,
+      });
+      expect(created.status).toBe(201);
+    };
+    const early = `${prefix}.early`;
+    const late = `${prefix}.late`;
+    await createTopic(early);
+    await produce(early, [{ partition: 0, value: 'early' }]);
+    const group = uniqueName('v2-group');
+    await call(first, 'POST', `/consumers/${group}`, {
+      name: 'follower',
+      format: 'json',
+      'auto.offset.reset': 'earliest',
+    });
+    const base = `/consumers/${group}/instances/follower`;
+    const pattern = `${prefix}\\..*`;
+    expect((await call(first, 'POST', `${base}/subscription`, { topic_pattern: pattern })).status).toBe(204);
+    expect((await readRecords([first], base, 1)).map((r) => [r.topic, r.value])).toEqual([[early, 'early']]);
+    expect((await call(first, 'GET', `${base}/subscription`)).body).toEqual({ topics: [early] });
+
+    // A topic the pattern matches, created after the subscription (through the server that
+    // serves the reads, whose topic list therefore knows it at once).
+    await createTopic(late);
+    await produce(late, [{ partition: 0, value: 'late' }]);
+    await produce(early, [{ partition: 0, value: 'early again' }]);
+    const read: Json[] = [];
+    for (let round = 0; round < 10 && read.length < 2; round++) {
+      const answer = await call(first, 'GET', `${base}/records?timeout=1000`, undefined, {
+        accept: JSON_RECORDS,
+      });
+      expect(answer.status).toBe(200);
+      read.push(...answer.body);
+    }
+    expect(read.map((r) => [r.topic, r.partition, r.offset, r.value]).sort()).toEqual([
+      [early, 0, 1, 'early again'],
+      [late, 0, 0, 'late'],
+    ]);
+    expect((await call(first, 'GET', `${base}/subscription`)).body).toEqual({ topics: [early, late] });
+    const assignment = await call(second, 'GET', `${base}/assignments`);
+    expect(assignment.body.partitions.sort((a: Json, b: Json) => a.topic.localeCompare(b.topic))).toEqual([
+      { topic: early, partition: 0 },
+      { topic: late, partition: 0 },
+    ]);
+    expect((await call(first, 'DELETE', base)).status).toBe(204);
+  });
+});
+
 describe('overlapping requests of one instance', () => {
   it('take turns: each is served, on either server, none lost', async () => {
     const topic = await newTopic(2);
@@ -328,6 +381,31 @@ describe('manual assignment and seeks', () => {
       { topic, partition: 1, offset: 3, metadata: '' },
     ]);
     await call(first, 'DELETE', base);
+  });
+});
+
+describe('a manually assigned instance committing where a member holds a partition', () => {
+  it('is refused 409 / 40901 whole: the free partition named with it is not committed either', async () => {
+    const [held, free] = [await newTopic(1), await newTopic(1)];
+    const group = uniqueName('v2-group');
+    const members = `/v3/clusters/local/consumer-groups/${group}/members`;
+    const joined = await call(first, 'POST', members, { topics: [held], session_timeout_ms: 60_000 });
+    expect(joined.status).toBe(200);
+    await call(first, 'POST', `/consumers/${group}`, { name: 'manual', format: 'json' });
+    const base = `/consumers/${group}/instances/manual`;
+    const both = { partitions: [held, free].map((topic) => ({ topic, partition: 0 })) };
+    expect((await call(first, 'POST', `${base}/assignments`, both)).status).toBe(204);
+
+    const commit = await call(second, 'POST', `${base}/offsets`, {
+      offsets: [held, free].map((topic) => ({ topic, partition: 0, offset: 4 })),
+    });
+    expect([commit.status, commit.body.error_code]).toEqual([409, 40901]);
+    expect(commit.body.message).toContain(`${held}-0`);
+    expect((await call(first, 'GET', `${base}/offsets`, both)).body).toEqual({ offsets: [] });
+
+    await call(first, 'DELETE', base);
+    const token = { 'sluice-member-token': joined.body.member_token };
+    await call(first, 'DELETE', `${members}/${joined.body.member_id}`, undefined, token);
   });
 });
 

@@ -4,6 +4,7 @@ import { ForbiddenError } from '../../shared/errors';
 import {
   checkHttpMembership,
   type GroupAccessPolicy,
+  grantedTopics,
   OPEN_GROUP_ACCESS,
 } from '../../shared/groups/http-access';
 
@@ -22,6 +23,18 @@ function refusal(request: Parameters<typeof checkHttpMembership>[1], p = policy)
     return (error as ForbiddenError).errorCode;
   }
 }
+
+describe('grantedTopics', () => {
+  it('keeps only the granted topics of a granted group, in their order', () => {
+    expect(grantedTopics(policy, 'analytics', ['payroll', 'orders', 'audit'])).toEqual(['orders']);
+    expect(grantedTopics(policy, 'analytics', ['payroll'])).toEqual([]);
+  });
+
+  it('keeps every topic of a group granted every topic, or named by no grant', () => {
+    expect(grantedTopics(policy, 'explorer', ['payroll', 'orders'])).toEqual(['payroll', 'orders']);
+    expect(grantedTopics(policy, 'ungoverned', ['payroll'])).toEqual(['payroll']);
+  });
+});
 
 describe('checkHttpMembership', () => {
   it('refuses every HTTP join, heartbeat and commit of a poller group, whatever the topics', () => {

@@ -1,6 +1,6 @@
 import type { Cluster } from '../../cluster';
 import { InvalidRequestError } from '../../errors';
-import { checkHttpMembership } from '../../groups/http-access';
+import { checkHttpMembership, grantedTopics } from '../../groups/http-access';
 import {
   type ConsumerInstanceService,
   createConsumerInstanceService,
@@ -230,6 +230,8 @@ export function v2ConsumerRoutes(
       const records = await instances.read(params.group, params.instance, format, {
         timeoutMs: optionalWait(request.query.timeout),
         maxBytes: maxBytes(request.query.max_bytes),
+        // A pattern's new matches are joined only where granted, as a subscribe checks them.
+        grantedTopics: (topics) => grantedTopics(access, params.group, topics),
       });
       return {
         status: 200,
