@@ -48,6 +48,14 @@ export interface TriggerMeasurement {
 export interface SectionDelivery extends ConsumerRequests {
   readonly records: number;
   readonly batches: number;
+  /**
+   * CPU of the bench's main process from the produce until the last commit, ms: the consumer
+   * (reading, decoding, building events, committing) plus sending the produce request, so an
+   * upper bound on the consumer's own.
+   */
+  readonly processCpuMs: number;
+  /** The main process's resident memory once the section was delivered, MB (the consumer runs in it). */
+  readonly processRssMb: number;
   /** The raw counts, by `Service.Command`. */
   readonly calls: Record<string, number>;
 }
@@ -180,14 +188,19 @@ async function measureTrigger(
     const perIdleMinute = requestsOf(counter, plan.triggerIdleMs / 60_000);
 
     // One large section, from the produce until its last batch is committed.
+    const sectionBody = batchBody(LARGE_SECTION_RECORDS, plan.recordBytes, 0);
     counter.reset();
     batches = 0;
-    const first = await produceBatch(urls.batch, batchBody(LARGE_SECTION_RECORDS, plan.recordBytes, 0));
+    const cpuBefore = process.cpuUsage();
+    const first = await produceBatch(urls.batch, sectionBody);
     await waitFor(first + LARGE_SECTION_RECORDS - 1);
     await settled();
+    const cpu = process.cpuUsage(cpuBefore);
     const perLargeSection: SectionDelivery = {
       records: LARGE_SECTION_RECORDS,
       batches,
+      processCpuMs: (cpu.user + cpu.system) / 1000,
+      processRssMb: process.memoryUsage().rss / 2 ** 20,
       ...requestsOf(counter, 1),
       calls: counter.snapshot(),
     };

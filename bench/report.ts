@@ -79,6 +79,8 @@ export function toJson(r: BenchResults) {
             largeSection: {
               records: t.perLargeSection.records,
               deliveredBatches: t.perLargeSection.batches,
+              processCpuMs: round(t.perLargeSection.processCpuMs),
+              processRssMb: round(t.perLargeSection.processRssMb),
               awsRequestsPerSection: roundRequests(t.perLargeSection),
               calls: t.perLargeSection.calls,
             },
