@@ -12,6 +12,7 @@ import { createPoller, type KafkaEvent } from '../shared/poller';
 import { createStreamTrigger, type StreamTrigger } from '../shared/poller/stream-trigger';
 import { sleep } from '../shared/retry';
 import { AwsRequestCounter } from '../shared/storage/aws';
+import type { SectionDeliveryCosts } from './cost';
 import type { BenchHarness } from './harness';
 import { batchBody, createTopic, produceBatch, topicUrls } from './http-client';
 import type { BenchPlan } from './plan';
@@ -39,7 +40,31 @@ export interface TriggerMeasurement {
   readonly perIdleMinute: ConsumerRequests;
   /** The raw counts of the sample phase, by `Service.Command`. */
   readonly sampleCalls: Record<string, number>;
+  /** One large section (one produce request of {@link LARGE_SECTION_RECORDS}) delivered in batches. */
+  readonly perLargeSection: SectionDelivery;
 }
+
+/** What delivering one large section cost the consumer: its batches and its requests. */
+export interface SectionDelivery extends ConsumerRequests {
+  readonly records: number;
+  readonly batches: number;
+  /**
+   * CPU of the bench's main process from the produce until the last commit, ms: the consumer
+   * (reading, decoding, building events, committing) plus sending the produce request, so an
+   * upper bound on the consumer's own.
+   */
+  readonly processCpuMs: number;
+  /** The main process's resident memory once the section was delivered, MB (the consumer runs in it). */
+  readonly processRssMb: number;
+  /** The raw counts, by `Service.Command`. */
+  readonly calls: Record<string, number>;
+}
+
+/**
+ * The section of the 1 MB/s workload with the client's defaults: 2,000 records of 1 KB in one
+ * produce request, which the consumer delivers in batches of 100 (its default batch size).
+ */
+export const LARGE_SECTION_RECORDS = 2_000;
 
 /** Both triggers, measured one after the other on the same emulators. */
 export interface ConsumerTriggersResult {
@@ -54,7 +79,8 @@ const STREAM_POLL_MS = 250;
 
 /**
  * Measures the poller, then the stream trigger: one record at a time through the HTTP API,
- * each sample the time until the handler got it; then the consumer left idle.
+ * each sample the time until the handler got it; then the consumer left idle; then one large
+ * section ({@link LARGE_SECTION_RECORDS} records in one request) delivered in batches.
  *
  * @example
  * const triggers = await measureConsumerTriggers(harness, plan);
@@ -160,6 +186,24 @@ async function measureTrigger(
     counter.reset();
     await sleep(plan.triggerIdleMs);
     const perIdleMinute = requestsOf(counter, plan.triggerIdleMs / 60_000);
+
+    // One large section, from the produce until its last batch is committed.
+    const sectionBody = batchBody(LARGE_SECTION_RECORDS, plan.recordBytes, 0);
+    counter.reset();
+    batches = 0;
+    const cpuBefore = process.cpuUsage();
+    const first = await produceBatch(urls.batch, sectionBody);
+    await waitFor(first + LARGE_SECTION_RECORDS - 1);
+    await settled();
+    const cpu = process.cpuUsage(cpuBefore);
+    const perLargeSection: SectionDelivery = {
+      records: LARGE_SECTION_RECORDS,
+      batches,
+      processCpuMs: (cpu.user + cpu.system) / 1000,
+      processRssMb: process.memoryUsage().rss / 2 ** 20,
+      ...requestsOf(counter, 1),
+      calls: counter.snapshot(),
+    };
     return {
       samples: latencies.length,
       timedOut,
@@ -168,6 +212,7 @@ async function measureTrigger(
       perDeliveredBatch,
       perIdleMinute,
       sampleCalls,
+      perLargeSection,
     };
   } finally {
     controller.abort();
@@ -191,4 +236,14 @@ function requestsOf(counter: AwsRequestCounter, per: number): ConsumerRequests {
     readUnits: divide(units.read + counter.zeroUnitReads()),
     writeUnits: divide(units.write),
   };
+}
+
+/**
+ * The cost model's view of a large section's delivery: its S3 GETs per section.
+ *
+ * @example
+ * sectionDeliveryCosts(triggers.stream.perLargeSection); // { records: 2000, batches: 20, s3Get: 1 }
+ */
+export function sectionDeliveryCosts(section: SectionDelivery): SectionDeliveryCosts {
+  return { records: section.records, batches: section.batches, s3Get: section.s3Get };
 }

@@ -330,6 +330,15 @@ export interface MeasuredCosts {
     readonly readUnits: number;
     readonly writeUnits: number;
   };
+  /**
+   * One large section (one request of 2,000 records) delivered in batches of 100, by trigger,
+   * measured in the same run (`bench/consumer-trigger.ts`): the consumer reads a section once
+   * and cuts its batches from memory, so its S3 GETs are per section, not per batch.
+   */
+  readonly sectionDelivery: {
+    readonly poller: SectionDeliveryCosts;
+    readonly stream: SectionDeliveryCosts;
+  };
   /** One retention sweep over `topics` idle one-partition topics. */
   readonly sweep: {
     readonly topics: number;
@@ -337,6 +346,13 @@ export interface MeasuredCosts {
     readonly writeUnits: number;
     readonly ms: number;
   };
+}
+
+/** What delivering one large section cost a consumer, measured. */
+export interface SectionDeliveryCosts {
+  readonly records: number;
+  readonly batches: number;
+  readonly s3Get: number;
 }
 
 /** One row of the cost table, USD per month. */
@@ -524,11 +540,9 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
   }
   const shape = shapeOf(w, m);
   const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
-  const fetchesPerSec = Math.max(
-    ASSUMPTIONS.pollsPerSecondPerPartition * partitions,
-    w.recordsPerSec / ASSUMPTIONS.consumerBatchSize,
-  );
-  const sectionReadsPerSec = Math.max(requestsPerSec, w.recordsPerSec / ASSUMPTIONS.consumerBatchSize);
+  // A request's section is read once (one log read, its GET) whatever the batches cut from it.
+  const sectionReadsPerSec = requestsPerSec;
+  const fetchesPerSec = Math.max(ASSUMPTIONS.pollsPerSecondPerPartition * partitions, sectionReadsPerSec);
   const nonEmpty = Math.min(fetchesPerSec, sectionReadsPerSec);
   const commitsPerSec = Math.min(
     w.recordsPerSec,
@@ -538,7 +552,7 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
     ),
   );
   return {
-    s3Gets: groups * sectionReadsPerSec * shape.perFetch.s3Get * s,
+    s3Gets: groups * sectionReadsPerSec * shape.perFetch.s3Get * m.sectionDelivery.poller.s3Get * s,
     readUnits:
       groups *
       (nonEmpty * shape.perFetch.readUnits +
@@ -558,8 +572,9 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
  * {@link ASSUMPTIONS.streamReadsPerSecondPerShard} a second per shard, fewer when slots are
  * rarer. Each invocation drains the partitions its slots name: the measured requests of a
  * delivered batch per partition (group read, log read, acquire, release with the commit),
- * one more log read per further batch of 100 records, and the sections' S3 GETs. Stream
- * reads by Lambda cost nothing.
+ * one more log read per further section of a partition, and each section's S3 GETs once (the
+ * drain cuts a section's batches from memory; measured per large section). Stream reads by
+ * Lambda cost nothing.
  */
 function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, partitions: number) {
   const s = seconds();
@@ -583,19 +598,19 @@ function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, part
     ASSUMPTIONS.streamReadsPerSecondPerShard * ASSUMPTIONS.streamShards,
   );
   const partitionsPerInvocation = Math.min(partitions, requestsPerSec / invocationsPerSec);
+  const sectionsPerInvocation = requestsPerSec / invocationsPerSec;
   const batchesPerInvocation = Math.max(
     partitionsPerInvocation,
     w.recordsPerSec / invocationsPerSec / ASSUMPTIONS.consumerBatchSize,
   );
-  const sectionReadsPerSec = Math.max(requestsPerSec, w.recordsPerSec / ASSUMPTIONS.consumerBatchSize);
   const invocations = groups * invocationsPerSec * s;
   return {
-    s3Gets: tick.s3Gets + groups * sectionReadsPerSec * shape.perFetch.s3Get * s,
+    s3Gets: tick.s3Gets + groups * requestsPerSec * shape.perFetch.s3Get * m.sectionDelivery.stream.s3Get * s,
     readUnits:
       tick.readUnits +
       invocations *
         (partitionsPerInvocation * measured.readUnits +
-          (batchesPerInvocation - partitionsPerInvocation) * shape.perFetch.readUnits),
+          (sectionsPerInvocation - partitionsPerInvocation) * shape.perFetch.readUnits),
     writeUnits: tick.writeUnits + invocations * partitionsPerInvocation * measured.writeUnits,
     gbSeconds:
       tick.gbSeconds +

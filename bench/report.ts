@@ -76,6 +76,14 @@ export function toJson(r: BenchResults) {
             awsRequestsPerDeliveredBatch: roundRequests(t.perDeliveredBatch),
             awsRequestsPerIdleMinute: roundRequests(t.perIdleMinute),
             sampleCalls: t.sampleCalls,
+            largeSection: {
+              records: t.perLargeSection.records,
+              deliveredBatches: t.perLargeSection.batches,
+              processCpuMs: round(t.perLargeSection.processCpuMs),
+              processRssMb: round(t.perLargeSection.processRssMb),
+              awsRequestsPerSection: roundRequests(t.perLargeSection),
+              calls: t.perLargeSection.calls,
+            },
           },
         ];
       }),
@@ -202,6 +210,7 @@ export function toJson(r: BenchResults) {
         sweep: { ...r.measuredCosts.sweep, ms: round(r.measuredCosts.sweep.ms), calls: r.sweepCalls },
         shapes: r.measuredCosts.shapes.map((shape) => roundDeep(shape)),
         streamTrigger: r.measuredCosts.streamTrigger,
+        sectionDelivery: r.measuredCosts.sectionDelivery,
       },
       costBreakdown: r.cost.map((row) => ({
         workload: row.workload,
@@ -393,6 +402,10 @@ export function renderReport(r: BenchResults): string {
           'write units/batch',
           'reads/idle min',
           'writes/idle min',
+          'large section: batches',
+          'GETs',
+          'reads',
+          'writes',
         ],
         (['poller', 'stream'] as const).map((name) => {
           const t = r.triggers[name];
@@ -404,6 +417,10 @@ export function renderReport(r: BenchResults): string {
             fmt(t.perDeliveredBatch.writeUnits, 2),
             fmt(t.perIdleMinute.dynamodbRead, 1),
             fmt(t.perIdleMinute.dynamodbWrite, 1),
+            fmt(t.perLargeSection.batches, 0),
+            fmt(t.perLargeSection.s3Get, 0),
+            fmt(t.perLargeSection.dynamodbRead, 0),
+            fmt(t.perLargeSection.dynamodbWrite, 0),
           ];
         }),
       ),

@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { measureCodec } from './codec';
 import { measureEndToEnd, measureFetchCost } from './consume';
-import { measureConsumerTriggers } from './consumer-trigger';
+import { measureConsumerTriggers, sectionDeliveryCosts } from './consumer-trigger';
 import { measureContention } from './contention';
 import { costTable, type MeasuredCosts, shapesToMeasure } from './cost';
 import { measureIdleSweep, measureShape, startMetered } from './cost-shapes';
@@ -104,6 +104,10 @@ async function main(): Promise<void> {
       shapes,
       produceMs: endToEnd.unloadedProduceMs.p50,
       streamTrigger: triggers.stream.perDeliveredBatch,
+      sectionDelivery: {
+        poller: sectionDeliveryCosts(triggers.poller.perLargeSection),
+        stream: sectionDeliveryCosts(triggers.stream.perLargeSection),
+      },
       sweep: { topics: sweep.topics, readUnits: sweep.readUnits, writeUnits: sweep.writeUnits, ms: sweep.ms },
     };
     const results = {

@@ -70,7 +70,85 @@ export async function partitionOffsets(
  * const { records, nextOffset } = await fetchRecords(deps, { topic, partition: 0, offset: 0, maxRecords: 100 });
  */
 export async function fetchRecords(deps: FetchDeps, request: FetchRequest): Promise<FetchResult> {
-  const { topic, partition } = request;
+  return freshFetch(deps, request, undefined).then((read) => read.result);
+}
+
+/** Sections a {@link LogReader} keeps between fetches, in encoded bytes. */
+export const DEFAULT_READER_KEEP_BYTES = 8 * 1024 * 1024;
+
+/** Reads one consumer's partitions, keeping the sections it decoded for the fetches that follow. */
+export interface LogReader {
+  /** The same answer {@link fetchRecords} gives, or one it gave over the log as it was a moment ago. */
+  fetch(request: FetchRequest): Promise<FetchResult>;
+}
+
+/**
+ * A reader for one consumer (a poller's partition worker, a stream drain): a fetch answers
+ * exactly as {@link fetchRecords} does, but the slots and decoded sections of its last fresh
+ * read are kept, so the batches that follow in the same sections are cut from memory — no
+ * query, no GET — as long as the kept slots cover the request's limits. Once they do not (the
+ * request reaches past the last kept slot), the reader reads the log afresh and reuses every
+ * kept section that read needs. Settled slots never change (write-once), so a kept section is
+ * the log's own content; only the readable end in the answer is the one its read saw, which a
+ * fetch may lag anyway. Keeps at most `keepBytes` of encoded sections (one fetch's; a larger
+ * fetch is answered and not kept); see docs/design/sequenced-log.md, "Reading a section once".
+ *
+ * @example
+ * const reader = createLogReader(deps);
+ * const first = await reader.fetch({ topic, partition: 0, offset: 0, maxRecords: 100 }); // 1 query, 1 GET
+ * const next = await reader.fetch({ topic, partition: 0, offset: first.nextOffset, maxRecords: 100 }); // from memory
+ */
+export function createLogReader(deps: FetchDeps, options: { keepBytes?: number } = {}): LogReader {
+  const keepBytes = options.keepBytes ?? DEFAULT_READER_KEEP_BYTES;
+  let kept: KeptRead | undefined;
+  return {
+    async fetch(request) {
+      const { maxRecords, maxBytes } = checkLimits(request);
+      checkPartition(request.topic, request.partition);
+      if (kept && kept.topicId === request.topic.id && kept.partition === request.partition) {
+        const { picked, covered } = pickSlots(kept.slots, request.offset, maxRecords, maxBytes);
+        if (covered && picked.length > 0 && kept.slots[0].baseOffset <= request.offset) {
+          const sections = picked.map((slot) => kept?.sections.get(slotKey(slot)) ?? []);
+          const cut = cutRecords(picked, sections, request.offset, maxRecords, maxBytes);
+          return { ...cut, logStartOffset: kept.logStartOffset, logEndOffset: kept.logEndOffset };
+        }
+      }
+      const read = await freshFetch(deps, request, kept);
+      const bytes = read.slots.reduce((sum, slot) => sum + (slot.kind === 'data' ? slot.byteLength : 0), 0);
+      kept =
+        read.slots.length > 0 && bytes <= keepBytes
+          ? {
+              topicId: request.topic.id,
+              partition: request.partition,
+              logStartOffset: read.result.logStartOffset,
+              logEndOffset: read.result.logEndOffset,
+              slots: read.slots,
+              sections: read.sections,
+            }
+          : undefined;
+      return read.result;
+    },
+  };
+}
+
+/** The slots and decoded sections of a reader's last fresh read. */
+interface KeptRead {
+  readonly topicId: string;
+  readonly partition: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  /** Ascending and contiguous. */
+  readonly slots: readonly Slot[];
+  /** Decoded sections by {@link slotKey} (voids decode to nothing). */
+  readonly sections: ReadonlyMap<string, readonly StoredRecord[]>;
+}
+
+/** A slot's identity within its partition: slots are write-once at their end offset. */
+function slotKey(slot: Slot): string {
+  return `${slot.baseOffset}-${slotEnd(slot)}`;
+}
+
+function checkLimits(request: FetchRequest): { maxRecords: number; maxBytes: number } {
   const maxRecords = request.maxRecords ?? 500;
   const maxBytes = request.maxBytes ?? 1_048_576;
   if (!Number.isInteger(maxRecords) || maxRecords < 1) {
@@ -79,21 +157,57 @@ export async function fetchRecords(deps: FetchDeps, request: FetchRequest): Prom
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
     throw new InvalidRequestError(`max_bytes must be a positive integer, got ${maxBytes}.`);
   }
+  return { maxRecords, maxBytes };
+}
+
+/** A read of the log itself: the view, the slots, their sections (reusing `kept`'s), the answer. */
+async function freshFetch(
+  deps: FetchDeps,
+  request: FetchRequest,
+  kept: KeptRead | undefined,
+): Promise<{ result: FetchResult; slots: Slot[]; sections: Map<string, readonly StoredRecord[]> }> {
+  const { topic, partition } = request;
+  const { maxRecords, maxBytes } = checkLimits(request);
   checkPartition(topic, partition);
   const view = await readView(deps, topic.id, partition);
   const { logStartOffset, readableEnd } = view;
   const offset = resolveOffset(request, logStartOffset, readableEnd);
   if (offset >= readableEnd) {
-    return { records: [], nextOffset: offset, logStartOffset, logEndOffset: readableEnd };
+    return {
+      result: { records: [], nextOffset: offset, logStartOffset, logEndOffset: readableEnd },
+      slots: [],
+      sections: new Map(),
+    };
   }
 
+  const reusable =
+    kept && kept.topicId === topic.id && kept.partition === partition ? kept.sections : new Map();
   const slots = await slotsToRead(deps, view, topic.id, partition, offset, maxRecords, maxBytes);
   const sections = await Promise.all(
-    slots.map(async (slot) =>
-      slot.kind === 'data' ? decodeSection(await sectionBytes(deps.segments, slot), slot.baseOffset) : [],
-    ),
+    slots.map(async (slot) => {
+      const known = reusable.get(slotKey(slot));
+      if (known) return known;
+      return slot.kind === 'data'
+        ? decodeSection(await sectionBytes(deps.segments, slot), slot.baseOffset)
+        : [];
+    }),
   );
+  const cut = cutRecords(slots, sections, offset, maxRecords, maxBytes);
+  return {
+    result: { ...cut, logStartOffset, logEndOffset: readableEnd },
+    slots,
+    sections: new Map(slots.map((slot, i) => [slotKey(slot), sections[i]])),
+  };
+}
 
+/** The records of `slots` from `offset` within the limits, and the offset to fetch next. */
+function cutRecords(
+  slots: readonly Slot[],
+  sections: readonly (readonly StoredRecord[])[],
+  offset: number,
+  maxRecords: number,
+  maxBytes: number,
+): { records: StoredRecord[]; nextOffset: number } {
   const records: StoredRecord[] = [];
   let bytes = 0;
   let nextOffset = offset;
@@ -109,7 +223,7 @@ export async function fetchRecords(deps: FetchDeps, request: FetchRequest): Prom
     // A slot read to its end (or a void) moves the position past it, even without records.
     nextOffset = Math.max(nextOffset, slotEnd(slots[i]));
   }
-  return { records, nextOffset, logStartOffset, logEndOffset: readableEnd };
+  return { records, nextOffset };
 }
 
 /**
@@ -154,37 +268,56 @@ async function slotsToRead(
   maxRecords: number,
   maxBytes: number,
 ): Promise<Slot[]> {
-  const picked: Slot[] = [];
-  let records = 0;
-  let bytes = 0;
-  /** Adds a slot; true once the limits are covered. */
-  const take = (slot: Slot): boolean => {
-    picked.push(slot);
-    if (slot.kind === 'void') return false;
-    records += slotEnd(slot) - Math.max(offset, slot.baseOffset);
-    bytes += slot.byteLength;
-    return records >= maxRecords || bytes >= maxBytes;
-  };
-
   const known = view.slots;
   if (known.length > 0 && known[0].baseOffset <= offset) {
-    for (const slot of known) {
-      if (slotEnd(slot) <= offset) continue;
-      if (take(slot)) break;
-    }
-    return picked;
+    return pickSlots(known, offset, maxRecords, maxBytes).picked;
   }
+  const picked: Slot[] = [];
+  const tally = coverage(offset, maxRecords, maxBytes);
   for (let cursor = offset; ; ) {
     // Every data slot holds at least one record, and a query is billed by the bytes it read
     // (inline slots carry their records): never ask for more slots than records wanted.
     const page = await deps.index.slotsAfter(topicId, partition, cursor, Math.min(PAGE, maxRecords));
     for (const slot of page.slots) {
       if (slot.baseOffset >= view.readableEnd) return picked;
-      if (take(slot)) return picked;
+      picked.push(slot);
+      if (tally(slot)) return picked;
       cursor = slotEnd(slot);
     }
     if (!page.more || page.slots.length === 0 || cursor >= view.readableEnd) return picked;
   }
+}
+
+/**
+ * The slots of `slots` (ascending, contiguous) from the one holding `offset` until the limits
+ * are covered; `covered` is false when the slots ran out first.
+ */
+function pickSlots(
+  slots: readonly Slot[],
+  offset: number,
+  maxRecords: number,
+  maxBytes: number,
+): { picked: Slot[]; covered: boolean } {
+  const picked: Slot[] = [];
+  const tally = coverage(offset, maxRecords, maxBytes);
+  for (const slot of slots) {
+    if (slotEnd(slot) <= offset) continue;
+    picked.push(slot);
+    if (tally(slot)) return { picked, covered: true };
+  }
+  return { picked, covered: false };
+}
+
+/** Counts slots read from `offset`: true once they hold enough records or bytes. */
+function coverage(offset: number, maxRecords: number, maxBytes: number): (slot: Slot) => boolean {
+  let records = 0;
+  let bytes = 0;
+  return (slot) => {
+    if (slot.kind === 'void') return false;
+    records += slotEnd(slot) - Math.max(offset, slot.baseOffset);
+    bytes += slot.byteLength;
+    return records >= maxRecords || bytes >= maxBytes;
+  };
 }
 
 function checkPartition(topic: Topic, partition: number): void {

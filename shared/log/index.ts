@@ -5,9 +5,11 @@ import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
 import { type AppendRecord, appendRecords, type ProducerIdentity, type RecordResult } from './append';
 import {
+  createLogReader,
   type FetchRequest,
   type FetchResult,
   fetchRecords,
+  type LogReader,
   type PartitionOffsets,
   partitionOffsets,
 } from './fetch';
@@ -15,7 +17,8 @@ import { offsetForTimestamp } from './timestamps';
 import type { LogObserver } from './view';
 
 export type { AppendRecord, ProducerIdentity, RecordResult } from './append';
-export type { AutoOffsetReset, FetchRequest, FetchResult, PartitionOffsets } from './fetch';
+export type { AutoOffsetReset, FetchRequest, FetchResult, LogReader, PartitionOffsets } from './fetch';
+export { DEFAULT_READER_KEEP_BYTES } from './fetch';
 export {
   eventRecordBytes,
   LAMBDA_PAYLOAD_BYTES,
@@ -34,6 +37,12 @@ export interface Log {
     producer?: ProducerIdentity,
   ): Promise<RecordResult[]>;
   fetch(request: FetchRequest): Promise<FetchResult>;
+  /**
+   * A reader for one consumer: fetches like {@link Log.fetch}, and cuts the batches that follow
+   * in the sections it already read from memory (one GET and one log read per section, not
+   * per batch). `keepBytes` bounds what it keeps. @default DEFAULT_READER_KEEP_BYTES
+   */
+  reader(options?: { keepBytes?: number }): LogReader;
   /** The log start and the readable end (high watermark). */
   offsets(topic: Topic, partition: number): Promise<PartitionOffsets>;
   /** The first offset with a record timestamp at or after `timestamp`, or the readable end. */
@@ -114,6 +123,7 @@ export function createLog(options: LogOptions): Log {
   return {
     append: (topic, records, producer) => appendRecords(deps, { topic, records, producer }),
     fetch: (request) => fetchRecords(deps, request),
+    reader: (readerOptions) => createLogReader(deps, readerOptions),
     offsets: (topic, partition) => partitionOffsets(deps, topic, partition),
     offsetForTimestamp: (topic, partition, timestamp) =>
       offsetForTimestamp(deps, topic, partition, timestamp),

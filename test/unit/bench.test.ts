@@ -14,6 +14,12 @@ import { planFromArgs } from '../../bench/plan';
 import { openRawConnection, rawPost } from '../../bench/raw-http';
 import { cpuPerOp, interleave, medianRound } from '../../bench/rounds';
 
+/** A consumer that reads each section once, as measured (`bench/consumer-trigger.ts`). */
+const SECTION_READ_ONCE = {
+  poller: { records: 2000, batches: 20, s3Get: 1 },
+  stream: { records: 2000, batches: 20, s3Get: 1 },
+};
+
 describe('benchmark rounds', () => {
   it('reports the median round, the lower middle one for an even count', () => {
     const rounds = [5, 1, 3, 4].map((opsPerSec) => ({ opsPerSec }));
@@ -156,6 +162,7 @@ describe('cost model', () => {
     const measured: MeasuredCosts = {
       produceMs: 10,
       sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
+      sectionDelivery: SECTION_READ_ONCE,
       shapes: [],
     };
     expect(produceInvocationMs(shape, measured)).toBe(50 + 58);
@@ -195,6 +202,7 @@ describe('cost model', () => {
       produceMs: 10,
       streamTrigger: { readUnits: 2, writeUnits: 2 },
       sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
+      sectionDelivery: SECTION_READ_ONCE,
       shapes: [
         {
           ...common,
@@ -241,6 +249,7 @@ describe('cost model', () => {
       produceMs: 10,
       streamTrigger: { readUnits: 2, writeUnits: 2 },
       sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
+      sectionDelivery: SECTION_READ_ONCE,
       shapes: [common],
     };
     const rows = costTable(
@@ -268,5 +277,41 @@ describe('cost model', () => {
         WORKLOADS.filter((w) => w.trigger === 'stream')[0],
       ]),
     ).toThrow(/needs the stream trigger's measured requests/);
+  });
+  it('charges the S3 GETs of a large section once per section, as measured, not once per batch', () => {
+    const shape = {
+      recordsPerRequest: 2000,
+      recordBytes: 1024,
+      idempotent: true,
+      threshold: 'default' as const,
+      inline: false,
+      perRequest: { s3Put: 1, dynamodbWrite: 2, dynamodbRead: 0, writeUnits: 3, readUnits: 0 },
+      deleteWriteUnits: 1,
+      perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
+      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+      bodyBytes: 2_900_000,
+      sectionBytes: 2_100_000,
+    };
+    const rowsWith = (s3Get: number) =>
+      costTable(
+        {
+          produceMs: 10,
+          streamTrigger: { readUnits: 2, writeUnits: 2 },
+          sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
+          sectionDelivery: {
+            poller: { records: 2000, batches: 20, s3Get },
+            stream: { records: 2000, batches: 20, s3Get },
+          },
+          shapes: [shape],
+        },
+        WORKLOADS.filter((w) => w.name.startsWith('1 MB/s from one producer, client defaults')),
+      ).map((row) => row.sluiceBreakdown);
+    const sectionsPerMonth = 0.5 * 730 * 3600; // 1,000 records/s in requests of 2,000
+    const [polled, streamed] = rowsWith(1);
+    expect(polled.consumerS3Get).toBeCloseTo((sectionsPerMonth * 0.4) / 1e6, 6);
+    expect(streamed.consumerS3Get).toBeCloseTo((sectionsPerMonth * 0.4) / 1e6, 6);
+    // A consumer that read the section again for each of its 20 batches would pay 20 times that.
+    const [, rereading] = rowsWith(20);
+    expect(rereading.consumerS3Get).toBeCloseTo(20 * streamed.consumerS3Get, 6);
   });
 });

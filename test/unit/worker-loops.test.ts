@@ -30,12 +30,12 @@ const yieldingSleep = () => new Promise<void>((resolve) => setImmediate(resolve)
 /** A loop that kept retrying would never end: the tests stop it from outside after this many rounds. */
 const ENOUGH = 10;
 
-/** A cluster whose log fetch runs `fetch` (the only port a partition worker reads). */
+/** A cluster whose log reads run `fetch` (a partition worker reads through a log reader). */
 function clusterWith(fetch: () => Promise<never>): Cluster {
   return {
     config: { clusterId: 'local' },
     topics: { get: async () => topic },
-    log: { fetch },
+    log: { fetch, reader: () => ({ fetch }) },
   } as unknown as Cluster;
 }
 
