@@ -73,11 +73,22 @@ function writeAttribution(): InitializeMiddleware<object, MetadataBearer> {
     const result = await next(args);
     const command = String(context.commandName ?? '').replace(/Command$/, '');
     const id = requestIds.getStore();
-    if (id !== undefined && WRITES.has(command)) {
+    if (id !== undefined && WRITES.has(command) && !isReadableHint(args.input)) {
       writesByRequest.set(id, [...(writesByRequest.get(id) ?? []), command]);
     }
     return result;
   };
+}
+
+/**
+ * A reader's readable-end hint (`rd` on the partition's sequencer item, only ever moved up): a
+ * cache of where the log's contiguous prefix ends, which any read of the log may persist —
+ * also one answered 416 because its offset lies past that end. It holds no record and no
+ * position, so it is not a write a refusal could be blamed for; every other write is.
+ */
+function isReadableHint(input: unknown): boolean {
+  const update = input as { UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string> };
+  return update.UpdateExpression === 'SET #m = :v' && update.ExpressionAttributeNames?.['#m'] === 'rd';
 }
 
 let config: SluiceConfig;
