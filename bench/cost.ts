@@ -24,6 +24,10 @@ export const PRICES = {
   kinesisOnDemandOutPerGb: 0.04,
   kinesisShardHour: 0.015,
   kinesisPerMillionPutUnits: 0.014,
+  /** Provisioned: retention past 24 h, up to 7 days, per shard-hour. */
+  kinesisExtendedRetentionShardHour: 0.02,
+  /** On-demand: data kept past 24 h, up to 7 days, per GB-month. */
+  kinesisOnDemandExtendedRetentionPerGbMonth: 0.1,
   mskServerlessClusterHour: 0.75,
   mskServerlessPartitionHour: 0.0015,
   mskServerlessInPerGb: 0.1,
@@ -93,6 +97,11 @@ export interface Workload {
   readonly inline?: boolean;
   /** What drives the consumer groups' delivery (`addConsumer`'s `trigger`). @default 'poller' */
   readonly trigger?: 'poller' | 'stream';
+  /**
+   * Days every option keeps records (Sluice's `retention.ms`; Kinesis's retention period, 1 to
+   * 7 days here). @default ASSUMPTIONS.retentionDays (7, Kafka's default)
+   */
+  readonly retentionDays?: number;
 }
 
 /** The TypeScript producer's batching settings that decide its request size. */
@@ -191,6 +200,26 @@ export const WORKLOADS: readonly Workload[] = [
     partitions: 2,
     idempotent: true,
     trigger: 'stream',
+  },
+  {
+    name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream', retention 1 day",
+    recordsPerSec: 1,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
+    partitions: 1,
+    idempotent: true,
+    trigger: 'stream',
+    retentionDays: 1,
+  },
+  {
+    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', retention 1 day",
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
+    partitions: 2,
+    idempotent: true,
+    trigger: 'stream',
+    retentionDays: 1,
   },
   {
     name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'stream'",
@@ -359,8 +388,14 @@ export interface SectionDeliveryCosts {
 export interface CostRow {
   readonly workload: string;
   readonly sluiceUsdPerMonth: number;
+  /** Kinesis at its default 24 h retention, whatever the workload keeps. */
   readonly kinesisOnDemandUsdPerMonth: number;
   readonly kinesisProvisionedUsdPerMonth: number;
+  /** Kinesis keeping records as long as the workload's Sluice topic does (extended retention). */
+  readonly kinesisOnDemandSameRetentionUsdPerMonth: number;
+  readonly kinesisProvisionedSameRetentionUsdPerMonth: number;
+  /** Days the workload keeps records (Sluice and the same-retention Kinesis figures). */
+  readonly retentionDays: number;
   readonly mskServerlessUsdPerMonth: number;
   /** Sluice by item, USD per month. */
   readonly sluiceBreakdown: Record<string, number>;
@@ -382,6 +417,9 @@ export function costTable(measured: MeasuredCosts, workloads: readonly Workload[
       sluiceUsdPerMonth: Object.values(sluiceBreakdown).reduce((a, b) => a + b, 0),
       kinesisOnDemandUsdPerMonth: kinesisOnDemandCost(w),
       kinesisProvisionedUsdPerMonth: kinesisProvisionedCost(w),
+      kinesisOnDemandSameRetentionUsdPerMonth: kinesisOnDemandCost(w, retentionDaysOf(w)),
+      kinesisProvisionedSameRetentionUsdPerMonth: kinesisProvisionedCost(w, retentionDaysOf(w)),
+      retentionDays: retentionDaysOf(w),
       mskServerlessUsdPerMonth: mskServerlessCost(w),
       sluiceBreakdown,
     };
@@ -434,7 +472,8 @@ function shapeOf(w: Workload, m: MeasuredCosts): ShapeCosts {
 const seconds = () => ASSUMPTIONS.hoursPerMonth * 3600;
 const bytesPerSec = (w: Workload) => w.recordsPerSec * w.recordBytes;
 const monthlyGb = (w: Workload) => (bytesPerSec(w) * seconds()) / GIB;
-const retainedGb = (w: Workload) => (bytesPerSec(w) * ASSUMPTIONS.retentionDays * 86_400) / GIB;
+const retentionDaysOf = (w: Workload) => w.retentionDays ?? ASSUMPTIONS.retentionDays;
+const retainedGb = (w: Workload) => (bytesPerSec(w) * retentionDaysOf(w) * 86_400) / GIB;
 const lambdaGbSeconds = (ms: number, memoryMb: number = ASSUMPTIONS.lambdaMemoryMb) =>
   (ms / 1000) * (memoryMb / 1024);
 const write = PRICES.dynamodbWritePerMillionUnits / 1e6;
@@ -484,7 +523,7 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
   const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
   const requests = requestsPerSec * s;
   const produceMs = produceInvocationMs(shape, m);
-  const slots = requestsPerSec * ASSUMPTIONS.retentionDays * 86_400;
+  const slots = requestsPerSec * retentionDaysOf(w) * 86_400;
   const slotBytes = shape.inline
     ? shape.sectionBytes + ASSUMPTIONS.indexItemBytes
     : ASSUMPTIONS.indexItemBytes;
@@ -621,23 +660,34 @@ function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, part
 
 /**
  * Kinesis on-demand: stream-hours, data in (each record rounded up to 1 KB), data out for one
- * consumer. Default 24 h retention (the 7 days Sluice keeps would cost extra here).
+ * consumer. Retention: the default 24 h, or `retentionDays` (up to 7) with the data kept past
+ * the first day billed as extended retention.
+ *
+ * @example
+ * kinesisOnDemandCost(workload); // 24 h, the figure a Kinesis user gets by default
+ * kinesisOnDemandCost(workload, 7); // keeping what Sluice keeps by default
  */
-export function kinesisOnDemandCost(w: Workload): number {
+export function kinesisOnDemandCost(w: Workload, retentionDays = 1): number {
   const s = seconds();
   const inGb = (w.recordsPerSec * Math.ceil(w.recordBytes / 1024) * 1024 * s) / GIB;
+  const extendedGb = (bytesPerSec(w) * Math.max(0, kinesisRetentionDays(retentionDays) - 1) * 86_400) / GIB;
   return (
     (w.topics ?? 1) * PRICES.kinesisOnDemandStreamHour * ASSUMPTIONS.hoursPerMonth +
     inGb * PRICES.kinesisOnDemandInPerGb +
-    monthlyGb(w) * PRICES.kinesisOnDemandOutPerGb
+    monthlyGb(w) * PRICES.kinesisOnDemandOutPerGb +
+    extendedGb * PRICES.kinesisOnDemandExtendedRetentionPerGbMonth
   );
 }
 
 /**
  * Kinesis provisioned: enough shards for 1 MB/s and 1,000 records/s in and 2 MB/s out (at
- * least one per topic: a stream each), plus PUT payload units of 25 KB. Default 24 h retention.
+ * least one per topic: a stream each), plus PUT payload units of 25 KB. Retention: the default
+ * 24 h, or `retentionDays` (up to 7), which bills every shard-hour again at the extended rate.
+ *
+ * @example
+ * kinesisProvisionedCost(workload, 7);
  */
-export function kinesisProvisionedCost(w: Workload): number {
+export function kinesisProvisionedCost(w: Workload, retentionDays = 1): number {
   const mib = 1024 * 1024;
   const shards = Math.max(
     w.topics ?? 1,
@@ -646,10 +696,17 @@ export function kinesisProvisionedCost(w: Workload): number {
     Math.ceil(bytesPerSec(w) / (2 * mib)),
   );
   const putUnits = w.recordsPerSec * Math.ceil(w.recordBytes / (25 * 1024)) * seconds();
+  const extended = kinesisRetentionDays(retentionDays) > 1 ? PRICES.kinesisExtendedRetentionShardHour : 0;
   return (
-    shards * PRICES.kinesisShardHour * ASSUMPTIONS.hoursPerMonth +
+    shards * (PRICES.kinesisShardHour + extended) * ASSUMPTIONS.hoursPerMonth +
     (putUnits * PRICES.kinesisPerMillionPutUnits) / 1e6
   );
+}
+
+/** Kinesis keeps records 1 to 365 days; past 7 days long-term retention applies, not modelled. */
+function kinesisRetentionDays(days: number): number {
+  if (days < 1 || days > 7) throw new Error(`the Kinesis model covers 1 to 7 days of retention, not ${days}`);
+  return days;
 }
 
 /** MSK Serverless: cluster-hours, partition-hours, data in and out, 7 days of storage. */

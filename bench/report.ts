@@ -118,6 +118,9 @@ export function toJson(r: BenchResults) {
       kinesisOnDemandUsdPerMonth: round(row.kinesisOnDemandUsdPerMonth),
       kinesisProvisionedUsdPerMonth: round(row.kinesisProvisionedUsdPerMonth),
       mskServerlessUsdPerMonth: round(row.mskServerlessUsdPerMonth),
+      retentionDays: row.retentionDays,
+      kinesisOnDemandSameRetentionUsdPerMonth: round(row.kinesisOnDemandSameRetentionUsdPerMonth),
+      kinesisProvisionedSameRetentionUsdPerMonth: round(row.kinesisProvisionedSameRetentionUsdPerMonth),
     })),
     details: {
       produce: {
@@ -482,14 +485,26 @@ export function renderReport(r: BenchResults): string {
         .join(''),
   );
   sections.push(
-    'Monthly cost, USD (list prices us-east-1, see details.prices; one consumer group; Kinesis with 24 h retention)\n' +
+    'Monthly cost, USD (list prices us-east-1, see details.prices; one consumer group; Kinesis at its default 24 h retention, then keeping records as long as Sluice does)\n' +
       renderTable(
-        ['workload', 'Sluice', 'Kinesis on-demand', 'Kinesis provisioned', 'MSK Serverless'],
+        [
+          'workload',
+          'days kept',
+          'Sluice',
+          'Kinesis on-demand 24 h',
+          'Kinesis provisioned 24 h',
+          'Kinesis on-demand, same days',
+          'Kinesis provisioned, same days',
+          'MSK Serverless',
+        ],
         r.cost.map((c) => [
           c.workload,
+          String(c.retentionDays),
           usd(c.sluiceUsdPerMonth),
           usd(c.kinesisOnDemandUsdPerMonth),
           usd(c.kinesisProvisionedUsdPerMonth),
+          usd(c.kinesisOnDemandSameRetentionUsdPerMonth),
+          usd(c.kinesisProvisionedSameRetentionUsdPerMonth),
           usd(c.mskServerlessUsdPerMonth),
         ]),
       ) +

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { checkOffsets } from '../../bench/contention';
 import {
   costTable,
+  kinesisOnDemandCost,
+  kinesisProvisionedCost,
   type MeasuredCosts,
   produceInvocationMs,
   recordsPerRequestWithDefaults,
@@ -277,6 +279,61 @@ describe('cost model', () => {
         WORKLOADS.filter((w) => w.trigger === 'stream')[0],
       ]),
     ).toThrow(/needs the stream trigger's measured requests/);
+  });
+  it('prices Kinesis at its default 24 h and at the days the Sluice topic keeps, extended retention billed', () => {
+    const oneMbPerSec = {
+      name: 'x',
+      recordsPerSec: 1000,
+      recordBytes: 1024,
+      recordsPerRequest: 1,
+      partitions: 1,
+    };
+    const month = 730 * 3600;
+    const putUnits = (1000 * month * 0.014) / 1e6; // one shard: 1,000 records/s, under 1 MiB/s
+    expect(kinesisProvisionedCost(oneMbPerSec)).toBeCloseTo(730 * 0.015 + putUnits, 6);
+    expect(kinesisProvisionedCost(oneMbPerSec, 7)).toBeCloseTo(730 * (0.015 + 0.02) + putUnits, 6);
+    // On-demand bills the bytes held past the first day: 6 days of 1,000 KiB/s.
+    const extraGb = (1000 * 1024 * 6 * 86_400) / 2 ** 30;
+    expect(kinesisOnDemandCost(oneMbPerSec, 7) - kinesisOnDemandCost(oneMbPerSec)).toBeCloseTo(
+      extraGb * 0.1,
+      6,
+    );
+    expect(() => kinesisProvisionedCost(oneMbPerSec, 30)).toThrow(/1 to 7 days/);
+    const rows = costTable(
+      {
+        produceMs: 10,
+        streamTrigger: { readUnits: 2, writeUnits: 2 },
+        sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
+        sectionDelivery: SECTION_READ_ONCE,
+        shapes: [
+          {
+            recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
+            recordBytes: 1024,
+            idempotent: true,
+            threshold: 'default',
+            inline: false,
+            perRequest: { s3Put: 1, dynamodbWrite: 2, dynamodbRead: 0, writeUnits: 3, readUnits: 0 },
+            deleteWriteUnits: 1,
+            perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
+            perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+            bodyBytes: 2_900_000,
+            sectionBytes: 2_100_000,
+          },
+        ],
+      },
+      WORKLOADS.filter((w) =>
+        w.name.startsWith("1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream'"),
+      ),
+    );
+    const [week, day] = rows;
+    expect([week.retentionDays, day.retentionDays]).toEqual([7, 1]);
+    // A day's records cost a seventh of a week's to keep; everything else is the same traffic.
+    expect(day.sluiceBreakdown.storage).toBeCloseTo(week.sluiceBreakdown.storage / 7, 1);
+    expect(day.sluiceBreakdown.consumerDynamodb).toBe(week.sluiceBreakdown.consumerDynamodb);
+    expect(week.kinesisProvisionedSameRetentionUsdPerMonth).toBeGreaterThan(
+      week.kinesisProvisionedUsdPerMonth,
+    );
+    expect(day.kinesisProvisionedSameRetentionUsdPerMonth).toBe(day.kinesisProvisionedUsdPerMonth);
   });
   it('charges the S3 GETs of a large section once per section, as measured, not once per batch', () => {
     const shape = {
