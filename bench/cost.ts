@@ -98,6 +98,12 @@ export interface Workload {
   /** What drives the consumer groups' delivery (`addConsumer`'s `trigger`). @default 'poller' */
   readonly trigger?: 'poller' | 'stream';
   /**
+   * With `trigger: 'stream'`: the consumer's `maxBatchingWindow` in whole seconds (the event
+   * source mapping's window), during which stream records gather into one invocation.
+   * @default 0 (the default 500 ms rounds down to none)
+   */
+  readonly streamBatchingWindowSeconds?: number;
+  /**
    * Days every option keeps records (Sluice's `retention.ms`; Kinesis's retention period, 1 to
    * 7 days here). @default ASSUMPTIONS.retentionDays (7, Kafka's default)
    */
@@ -210,6 +216,16 @@ export const WORKLOADS: readonly Workload[] = [
     idempotent: true,
     trigger: 'stream',
     retentionDays: 1,
+  },
+  {
+    name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream', maxBatchingWindow 5 s",
+    recordsPerSec: 1,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
+    partitions: 1,
+    idempotent: true,
+    trigger: 'stream',
+    streamBatchingWindowSeconds: 5,
   },
   {
     name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', retention 1 day",
@@ -607,13 +623,14 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
 
 /**
  * A stream-triggered group: the scheduled tick every minute (the safety net, at the stream
- * function's memory: a check for pending records, which finds none in steady state) plus one invocation per stream read that found new slots — at most
+ * function's memory: a check for pending records, which finds none in steady state) plus one
+ * invocation per stream read that found new slots — at most
  * {@link ASSUMPTIONS.streamReadsPerSecondPerShard} a second per shard, fewer when slots are
- * rarer. Each invocation drains the partitions its slots name: the measured requests of a
- * delivered batch per partition (group read, log read, acquire, release with the commit),
- * one more log read per further section of a partition, and each section's S3 GETs once (the
- * drain cuts a section's batches from memory; measured per large section). Stream reads by
- * Lambda cost nothing.
+ * rarer, and one per batching window per shard when the consumer sets one. Each invocation
+ * drains the partitions its slots name: the measured requests of a delivered batch per
+ * partition (group read, log read, acquire, release with the commit), one more log read per
+ * further section of a partition, and each section's S3 GETs once (the drain cuts a section's
+ * batches from memory; measured per large section). Stream reads by Lambda cost nothing.
  */
 function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, partitions: number) {
   const s = seconds();
@@ -632,9 +649,13 @@ function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, part
   if (!measured) throw new Error(`workload "${w.name}" needs the stream trigger's measured requests`);
   const shape = shapeOf(w, m);
   const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
+  const windowSeconds = w.streamBatchingWindowSeconds ?? 0;
   const invocationsPerSec = Math.min(
     requestsPerSec,
     ASSUMPTIONS.streamReadsPerSecondPerShard * ASSUMPTIONS.streamShards,
+    // A window gathers a shard's records into one invocation (a full batch ends it sooner,
+    // which at these rates it never is).
+    windowSeconds > 0 ? ASSUMPTIONS.streamShards / windowSeconds : Number.POSITIVE_INFINITY,
   );
   const partitionsPerInvocation = Math.min(partitions, requestsPerSec / invocationsPerSec);
   const sectionsPerInvocation = requestsPerSec / invocationsPerSec;

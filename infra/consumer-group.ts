@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import { streamBatchingWindowSeconds } from '../shared/poller/consumer-config';
 import { SEQUENCER_SORT_KEY } from '../shared/storage/schema';
 import type {
   ConsumerConfigDocument,
@@ -113,9 +114,7 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
         // Records written before the mapping existed are the scheduled tick's.
         startingPosition: lambda.StartingPosition.LATEST,
         batchSize: STREAM_BATCH_SIZE,
-        // Lambda's window counts whole seconds: the consumer's window, rounded down, so the
-        // default 500 ms adds no wait.
-        maxBatchingWindow: Duration.seconds(Math.floor(config.maxBatchingWindowMs / 1000)),
+        maxBatchingWindow: Duration.seconds(streamBatchingWindowSeconds(config.maxBatchingWindowMs)),
         // The drain never throws for a handler failure; a storage error is retried twice, then
         // the batch is dropped — its partitions are drained by the next batch or the tick.
         retryAttempts: 2,

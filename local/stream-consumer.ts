@@ -7,6 +7,7 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Cluster } from '../shared/cluster';
 import { describeError, type Logger } from '../shared/logger';
+import { streamBatchingWindowSeconds } from '../shared/poller/consumer-config';
 import {
   createStreamTrigger,
   type StreamTrigger,
@@ -26,6 +27,12 @@ export interface StreamConsumerOptions extends StreamTriggerOptions {
   readonly tickIntervalMs?: number;
   /** Wait between reads of a quiet stream. @default 100 */
   readonly idleWaitMs?: number;
+  /**
+   * The consumer's batching window: stream records gather for its whole seconds before a
+   * drain, as the construct's event source mapping waits ({@link streamBatchingWindowSeconds}).
+   * @default 500 (no wait)
+   */
+  readonly maxBatchingWindowMs?: number;
   /** Called once the stream is followed: records produced from now on trigger delivery. */
   onReady?(): void;
   /** The stream trigger to drive. @default one built from these options */
@@ -73,6 +80,7 @@ export async function runStreamConsumer(options: StreamConsumerOptions): Promise
         signal,
         idleWaitMs: options.idleWaitMs,
         batchSize: options.batchSize,
+        batchingWindowMs: streamBatchingWindowSeconds(options.maxBatchingWindowMs ?? 500) * 1000,
         logger,
         onReady: options.onReady,
         onBatch: (records) => safely('a stream batch', () => trigger.drain(touchedPartitions(records))),

@@ -30,6 +30,12 @@ export interface LogStreamFollowerOptions {
   readonly idleWaitMs?: number;
   /** Most records per batch (Lambda's BatchSize). @default 100 */
   readonly batchSize?: number;
+  /**
+   * How long a shard's batch keeps gathering once its first record is read, as the event source
+   * mapping's batching window does: the batch is handed over when it is full, the window has
+   * passed or the shard closes. @default 0 (handed over as read)
+   */
+  readonly batchingWindowMs?: number;
   /** Called once the shards are positioned (records written after this are seen). */
   onReady?(): void;
   readonly logger: Logger;
@@ -48,6 +54,8 @@ export interface LogStreamFollowerOptions {
 export async function followLogStream(options: LogStreamFollowerOptions): Promise<void> {
   const { dynamodb, streams, table, signal, logger } = options;
   const idleWaitMs = options.idleWaitMs ?? 100;
+  const batchSize = options.batchSize ?? 100;
+  const batchingWindowMs = options.batchingWindowMs ?? 0;
   const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
   const streamArn = Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`The table ${table} has no stream: start the backbone again to enable it.`);
@@ -77,6 +85,29 @@ export async function followLogStream(options: LogStreamFollowerOptions): Promis
     } while (exclusiveStartShardId);
   }
 
+  /**
+   * Reads on from `next` into `records` until the batch is full, the window since its first
+   * record has passed or the shard closes; returns the last answer's iterator.
+   */
+  async function gather(
+    records: StreamRecord[],
+    next: string | undefined,
+  ): Promise<{ NextShardIterator?: string }> {
+    const closesAt = Date.now() + batchingWindowMs;
+    let iterator = next;
+    while (iterator && records.length < batchSize && !signal.aborted) {
+      const left = closesAt - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(idleWaitMs, left), { signal, ref: false }).catch(() => {});
+      const more = await streams.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize - records.length }),
+      );
+      records.push(...(more.Records ?? []));
+      iterator = more.NextShardIterator;
+    }
+    return { NextShardIterator: iterator };
+  }
+
   await discover('LATEST');
   options.onReady?.();
   while (!signal.aborted) {
@@ -86,9 +117,7 @@ export async function followLogStream(options: LogStreamFollowerOptions): Promis
       if (signal.aborted) break;
       let answer: { Records?: StreamRecord[]; NextShardIterator?: string };
       try {
-        answer = await streams.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }),
-        );
+        answer = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
       } catch (error) {
         if (isNamed(error, 'ExpiredIteratorException', 'TrimmedDataAccessException')) {
           // Re-position at the shard's oldest record: a record seen twice is delivered at most
@@ -106,6 +135,9 @@ export async function followLogStream(options: LogStreamFollowerOptions): Promis
         throw error;
       }
       const records = answer.Records ?? [];
+      if (records.length > 0 && batchingWindowMs > 0) {
+        answer = await gather(records, answer.NextShardIterator);
+      }
       seen += records.length;
       if (records.length > 0) {
         try {

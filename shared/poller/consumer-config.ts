@@ -390,3 +390,18 @@ export interface ConsumerConfigDocument {
 
 /** The triggers a consumer group may choose. */
 export const CONSUMER_TRIGGERS = CONSUMER_SETTINGS.trigger.values;
+
+/**
+ * The wait for more stream records before a stream-triggered group's function is invoked, in
+ * whole seconds: the consumer's `maxBatchingWindow`, rounded down, because a DynamoDB stream's
+ * event source mapping counts whole seconds. The construct configures the mapping with it and
+ * the local stream reader gathers for as long, so both wait alike; the default 500 ms adds no
+ * wait. A longer window trades delivery latency for fewer invocations (docs/deploy.md).
+ *
+ * @example
+ * streamBatchingWindowSeconds(500); // 0
+ * streamBatchingWindowSeconds(5_000); // 5
+ */
+export function streamBatchingWindowSeconds(maxBatchingWindowMs: number): number {
+  return Math.floor(maxBatchingWindowMs / 1000);
+}

@@ -1,15 +1,22 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createPollerHandler } from '../../functions/poller/handler';
 import { runConsumers } from '../../local/app';
+import { followLogStream } from '../../local/stream-reader';
 import { createCluster } from '../../shared/cluster';
 import type { StoredRecord } from '../../shared/codec/types';
 import { configFromEnv } from '../../shared/config';
 import { createGroupService, type GroupService } from '../../shared/groups';
 import { DEAD_LETTER_HEADERS, type KafkaEvent, type PollerOptions } from '../../shared/poller';
-import { createStreamTrigger, type StreamTriggerOptions } from '../../shared/poller/stream-trigger';
-import { AwsRequestCounter } from '../../shared/storage/aws';
+import {
+  createStreamTrigger,
+  type LogStreamRecord,
+  type StreamTriggerOptions,
+} from '../../shared/poller/stream-trigger';
+import { AwsRequestCounter, awsClientSettings, createAwsClients } from '../../shared/storage/aws';
+import { SEQUENCER_SORT_KEY } from '../../shared/storage/schema';
 import type { Topic } from '../../shared/topics/registry';
 import {
   consumerEnv,
@@ -377,6 +384,82 @@ describe('the group function, invoked by the log table stream', () => {
       expect(writes).toEqual([]);
     } finally {
       counted.close();
+    }
+  });
+});
+
+describe('the local stream reader', () => {
+  /** Follows the log stream, counting each batch's new slots of `topic`. */
+  async function follow(topic: Topic, batchingWindowMs: number) {
+    const batches: number[] = [];
+    const clients = createAwsClients(cluster.config);
+    const streams = new DynamoDBStreamsClient(awsClientSettings(cluster.config));
+    const controller = new AbortController();
+    let ready!: () => void;
+    const started = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
+    const ours = (records: readonly LogStreamRecord[]) =>
+      records.filter(
+        (r) =>
+          r.eventName === 'INSERT' &&
+          r.dynamodb?.Keys?.pk?.S?.startsWith(`${topic.id}#`) &&
+          r.dynamodb.Keys.sk?.N !== String(SEQUENCER_SORT_KEY),
+      ).length;
+    const running = followLogStream({
+      dynamodb: clients.dynamodb,
+      streams,
+      table: cluster.config.logTable,
+      signal: controller.signal,
+      batchSize: 1000,
+      batchingWindowMs,
+      logger: silentLogger,
+      onReady: ready,
+      onBatch: async (records) => {
+        const count = ours(records);
+        if (count > 0) batches.push(count);
+      },
+    });
+    await started;
+    return {
+      batches,
+      async stop() {
+        controller.abort();
+        await running;
+        clients.dynamodb.destroy();
+        streams.destroy();
+      },
+    };
+  }
+
+  async function produceSpaced(topic: Topic, count: number) {
+    for (let i = 0; i < count; i++) {
+      await produce(cluster, topic, [{ partition: 0, value: `spaced-${i}` }]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+
+  it("gathers a shard's records for the consumer's batching window, as the event source mapping does", async () => {
+    const topic = await createTestTopic(cluster, 'stream-window', 1);
+    const gathering = await follow(topic, 3_000);
+    try {
+      await produceSpaced(topic, 3);
+      await waitFor(() => gathering.batches.reduce((a, b) => a + b, 0) === 3, 'the three slots are read');
+      expect(gathering.batches).toEqual([3]);
+    } finally {
+      await gathering.stop();
+    }
+  });
+
+  it('hands records over as read with no window (the 500 ms default rounds down to none)', async () => {
+    const topic = await createTestTopic(cluster, 'stream-nowindow', 1);
+    const reading = await follow(topic, 0);
+    try {
+      await produceSpaced(topic, 3);
+      await waitFor(() => reading.batches.reduce((a, b) => a + b, 0) === 3, 'the three slots are read');
+      expect(reading.batches.length).toBeGreaterThan(1);
+    } finally {
+      await reading.stop();
     }
   });
 });

@@ -335,6 +335,46 @@ describe('cost model', () => {
     );
     expect(day.kinesisProvisionedSameRetentionUsdPerMonth).toBe(day.kinesisProvisionedUsdPerMonth);
   });
+  it('invokes a stream-triggered group once per batching window, not once per record, when it sets one', () => {
+    const shape = {
+      recordsPerRequest: 1,
+      recordBytes: 1024,
+      idempotent: true,
+      threshold: 'default' as const,
+      inline: true,
+      perRequest: { s3Put: 0, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 7, readUnits: 1 },
+      deleteWriteUnits: 2,
+      perFetch: { s3Get: 0, dynamodbRead: 1, readUnits: 1 },
+      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+      bodyBytes: 1400,
+      sectionBytes: 1060,
+    };
+    const [perRecord, windowed] = costTable(
+      {
+        produceMs: 10,
+        streamTrigger: { readUnits: 2, writeUnits: 2 },
+        sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
+        sectionDelivery: SECTION_READ_ONCE,
+        shapes: [shape],
+      },
+      WORKLOADS.filter(
+        (w) =>
+          w.name === "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream'" ||
+          w.name.includes('maxBatchingWindow 5 s'),
+      ),
+    ).map((row) => row.sluiceBreakdown);
+    const month = 730 * 3600;
+    // Every fifth second one drain of the partition (2 writes; the measured 2 read units plus a
+    // log read for each of the 4 further sections), instead of one a second.
+    const perSecond = month * (2 * 0.125 + 2 * 0.625);
+    const perWindow = (month / 5) * ((2 + 4) * 0.125 + 2 * 0.625);
+    expect(perRecord.consumerDynamodb - windowed.consumerDynamodb).toBeCloseTo(
+      (perSecond - perWindow) / 1e6,
+      6,
+    );
+    expect(windowed.consumerLambda).toBeLessThan(perRecord.consumerLambda / 4);
+    expect(windowed.dynamodbProduce).toBe(perRecord.dynamodbProduce);
+  });
   it('charges the S3 GETs of a large section once per section, as measured, not once per batch', () => {
     const shape = {
       recordsPerRequest: 2000,
