@@ -8,6 +8,7 @@ import {
   type MeasuredCosts,
   produceInvocationMs,
   recordsPerRequestWithDefaults,
+  type ShapeCosts,
   shapesToMeasure,
   WORKLOADS,
 } from '../../bench/cost';
@@ -21,6 +22,48 @@ const SECTION_READ_ONCE = {
   poller: { records: 2000, batches: 20, s3Get: 1 },
   stream: { records: 2000, batches: 20, s3Get: 1 },
 };
+
+/** One 1 KB record per request, idempotent, stored inline: the 1 rec/s shape as a run measures it. */
+const SINGLE_INLINE: ShapeCosts = {
+  recordsPerRequest: 1,
+  recordBytes: 1024,
+  idempotent: true,
+  threshold: 'default',
+  inline: true,
+  perRequest: { s3Put: 0, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 7, readUnits: 1 },
+  deleteWriteUnits: 2,
+  perFetch: { s3Get: 0, dynamodbRead: 1, readUnits: 1 },
+  perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+  bodyBytes: 1400,
+  sectionBytes: 1060,
+};
+
+/** 2,000 records of 1 KB per request in an S3 segment: 1 MB/s with the client defaults. */
+const LARGE_SEGMENT: ShapeCosts = {
+  recordsPerRequest: 2000,
+  recordBytes: 1024,
+  idempotent: true,
+  threshold: 'default',
+  inline: false,
+  perRequest: { s3Put: 1, dynamodbWrite: 2, dynamodbRead: 0, writeUnits: 3, readUnits: 0 },
+  deleteWriteUnits: 1,
+  perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
+  perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+  bodyBytes: 2_900_000,
+  sectionBytes: 2_100_000,
+};
+
+/** What a run measured, with these shapes and small fixed figures for the rest. */
+function measuredWith(shapes: ShapeCosts[], overrides: Partial<MeasuredCosts> = {}): MeasuredCosts {
+  return {
+    produceMs: 10,
+    streamTrigger: { readUnits: 2, writeUnits: 2 },
+    sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
+    sectionDelivery: SECTION_READ_ONCE,
+    shapes,
+    ...overrides,
+  };
+}
 
 describe('benchmark rounds', () => {
   it('reports the median round, the lower middle one for an even count', () => {
@@ -148,25 +191,8 @@ describe('cost model', () => {
   });
 
   it("charges a produce invocation the shape's own measured latency, at least 50 ms, plus its upload", () => {
-    const shape = {
-      recordsPerRequest: 2000,
-      recordBytes: 1024,
-      idempotent: true,
-      threshold: 'default' as const,
-      inline: false,
-      perRequest: { s3Put: 1, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 5, readUnits: 1 },
-      deleteWriteUnits: 1,
-      perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
-      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
-      bodyBytes: 2_900_000,
-      sectionBytes: 2_100_000,
-    };
-    const measured: MeasuredCosts = {
-      produceMs: 10,
-      sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
-      sectionDelivery: SECTION_READ_ONCE,
-      shapes: [],
-    };
+    const shape = LARGE_SEGMENT;
+    const measured = measuredWith([]);
     expect(produceInvocationMs(shape, measured)).toBe(50 + 58);
     expect(
       produceInvocationMs({ ...shape, produceLatencyMs: { p50: 180, p99: 300, samples: 30 } }, measured),
@@ -234,26 +260,9 @@ describe('cost model', () => {
   });
 
   it('prices a stream-triggered group per invocation from the measured requests, plus the scheduled tick', () => {
-    const common = {
-      recordsPerRequest: 1,
-      recordBytes: 1024,
-      idempotent: true,
-      perFetch: { s3Get: 0, dynamodbRead: 1, readUnits: 1 },
-      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
-      bodyBytes: 1400,
-      sectionBytes: 1060,
-      threshold: 'default' as const,
-      inline: true,
-      perRequest: { s3Put: 0, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 7, readUnits: 1 },
-      deleteWriteUnits: 2,
-    };
-    const measured: MeasuredCosts = {
-      produceMs: 10,
-      streamTrigger: { readUnits: 2, writeUnits: 2 },
+    const measured = measuredWith([SINGLE_INLINE], {
       sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
-      sectionDelivery: SECTION_READ_ONCE,
-      shapes: [common],
-    };
+    });
     const rows = costTable(
       measured,
       WORKLOADS.filter((w) => w.name.startsWith('1 rec/s of 1 KB, single records (client defaults)')),
@@ -300,27 +309,7 @@ describe('cost model', () => {
     );
     expect(() => kinesisProvisionedCost(oneMbPerSec, 30)).toThrow(/1 to 7 days/);
     const rows = costTable(
-      {
-        produceMs: 10,
-        streamTrigger: { readUnits: 2, writeUnits: 2 },
-        sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
-        sectionDelivery: SECTION_READ_ONCE,
-        shapes: [
-          {
-            recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
-            recordBytes: 1024,
-            idempotent: true,
-            threshold: 'default',
-            inline: false,
-            perRequest: { s3Put: 1, dynamodbWrite: 2, dynamodbRead: 0, writeUnits: 3, readUnits: 0 },
-            deleteWriteUnits: 1,
-            perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
-            perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
-            bodyBytes: 2_900_000,
-            sectionBytes: 2_100_000,
-          },
-        ],
-      },
+      measuredWith([{ ...LARGE_SEGMENT, recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024) }]),
       WORKLOADS.filter((w) =>
         w.name.startsWith("1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream'"),
       ),
@@ -336,27 +325,8 @@ describe('cost model', () => {
     expect(day.kinesisProvisionedSameRetentionUsdPerMonth).toBe(day.kinesisProvisionedUsdPerMonth);
   });
   it('invokes a stream-triggered group once per batching window, not once per record, when it sets one', () => {
-    const shape = {
-      recordsPerRequest: 1,
-      recordBytes: 1024,
-      idempotent: true,
-      threshold: 'default' as const,
-      inline: true,
-      perRequest: { s3Put: 0, dynamodbWrite: 2, dynamodbRead: 1, writeUnits: 7, readUnits: 1 },
-      deleteWriteUnits: 2,
-      perFetch: { s3Get: 0, dynamodbRead: 1, readUnits: 1 },
-      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
-      bodyBytes: 1400,
-      sectionBytes: 1060,
-    };
     const [perRecord, windowed] = costTable(
-      {
-        produceMs: 10,
-        streamTrigger: { readUnits: 2, writeUnits: 2 },
-        sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
-        sectionDelivery: SECTION_READ_ONCE,
-        shapes: [shape],
-      },
+      measuredWith([SINGLE_INLINE]),
       WORKLOADS.filter(
         (w) =>
           w.name === "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream'" ||
@@ -376,31 +346,14 @@ describe('cost model', () => {
     expect(windowed.dynamodbProduce).toBe(perRecord.dynamodbProduce);
   });
   it('charges the S3 GETs of a large section once per section, as measured, not once per batch', () => {
-    const shape = {
-      recordsPerRequest: 2000,
-      recordBytes: 1024,
-      idempotent: true,
-      threshold: 'default' as const,
-      inline: false,
-      perRequest: { s3Put: 1, dynamodbWrite: 2, dynamodbRead: 0, writeUnits: 3, readUnits: 0 },
-      deleteWriteUnits: 1,
-      perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
-      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
-      bodyBytes: 2_900_000,
-      sectionBytes: 2_100_000,
-    };
     const rowsWith = (s3Get: number) =>
       costTable(
-        {
-          produceMs: 10,
-          streamTrigger: { readUnits: 2, writeUnits: 2 },
-          sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
+        measuredWith([LARGE_SEGMENT], {
           sectionDelivery: {
             poller: { records: 2000, batches: 20, s3Get },
             stream: { records: 2000, batches: 20, s3Get },
           },
-          shapes: [shape],
-        },
+        }),
         WORKLOADS.filter((w) => w.name.startsWith('1 MB/s from one producer, client defaults')),
       ).map((row) => row.sluiceBreakdown);
     const sectionsPerMonth = 0.5 * 730 * 3600; // 1,000 records/s in requests of 2,000
