@@ -2,12 +2,13 @@ import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createGroupService } from '../../shared/groups';
 import { realSleep } from '../../shared/groups/clock';
-import type { KafkaEvent, PollerOptions } from '../../shared/poller';
+import type { PollerOptions } from '../../shared/poller';
 import type { Topic } from '../../shared/topics/registry';
 import {
   createTestTopic,
   FAST_POLLER,
   produce,
+  recorder,
   shiftedClock,
   testGroupName,
   testPoller,
@@ -16,31 +17,6 @@ import {
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => cluster.close());
-
-/** Every delivery of every record, by `{partition}:{offset}`, plus the events seen. */
-function recorder() {
-  const deliveries: { partition: number; offset: number; value: string }[] = [];
-  const events: KafkaEvent[] = [];
-  return {
-    deliveries,
-    events,
-    record(event: KafkaEvent) {
-      events.push(event);
-      for (const records of Object.values(event.records)) {
-        for (const r of records) {
-          deliveries.push({
-            partition: r.partition,
-            offset: r.offset,
-            value: Buffer.from(r.value ?? '', 'base64').toString(),
-          });
-        }
-      }
-    },
-    distinct: () => new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size,
-    offsetsOf: (partition: number) =>
-      deliveries.filter((d) => d.partition === partition).map((d) => d.offset),
-  };
-}
 
 function poller(
   topic: Topic,

@@ -9,7 +9,7 @@ import { createCluster } from '../../shared/cluster';
 import type { StoredRecord } from '../../shared/codec/types';
 import { configFromEnv } from '../../shared/config';
 import { createGroupService, type GroupService } from '../../shared/groups';
-import { DEAD_LETTER_HEADERS, type KafkaEvent, type PollerOptions } from '../../shared/poller';
+import { DEAD_LETTER_HEADERS, type PollerOptions } from '../../shared/poller';
 import {
   createStreamTrigger,
   type LogStreamRecord,
@@ -24,38 +24,18 @@ import {
   FAST_POLLER,
   produce,
   type RunningConsumer,
+  recorder,
   shiftedClock,
   silentLogger,
   startStreamConsumer,
   testGroupName,
   testPoller,
+  testStreamTrigger,
   waitFor,
 } from '../support/groups';
 
 const cluster = createCluster(configFromEnv());
 afterAll(() => cluster.close());
-
-/** Every delivery of every record, in the order the handler saw them. */
-function recorder() {
-  const deliveries: { partition: number; offset: number; value: string }[] = [];
-  return {
-    deliveries,
-    record(event: KafkaEvent) {
-      for (const records of Object.values(event.records)) {
-        for (const r of records) {
-          deliveries.push({
-            partition: r.partition,
-            offset: r.offset,
-            value: Buffer.from(r.value ?? '', 'base64').toString(),
-          });
-        }
-      }
-    },
-    distinct: () => new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size,
-    offsetsOf: (partition: number) =>
-      deliveries.filter((d) => d.partition === partition).map((d) => d.offset),
-  };
-}
 
 const triggers = ['poller', 'stream'] as const;
 
@@ -83,14 +63,7 @@ function trigger(
   group: string,
   overrides: Partial<StreamTriggerOptions> & Pick<PollerOptions, 'handler'>,
 ) {
-  return createStreamTrigger({
-    cluster,
-    group,
-    topics: [topic.name],
-    logger: silentLogger,
-    ...FAST_POLLER,
-    ...overrides,
-  });
+  return testStreamTrigger(cluster, topic, group, overrides);
 }
 
 const touchedAll = (topic: Topic) =>

@@ -7,8 +7,8 @@ import { runStreamConsumer } from '../../local/stream-consumer';
 import type { Cluster } from '../../shared/cluster';
 import type { RecordHeader } from '../../shared/codec/types';
 import type { Clock } from '../../shared/groups/clock';
-import { createPoller, type PollerOptions } from '../../shared/poller';
-import type { StreamTriggerOptions } from '../../shared/poller/stream-trigger';
+import { createPoller, type KafkaEvent, type PollerOptions } from '../../shared/poller';
+import { createStreamTrigger, type StreamTriggerOptions } from '../../shared/poller/stream-trigger';
 import type { Topic } from '../../shared/topics/registry';
 
 /** A wall clock shifted by an adjustable offset: `advance` jumps it forward, as a paused peer sees time pass. */
@@ -133,6 +133,51 @@ export function testPoller(
   overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'>,
 ) {
   return createPoller({
+    cluster,
+    group,
+    topics: [topic.name],
+    logger: silentLogger,
+    ...FAST_POLLER,
+    ...overrides,
+  });
+}
+
+/**
+ * Every delivery of every record a handler saw, in order, and the events themselves; `distinct`
+ * counts `{partition}:{offset}` pairs, so a redelivery shows as deliveries > distinct.
+ */
+export function recorder() {
+  const deliveries: { partition: number; offset: number; value: string }[] = [];
+  const events: KafkaEvent[] = [];
+  return {
+    deliveries,
+    events,
+    record(event: KafkaEvent) {
+      events.push(event);
+      for (const records of Object.values(event.records)) {
+        for (const r of records) {
+          deliveries.push({
+            partition: r.partition,
+            offset: r.offset,
+            value: Buffer.from(r.value ?? '', 'base64').toString(),
+          });
+        }
+      }
+    },
+    distinct: () => new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size,
+    offsetsOf: (partition: number) =>
+      deliveries.filter((d) => d.partition === partition).map((d) => d.offset),
+  };
+}
+
+/** The stream trigger of `group` over one topic with the poller's fast test timings and a quiet logger. */
+export function testStreamTrigger(
+  cluster: Cluster,
+  topic: Topic,
+  group: string,
+  overrides: Partial<StreamTriggerOptions> & Pick<PollerOptions, 'handler'>,
+) {
+  return createStreamTrigger({
     cluster,
     group,
     topics: [topic.name],
