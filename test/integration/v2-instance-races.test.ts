@@ -17,14 +17,19 @@ const cluster = newCluster();
 afterAll(() => cluster.close());
 const INSTANCE_TIMEOUT_MS = 60_000;
 
+/** The consumer-instance service over `storage` (the plain cluster, or one with a race injected). */
+function instancesOver(storage: Cluster) {
+  return createConsumerInstanceService({
+    cluster: storage,
+    groups: createGroupService({ cluster: storage }),
+    instanceTimeoutMs: INSTANCE_TIMEOUT_MS,
+  });
+}
+
 it('a request whose instance is deleted meanwhile answers 40403 and leaves no member holding partitions', async () => {
   const topic = await createTestTopic(cluster, 'v2-race', 2);
   const group = testGroupName('v2-race');
-  const plain = createConsumerInstanceService({
-    cluster,
-    groups: createGroupService({ cluster }),
-    instanceTimeoutMs: INSTANCE_TIMEOUT_MS,
-  });
+  const plain = instancesOver(cluster);
 
   // The racing request's storage: its next read of the group first lets the delete run.
   let deleteBeforeNextSnapshot = false;
@@ -41,11 +46,7 @@ it('a request whose instance is deleted meanwhile answers 40403 and leaves no me
       },
     },
   };
-  const instances = createConsumerInstanceService({
-    cluster: racing,
-    groups: createGroupService({ cluster: racing }),
-    instanceTimeoutMs: INSTANCE_TIMEOUT_MS,
-  });
+  const instances = instancesOver(racing);
 
   await plain.create({ group, name: 'doomed', format: 'binary', autoOffsetReset: 'earliest' });
   await plain.subscribe(group, 'doomed', { topics: [topic.name] });
@@ -65,11 +66,7 @@ it('a request whose instance is deleted meanwhile answers 40403 and leaves no me
 it('a subscribe that an assignment of its instance overtakes is refused 409 / 40906 without joining the group', async () => {
   const topic = await createTestTopic(cluster, 'v2-race', 2);
   const group = testGroupName('v2-race');
-  const plain = createConsumerInstanceService({
-    cluster,
-    groups: createGroupService({ cluster }),
-    instanceTimeoutMs: INSTANCE_TIMEOUT_MS,
-  });
+  const plain = instancesOver(cluster);
   // The subscribe's storage: its first save of the instance finds the assignment saved first.
   let assignBeforeNextSave = false;
   const racing: Cluster = {
@@ -85,11 +82,7 @@ it('a subscribe that an assignment of its instance overtakes is refused 409 / 40
       },
     },
   };
-  const instances = createConsumerInstanceService({
-    cluster: racing,
-    groups: createGroupService({ cluster: racing }),
-    instanceTimeoutMs: INSTANCE_TIMEOUT_MS,
-  });
+  const instances = instancesOver(racing);
   await plain.create({ group, name: 'both', format: 'binary' });
 
   assignBeforeNextSave = true;
