@@ -8,7 +8,7 @@
  */
 import { sleep } from '../../shared/retry';
 import { startTestServer, type TestServer } from '../support/client-server';
-import { callOverWire, V2_MEDIA_TYPE as V2 } from '../support/wire';
+import { callOverWire, createTopicOverWire, V2_MEDIA_TYPE as V2 } from '../support/wire';
 import { type Json, uniqueName } from './support/core';
 
 const JSON_RECORDS = 'application/vnd.kafka.json.v2+json';
@@ -27,15 +27,8 @@ afterAll(async () => {
 /** One request (GET with a body too, as Confluent's committed-offsets read sends one). */
 const call = callOverWire;
 
-async function newTopic(partitions: number): Promise<string> {
-  const name = uniqueName('v2c');
-  const created = await call(first, 'POST', '/v3/clusters/local/topics', {
-    topic_name: name,
-    partitions_count: partitions,
-  });
-  expect(created.status).toBe(201);
-  return name;
-}
+/** A topic made through the v3 API over the wire. */
+const newTopic = (partitions: number) => createTopicOverWire(first, 'v2c', partitions);
 
 /** Produces JSON values to explicit partitions with the v2 produce. */
 async function produce(topic: string, records: { partition: number; value: unknown }[]): Promise<void> {

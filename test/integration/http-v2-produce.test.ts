@@ -5,7 +5,7 @@
  * `application/vnd.kafka.v2+json` (the server checks each exchange against docs/openapi.yaml).
  */
 import { startTestServer, type TestServer } from '../support/client-server';
-import { callOverWire, V2_MEDIA_TYPE as V2 } from '../support/wire';
+import { callOverWire, createTopicOverWire, V2_MEDIA_TYPE as V2 } from '../support/wire';
 import { uniqueName } from './support/core';
 
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -24,16 +24,9 @@ function call(method: string, path: string, body?: unknown, contentType?: string
   return callOverWire(server, method, path, body, contentType ? { 'content-type': contentType } : {});
 }
 
-async function newTopic(partitions: number): Promise<string> {
-  const name = uniqueName('v2produce');
-  const created = await call('POST', topics, {
-    topic_name: name,
-    partitions_count: partitions,
-    configs: [{ name: 'max.message.bytes', value: '100' }],
-  });
-  expect(created.status).toBe(201);
-  return name;
-}
+/** A topic made through the v3 API over the wire. */
+const newTopic = (partitions: number) =>
+  createTopicOverWire(server, 'v2produce', partitions, [{ name: 'max.message.bytes', value: '100' }]);
 
 /** Every record of a partition, as [offset, key text, value text]. */
 async function readBack(topic: string, partition: number): Promise<[number, string | null, string | null][]> {

@@ -5,7 +5,7 @@
  * docs/openapi.yaml).
  */
 import { startTestServer, type TestServer } from '../support/client-server';
-import { callOverWire, V2_MEDIA_TYPE as V2 } from '../support/wire';
+import { callOverWire, createTopicOverWire, V2_MEDIA_TYPE as V2 } from '../support/wire';
 import { uniqueName } from './support/core';
 
 let server: TestServer;
@@ -22,17 +22,9 @@ function call(method: string, path: string, body?: unknown, contentType?: string
   return callOverWire(server, method, path, body, contentType ? { 'content-type': contentType } : {});
 }
 
-/** A topic made through the v3 API, with one config set. */
-async function newTopic(partitions: number): Promise<string> {
-  const name = uniqueName('v2reads');
-  const created = await call('POST', topics, {
-    topic_name: name,
-    partitions_count: partitions,
-    configs: [{ name: 'retention.ms', value: '3600000' }],
-  });
-  expect(created.status).toBe(201);
-  return name;
-}
+/** A topic made through the v3 API over the wire. */
+const newTopic = (partitions: number) =>
+  createTopicOverWire(server, 'v2reads', partitions, [{ name: 'retention.ms', value: '3600000' }]);
 
 const leaderReplica = { broker: 0, leader: true, in_sync: true };
 

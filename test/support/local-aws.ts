@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { assertJavaAvailable } from '../../local/emulators/java';
 import { type LocalAws, startLocalAws } from '../../local/emulators/local-aws';
 import { configFromEnv, type SluiceConfig } from '../../shared/config';
@@ -79,15 +78,7 @@ export function destroyClients(clients: AwsClients): void {
   clients.dynamodb.destroy();
 }
 
-/**
- * A name no other test run uses, so tests sharing one emulator do not see each other's data.
- *
- * @example
- * const key = uniqueName('segment'); // 'segment-3f2a…'
- */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomUUID()}`;
-}
+export { uniqueName } from './names';
 
 /**
  * Whether Java 17+ is present, for tests that start their own emulators and must be skipped

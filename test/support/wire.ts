@@ -3,6 +3,7 @@
  * tests of the Confluent-shaped routes read the status, the answer's media type and its JSON.
  */
 import { request as httpRequest } from 'node:http';
+import { uniqueName } from './names';
 
 /** What came back: the status, the answer's `Content-Type` and its parsed JSON body (undefined when empty). */
 export interface WireAnswer {
@@ -58,4 +59,29 @@ export function callOverWire(
     request.on('error', reject);
     request.end(payload);
   });
+}
+
+/**
+ * Creates a topic named after `prefix` through the v3 API over the wire and answers its name;
+ * fails the test unless it was created.
+ *
+ * @example
+ * const topic = await createTopicOverWire(server, 'orders', 2, [{ name: 'retention.ms', value: '3600000' }]);
+ */
+export async function createTopicOverWire(
+  server: { readonly url: string },
+  prefix: string,
+  partitions: number,
+  configs: readonly { readonly name: string; readonly value: string }[] = [],
+): Promise<string> {
+  const name = uniqueName(prefix);
+  const created = await callOverWire(server, 'POST', '/v3/clusters/local/topics', {
+    topic_name: name,
+    partitions_count: partitions,
+    ...(configs.length > 0 ? { configs } : {}),
+  });
+  if (created.status !== 201) {
+    throw new Error(`creating topic ${name} answered ${created.status}: ${JSON.stringify(created.body)}`);
+  }
+  return name;
 }

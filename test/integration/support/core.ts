@@ -1,20 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { type Cluster, type ClusterOptions, createCluster } from '../../../shared/cluster';
 import type { ProducedRecord } from '../../../shared/codec/types';
 import { configFromEnv } from '../../../shared/config';
 import { createHttpApi, type HttpApi } from '../../../shared/http/router';
 import type { HttpRequest } from '../../../shared/http/types';
 import type { Topic } from '../../../shared/topics/registry';
+import { uniqueName } from '../../support/names';
 import { checkedApi } from '../../support/openapi';
 
 /** JSON answers as tests read them: loosely, field by field. */
 // biome-ignore lint/suspicious/noExplicitAny: tests assert on the shape, so a loose type reads best
 export type Json = any;
 
-/** A name no other test uses, so tests share the emulators without seeing each other. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
+export { uniqueName } from '../../support/names';
 
 /** A cluster on the emulators the global setup started (a fresh head cache each call). */
 export function newCluster(options: ClusterOptions = {}): Cluster {
