@@ -93,6 +93,12 @@ export interface Workload {
   readonly inline?: boolean;
   /** What drives the consumer groups' delivery (`addConsumer`'s `trigger`). @default 'poller' */
   readonly trigger?: 'poller' | 'stream';
+  /**
+   * What serves the HTTP API (the construct's `endpoint`): a function URL has no per-request
+   * price, so the API Gateway item is 0; the HTTP function's invocations cost the same.
+   * @default 'http-api'
+   */
+  readonly endpoint?: 'http-api' | 'function-url';
 }
 
 /** The TypeScript producer's batching settings that decide its request size. */
@@ -191,6 +197,24 @@ export const WORKLOADS: readonly Workload[] = [
     partitions: 2,
     idempotent: true,
     trigger: 'stream',
+  },
+  {
+    name: "1 rec/s of 1 KB, single records (client defaults), endpoint: 'function-url'",
+    recordsPerSec: 1,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
+    partitions: 1,
+    idempotent: true,
+    endpoint: 'function-url',
+  },
+  {
+    name: "1 MB/s from one producer, client defaults (1 KB records), endpoint: 'function-url'",
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
+    partitions: 2,
+    idempotent: true,
+    endpoint: 'function-url',
   },
   {
     name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'stream'",
@@ -444,7 +468,7 @@ const lambda = (gbSeconds: number, invocations: number) =>
 
 /**
  * Sluice, by item. Produce: the measured calls and DynamoDB capacity units per request of the
- * workload's shape; API Gateway and the HTTP function per request. Storage: 7 days of sections
+ * workload's shape; API Gateway (none behind a function URL) and the HTTP function per request. Storage: 7 days of sections
  * (in S3, or in the slot items when inline) and slot items; retention deletes each slot once
  * (measured units; S3 DELETE is free) and sweeps every 5 minutes (measured on idle topics).
  * Consumer: per group, one poller that runs all month while records flow (a scheduled tick per
@@ -494,10 +518,12 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
     dynamodbProduce: requests * (shape.perRequest.writeUnits * write + shape.perRequest.readUnits * read),
     lambdaProduce: lambda(requests * lambdaGbSeconds(produceMs), requests),
     apiGateway:
-      (requests *
-        Math.ceil(shape.bodyBytes / ASSUMPTIONS.apiGatewayStepBytes) *
-        PRICES.apiGatewayHttpPerMillion) /
-      1e6,
+      w.endpoint === 'function-url'
+        ? 0
+        : (requests *
+            Math.ceil(shape.bodyBytes / ASSUMPTIONS.apiGatewayStepBytes) *
+            PRICES.apiGatewayHttpPerMillion) /
+          1e6,
     storage:
       (shape.inline ? 0 : retainedGb(w) * sectionOverhead * PRICES.s3StoragePerGbMonth) +
       ((slots * slotBytes) / GIB) * PRICES.dynamodbStoragePerGbMonth +

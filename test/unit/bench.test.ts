@@ -278,6 +278,56 @@ describe('cost model', () => {
       ]),
     ).toThrow(/needs the stream trigger's measured requests/);
   });
+  it("prices no API Gateway request behind endpoint: 'function-url', and the rest as the default endpoint", () => {
+    const shape = (recordsPerRequest: number, bodyBytes: number) => ({
+      recordsPerRequest,
+      recordBytes: 1024,
+      idempotent: true,
+      threshold: 'default' as const,
+      inline: recordsPerRequest === 1,
+      perRequest: {
+        s3Put: recordsPerRequest === 1 ? 0 : 1,
+        dynamodbWrite: 2,
+        dynamodbRead: 0,
+        writeUnits: 3,
+        readUnits: 0,
+      },
+      deleteWriteUnits: 1,
+      perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
+      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+      bodyBytes,
+      sectionBytes: bodyBytes,
+    });
+    const measured: MeasuredCosts = {
+      produceMs: 10,
+      sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
+      sectionDelivery: SECTION_READ_ONCE,
+      shapes: [shape(1, 1400), shape(2000, 2_900_000)],
+    };
+    const pairs = [
+      ['1 rec/s of 1 KB, single records (client defaults)', 1],
+      ['1 MB/s from one producer, client defaults (1 KB records)', 0.5],
+    ] as const;
+    for (const [name, requestsPerSec] of pairs) {
+      const [viaApi, viaUrl] = costTable(
+        measured,
+        [name, `${name}, endpoint: 'function-url'`].map((n) => {
+          const workload = WORKLOADS.find((w) => w.name === n);
+          if (!workload) throw new Error(`no workload ${n}`);
+          return workload;
+        }),
+      );
+      // API Gateway meters 512 KB steps: a 2.9 MB body is 6 requests.
+      const steps = name.startsWith('1 MB/s') ? 6 : 1;
+      expect(viaApi.sluiceBreakdown.apiGateway).toBeCloseTo((requestsPerSec * 730 * 3600 * steps) / 1e6, 6);
+      expect(viaUrl.sluiceBreakdown).toEqual({ ...viaApi.sluiceBreakdown, apiGateway: 0 });
+      expect(viaUrl.sluiceUsdPerMonth).toBeCloseTo(
+        viaApi.sluiceUsdPerMonth - viaApi.sluiceBreakdown.apiGateway,
+        9,
+      );
+    }
+  });
+
   it('charges the S3 GETs of a large section once per section, as measured, not once per batch', () => {
     const shape = {
       recordsPerRequest: 2000,
