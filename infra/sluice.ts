@@ -117,7 +117,7 @@ export class Sluice extends SluiceBase {
   /**
    * Access log group of the stage.
    * @throws with endpoint `'function-url'`: a function URL writes no access log (the HTTP
-   *   function's own log has every failed request)
+   *   function's own log has the requests that failed with a 5xx)
    */
   get accessLogGroup(): logs.LogGroup {
     return this.requireGateway('accessLogGroup').accessLogGroup;
