@@ -60,7 +60,8 @@ interface GroupAccessDeclarations {
 /**
  * Sluice: a serverless event backbone with Apache Kafka's semantics. Creates the data
  * bucket, the two DynamoDB tables, the HTTP API function behind an IAM-authorized HTTPS
- * endpoint (one route per entry of the HTTP API's route table), the retention sweeper, its
+ * endpoint (an API Gateway HTTP API with one route per entry of the HTTP API's route table,
+ * or, with `endpoint: 'function-url'`, a Lambda function URL), the retention sweeper, its
  * {@link SluiceMonitoring} (dashboard and alarms) and stack outputs; `addConsumer` adds a
  * {@link SluiceConsumerGroup}, a poller per consumer group that feeds a Lambda handler with
  * Kafka-shaped events. The `grant*` and `metric*` methods come from {@link SluiceBase}.
