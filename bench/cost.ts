@@ -217,6 +217,16 @@ export const WORKLOADS: readonly Workload[] = [
     endpoint: 'function-url',
   },
   {
+    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', endpoint: 'function-url'",
+    recordsPerSec: 1_000,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
+    partitions: 2,
+    idempotent: true,
+    trigger: 'stream',
+    endpoint: 'function-url',
+  },
+  {
     name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'stream'",
     recordsPerSec: 0,
     recordBytes: 1024,

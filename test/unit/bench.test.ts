@@ -12,6 +12,7 @@ import {
 import { checkBatchAnswer } from '../../bench/http-client';
 import { planFromArgs } from '../../bench/plan';
 import { openRawConnection, rawPost } from '../../bench/raw-http';
+import { breakdownLabel } from '../../bench/report';
 import { cpuPerOp, interleave, medianRound } from '../../bench/rounds';
 
 /** A consumer that reads each section once, as measured (`bench/consumer-trigger.ts`). */
@@ -302,11 +303,13 @@ describe('cost model', () => {
       produceMs: 10,
       sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
       sectionDelivery: SECTION_READ_ONCE,
+      streamTrigger: { readUnits: 2, writeUnits: 2 },
       shapes: [shape(1, 1400), shape(2000, 2_900_000)],
     };
     const pairs = [
       ['1 rec/s of 1 KB, single records (client defaults)', 1],
       ['1 MB/s from one producer, client defaults (1 KB records)', 0.5],
+      ["1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream'", 0.5],
     ] as const;
     for (const [name, requestsPerSec] of pairs) {
       const [viaApi, viaUrl] = costTable(
@@ -326,6 +329,19 @@ describe('cost model', () => {
         9,
       );
     }
+  });
+
+  it('labels each row of the by-item table apart, variants included', () => {
+    const labels = WORKLOADS.map((w) => breakdownLabel(w.name));
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain(
+      "1 MB/s from one producer, client defaults (1 KB records), endpoint: 'function-url'",
+    );
+    expect(labels).toContain("idle, trigger: 'stream'");
+    expect(labels).toContain(
+      "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', endpoint: 'function-url'",
+    );
+    expect(labels).toContain('10 MiB/s');
   });
 
   it('charges the S3 GETs of a large section once per section, as measured, not once per batch', () => {
