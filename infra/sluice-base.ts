@@ -85,9 +85,12 @@ export abstract class SluiceBase extends Construct implements ISluice {
   abstract readonly logTable: dynamodb.ITable;
   /** Topics, producer state and consumer-group leases. */
   abstract readonly metaTable: dynamodb.ITable;
-  /** The HTTP API. */
+  /**
+   * The HTTP API whose routes the grants name. A cluster served by a function URL has none
+   * (its `httpApi` throws) and overrides {@link grantEndpoint} instead.
+   */
   abstract readonly httpApi: apigwv2.IHttpApi;
-  /** The stage the grants name (`$default`). */
+  /** The stage the grants name (`$default`); see {@link httpApi}. */
   abstract readonly stage: apigwv2.IHttpStage;
   /** The customer managed key of the bucket and tables, if any. */
   protected abstract readonly encryptionKey: kms.IKey | undefined;
