@@ -108,6 +108,12 @@ export interface Workload {
    * 7 days here). @default ASSUMPTIONS.retentionDays (7, Kafka's default)
    */
   readonly retentionDays?: number;
+  /**
+   * What serves the HTTP API (the construct's `endpoint`): a function URL has no per-request
+   * price, so the API Gateway item is 0; the HTTP function's invocations cost the same.
+   * @default 'http-api'
+   */
+  readonly endpoint?: 'http-api' | 'function-url';
 }
 
 /** The TypeScript producer's batching settings that decide its request size. */
@@ -154,6 +160,24 @@ export function recordsPerRequestWithDefaults(
 const PREVIOUS_DEFAULTS: BatchingSettings = { lingerMs: 5, batchBytes: 1_000_000 };
 
 const MIB = 1024 * 1024;
+
+/** One producer sending a 1 KB record a second with the client's defaults (a producer id, no batch to gather). */
+const ONE_REC_PER_SEC = {
+  recordsPerSec: 1,
+  recordBytes: 1024,
+  recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
+  partitions: 1,
+  idempotent: true,
+} as const;
+
+/** One producer sending 1,000 records of 1 KB a second with the client's defaults, to two partitions. */
+const ONE_MB_PER_SEC = {
+  recordsPerSec: 1_000,
+  recordBytes: 1024,
+  recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
+  partitions: 2,
+  idempotent: true,
+} as const;
 
 /** The workloads of the cost table: first the defaults a user keeps, then hand-batched traffic. */
 export const WORKLOADS: readonly Workload[] = [
@@ -209,33 +233,37 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream', retention 1 day",
-    recordsPerSec: 1,
-    recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
-    partitions: 1,
-    idempotent: true,
+    ...ONE_REC_PER_SEC,
     trigger: 'stream',
     retentionDays: 1,
   },
   {
     name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream', maxBatchingWindow 5 s",
-    recordsPerSec: 1,
-    recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
-    partitions: 1,
-    idempotent: true,
+    ...ONE_REC_PER_SEC,
     trigger: 'stream',
     streamBatchingWindowSeconds: 5,
   },
   {
+    name: "1 rec/s of 1 KB, single records (client defaults), endpoint: 'function-url'",
+    ...ONE_REC_PER_SEC,
+    endpoint: 'function-url',
+  },
+  {
     name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', retention 1 day",
-    recordsPerSec: 1_000,
-    recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
-    partitions: 2,
-    idempotent: true,
+    ...ONE_MB_PER_SEC,
     trigger: 'stream',
     retentionDays: 1,
+  },
+  {
+    name: "1 MB/s from one producer, client defaults (1 KB records), endpoint: 'function-url'",
+    ...ONE_MB_PER_SEC,
+    endpoint: 'function-url',
+  },
+  {
+    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', endpoint: 'function-url'",
+    ...ONE_MB_PER_SEC,
+    trigger: 'stream',
+    endpoint: 'function-url',
   },
   {
     name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'stream'",
@@ -499,7 +527,7 @@ const lambda = (gbSeconds: number, invocations: number) =>
 
 /**
  * Sluice, by item. Produce: the measured calls and DynamoDB capacity units per request of the
- * workload's shape; API Gateway and the HTTP function per request. Storage: 7 days of sections
+ * workload's shape; API Gateway (none behind a function URL) and the HTTP function per request. Storage: 7 days of sections
  * (in S3, or in the slot items when inline) and slot items; retention deletes each slot once
  * (measured units; S3 DELETE is free) and sweeps every 5 minutes (measured on idle topics).
  * Consumer: per group, one poller that runs all month while records flow (a scheduled tick per
@@ -549,10 +577,12 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
     dynamodbProduce: requests * (shape.perRequest.writeUnits * write + shape.perRequest.readUnits * read),
     lambdaProduce: lambda(requests * lambdaGbSeconds(produceMs), requests),
     apiGateway:
-      (requests *
-        Math.ceil(shape.bodyBytes / ASSUMPTIONS.apiGatewayStepBytes) *
-        PRICES.apiGatewayHttpPerMillion) /
-      1e6,
+      w.endpoint === 'function-url'
+        ? 0
+        : (requests *
+            Math.ceil(shape.bodyBytes / ASSUMPTIONS.apiGatewayStepBytes) *
+            PRICES.apiGatewayHttpPerMillion) /
+          1e6,
     storage:
       (shape.inline ? 0 : retainedGb(w) * sectionOverhead * PRICES.s3StoragePerGbMonth) +
       ((slots * slotBytes) / GIB) * PRICES.dynamodbStoragePerGbMonth +

@@ -556,10 +556,25 @@ export function renderReport(r: BenchResults): string {
     'Sluice monthly cost by item, USD\n' +
       renderTable(
         ['workload', ...Object.keys(r.cost[0].sluiceBreakdown)],
-        r.cost.map((c) => [c.workload.split(':')[0], ...Object.values(c.sluiceBreakdown).map(usd)]),
+        r.cost.map((c) => [breakdownLabel(c.workload), ...Object.values(c.sluiceBreakdown).map(usd)]),
       ),
   );
   return sections.join('\n\n');
+}
+
+/**
+ * A workload's short name in the by-item table: its name up to the first colon, with its
+ * variants (`, trigger: 'stream'`, `, endpoint: 'function-url'`, `, retention 1 day`,
+ * `, maxBatchingWindow 5 s`) kept, so variant rows are told apart from the rows they vary.
+ *
+ * @example
+ * breakdownLabel("idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'stream'"); // "idle, trigger: 'stream'"
+ */
+export function breakdownLabel(workload: string): string {
+  const variant =
+    /(, (trigger|endpoint): '[^']*'|, retention \d+ days?|, maxBatchingWindow \d+ s)+$/.exec(workload)?.[0] ??
+    '';
+  return workload.slice(0, workload.length - variant.length).split(':')[0] + variant;
 }
 
 /** A consumer's requests, rounded for the JSON document. */

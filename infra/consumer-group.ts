@@ -95,7 +95,10 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
       access: { kind: 'poller', group },
       environment: {
         SLUICE_CONSUMER_CONFIG: Stack.of(this).toJsonString(config),
-        SLUICE_ENDPOINT_URL: sluice.endpointUrl,
+        // The event's bootstrapServers. A function URL cannot be named here: its URL depends on
+        // the HTTP function, which depends on every poller it wakes (their names and its grant
+        // to invoke them), so the event then says `sluice://<clusterId>`.
+        ...(sluice.endpoint === 'function-url' ? {} : { SLUICE_ENDPOINT_URL: sluice.endpointUrl }),
       },
     });
     this.poller = this.pollerFunction.function;

@@ -16,6 +16,7 @@ export * from './sluice-base';
 export * from './sluice-function';
 export type {
   SluiceConsumer,
+  SluiceEndpoint,
   SluiceFunctionOptions,
   SluiceProps,
   SluiceScheduledFunctionOptions,

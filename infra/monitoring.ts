@@ -13,8 +13,12 @@ import type { SluiceBase } from './sluice-base';
 export interface SluiceMonitoringProps {
   /** The cluster whose metrics are graphed and alarmed on. */
   readonly sluice: SluiceBase;
-  /** The HTTP API (request and error counts). */
-  readonly httpApi: apigwv2.IHttpApi;
+  /**
+   * The HTTP API (request and error counts).
+   * @default - no API Gateway (endpoint `'function-url'`): the function URL's own request,
+   *   error and latency metrics of `apiFunction` are graphed instead
+   */
+  readonly httpApi?: apigwv2.IHttpApi;
   /** The function serving the HTTP API (errors and throttles). */
   readonly apiFunction: lambda.IFunction;
   /**
@@ -107,12 +111,17 @@ export class SluiceMonitoring extends Construct {
     );
     this.dashboard.addWidgets(this.lagGraph, this.deadLetterGraph);
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'HTTP API requests and errors',
-        width: 12,
-        left: [httpApi.metricCount({ period: minute })],
-        right: [httpApi.metricClientError({ period: minute }), httpApi.metricServerError({ period: minute })],
-      }),
+      httpApi
+        ? new cloudwatch.GraphWidget({
+            title: 'HTTP API requests and errors',
+            width: 12,
+            left: [httpApi.metricCount({ period: minute })],
+            right: [
+              httpApi.metricClientError({ period: minute }),
+              httpApi.metricServerError({ period: minute }),
+            ],
+          })
+        : functionUrlGraph(props.apiFunction, minute),
       new cloudwatch.GraphWidget({
         title: 'DynamoDB throttled requests',
         width: 12,
@@ -198,5 +207,36 @@ function tableThrottles(table: dynamodb.ITable, label: string, prefix: string): 
     },
     label: `${label} throttle events`,
     period: Duration.minutes(5),
+  });
+}
+
+/**
+ * The function URL's counterpart of API Gateway's request graph: Lambda publishes requests,
+ * 4xx and 5xx answers and latency of a function URL under the function's name
+ * (`UrlRequestCount`, `Url4xxCount`, `Url5xxCount`, `UrlRequestLatency`); invocation errors,
+ * throttles and duration are on the function's own row and alarms.
+ */
+function functionUrlGraph(fn: lambda.IFunction, period: Duration): cloudwatch.GraphWidget {
+  const url = (metricName: string, label: string, statistic: string = cloudwatch.Stats.SUM) =>
+    new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName,
+      dimensionsMap: { FunctionName: fn.functionName },
+      statistic,
+      period,
+      label,
+    });
+  return new cloudwatch.GraphWidget({
+    title: 'Function URL requests, errors and latency',
+    width: 12,
+    left: [
+      url('UrlRequestCount', 'requests'),
+      url('Url4xxCount', '4xx answers'),
+      url('Url5xxCount', '5xx answers'),
+    ],
+    right: [
+      url('UrlRequestLatency', 'latency p99 (ms)', cloudwatch.Stats.p(99)),
+      fn.metricDuration({ period, statistic: cloudwatch.Stats.p(99), label: 'function duration p99 (ms)' }),
+    ],
   });
 }

@@ -85,9 +85,12 @@ export abstract class SluiceBase extends Construct implements ISluice {
   abstract readonly logTable: dynamodb.ITable;
   /** Topics, producer state and consumer-group leases. */
   abstract readonly metaTable: dynamodb.ITable;
-  /** The HTTP API. */
+  /**
+   * The HTTP API whose routes the grants name. A cluster served by a function URL has none
+   * (its `httpApi` throws) and overrides {@link grantEndpoint} instead.
+   */
   abstract readonly httpApi: apigwv2.IHttpApi;
-  /** The stage the grants name (`$default`). */
+  /** The stage the grants name (`$default`); see {@link httpApi}. */
   abstract readonly stage: apigwv2.IHttpStage;
   /** The customer managed key of the bucket and tables, if any. */
   protected abstract readonly encryptionKey: kms.IKey | undefined;
@@ -158,11 +161,7 @@ export abstract class SluiceBase extends Construct implements ISluice {
 
   /** Lets `grantee` call every route of this endpoint, topic creation and deletion included. */
   grantAdmin(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [this.executeApiArn('*', '/*')],
-    });
+    return this.grantEndpoint(grantee, 'every route');
   }
 
   /**
@@ -271,11 +270,23 @@ export abstract class SluiceBase extends Construct implements ISluice {
   }
 
   private grantPaths(grantee: iam.IGrantable, paths: { method: string; path: string }[]): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: paths.map((p) => this.executeApiArn(p.method, p.path)),
-    });
+    return this.grantEndpoint(grantee, paths);
+  }
+
+  /**
+   * Lets `grantee` call the endpoint: the given request paths, or every route. This base
+   * grants `execute-api:Invoke` on exactly those paths of {@link httpApi}'s stage; a cluster
+   * whose endpoint is not an API Gateway API overrides it.
+   */
+  protected grantEndpoint(
+    grantee: iam.IGrantable,
+    paths: readonly { method: string; path: string }[] | 'every route',
+  ): iam.Grant {
+    const resources =
+      paths === 'every route'
+        ? [this.executeApiArn('*', '/*')]
+        : paths.map((p) => this.executeApiArn(p.method, p.path));
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: resources });
   }
 
   /** `arn:…:execute-api:region:account:api-id/$default/METHOD/path` (IAM wildcards allowed). */

@@ -32,6 +32,16 @@ export const MAX_CONSUMER_INSTANCE_TIMEOUT_MS = 1_800_000;
 /** Confluent's default `consumer.instance.timeout.ms`, the server's own default too. */
 export const DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS = 300_000;
 
+/**
+ * What serves Sluice's HTTP API over HTTPS (see {@link SluiceProps.endpoint}):
+ * - `'http-api'`: an API Gateway HTTP API with one IAM-authorized route per operation,
+ *   per-route grants, stage throttling and access logs;
+ * - `'function-url'`: a Lambda function URL (auth type `AWS_IAM`) on the HTTP function, with
+ *   no per-request price, one grant for the whole endpoint, and no throttling or access logs
+ *   of its own.
+ */
+export type SluiceEndpoint = 'http-api' | 'function-url';
+
 /** Properties of the {@link Sluice} construct. Every one is optional. */
 export interface SluiceProps {
   /**
@@ -140,12 +150,26 @@ export interface SluiceProps {
    */
   readonly inlineSectionMaxBytes?: number;
   /**
-   * Steady-state request rate limit of the `$default` stage (requests per second).
+   * What serves the HTTP API. `'http-api'` is an API Gateway HTTP API: one route per
+   * operation, grants down to a topic and a consumer group, stage throttling and access logs,
+   * custom domains — and $1.00 per million requests, counted in 512 KB steps. `'function-url'`
+   * is a Lambda function URL on the HTTP function (auth type `AWS_IAM`, SigV4 with service
+   * `lambda`): no per-request price, the same payload format 2.0 events, the same 6 MB
+   * request limit; but IAM then authorizes the endpoint as a whole (every `grant*` method
+   * grants every route, `grantAdmin`'s reach), and there is no throttling (cap the function
+   * with `apiReservedConcurrency`), no access log and no custom domain without CloudFront.
+   * docs/deploy.md weighs the two.
+   * @default 'http-api'
+   */
+  readonly endpoint?: SluiceEndpoint;
+  /**
+   * Steady-state request rate limit of the `$default` stage (requests per second); endpoint
+   * `'http-api'` only.
    * @default 1000
    */
   readonly throttlingRateLimit?: number;
   /**
-   * Burst limit of the `$default` stage (requests).
+   * Burst limit of the `$default` stage (requests); endpoint `'http-api'` only.
    * @default 2000
    */
   readonly throttlingBurstLimit?: number;
@@ -316,6 +340,20 @@ export function validateProps(props: SluiceProps): void {
     if (!Number.isInteger(minutes) || minutes < 1) {
       throw new Error(`Sluice: retentionSchedule must be a whole number of minutes (>= 1), got ${minutes}.`);
     }
+  }
+  if (props.endpoint !== undefined && props.endpoint !== 'http-api' && props.endpoint !== 'function-url') {
+    throw new Error(
+      `Sluice: endpoint must be 'http-api' or 'function-url', got ${JSON.stringify(props.endpoint)}.`,
+    );
+  }
+  if (
+    props.endpoint === 'function-url' &&
+    (props.throttlingRateLimit !== undefined || props.throttlingBurstLimit !== undefined)
+  ) {
+    throw new Error(
+      "Sluice: throttlingRateLimit and throttlingBurstLimit set API Gateway's stage throttling, which endpoint " +
+        "'function-url' does not have: cap the HTTP function with apiReservedConcurrency instead.",
+    );
   }
   if (props.serverAccessLogsPrefix !== undefined && !props.serverAccessLogsBucket) {
     throw new Error('Sluice: serverAccessLogsPrefix needs serverAccessLogsBucket.');

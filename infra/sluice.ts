@@ -9,7 +9,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct, IConstruct } from 'constructs';
@@ -35,6 +35,7 @@ import {
   DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS,
   MAX_REQUEST_BODY_BYTES,
   resolveClusterId,
+  type SluiceEndpoint,
   type SluiceFunctionOptions,
   type SluiceProps,
   type SluiceScheduledFunctionOptions,
@@ -59,7 +60,8 @@ interface GroupAccessDeclarations {
 /**
  * Sluice: a serverless event backbone with Apache Kafka's semantics. Creates the data
  * bucket, the two DynamoDB tables, the HTTP API function behind an IAM-authorized HTTPS
- * endpoint (one route per entry of the HTTP API's route table), the retention sweeper, its
+ * endpoint (an API Gateway HTTP API with one route per entry of the HTTP API's route table,
+ * or, with `endpoint: 'function-url'`, a Lambda function URL), the retention sweeper, its
  * {@link SluiceMonitoring} (dashboard and alarms) and stack outputs; `addConsumer` adds a
  * {@link SluiceConsumerGroup}, a poller per consumer group that feeds a Lambda handler with
  * Kafka-shaped events. The `grant*` and `metric*` methods come from {@link SluiceBase}.
@@ -82,14 +84,12 @@ export class Sluice extends SluiceBase {
   readonly apiFunction: SluiceFunction;
   /** The scheduled retention sweeper (every `retentionSchedule`). */
   readonly retentionFunction: SluiceFunction;
-  /** The HTTP API. */
-  readonly httpApi: apigwv2.HttpApi;
-  /** The `$default` stage (access logs, throttling). */
-  readonly stage: apigwv2.HttpStage;
-  /** The HTTPS endpoint, ending in `/`. */
+  /** What serves the HTTP API: the `endpoint` prop. */
+  readonly endpoint: SluiceEndpoint;
+  /** The HTTPS endpoint, ending in `/`: the HTTP API's `$default` stage or the function URL. */
   readonly endpointUrl: string;
-  /** Access log group of the stage. */
-  readonly accessLogGroup: logs.LogGroup;
+  /** The function URL of {@link apiFunction} with endpoint `'function-url'`; else `undefined`. */
+  readonly functionUrl: lambda.FunctionUrl | undefined;
   /** The dashboard and the alarms of the backbone, which every consumer group joins. */
   readonly monitoring: SluiceMonitoring;
   /** Every alarm created so far (grows with `addConsumer`); the same list as `monitoring.alarms`. */
@@ -99,9 +99,37 @@ export class Sluice extends SluiceBase {
   /** Consumer groups added so far. */
   readonly consumers: SluiceConsumerGroup[] = [];
 
+  /**
+   * The HTTP API (endpoint `'http-api'`, the default).
+   * @throws with endpoint `'function-url'`, which has no API Gateway: use {@link functionUrl}
+   */
+  get httpApi(): apigwv2.HttpApi {
+    return this.requireGateway('httpApi').httpApi;
+  }
+
+  /**
+   * The `$default` stage (access logs, throttling) of the HTTP API.
+   * @throws with endpoint `'function-url'`, which has no stage
+   */
+  get stage(): apigwv2.HttpStage {
+    return this.requireGateway('stage').stage;
+  }
+
+  /**
+   * Access log group of the stage.
+   * @throws with endpoint `'function-url'`: a function URL writes no access log (the HTTP
+   *   function's own log has the requests that failed with a 5xx)
+   */
+  get accessLogGroup(): logs.LogGroup {
+    return this.requireGateway('accessLogGroup').accessLogGroup;
+  }
+
   protected readonly encryptionKey: kms.IKey | undefined;
 
   private readonly props: SluiceProps;
+  private readonly gateway:
+    | { httpApi: apigwv2.HttpApi; stage: apigwv2.HttpStage; accessLogGroup: logs.LogGroup }
+    | undefined;
   private readonly removalPolicy: RemovalPolicy;
   private readonly wakeTargets: { group: string; topics: string[]; functionName: string }[] = [];
   /** What the HTTP function is told about groups; replaced whole, only once a change is checked. */
@@ -213,25 +241,123 @@ export class Sluice extends SluiceBase {
       Lazy.string({ produce: () => groupAccessEnvironment(this.groupAccess).SLUICE_GROUP_TOPICS }),
     );
 
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: this.removalPolicy,
-    });
-    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: `Sluice ${this.clusterId}: Kafka-semantics event backbone`,
-      createDefaultStage: false,
-      defaultAuthorizer: props.allowUnauthenticatedAccess
-        ? new apigwv2.HttpNoneAuthorizer()
-        : new HttpIamAuthorizer(),
-    });
+    this.endpoint = props.endpoint ?? 'http-api';
     if (props.allowUnauthenticatedAccess) {
       Annotations.of(this).addWarningV2(
         'sluice:unauthenticated',
         'allowUnauthenticatedAccess is true: anyone who finds the endpoint can read, write and delete topics.',
       );
     }
-    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
-      httpApi: this.httpApi,
+    if (this.endpoint === 'function-url') {
+      this.gateway = undefined;
+      // $LATEST, like the API Gateway integration: a deployment changes what the URL runs.
+      this.functionUrl = this.apiFunction.function.addFunctionUrl({
+        authType: props.allowUnauthenticatedAccess
+          ? lambda.FunctionUrlAuthType.NONE
+          : lambda.FunctionUrlAuthType.AWS_IAM,
+      });
+      this.endpointUrl = this.functionUrl.url;
+    } else {
+      this.functionUrl = undefined;
+      this.gateway = this.createHttpApi(props);
+      this.endpointUrl = this.gateway.stage.url;
+    }
+
+    // --- Monitoring ----------------------------------------------------------------------
+    // The id `Default` is left out of logical ids: the dashboard and the alarms keep the ids
+    // they had when this construct built them itself (see SluiceMonitoring).
+    this.monitoring = new SluiceMonitoring(this, 'Default', {
+      sluice: this,
+      httpApi: this.gateway?.httpApi,
+      apiFunction: this.apiFunction.function,
+      dashboardName: props.dashboardName,
+      alarmTopic: props.alarmTopic,
+    });
+    this.dashboard = this.monitoring.dashboard;
+    this.alarms = this.monitoring.alarms;
+
+    // --- Retention -----------------------------------------------------------------------
+    // Overlapping runs are harmless: every delete is conditional (docs/retention.md).
+    this.retentionFunction = this.addScheduledFunction('Retention', {
+      entry: RETENTION_HANDLER_ENTRY,
+      schedule: events.Schedule.rate(props.retentionSchedule ?? Duration.minutes(5)),
+      description: "deletes index items and segment objects past each topic's retention.ms",
+    });
+
+    // --- Outputs -------------------------------------------------------------------------
+    new CfnOutput(this, 'EndpointUrl', {
+      value: this.endpointUrl,
+      description: `HTTPS endpoint (SigV4, service ${this.endpoint === 'function-url' ? 'lambda' : 'execute-api'})`,
+    });
+    new CfnOutput(this, 'ClusterId', {
+      value: this.clusterId,
+      description: 'Cluster id in /v3/clusters/{cluster_id}',
+    });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Segment bucket' });
+    new CfnOutput(this, 'LogTableName', {
+      value: this.logTable.tableName,
+      description: 'Partition-log index table',
+    });
+    new CfnOutput(this, 'MetaTableName', {
+      value: this.metaTable.tableName,
+      description: 'Topics, producers, leases',
+    });
+
+    this.acknowledgeFindings();
+  }
+
+  private requireGateway(member: string): NonNullable<Sluice['gateway']> {
+    if (!this.gateway) {
+      throw new Error(
+        `Sluice: ${member} exists only with endpoint 'http-api'; this cluster's endpoint is a function URL (sluice.functionUrl).`,
+      );
+    }
+    return this.gateway;
+  }
+
+  /**
+   * A function URL authorizes the whole function (`lambda:InvokeFunctionUrl`, plus
+   * `lambda:InvokeFunction` only when invoked through the URL): there is no path to name,
+   * so every grant is the whole endpoint, and a narrower one is reported as a warning.
+   */
+  protected override grantEndpoint(
+    grantee: iam.IGrantable,
+    paths: readonly { method: string; path: string }[] | 'every route',
+  ): iam.Grant {
+    if (!this.functionUrl) return super.grantEndpoint(grantee, paths);
+    if (paths !== 'every route') {
+      Annotations.of(this).addWarningV2(
+        'sluice:function-url-grants-every-route',
+        "endpoint 'function-url': IAM authorizes a function URL as a whole, so grantProduce and grantConsume " +
+          'give every route of the endpoint (topic administration included), whatever topics or groups they name. ' +
+          "Use endpoint 'http-api' where grants must be narrower (docs/security.md).",
+      );
+    }
+    return this.functionUrl.grantInvokeUrl(grantee);
+  }
+
+  /**
+   * The API Gateway endpoint: an HTTP API with one IAM-authorized route per entry of the
+   * route table, its `$default` stage (throttling, JSON access logs) and the integration.
+   */
+  private createHttpApi(props: SluiceProps): {
+    httpApi: apigwv2.HttpApi;
+    stage: apigwv2.HttpStage;
+    accessLogGroup: logs.LogGroup;
+  } {
+    const accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: this.removalPolicy,
+    });
+    const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: `Sluice ${this.clusterId}: Kafka-semantics event backbone`,
+      createDefaultStage: false,
+      defaultAuthorizer: props.allowUnauthenticatedAccess
+        ? new apigwv2.HttpNoneAuthorizer()
+        : new HttpIamAuthorizer(),
+    });
+    const stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi,
       stageName: '$default',
       autoDeploy: true,
       throttle: {
@@ -239,7 +365,7 @@ export class Sluice extends SluiceBase {
         burstLimit: props.throttlingBurstLimit ?? 2000,
       },
       accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        destination: new apigwv2.LogGroupLogDestination(accessLogGroup),
         format: apigw.AccessLogFormat.custom(
           JSON.stringify({
             requestId: '$context.requestId',
@@ -259,62 +385,19 @@ export class Sluice extends SluiceBase {
         ),
       },
     });
-    this.endpointUrl = this.stage.url;
-
     const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction.function, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
       // One resource-policy statement for the whole API instead of one per route.
       scopePermissionToRoute: false,
     });
     for (const route of SLUICE_ROUTES) {
-      this.httpApi.addRoutes({
+      httpApi.addRoutes({
         path: route.path,
         methods: [apigwv2.HttpMethod[route.method]],
         integration,
       });
     }
-
-    // --- Monitoring ----------------------------------------------------------------------
-    // The id `Default` is left out of logical ids: the dashboard and the alarms keep the ids
-    // they had when this construct built them itself (see SluiceMonitoring).
-    this.monitoring = new SluiceMonitoring(this, 'Default', {
-      sluice: this,
-      httpApi: this.httpApi,
-      apiFunction: this.apiFunction.function,
-      dashboardName: props.dashboardName,
-      alarmTopic: props.alarmTopic,
-    });
-    this.dashboard = this.monitoring.dashboard;
-    this.alarms = this.monitoring.alarms;
-
-    // --- Retention -----------------------------------------------------------------------
-    // Overlapping runs are harmless: every delete is conditional (docs/retention.md).
-    this.retentionFunction = this.addScheduledFunction('Retention', {
-      entry: RETENTION_HANDLER_ENTRY,
-      schedule: events.Schedule.rate(props.retentionSchedule ?? Duration.minutes(5)),
-      description: "deletes index items and segment objects past each topic's retention.ms",
-    });
-
-    // --- Outputs -------------------------------------------------------------------------
-    new CfnOutput(this, 'EndpointUrl', {
-      value: this.endpointUrl,
-      description: 'HTTPS endpoint (SigV4, service execute-api)',
-    });
-    new CfnOutput(this, 'ClusterId', {
-      value: this.clusterId,
-      description: 'Cluster id in /v3/clusters/{cluster_id}',
-    });
-    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Segment bucket' });
-    new CfnOutput(this, 'LogTableName', {
-      value: this.logTable.tableName,
-      description: 'Partition-log index table',
-    });
-    new CfnOutput(this, 'MetaTableName', {
-      value: this.metaTable.tableName,
-      description: 'Topics, producers, leases',
-    });
-
-    this.acknowledgeFindings();
+    return { httpApi, stage, accessLogGroup };
   }
 
   /**

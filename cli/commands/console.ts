@@ -12,9 +12,9 @@ import { writeLine } from '../io';
 const HELP = `Usage: sluice console [--url URL] [--port N] [--sign]
 
 Serves the web console on http://127.0.0.1:PORT/console/ and sends its API calls on to URL.
-Calls to an https endpoint are signed with SigV4 (service execute-api) from the AWS
-credential chain, in this process: the credentials never reach the browser. Open the
-printed address; Ctrl-C stops it.
+Calls to an https endpoint are signed with SigV4 (service execute-api, or lambda for a
+function URL, *.lambda-url.REGION.on.aws) from the AWS credential chain, in this process:
+the credentials never reach the browser. Open the printed address; Ctrl-C stops it.
 
 Options:
   --url URL        the Sluice HTTP API (default: $SLUICE_URL or http://127.0.0.1:8080)

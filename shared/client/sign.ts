@@ -1,5 +1,6 @@
 /**
- * SigV4 signing for a deployed endpoint (API Gateway with IAM auth, service `execute-api`).
+ * SigV4 signing for a deployed endpoint: API Gateway with IAM auth (service `execute-api`) or
+ * a Lambda function URL with auth type AWS_IAM (service `lambda`), told apart by the host.
  * The AWS packages are loaded only when a request is actually signed, so talking to a local
  * server never reads credentials.
  */
@@ -28,7 +29,7 @@ export interface SigV4SignerOptions {
   readonly region?: string;
   /** @default the AWS SDK's default credential chain (env, profile, SSO, IMDS, …) */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  /** @default 'execute-api' */
+  /** @default - from the request's host, see {@link signingService} */
   readonly service?: string;
 }
 
@@ -41,20 +42,24 @@ export interface SigV4SignerOptions {
  */
 export function createSigV4Signer(options: SigV4SignerOptions = {}): RequestSigner {
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  let signer: Promise<{ sign(request: unknown): Promise<{ headers: Record<string, string> }> }> | undefined;
-  const load = async () => {
+  type Signer = { sign(request: unknown): Promise<{ headers: Record<string, string> }> };
+  let credentials: Promise<AwsCredentialIdentity | AwsCredentialIdentityProvider> | undefined;
+  // One signer per service; the credentials (and their provider's cache) are shared.
+  const signers = new Map<string, Promise<Signer>>();
+  const load = async (service: string): Promise<Signer> => {
     const { SignatureV4 } = await import('@smithy/signature-v4');
-    const credentials =
-      options.credentials ?? (await import('@aws-sdk/credential-provider-node')).defaultProvider();
-    return new SignatureV4({
-      service: options.service ?? 'execute-api',
-      region,
-      credentials,
-      sha256: NodeSha256,
-    });
+    credentials ??= options.credentials
+      ? Promise.resolve(options.credentials)
+      : import('@aws-sdk/credential-provider-node').then((m) => m.defaultProvider());
+    return new SignatureV4({ service, region, credentials: await credentials, sha256: NodeSha256 });
   };
   return async (request) => {
-    signer ??= load();
+    const service = options.service ?? signingService(request.url);
+    let signer = signers.get(service);
+    if (!signer) {
+      signer = load(service);
+      signers.set(service, signer);
+    }
     const query: Record<string, string> = {};
     request.url.searchParams.forEach((value, name) => {
       query[name] = value;
@@ -73,6 +78,19 @@ export function createSigV4Signer(options: SigV4SignerOptions = {}): RequestSign
     const { host: _host, ...headers } = signed.headers;
     return headers;
   };
+}
+
+/**
+ * The SigV4 service of an endpoint: `lambda` for a Lambda function URL
+ * (`<url-id>.lambda-url.<region>.on.aws`), else `execute-api` (API Gateway, under its own
+ * host name or a custom domain).
+ *
+ * @example
+ * signingService(new URL('https://abcdefghij.lambda-url.eu-west-1.on.aws/')); // 'lambda'
+ * signingService(new URL('https://abc123.execute-api.eu-west-1.amazonaws.com/')); // 'execute-api'
+ */
+export function signingService(url: URL): 'lambda' | 'execute-api' {
+  return /^[^.]+\.lambda-url\.[a-z0-9-]+\.on\.aws\.?$/i.test(url.hostname) ? 'lambda' : 'execute-api';
 }
 
 /**

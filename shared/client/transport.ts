@@ -14,8 +14,9 @@ export interface ConnectionOptions {
   /** The cluster id in `/v3/clusters/{id}`. @default the first cluster `GET /v3/clusters` lists */
   readonly clusterId?: string;
   /**
-   * `true` signs every request with SigV4 (service `execute-api`, region from `AWS_REGION`,
-   * credentials from the default chain), `false` never, or a signer of your own.
+   * `true` signs every request with SigV4 (service `execute-api`, or `lambda` for a function
+   * URL's `*.lambda-url.<region>.on.aws` host; region from `AWS_REGION`, credentials from the
+   * default chain), `false` never, or a signer of your own.
    * @default true for an https URL that is not localhost, else false
    */
   readonly sign?: boolean | RequestSigner;

@@ -126,6 +126,78 @@ function apiEvent(method: string, path: string, body?: unknown): APIGatewayProxy
   };
 }
 
+/**
+ * The same request as a Lambda function URL with auth type AWS_IAM sends it (payload 2.0):
+ * route key `$default`, the URL's own host and ids, no stage of its own, and — as a function
+ * URL does for a body it does not take for text — the body base64-encoded when `base64`.
+ */
+function functionUrlEvent(
+  method: string,
+  path: string,
+  body?: string,
+  options: { base64?: boolean; headers?: Record<string, string> } = {},
+): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const [rawPath, rawQueryString = ''] = path.split('?');
+  const now = new Date();
+  const urlId = 'abcdefghij0123456789abcdefghij01';
+  const host = `${urlId}.lambda-url.us-east-1.on.aws`;
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    headers: {
+      'x-amzn-tls-cipher-suite': 'TLS_AES_128_GCM_SHA256',
+      'x-amzn-tls-version': 'TLSv1.3',
+      'x-amzn-trace-id': 'Root=1-5f84c7a9-0e5b1e1e1e1e1e1e1e1e1e1e',
+      'x-forwarded-proto': 'https',
+      host,
+      'x-forwarded-port': '443',
+      'x-forwarded-for': '203.0.113.7',
+      accept: '*/*',
+      'user-agent': 'curl/8.5.0',
+      ...options.headers,
+    },
+    queryStringParameters: rawQueryString
+      ? Object.fromEntries(new URLSearchParams(rawQueryString).entries())
+      : undefined,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: urlId,
+      authorizer: {
+        iam: {
+          accessKey: 'AKIDEXAMPLE',
+          accountId: '123456789012',
+          callerId: 'AROAEXAMPLE:producer',
+          cognitoIdentity: null,
+          principalOrgId: null,
+          userArn: 'arn:aws:sts::123456789012:assumed-role/producer/session',
+          userId: 'AROAEXAMPLE:producer',
+        },
+      },
+      domainName: host,
+      domainPrefix: urlId,
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'curl/8.5.0' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body === undefined ? undefined : options.base64 ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded: body !== undefined && options.base64 === true,
+    // principalOrgId is null for a caller outside an organization, which the type does not allow.
+  } as unknown as APIGatewayProxyEventV2WithIAMAuthorizer;
+}
+
+/** Calls the HTTP bundle with an event; returns exactly what the function returned. */
+async function answer(event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<Json> {
+  const outcome = await run(api, event);
+  if (!outcome.ok)
+    throw new Error(`HTTP function failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`);
+  return outcome.result;
+}
+
 /** Calls the HTTP bundle; returns the status and the parsed body. */
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
   const outcome = await run(api, apiEvent(method, path, body));
@@ -251,6 +323,48 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
     });
     expect([committed.status, committed.body.error_code]).toEqual([403, 40302]);
     expect(await call('GET', `${group}/lags`)).toEqual(before);
+  }, 120_000);
+
+  it('answer a function URL event exactly as the HTTP API event: produce and a read', async () => {
+    const topics = `/v3/clusters/${clusterId}/topics`;
+    expect((await call('POST', topics, { topic_name: 'by-url', partitions_count: 1 })).status).toBe(201);
+    // Idempotent, so the second request of the pair is answered with the first one's offsets.
+    const idempotent = { 'sluice-producer-id': 'url-producer', 'sluice-producer-seq': '0' };
+    const record = JSON.stringify({
+      partition_id: 0,
+      key: { type: 'STRING', data: 'k' },
+      value: { type: 'BINARY', data: Buffer.from([0, 1, 2, 254, 255]).toString('base64') },
+      timestamp: '2026-01-02T03:04:05.000Z',
+    });
+    const json = { 'content-type': 'application/json', ...idempotent };
+    const viaUrl = await answer(
+      functionUrlEvent('POST', `${topics}/by-url/records`, record, { base64: true, headers: json }),
+    );
+    const viaApi = await answer({
+      ...apiEvent('POST', `${topics}/by-url/records`),
+      headers: { ...apiEvent('POST', '/').headers, ...json },
+      body: record,
+    });
+    expect(viaUrl.statusCode).toBe(200);
+    expect(JSON.parse(viaUrl.body)).toMatchObject({ error_code: 200, partition_id: 0, offset: 0 });
+    expect(viaUrl).toEqual(viaApi);
+    expect(viaUrl.body).toBe(viaApi.body);
+
+    const read = `${topics}/by-url/partitions/0/records?offset=0&max_records=10`;
+    const readViaUrl = await answer(functionUrlEvent('GET', read));
+    const readViaApi = await answer(apiEvent('GET', read));
+    expect(readViaUrl.statusCode).toBe(200);
+    expect(JSON.parse(readViaUrl.body).records).toEqual([
+      expect.objectContaining({ offset: 0, value: Buffer.from([0, 1, 2, 254, 255]).toString('base64') }),
+    ]);
+    expect(readViaUrl).toEqual(readViaApi);
+    expect(readViaUrl.body).toBe(readViaApi.body);
+
+    // A plain-text body (isBase64Encoded false) is read the same way.
+    const plain = await answer(
+      functionUrlEvent('POST', `${topics}/by-url/records`, record, { headers: json }),
+    );
+    expect(plain).toEqual(viaUrl);
   }, 120_000);
 
   it('sweep with the retention bundle on its schedule', async () => {

@@ -152,6 +152,30 @@ describe('sluice console', () => {
     }
   });
 
+  it('signs for service lambda when --url is a function URL', async () => {
+    const recorder = await startRecorder();
+    try {
+      const { port } = new URL(recorder.url);
+      const functionUrl = `http://abcdefghij.lambda-url.eu-west-1.on.aws:${port}`;
+      const run = await startConsole(['--url', functionUrl, '--sign'], {
+        ...CREDENTIALS,
+        // The function URL's host name reaches the recorder on this machine.
+        NODE_OPTIONS: `--require ${join(__dirname, '..', 'support', 'resolve-to-loopback.cjs')}`,
+        SLUICE_TEST_LOOPBACK_SUFFIX: '.lambda-url.eu-west-1.on.aws',
+      });
+      const answer = await fetch(`${run.url}/v3/clusters`);
+      expect(await answer.json()).toMatchObject({ data: [{ cluster_id: 'recorded' }] });
+      const [call] = recorder.seen;
+      expect(call.headers.host).toBe(`abcdefghij.lambda-url.eu-west-1.on.aws:${port}`);
+      expect(call.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDCONSOLETEST\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,
+      );
+      expect(await stop(run.child)).toBe(0);
+    } finally {
+      await recorder.close();
+    }
+  });
+
   it('refuses requests addressed to another host name, as the local server does', async () => {
     const recorder = await startRecorder();
     try {

@@ -15,6 +15,7 @@ import {
 import { checkBatchAnswer } from '../../bench/http-client';
 import { planFromArgs } from '../../bench/plan';
 import { openRawConnection, rawPost } from '../../bench/raw-http';
+import { breakdownLabel } from '../../bench/report';
 import { cpuPerOp, interleave, medianRound } from '../../bench/rounds';
 
 /** A consumer that reads each section once, as measured (`bench/consumer-trigger.ts`). */
@@ -345,6 +346,65 @@ describe('cost model', () => {
     expect(windowed.consumerLambda).toBeLessThan(perRecord.consumerLambda / 4);
     expect(windowed.dynamodbProduce).toBe(perRecord.dynamodbProduce);
   });
+  it("prices no API Gateway request behind endpoint: 'function-url', and the rest as the default endpoint", () => {
+    const shape = (recordsPerRequest: number, bodyBytes: number) => ({
+      recordsPerRequest,
+      recordBytes: 1024,
+      idempotent: true,
+      threshold: 'default' as const,
+      inline: recordsPerRequest === 1,
+      perRequest: {
+        s3Put: recordsPerRequest === 1 ? 0 : 1,
+        dynamodbWrite: 2,
+        dynamodbRead: 0,
+        writeUnits: 3,
+        readUnits: 0,
+      },
+      deleteWriteUnits: 1,
+      perFetch: { s3Get: 1, dynamodbRead: 1, readUnits: 1 },
+      perEmptyFetch: { dynamodbRead: 1, readUnits: 1 },
+      bodyBytes,
+      sectionBytes: bodyBytes,
+    });
+    const measured = measuredWith([shape(1, 1400), shape(2000, 2_900_000)]);
+    const pairs = [
+      ['1 rec/s of 1 KB, single records (client defaults)', 1],
+      ['1 MB/s from one producer, client defaults (1 KB records)', 0.5],
+      ["1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream'", 0.5],
+    ] as const;
+    for (const [name, requestsPerSec] of pairs) {
+      const [viaApi, viaUrl] = costTable(
+        measured,
+        [name, `${name}, endpoint: 'function-url'`].map((n) => {
+          const workload = WORKLOADS.find((w) => w.name === n);
+          if (!workload) throw new Error(`no workload ${n}`);
+          return workload;
+        }),
+      );
+      // API Gateway meters 512 KB steps: a 2.9 MB body is 6 requests.
+      const steps = name.startsWith('1 MB/s') ? 6 : 1;
+      expect(viaApi.sluiceBreakdown.apiGateway).toBeCloseTo((requestsPerSec * 730 * 3600 * steps) / 1e6, 6);
+      expect(viaUrl.sluiceBreakdown).toEqual({ ...viaApi.sluiceBreakdown, apiGateway: 0 });
+      expect(viaUrl.sluiceUsdPerMonth).toBeCloseTo(
+        viaApi.sluiceUsdPerMonth - viaApi.sluiceBreakdown.apiGateway,
+        9,
+      );
+    }
+  });
+
+  it('labels each row of the by-item table apart, variants included', () => {
+    const labels = WORKLOADS.map((w) => breakdownLabel(w.name));
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain(
+      "1 MB/s from one producer, client defaults (1 KB records), endpoint: 'function-url'",
+    );
+    expect(labels).toContain("idle, trigger: 'stream'");
+    expect(labels).toContain(
+      "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', endpoint: 'function-url'",
+    );
+    expect(labels).toContain('10 MiB/s');
+  });
+
   it('charges the S3 GETs of a large section once per section, as measured, not once per batch', () => {
     const rowsWith = (s3Get: number) =>
       costTable(
