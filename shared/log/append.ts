@@ -61,11 +61,6 @@ export interface AppendDeps {
    */
   readonly commitDeadlineMs: number;
   /**
-   * How long a reserved range may stay open before anyone may void it (readers, and a retry of
-   * an idempotent batch whose claimed range its writer never committed).
-   */
-  readonly holeGraceMs: number;
-  /**
    * A request whose every partition section encodes to at most this many bytes is stored in
    * its slot items (no S3 object); otherwise all its sections go to one segment object.
    * 0 sends every request to S3.
@@ -299,8 +294,8 @@ type SequenceDecision =
  * - the last sequence with other records: refused (40904), acknowledging it would report
  *   records that were never written;
  * - anything else: refused (40902).
- * A range still open answers 503 once its writer's deadline has passed, and is voided (then
- * treated as void) once it is older than the grace period.
+ * A range still open is waited for until its writer's commit deadline, then voided and treated
+ * as void.
  */
 async function decideSequence(
   deps: AppendDeps,
@@ -361,8 +356,9 @@ async function decideSequence(
 /**
  * Settles the range the producer state names: `data` or `void` as its slot says, or
  * `removed` (below the log start). An open range is read again while its writer may still
- * send its put (until the claim's commit deadline), then answered 503; once it is older than
- * the grace period it is voided here, at its own key, so a put of it can never land after.
+ * send its put (until the claim's commit deadline); past it, the range is voided here, at its
+ * own key. The writer's put and this void are write-once at one key, so exactly one of them
+ * lands, and the writer acknowledges only if its put did (docs/design/sequenced-log.md).
  */
 async function settleClaimedRange(
   deps: AppendDeps,
@@ -376,32 +372,21 @@ async function settleClaimedRange(
     const found = await deps.index.rangeAt(topic.id, partition, range);
     if (found.kind !== 'open') return found.kind;
     const now = deps.now();
-    if (now - reservedAt > deps.holeGraceMs) {
-      const outcome = await deps.index.void({
-        kind: 'void',
-        topicId: topic.id,
-        partition,
-        ...range,
-        reservedAt,
-        voidedAt: now,
-      });
-      deps.observer?.onVoid?.({
-        topicId: topic.id,
-        partition,
-        ...range,
-        by: 'reader',
-        outcome: outcome.kind,
-      });
-      return outcome.kind === 'data' ? 'data' : 'void';
-    }
     const untilDeadline = reservedAt + deps.commitDeadlineMs - now;
-    if (untilDeadline <= 0) {
-      throw new UnavailableError(
-        `The previous append of this producer to ${topic.name}-${partition} (offset ${range.baseOffset}) is still unsettled: retry the request.`,
-        { topic: topic.name, partition },
-      );
+    if (untilDeadline > 0) {
+      await sleep(Math.min(untilDeadline + 1, backoffDelay(SETTLE_POLL, reads)));
+      continue;
     }
-    await sleep(Math.min(untilDeadline, backoffDelay(SETTLE_POLL, reads)));
+    const outcome = await deps.index.void({
+      kind: 'void',
+      topicId: topic.id,
+      partition,
+      ...range,
+      reservedAt,
+      voidedAt: now,
+    });
+    deps.observer?.onVoid?.({ topicId: topic.id, partition, ...range, by: 'reader', outcome: outcome.kind });
+    return outcome.kind === 'data' ? 'data' : 'void';
   }
 }
 
