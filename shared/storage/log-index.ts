@@ -253,7 +253,7 @@ export interface LogIndex {
    */
   claim(range: ClaimedRange, guard: ProducerGuard, now: number): Promise<ClaimOutcome>;
   /**
-   * What the slot of `range` holds: one consistent `GetItem` of the slot, and a second of the
+   * What the slot of `range` holds: one consistent read of the slot's key, and a second of the
    * sequencer only when there is no slot (to tell an open range from one retention removed).
    */
   rangeAt(
@@ -562,26 +562,29 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     partition: number,
     range: Pick<Reservation, 'baseOffset' | 'count'>,
   ): Promise<RangeState> {
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({
-        TableName: logTable,
-        Key: key(topicId, partition, String(slotEnd(range))),
-        // Whether it is a void is all that is asked: an inline slot's bytes stay where they are.
-        ProjectionExpression: '#void',
-        ExpressionAttributeNames: { '#void': 'void' },
-        ConsistentRead: true,
-      }),
-    );
-    if (Item) return Item.void ? { kind: 'void' } : { kind: 'data' };
+    // Queries of one key, not GetItem: the same read unit, and the permission writers already have.
+    const one = async (sortKey: string, attribute: 'void' | 'st') => {
+      const { Items } = await dynamodb.send(
+        new QueryCommand({
+          TableName: logTable,
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: {
+            ':pk': { S: partitionKey(topicId, partition) },
+            ':sk': { N: sortKey },
+          },
+          // Only what is asked (an inline slot's bytes stay where they are), and the sort key,
+          // so that an item lacking the attribute is still returned.
+          ProjectionExpression: 'sk, #a',
+          ExpressionAttributeNames: { '#a': attribute },
+          ConsistentRead: true,
+        }),
+      );
+      return Items?.[0];
+    };
+    const slot = await one(String(slotEnd(range)), 'void');
+    if (slot) return slot.void ? { kind: 'void' } : { kind: 'data' };
     // Retention moves the log start before it deletes, so a missing slot below it was settled.
-    const { Item: sequencer } = await dynamodb.send(
-      new GetItemCommand({
-        TableName: logTable,
-        Key: key(topicId, partition, SEQ),
-        ProjectionExpression: 'st',
-        ConsistentRead: true,
-      }),
-    );
+    const sequencer = await one(SEQ, 'st');
     if (!sequencer || Number(sequencer.st?.N ?? 0) >= slotEnd(range)) return { kind: 'removed' };
     return { kind: 'open' };
   }
