@@ -91,27 +91,21 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
   const failures = new Map<number, SluiceError>();
   const claims = new Map<number, PendingClaim>();
   if (producer) {
-    try {
-      await Promise.all(
-        sections.map(async ({ partition, records: batch }) => {
-          const sequenced = {
-            producerId: producer.id,
-            sequence: producer.sequenceFor(partition),
-            count: batch.length,
-            digest: batchDigest(partition, batch),
-          };
-          const readAt = deps.now();
-          const state = await deps.index.producerState(producer.id, topic.id, partition, readAt);
-          const decision = await decideSequence(deps, topic, partition, sequenced, state, readAt);
-          if (decision.kind === 'duplicate') offsets.set(partition, decision.baseOffset);
-          else claims.set(partition, decision.claim);
-        }),
-      );
-    } catch (error) {
-      // Nothing was reserved yet; the checks of the previous batches started so far are dropped.
-      for (const claim of claims.values()) claim.previous?.catch(() => {});
-      throw error;
-    }
+    await Promise.all(
+      sections.map(async ({ partition, records: batch }) => {
+        const sequenced = {
+          producerId: producer.id,
+          sequence: producer.sequenceFor(partition),
+          count: batch.length,
+          digest: batchDigest(partition, batch),
+        };
+        const readAt = deps.now();
+        const state = await deps.index.producerState(producer.id, topic.id, partition, readAt);
+        const decision = await decideSequence(deps, topic, partition, sequenced, state, readAt);
+        if (decision.kind === 'duplicate') offsets.set(partition, decision.baseOffset);
+        else claims.set(partition, decision.claim);
+      }),
+    );
   }
 
   const fresh = sections.filter((section) => !offsets.has(section.partition));
@@ -121,13 +115,7 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
     // the others ride along in it for free (docs/design/sequenced-log.md, "Inline slots").
     const inline = locations.every((location) => location.byteLength <= deps.inlineSectionMaxBytes);
     const segmentKey = inline ? undefined : `${SEGMENT_PREFIX}${topic.id}/${deps.now()}-${randomHex8()}`;
-    let reservations: Reservation[];
-    try {
-      reservations = await reserveBesidePut(deps, topic, segmentKey, bytes, locations);
-    } catch (error) {
-      for (const claim of claims.values()) claim.previous?.catch(() => {});
-      throw error;
-    }
+    const reservations = await reserveBesidePut(deps, topic, segmentKey, bytes, locations);
     const appendedAt = deps.now();
     await Promise.all(
       locations.map(async (location, i) => {
@@ -276,7 +264,11 @@ interface SequencedBatch {
  */
 interface PendingClaim {
   readonly guard: ProducerGuard;
-  readonly previous?: Promise<void>;
+  /**
+   * Resolves with the refusal the check found (its batch must not be claimed), or undefined.
+   * It never rejects: a request that fails before it claims leaves it unawaited.
+   */
+  readonly previous?: Promise<unknown>;
 }
 
 /** What the producer state says about one partition's batch. */
@@ -342,14 +334,17 @@ async function decideSequence(
     );
   }
   if (state?.reservedAt === undefined) return { kind: 'append', claim: { guard } };
-  const previous = settleClaimedRange(deps, topic, partition, state).then((range) => {
-    if (range !== 'void') return; // data, or removed by retention: settled before ours
-    throw new OutOfOrderSequenceError(
-      `Producer sequence ${sequence} for ${topic.name}-${partition} is out of order: the batch before it (sequence ${state.lastSequence}) ` +
-        'was not written, so this one was not either. Resend that batch first, then this one, both unchanged.',
-      { topic: topic.name, partition },
-    );
-  });
+  const previous = settleClaimedRange(deps, topic, partition, state).then(
+    (range) =>
+      range === 'void' // data, or removed by retention: settled before ours
+        ? new OutOfOrderSequenceError(
+            `Producer sequence ${sequence} for ${topic.name}-${partition} is out of order: the batch before it (sequence ${state.lastSequence}) ` +
+              'was not written, so this one was not either. Resend that batch first, then this one, both unchanged.',
+            { topic: topic.name, partition },
+          )
+        : undefined,
+    (error: unknown) => error ?? new Error('The check of the previous batch failed without a reason.'),
+  );
   return { kind: 'append', claim: { guard, previous } };
 }
 
@@ -428,7 +423,6 @@ async function commitSlot(
     );
     if (decision.kind === 'duplicate') return decision.baseOffset;
     if (attempt >= MAX_SEQUENCE_RETRIES) {
-      decision.claim.previous?.catch(() => {});
       throw new UnavailableError(
         `Producer ${guard.producerId} raced itself on ${topic.name}-${slot.partition}: retry the request.`,
         { topic: topic.name, partition: slot.partition },
@@ -476,7 +470,10 @@ async function claimRange(
 ): Promise<ClaimOutcome> {
   const range = { ...slot, reservedAt: slot.reservedAt ?? deps.now() };
   try {
-    await claim.previous;
+    const refused = await claim.previous;
+    if (refused !== undefined) throw refused;
+    // Past the deadline the slot put will not be sent: claiming would only name a void.
+    if (range.reservedAt + deps.commitDeadlineMs <= deps.now()) throw lateError(deps, topic, slot);
     return await deps.index.claim(range, claim.guard, deps.now());
   } catch (error) {
     try {
