@@ -123,9 +123,9 @@ export interface ProducerState {
    */
   readonly lastDigest?: string;
   /**
-   * When the claimed range was reserved (its writer's clock): a range still open past the grace
-   * period after it may be voided. Absent in state written in one transaction with its slot,
-   * whose range therefore holds the batch.
+   * When the claimed range was reserved (its writer's clock): a range still open past the
+   * commit deadline after it may be voided at its key by a retry. Absent in state written in one
+   * transaction with its slot, whose range therefore holds the batch.
    */
   readonly reservedAt?: number;
 }
@@ -250,6 +250,10 @@ export interface LogIndex {
   /**
    * An idempotent batch's claim: puts the producer state naming `range` as the producer's last
    * batch, if the state is still `guard.expected`. Written before the slot, never with it.
+   *
+   * @example
+   * const outcome = await index.claim({ topicId, partition: 0, ...reservation }, guard, Date.now());
+   * if (outcome.kind === 'claimed' || outcome.kind === 'already-claimed') await index.commit(slot);
    */
   claim(range: ClaimedRange, guard: ProducerGuard, now: number): Promise<ClaimOutcome>;
   /**
