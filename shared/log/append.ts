@@ -3,7 +3,9 @@ import { encodeSegment } from '../codec';
 import type { ProducedRecord, SectionInput } from '../codec/types';
 import { OutOfOrderSequenceError, SluiceError, UnavailableError } from '../errors';
 import { createDefaultPartitioner, type Partitioner } from '../partitioner';
+import { backoffDelay, sleep } from '../retry';
 import type {
+  ClaimOutcome,
   CommitOutcome,
   DataSlot,
   LogIndex,
@@ -87,17 +89,21 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
 
   const offsets = new Map<number, number>();
   const failures = new Map<number, SluiceError>();
-  const guards = new Map<number, ProducerGuard>();
+  const claims = new Map<number, PendingClaim>();
   if (producer) {
     await Promise.all(
       sections.map(async ({ partition, records: batch }) => {
-        const sequence = producer.sequenceFor(partition);
-        const digest = batchDigest(partition, batch);
+        const sequenced = {
+          producerId: producer.id,
+          sequence: producer.sequenceFor(partition),
+          count: batch.length,
+          digest: batchDigest(partition, batch),
+        };
         const readAt = deps.now();
         const state = await deps.index.producerState(producer.id, topic.id, partition, readAt);
-        const duplicate = checkSequence(topic, partition, { sequence, count: batch.length, digest }, state);
-        if (duplicate !== undefined) offsets.set(partition, duplicate);
-        else guards.set(partition, { producerId: producer.id, sequence, digest, expected: state, readAt });
+        const decision = await decideSequence(deps, topic, partition, sequenced, state, readAt);
+        if (decision.kind === 'duplicate') offsets.set(partition, decision.baseOffset);
+        else claims.set(partition, decision.claim);
       }),
     );
   }
@@ -135,7 +141,7 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
         try {
           offsets.set(
             location.partition,
-            await commitSlot(deps, topic, slot, guards.get(location.partition)),
+            await commitSlot(deps, topic, slot, claims.get(location.partition)),
           );
         } catch (error) {
           if (!(error instanceof SluiceError)) throw error;
@@ -245,48 +251,149 @@ export function batchDigest(partition: number, records: readonly AppendRecord[])
 
 /** One partition's part of an idempotent request. */
 interface SequencedBatch {
+  readonly producerId: string;
   readonly sequence: number;
   readonly count: number;
   readonly digest: string;
 }
 
 /**
- * Kafka's idempotence rule for one partition: returns the original base offset when this
- * batch is a retry of the last one, undefined when it is the next one, and throws otherwise.
- * A retry is the same batch — the same sequence, count and digest; the last sequence sent with
- * other records is refused (40904): acknowledging it would report records that were never
- * written.
+ * An idempotent batch that will be appended: the claim it will make on its producer's state,
+ * and, for a new batch, the check that the producer's previous batch is in the log (started
+ * beside the reservation and the S3 PUT; it must succeed before the claim is sent).
  */
-function checkSequence(
+interface PendingClaim {
+  readonly guard: ProducerGuard;
+  /**
+   * Resolves with the refusal the check found (its batch must not be claimed), or undefined.
+   * It never rejects: a request that fails before it claims leaves it unawaited.
+   */
+  readonly previous?: Promise<unknown>;
+}
+
+/** What the producer state says about one partition's batch. */
+type SequenceDecision =
+  | { readonly kind: 'duplicate'; readonly baseOffset: number }
+  | { readonly kind: 'append'; readonly claim: PendingClaim };
+
+/**
+ * Kafka's idempotence rule for one partition, on the claimed state (`docs/design/sequenced-log.md`,
+ * "Idempotent producers"):
+ * - the next sequence: append, once the previous batch's range holds data (checked beside the
+ *   reservation; a void there answers 40902, its retry must come first);
+ * - the last sequence with the same count and digest, a retry: the original offsets if its range
+ *   holds data; appended again if the range is void (the claim never became a record);
+ * - the last sequence with other records: refused (40904), acknowledging it would report
+ *   records that were never written;
+ * - anything else: refused (40902).
+ * A range still open is waited for until its writer's commit deadline, then voided and treated
+ * as void.
+ */
+async function decideSequence(
+  deps: AppendDeps,
   topic: Topic,
   partition: number,
   batch: SequencedBatch,
   state: ProducerState | undefined,
-): number | undefined {
+  readAt: number,
+): Promise<SequenceDecision> {
   const { sequence } = batch;
+  const guard: ProducerGuard = {
+    producerId: batch.producerId,
+    sequence,
+    digest: batch.digest,
+    expected: state,
+    readAt,
+  };
   if (state && sequence === state.lastSequence) {
-    if (batch.count === state.lastCount && batch.digest === state.lastDigest) return state.lastBaseOffset;
+    if (batch.count !== state.lastCount || batch.digest !== state.lastDigest) {
+      throw new OutOfOrderSequenceError(
+        `Producer sequence ${sequence} for ${topic.name}-${partition} was already used by a different batch, so this one was not written: ` +
+          'another producer may be using the same producer id. Give each producer its own id, and resend a failed request unchanged.',
+        { topic: topic.name, partition, errorCode: 40904 },
+      );
+    }
+    // Claimed in one transaction with its slot (no claim time): the range holds the batch.
+    if (state.reservedAt === undefined) return { kind: 'duplicate', baseOffset: state.lastBaseOffset };
+    const range = await settleClaimedRange(deps, topic, partition, state);
+    if (range === 'data') return { kind: 'duplicate', baseOffset: state.lastBaseOffset };
+    if (range === 'void') return { kind: 'append', claim: { guard } };
     throw new OutOfOrderSequenceError(
-      `Producer sequence ${sequence} for ${topic.name}-${partition} was already used by a different batch, so this one was not written: ` +
-        'another producer may be using the same producer id. Give each producer its own id, and resend a failed request unchanged.',
-      { topic: topic.name, partition, errorCode: 40904 },
+      `Producer sequence ${sequence} for ${topic.name}-${partition} was claimed at offset ${state.lastBaseOffset}, which retention has removed since, ` +
+        'so whether it was written is no longer known and this retry was not written. Start a new producer id.',
+      { topic: topic.name, partition },
     );
   }
   const expected = state?.nextSequence ?? 0;
-  if (sequence === expected) return undefined;
-  throw new OutOfOrderSequenceError(
-    `Producer sequence ${sequence} for ${topic.name}-${partition} is out of order: expected ${expected}` +
-      (state ? ` (or ${state.lastSequence} to retry the last batch)` : ' for a new producer') +
-      '. Resend the failed request unchanged, or start a new producer id.',
-    { topic: topic.name, partition },
+  if (sequence !== expected) {
+    throw new OutOfOrderSequenceError(
+      `Producer sequence ${sequence} for ${topic.name}-${partition} is out of order: expected ${expected}` +
+        (state ? ` (or ${state.lastSequence} to retry the last batch)` : ' for a new producer') +
+        '. Resend the failed request unchanged, or start a new producer id.',
+      { topic: topic.name, partition },
+    );
+  }
+  if (state?.reservedAt === undefined) return { kind: 'append', claim: { guard } };
+  const previous = settleClaimedRange(deps, topic, partition, state).then(
+    (range) =>
+      range === 'void' // data, or removed by retention: settled before ours
+        ? new OutOfOrderSequenceError(
+            `Producer sequence ${sequence} for ${topic.name}-${partition} is out of order: the batch before it (sequence ${state.lastSequence}) ` +
+              'was not written, so this one was not either. Resend that batch first, then this one, both unchanged.',
+            { topic: topic.name, partition },
+          )
+        : undefined,
+    (error: unknown) => error ?? new Error('The check of the previous batch failed without a reason.'),
   );
+  return { kind: 'append', claim: { guard, previous } };
 }
 
-/** How often an idempotent batch re-reserves after another request of its producer won the race. */
+/**
+ * Settles the range the producer state names: `data` or `void` as its slot says, or
+ * `removed` (below the log start). An open range is read again while its writer may still
+ * send its put (until the claim's commit deadline); past it, the range is voided here, at its
+ * own key. The writer's put and this void are write-once at one key, so exactly one of them
+ * lands, and the writer acknowledges only if its put did (docs/design/sequenced-log.md).
+ */
+async function settleClaimedRange(
+  deps: AppendDeps,
+  topic: Topic,
+  partition: number,
+  state: ProducerState,
+): Promise<'data' | 'void' | 'removed'> {
+  const range = { baseOffset: state.lastBaseOffset, count: state.lastCount };
+  const reservedAt = state.reservedAt ?? 0;
+  for (let reads = 0; ; reads++) {
+    const found = await deps.index.rangeAt(topic.id, partition, range);
+    if (found.kind !== 'open') return found.kind;
+    const now = deps.now();
+    const untilDeadline = reservedAt + deps.commitDeadlineMs - now;
+    if (untilDeadline > 0) {
+      await sleep(Math.min(untilDeadline + 1, backoffDelay(SETTLE_POLL, reads)));
+      continue;
+    }
+    const outcome = await deps.index.void({
+      kind: 'void',
+      topicId: topic.id,
+      partition,
+      ...range,
+      reservedAt,
+      voidedAt: now,
+    });
+    deps.observer?.onVoid?.({ topicId: topic.id, partition, ...range, by: 'reader', outcome: outcome.kind });
+    return outcome.kind === 'data' ? 'data' : 'void';
+  }
+}
+
+/** Re-reads of an open claimed range: its writer is usually a few milliseconds from its put. */
+const SETTLE_POLL = { initialRetryTime: 10, maxRetryTime: 500 } as const;
+
+/** How often an idempotent batch claims again after another request of its producer claimed first. */
 const MAX_SEQUENCE_RETRIES = 3;
 
 /**
- * Commits one partition's section at its reserved range and returns its base offset. Every
+ * Commits one partition's section at its reserved range and returns its base offset. An
+ * idempotent batch first claims its producer's state for the range, then puts the slot. Every
  * failure after the reservation ends with the range voided by this writer (or found already
  * voided, or found holding this very batch — a put whose answer was lost — which is a success).
  */
@@ -294,54 +401,87 @@ async function commitSlot(
   deps: AppendDeps,
   topic: Topic,
   reserved: DataSlot,
-  initialGuard: ProducerGuard | undefined,
+  pending: PendingClaim | undefined,
 ): Promise<number> {
   let slot = reserved;
-  let guard = initialGuard;
-  for (let attempt = 0; ; attempt++) {
-    const remaining = (slot.reservedAt ?? 0) + deps.commitDeadlineMs - deps.now();
-    let outcome: CommitOutcome;
+  let claim = pending;
+  for (let attempt = 0; claim; attempt++) {
+    const outcome = await claimRange(deps, topic, slot, claim);
+    if (outcome.kind === 'claimed' || outcome.kind === 'already-claimed') break;
+    // Another request of the same producer claimed first: ours is its duplicate, out of
+    // order, or (a new state) the next batch after it, which then needs a fresh range.
+    await voidOwnRange(deps, topic.id, slot.partition, slot);
+    const { guard } = claim;
+    const readAt = deps.now();
+    const decision = await decideSequence(
+      deps,
+      topic,
+      slot.partition,
+      { ...guard, count: slot.count },
+      outcome.current,
+      readAt,
+    );
+    if (decision.kind === 'duplicate') return decision.baseOffset;
+    if (attempt >= MAX_SEQUENCE_RETRIES) {
+      throw new UnavailableError(
+        `Producer ${guard.producerId} raced itself on ${topic.name}-${slot.partition}: retry the request.`,
+        { topic: topic.name, partition: slot.partition },
+      );
+    }
+    claim = decision.claim;
+    const again = await deps.index.reserve(slot.topicId, slot.partition, slot.count, deps.now());
+    slot = { ...slot, baseOffset: again.baseOffset, reservedAt: again.reservedAt };
+  }
+  const remaining = (slot.reservedAt ?? 0) + deps.commitDeadlineMs - deps.now();
+  let outcome: CommitOutcome;
+  try {
+    if (remaining <= 0) throw lateError(deps, topic, slot);
+    outcome = await commitBefore(deps.index, slot, remaining);
+  } catch (error) {
+    // The put may or may not have landed: the void decides, by the same write-once slot.
+    let settled: VoidOutcome | undefined;
     try {
-      if (remaining <= 0) throw lateError(deps, topic, slot);
-      outcome = await commitBefore(deps.index, slot, guard, remaining);
-    } catch (error) {
-      // The put may or may not have landed: the void decides, by the same write-once slot.
-      let settled: VoidOutcome | undefined;
-      try {
-        settled = await voidOwnRange(deps, topic.id, slot.partition, slot);
-      } catch {
-        // Storage is away: a reader voids the range once the grace period has passed.
-      }
-      if (settled?.kind === 'data' && isSameData(settled.occupant, slot)) return slot.baseOffset;
-      throw isAbort(error) ? lateError(deps, topic, slot) : error;
+      settled = await voidOwnRange(deps, topic.id, slot.partition, slot);
+    } catch {
+      // Storage is away: a reader voids the range once the grace period has passed.
     }
-    switch (outcome.kind) {
-      case 'appended':
-      case 'already-appended':
-        return slot.baseOffset;
-      case 'voided':
-        throw lateError(deps, topic, slot);
-      case 'sequence-conflict': {
-        // Another request of the same producer committed first: ours is its duplicate, out of
-        // order, or (state re-read) still the next batch, which then needs a fresh range.
-        if (!guard) throw new Error('sequence-conflict without a producer guard');
-        await voidOwnRange(deps, topic.id, slot.partition, slot);
-        const readAt = deps.now();
-        const state = await deps.index.producerState(guard.producerId, slot.topicId, slot.partition, readAt);
-        const duplicate = checkSequence(topic, slot.partition, { ...guard, count: slot.count }, state);
-        if (duplicate !== undefined) return duplicate;
-        if (attempt >= MAX_SEQUENCE_RETRIES) {
-          throw new UnavailableError(
-            `Producer ${guard.producerId} raced itself on ${topic.name}-${slot.partition}: retry the request.`,
-            { topic: topic.name, partition: slot.partition },
-          );
-        }
-        guard = { ...guard, expected: state, readAt };
-        const again = await deps.index.reserve(slot.topicId, slot.partition, slot.count, deps.now());
-        slot = { ...slot, baseOffset: again.baseOffset, reservedAt: again.reservedAt };
-        break;
-      }
+    if (settled?.kind === 'data' && isSameData(settled.occupant, slot)) return slot.baseOffset;
+    throw isAbort(error) ? lateError(deps, topic, slot) : error;
+  }
+  switch (outcome.kind) {
+    case 'appended':
+    case 'already-appended':
+      return slot.baseOffset;
+    case 'voided':
+      throw lateError(deps, topic, slot);
+  }
+}
+
+/**
+ * An idempotent batch's claim, once the producer's previous batch is known to be in the log.
+ * A refusal of that check, or a claim that fails, voids our range (nobody else will write it)
+ * and is thrown; a claim whose answer was lost may have applied, and then names a void.
+ */
+async function claimRange(
+  deps: AppendDeps,
+  topic: Topic,
+  slot: DataSlot,
+  claim: PendingClaim,
+): Promise<ClaimOutcome> {
+  const range = { ...slot, reservedAt: slot.reservedAt ?? deps.now() };
+  try {
+    const refused = await claim.previous;
+    if (refused !== undefined) throw refused;
+    // Past the deadline the slot put will not be sent: claiming would only name a void.
+    if (range.reservedAt + deps.commitDeadlineMs <= deps.now()) throw lateError(deps, topic, slot);
+    return await deps.index.claim(range, claim.guard, deps.now());
+  } catch (error) {
+    try {
+      await voidOwnRange(deps, topic.id, slot.partition, slot);
+    } catch {
+      // Storage is away: a reader voids the range once the grace period has passed.
     }
+    throw error;
   }
 }
 
@@ -352,19 +492,14 @@ async function commitSlot(
  * the whole deadline (10 s by default) behind a weak reference and a finalization registry,
  * thousands at a time under load. The reason is a `TimeoutError`, as `AbortSignal.timeout` gives.
  */
-async function commitBefore(
-  index: LogIndex,
-  slot: DataSlot,
-  guard: ProducerGuard | undefined,
-  remainingMs: number,
-): Promise<CommitOutcome> {
+async function commitBefore(index: LogIndex, slot: DataSlot, remainingMs: number): Promise<CommitOutcome> {
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new DOMException('The commit deadline passed.', 'TimeoutError')),
     remainingMs,
   );
   try {
-    return await index.commit(slot, guard, controller.signal);
+    return await index.commit(slot, controller.signal);
   } finally {
     clearTimeout(timer);
   }

@@ -5,11 +5,8 @@ import {
   type DeleteItemCommandInput,
   type DynamoDBClient,
   GetItemCommand,
-  type Put,
   PutItemCommand,
   QueryCommand,
-  TransactionCanceledException,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { META_TABLE_TTL_ATTRIBUTE, SEQUENCER_SORT_KEY } from './schema';
@@ -107,9 +104,14 @@ export interface Reservation {
   readonly reservedAt: number;
 }
 
-/** What an idempotent producer last appended to one partition. */
+/**
+ * What an idempotent producer last claimed on one partition: its last batch, the range reserved
+ * for it, and the sequence expected next. A claim is written before the batch's slot, so the
+ * range it names may still be open (its writer is committing, or died), void (the batch never
+ * became a record) or data (the batch is in the log); {@link LogIndex.rangeAt} tells which.
+ */
 export interface ProducerState {
-  /** Base sequence of the last appended batch. */
+  /** Base sequence of the last claimed batch. */
   readonly lastSequence: number;
   readonly lastBaseOffset: number;
   readonly lastCount: number;
@@ -120,9 +122,15 @@ export interface ProducerState {
    * written before digests were kept, which then matches no retry.
    */
   readonly lastDigest?: string;
+  /**
+   * When the claimed range was reserved (its writer's clock): a range still open past the
+   * commit deadline after it may be voided at its key by a retry. Absent in state written in one
+   * transaction with its slot, whose range therefore holds the batch.
+   */
+  readonly reservedAt?: number;
 }
 
-/** The producer-state check written in the same transaction as the data slot. */
+/** An idempotent batch's claim on its producer's state: who claims, and the state it follows. */
 export interface ProducerGuard {
   readonly producerId: string;
   readonly sequence: number;
@@ -132,7 +140,8 @@ export interface ProducerGuard {
    */
   readonly digest: string;
   /**
-   * The state read before writing; undefined when the producer is new to this partition (or
+   * The state read before writing, which the claim replaces only if it is still there (same
+   * next sequence, same last range); undefined when the producer is new to this partition (or
    * its state had expired).
    */
   readonly expected: ProducerState | undefined;
@@ -146,15 +155,42 @@ export interface ProducerGuard {
  * - `already-appended`: the slot holds our own batch (an SDK retry of a put that had
  *   succeeded, its response lost), so it counts as appended;
  * - `voided`: a void took the slot first (a reader found our range open past the grace
- *   period, or the range was never ours) — nothing of ours is in the log;
- * - `sequence-conflict`: the idempotent producer's state changed since it was read; nothing
- *   was written.
+ *   period, a retry of our idempotent batch did, or the range was never ours) — nothing of
+ *   ours is in the log.
  */
 export type CommitOutcome =
   | { readonly kind: 'appended' }
   | { readonly kind: 'already-appended' }
-  | { readonly kind: 'voided'; readonly occupant: Slot }
-  | { readonly kind: 'sequence-conflict' };
+  | { readonly kind: 'voided'; readonly occupant: Slot };
+
+/**
+ * Every outcome of an idempotent batch's claim, the conditional put of its producer state
+ * naming the batch's reserved range (written before the slot):
+ * - `claimed`: the state was the one read, and now names our range — we may commit;
+ * - `already-claimed`: the condition failed, but the state names our range already (an SDK
+ *   retry of a claim that had applied, its response lost), so it counts as claimed;
+ * - `sequence-conflict`: the state changed since it was read (another request of the
+ *   producer claimed first); nothing was written.
+ */
+export type ClaimOutcome =
+  | { readonly kind: 'claimed' }
+  | { readonly kind: 'already-claimed' }
+  | { readonly kind: 'sequence-conflict'; readonly current: ProducerState | undefined };
+
+/**
+ * What the slot of one reserved range holds, read consistently:
+ * - `data`: a data slot — a batch was committed there;
+ * - `void`: a void — nothing will ever be committed there;
+ * - `open`: no slot yet, and the range is at or above the log start: still being written, or
+ *   its writer died (a hole, voided after the grace period);
+ * - `removed`: no slot, and the range lies below the log start: retention removed whatever
+ *   settled it (data or void), or the partition is gone.
+ */
+export type RangeState =
+  | { readonly kind: 'data' }
+  | { readonly kind: 'void' }
+  | { readonly kind: 'open' }
+  | { readonly kind: 'removed' };
 
 /**
  * Every outcome of the conditional put of a void:
@@ -209,8 +245,26 @@ export interface LogIndex {
   tail(topicId: string, partition: number, limit: number): Promise<TailPage>;
   /** Up to `limit` slots whose ranges end after `offset`, ascending (the first one holds it). */
   slotsAfter(topicId: string, partition: number, offset: number, limit: number): Promise<SlotPage>;
-  /** Write-once put of a data slot at its range (with the producer state, when guarded). */
-  commit(slot: DataSlot, guard?: ProducerGuard, signal?: AbortSignal): Promise<CommitOutcome>;
+  /** Write-once put of a data slot at its range; `signal` abandons it (retries included). */
+  commit(slot: DataSlot, signal?: AbortSignal): Promise<CommitOutcome>;
+  /**
+   * An idempotent batch's claim: puts the producer state naming `range` as the producer's last
+   * batch, if the state is still `guard.expected`. Written before the slot, never with it.
+   *
+   * @example
+   * const outcome = await index.claim({ topicId, partition: 0, ...reservation }, guard, Date.now());
+   * if (outcome.kind === 'claimed' || outcome.kind === 'already-claimed') await index.commit(slot);
+   */
+  claim(range: ClaimedRange, guard: ProducerGuard, now: number): Promise<ClaimOutcome>;
+  /**
+   * What the slot of `range` holds: one consistent read of the slot's key, and a second of the
+   * sequencer only when there is no slot (to tell an open range from one retention removed).
+   */
+  rangeAt(
+    topicId: string,
+    partition: number,
+    range: Pick<Reservation, 'baseOffset' | 'count'>,
+  ): Promise<RangeState>;
   /** Write-once put of a void at its range. */
   void(slot: VoidSlot): Promise<VoidOutcome>;
   /**
@@ -243,6 +297,12 @@ export interface LogIndex {
    * after the segment's, so it sits after it in the log.
    */
   holdsSegment(topicId: string, partition: number, segmentKey: string, lateAfter: number): Promise<boolean>;
+}
+
+/** The range an idempotent batch claims: its partition, offsets and reservation time. */
+export interface ClaimedRange extends Reservation {
+  readonly topicId: string;
+  readonly partition: number;
 }
 
 export interface DynamoLogIndexOptions {
@@ -423,45 +483,114 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     return { slots, more: LastEvaluatedKey !== undefined };
   }
 
-  async function commit(slot: DataSlot, guard?: ProducerGuard, signal?: AbortSignal): Promise<CommitOutcome> {
-    const put = {
-      TableName: logTable,
-      Item: toItem(slot),
-      ConditionExpression: 'attribute_not_exists(pk)',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-    };
+  async function commit(slot: DataSlot, signal?: AbortSignal): Promise<CommitOutcome> {
     try {
-      if (!guard) {
-        await dynamodb.send(new PutItemCommand(put), { abortSignal: signal });
-      } else {
-        await dynamodb.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [{ Put: put }, { Put: producerPut(slot, guard) }],
-          }),
-          { abortSignal: signal },
-        );
-      }
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: logTable,
+          Item: toItem(slot),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        { abortSignal: signal },
+      );
       return { kind: 'appended' };
     } catch (error) {
-      let occupantItem: Record<string, AttributeValue> | undefined;
-      if (error instanceof ConditionalCheckFailedException) {
-        occupantItem = error.Item;
-      } else if (error instanceof TransactionCanceledException) {
-        const [slotReason, producerReason] = error.CancellationReasons ?? [];
-        if (slotReason?.Code === 'ConditionalCheckFailed') occupantItem = slotReason.Item;
-        else if (producerReason?.Code === 'ConditionalCheckFailed') return { kind: 'sequence-conflict' };
-        else throw error;
-      } else {
-        throw error;
-      }
-      if (!occupantItem) throw error;
-      const occupant = fromItem(occupantItem);
+      if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
+      const occupant = fromItem(error.Item);
       if (isSameData(occupant, slot)) return { kind: 'already-appended' };
       if (occupant.kind === 'void') return { kind: 'voided', occupant };
       throw new Error(
         `Slot ${slotEnd(slot)} of ${partitionKey(slot.topicId, slot.partition)} holds another batch: two reservations overlapped.`,
       );
     }
+  }
+
+  /**
+   * The claim's condition is the state read before: the same next sequence and the same last
+   * range (a range is reserved once, so its base names one claim), or no live item — where an
+   * expired item the table's TTL has not deleted yet counts as none, as in `producerState`.
+   */
+  async function claim(range: ClaimedRange, guard: ProducerGuard, now: number): Promise<ClaimOutcome> {
+    const item: Record<string, AttributeValue> = {
+      pk: { S: producerKey(guard.producerId) },
+      sk: { S: partitionKey(range.topicId, range.partition) },
+      lastSequence: { N: String(guard.sequence) },
+      lastBaseOffset: { N: String(range.baseOffset) },
+      lastCount: { N: String(range.count) },
+      nextSequence: { N: String(guard.sequence + range.count) },
+      dig: { S: guard.digest },
+      rat: { N: String(range.reservedAt) },
+      [META_TABLE_TTL_ATTRIBUTE]: { N: String(epochSeconds(now + PRODUCER_STATE_EXPIRY_MS)) },
+    };
+    const { expected } = guard;
+    try {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: metaTable,
+          Item: item,
+          ...(expected
+            ? {
+                ConditionExpression: 'nextSequence = :next AND lastBaseOffset = :base',
+                ExpressionAttributeValues: {
+                  ':next': { N: String(expected.nextSequence) },
+                  ':base': { N: String(expected.lastBaseOffset) },
+                },
+              }
+            : {
+                ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
+                ExpressionAttributeNames: { '#exp': META_TABLE_TTL_ATTRIBUTE },
+                ExpressionAttributeValues: { ':now': { N: String(epochSeconds(guard.readAt)) } },
+              }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'claimed' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = error.Item ? fromProducerItem(error.Item, now) : undefined;
+      // Our range was reserved for this claim alone: a state naming it is our own earlier attempt.
+      if (
+        current?.lastBaseOffset === range.baseOffset &&
+        current.lastSequence === guard.sequence &&
+        current.lastDigest === guard.digest
+      ) {
+        return { kind: 'already-claimed' };
+      }
+      return { kind: 'sequence-conflict', current };
+    }
+  }
+
+  async function rangeAt(
+    topicId: string,
+    partition: number,
+    range: Pick<Reservation, 'baseOffset' | 'count'>,
+  ): Promise<RangeState> {
+    // Queries of one key, not GetItem: the same read unit, and the permission writers already have.
+    const one = async (sortKey: string, attribute: 'void' | 'st') => {
+      const { Items } = await dynamodb.send(
+        new QueryCommand({
+          TableName: logTable,
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: {
+            ':pk': { S: partitionKey(topicId, partition) },
+            ':sk': { N: sortKey },
+          },
+          // Only what is asked (an inline slot's bytes stay where they are), and the sort key,
+          // so that an item lacking the attribute is still returned.
+          ProjectionExpression: 'sk, #a',
+          ExpressionAttributeNames: { '#a': attribute },
+          ConsistentRead: true,
+        }),
+      );
+      return Items?.[0];
+    };
+    const slot = await one(String(slotEnd(range)), 'void');
+    if (slot) return slot.void ? { kind: 'void' } : { kind: 'data' };
+    // Retention moves the log start before it deletes, so a missing slot below it was settled.
+    const sequencer = await one(SEQ, 'st');
+    if (!sequencer || Number(sequencer.st?.N ?? 0) >= slotEnd(range)) return { kind: 'removed' };
+    return { kind: 'open' };
   }
 
   async function putVoid(slot: VoidSlot): Promise<VoidOutcome> {
@@ -511,43 +640,6 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
         }
       }),
     );
-  }
-
-  /**
-   * The producer state written in the commit's transaction. Its condition is the state read
-   * before: the same next sequence, or none — where an expired item that the table's TTL has
-   * not deleted yet counts as none, as it does for {@link producerState}.
-   */
-  function producerPut(slot: DataSlot, guard: ProducerGuard): Put {
-    const state: ProducerState = {
-      lastSequence: guard.sequence,
-      lastBaseOffset: slot.baseOffset,
-      lastCount: slot.count,
-      nextSequence: guard.sequence + slot.count,
-    };
-    return {
-      TableName: metaTable,
-      Item: {
-        pk: { S: producerKey(guard.producerId) },
-        sk: { S: partitionKey(slot.topicId, slot.partition) },
-        lastSequence: { N: String(state.lastSequence) },
-        lastBaseOffset: { N: String(state.lastBaseOffset) },
-        lastCount: { N: String(state.lastCount) },
-        nextSequence: { N: String(state.nextSequence) },
-        dig: { S: guard.digest },
-        [META_TABLE_TTL_ATTRIBUTE]: { N: String(epochSeconds(slot.appendedAt + PRODUCER_STATE_EXPIRY_MS)) },
-      },
-      ...(guard.expected
-        ? {
-            ConditionExpression: 'nextSequence = :expected',
-            ExpressionAttributeValues: { ':expected': { N: String(guard.expected.nextSequence) } },
-          }
-        : {
-            ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
-            ExpressionAttributeNames: { '#exp': META_TABLE_TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':now': { N: String(epochSeconds(guard.readAt)) } },
-          }),
-    };
   }
 
   async function remove(slot: Slot): Promise<DeleteOutcome> {
@@ -629,6 +721,8 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     tail,
     slotsAfter,
     commit,
+    claim,
+    rangeAt,
     void: putVoid,
     advance,
     delete: remove,
@@ -644,17 +738,7 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
           ConsistentRead: true,
         }),
       );
-      if (!Item) return undefined;
-      // TTL deletes an expired item within days, not at once; until then it is treated as gone.
-      const expiresAt = Item[META_TABLE_TTL_ATTRIBUTE]?.N;
-      if (expiresAt !== undefined && Number(expiresAt) <= epochSeconds(now)) return undefined;
-      return {
-        lastSequence: Number(Item.lastSequence.N),
-        lastBaseOffset: Number(Item.lastBaseOffset.N),
-        lastCount: Number(Item.lastCount.N),
-        nextSequence: Number(Item.nextSequence.N),
-        ...(Item.dig?.S === undefined ? {} : { lastDigest: Item.dig.S }),
-      };
+      return Item ? fromProducerItem(Item, now) : undefined;
     },
   };
 }
@@ -667,6 +751,20 @@ export function partitionKey(topicId: string, partition: number): string {
 /** DynamoDB TTL attributes hold whole seconds since the epoch. */
 function epochSeconds(ms: number): number {
   return Math.floor(ms / 1000);
+}
+
+/** A producer state item as read at `now`: undefined once expired (TTL deletes it later, not at once). */
+function fromProducerItem(item: Record<string, AttributeValue>, now: number): ProducerState | undefined {
+  const expiresAt = item[META_TABLE_TTL_ATTRIBUTE]?.N;
+  if (expiresAt !== undefined && Number(expiresAt) <= epochSeconds(now)) return undefined;
+  return {
+    lastSequence: Number(item.lastSequence.N),
+    lastBaseOffset: Number(item.lastBaseOffset.N),
+    lastCount: Number(item.lastCount.N),
+    nextSequence: Number(item.nextSequence.N),
+    ...(item.dig?.S === undefined ? {} : { lastDigest: item.dig.S }),
+    ...(item.rat?.N === undefined ? {} : { reservedAt: Number(item.rat.N) }),
+  };
 }
 
 function producerKey(producerId: string): string {

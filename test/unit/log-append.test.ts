@@ -42,9 +42,9 @@ function stubIndex(commit: LogIndex['commit']) {
       next += count;
       return { baseOffset: next - count, count, reservedAt: now };
     },
-    async commit(slot: DataSlot, guard, signal) {
+    async commit(slot: DataSlot, signal?: AbortSignal) {
       commits.push(slot);
-      return commit(slot, guard, signal);
+      return commit(slot, signal);
     },
     async void(slot: VoidSlot) {
       voids.push(slot);
@@ -62,7 +62,7 @@ const segments: SegmentStore = {
 };
 
 /** A put that only ends when its signal aborts, rejecting as the SDK does. */
-const hangingCommit: LogIndex['commit'] = (_slot, _guard, signal) =>
+const hangingCommit: LogIndex['commit'] = (_slot, signal) =>
   new Promise((_resolve, reject) => {
     signal?.addEventListener('abort', () =>
       reject(Object.assign(new Error('Request aborted', { cause: signal.reason }), { name: 'AbortError' })),
@@ -89,7 +89,7 @@ describe('the commit deadline', () => {
   it('aborts with a TimeoutError reason, as AbortSignal.timeout did', async () => {
     let reason: unknown;
     const { index } = stubIndex(
-      (_slot, _guard, signal) =>
+      (_slot, signal) =>
         new Promise((_resolve, reject) => {
           signal?.addEventListener('abort', () => {
             reason = signal.reason;
@@ -115,7 +115,7 @@ describe('the commit deadline', () => {
 
   it('passes each put a signal that is not aborted before its deadline', async () => {
     const seen: (AbortSignal | undefined)[] = [];
-    const { index } = stubIndex(async (_slot, _guard, signal) => {
+    const { index } = stubIndex(async (_slot, signal) => {
       seen.push(signal);
       return { kind: 'appended' };
     });

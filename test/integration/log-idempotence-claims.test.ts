@@ -1,0 +1,282 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import type { Cluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
+import { OutOfOrderSequenceError, UnavailableError } from '../../shared/errors';
+import type { AppendRecord, ProducerIdentity } from '../../shared/log';
+import { createAwsClients } from '../../shared/storage/aws';
+import type { ProducerState } from '../../shared/storage/log-index';
+import type { Topic } from '../../shared/topics/registry';
+import { type FaultRule, injectFaults, seededRandom } from '../support/faults';
+import { destroyClients } from '../support/local-aws';
+import {
+  describeEachSlotStorage,
+  newCluster,
+  newTopic,
+  readAll,
+  textRecord,
+  uniqueName,
+} from './support/core';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Short timings so claimed ranges can be voided within a test; the grace must exceed the deadline. */
+const FAST = { commitDeadlineMs: 3_000, holeGraceMs: 4_500 };
+
+/** The values read back from partition 0, with their offsets. */
+async function stored(cluster: Cluster, topic: Topic): Promise<[number, string | undefined][]> {
+  return (await readAll(cluster, topic, 0)).map((r) => [r.offset, r.value?.toString()]);
+}
+
+/** The producer state for partition 0, as an append reads it. */
+function stateOf(cluster: Cluster, topic: Topic, id: string): Promise<ProducerState | undefined> {
+  return cluster.index.producerState(id, topic.id, 0, Date.now());
+}
+
+/** A record with a fixed timestamp, so a retry sends the very same batch (same digest). */
+function fixedRecord(value: string, timestamp: number): AppendRecord {
+  return { key: null, value: Buffer.from(value), headers: [], timestamp, partition: 0 };
+}
+
+/** Resolves once `condition` holds, checking every 20 ms (gives up after 10 s). */
+async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
+  for (let waited = 0; !(await condition()); waited += 20) {
+    if (waited > 10_000) throw new Error('the condition never held');
+    await sleep(20);
+  }
+}
+
+describeEachSlotStorage('idempotent produce: claim, then commit', () => {
+  it('answers an SDK retry of a claim whose first attempt applied as claimed: no void, no gap, no duplicate', async () => {
+    const clients = createAwsClients(configFromEnv());
+    const faulty = newCluster({ clients });
+    const lost = injectFaults(
+      clients,
+      ['UpdateItem', 'PutItem'].map(
+        (command): FaultRule => ({ service: 'DynamoDB', command, kind: 'lose-response', probability: 0.5 }),
+      ),
+      seededRandom(11),
+    );
+    const topic = await newTopic(faulty, 1, 'idem-lost-claims');
+    const id = uniqueName('p');
+    const offsets: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const [result] = await faulty.log.append(topic, [textRecord(`v${i}`, null, 0)], {
+        id,
+        sequenceFor: () => i,
+      });
+      offsets.push(result.ok ? result.offset : -1);
+    }
+    expect([...lost.counts.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    // A claim answered "condition failed" by its own first attempt, taken for a conflict,
+    // would void the range and append again further up: offsets would not be contiguous.
+    expect(offsets).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(await stored(faulty, topic)).toEqual(offsets.map((offset, i) => [offset, `v${i}`]));
+    destroyClients(clients);
+  });
+
+  it('answers concurrent duplicates with the offsets of the one that claimed, once its slow commit lands', async () => {
+    const gate = { open: () => {}, closed: undefined as Promise<void> | undefined };
+    gate.closed = new Promise((resolve) => {
+      gate.open = resolve;
+    });
+    const slow = newCluster({
+      wrapIndex: (index) => ({
+        ...index,
+        async commit(slot, signal) {
+          await gate.closed;
+          return index.commit(slot, signal);
+        },
+      }),
+    });
+    const topic = await newTopic(slow, 1, 'idem-slow-winner');
+    const producer = { id: uniqueName('p'), sequenceFor: () => 0 };
+    const batch = [fixedRecord('only', Date.now())];
+    const winner = slow.log.append(topic, batch, producer);
+    await until(async () => (await stateOf(slow, topic, producer.id)) !== undefined);
+    const duplicates = Promise.all([
+      newCluster().log.append(topic, batch, producer),
+      newCluster().log.append(topic, batch, producer),
+    ]);
+    await sleep(200);
+    gate.open();
+    const [first] = await winner;
+    expect(first).toMatchObject({ ok: true, offset: 0 });
+    for (const [result] of await duplicates) expect(result).toMatchObject({ ok: true, offset: 0 });
+    expect(await stored(slow, topic)).toEqual([[0, 'only']]);
+  });
+});
+
+describeEachSlotStorage('idempotent produce: a claim whose slot is never written', () => {
+  it('refuses the next batch while the previous one is void, until that one is appended again; the log has each once, in order', async () => {
+    const gate = { open: () => {}, closed: undefined as Promise<void> | undefined };
+    gate.closed = new Promise((resolve) => {
+      gate.open = resolve;
+    });
+    // Batch S's writer claims its range, then stalls before its slot put (a frozen host).
+    const stalled = newCluster({
+      log: FAST,
+      wrapIndex: (index) => ({
+        ...index,
+        async commit(slot, signal) {
+          await gate.closed;
+          return index.commit(slot, signal);
+        },
+      }),
+    });
+    let rangeReads = 0;
+    const next = newCluster({
+      log: FAST,
+      wrapIndex: (index) => ({
+        ...index,
+        async rangeAt(...args) {
+          rangeReads++;
+          return index.rangeAt(...args);
+        },
+      }),
+    });
+    const topic = await newTopic(next, 1, 'idem-pipelined');
+    const id = uniqueName('p');
+    const at = (sequence: number): ProducerIdentity => ({ id, sequenceFor: () => sequence });
+    const now = Date.now();
+    const batchS = [fixedRecord('s-0', now), fixedRecord('s-1', now)];
+    const batchNext = [fixedRecord('next-0', now)];
+
+    const s = stalled.log.append(topic, batchS, at(0));
+    await until(async () => (await stateOf(next, topic, id))?.lastSequence === 0);
+    const claimed = (await stateOf(next, topic, id)) as ProducerState;
+
+    // S+1, pipelined behind S: its check of S's range waits while S is still being written...
+    const pipelined = next.log.append(topic, batchNext, at(2));
+    await until(() => rangeReads > 0);
+    // ...and a reader voids S's range (as it does once a range stays open past the grace period).
+    expect(
+      await next.index.void({
+        kind: 'void',
+        topicId: topic.id,
+        partition: 0,
+        baseOffset: claimed.lastBaseOffset,
+        count: claimed.lastCount,
+        reservedAt: claimed.reservedAt,
+        voidedAt: Date.now(),
+      }),
+    ).toEqual({ kind: 'voided' });
+    const outOfOrder = { ok: false, error: expect.objectContaining({ errorCode: 40902, retriable: false }) };
+    const [refused] = await pipelined;
+    expect(refused).toMatchObject(outOfOrder);
+    expect(!refused.ok && refused.error).toBeInstanceOf(OutOfOrderSequenceError);
+
+    // S's put lands on the void: not written, a retriable answer.
+    gate.open();
+    const [lateS] = await s;
+    expect(lateS).toMatchObject({ ok: false, error: expect.any(UnavailableError) });
+
+    // S+1 stays refused until S is in the log.
+    expect(await next.log.append(topic, batchNext, at(2))).toMatchObject([outOfOrder]);
+    const retriedS = await next.log.append(topic, batchS, at(0));
+    expect(retriedS.every((r) => r.ok)).toBe(true);
+    const [s0, s1] = retriedS.map((r) => (r.ok ? r.offset : -1));
+    const [retriedNext] = await next.log.append(topic, batchNext, at(2));
+    const n0 = retriedNext.ok ? retriedNext.offset : -1;
+    expect(s1).toBe(s0 + 1);
+    expect(n0).toBeGreaterThan(s1);
+    // A retry of the last batch is answered with the offsets it was written at; S is no longer
+    // the last one, so resending it is refused (only the last batch is remembered) and writes nothing.
+    expect((await newCluster().log.append(topic, batchNext, at(2))).map((r) => r.ok && r.offset)).toEqual([
+      n0,
+    ]);
+    await expect(newCluster().log.append(topic, batchS, at(0))).rejects.toThrow(OutOfOrderSequenceError);
+
+    expect(await stored(next, topic)).toEqual([
+      [s0, 's-0'],
+      [s1, 's-1'],
+      [n0, 'next-0'],
+    ]);
+  });
+
+  const script = join(__dirname, '..', 'support', 'kill-writer.ts');
+
+  function runKilledWriter(
+    topic: Topic,
+    killAt: string,
+    value: string,
+    id: string,
+    sequence: number,
+    timestamp: number,
+  ) {
+    return new Promise<NodeJS.Signals | null>((resolve, reject) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', script, topic.name, killAt, value, id, String(sequence), String(timestamp)],
+        { env: process.env },
+      );
+      let stdout = '';
+      child.stdout?.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      child.on('error', reject);
+      child.on('exit', (_code, signal) => {
+        if (stdout.includes('answered')) reject(new Error('the writer answered instead of dying'));
+        else resolve(signal);
+      });
+    });
+  }
+
+  it('a writer killed between its claim and its slot put: the retry waits out its deadline, voids its range, and appends the batch exactly once', async () => {
+    const cluster = newCluster({ log: FAST });
+    const topic = await newTopic(cluster, 1, 'idem-sigkill-claimed');
+    const id = uniqueName('p');
+    const timestamp = Date.now();
+    const [before] = await cluster.log.append(topic, [fixedRecord('before', timestamp)], {
+      id,
+      sequenceFor: () => 0,
+    });
+    expect(before).toMatchObject({ ok: true, offset: 0 });
+
+    expect(await runKilledWriter(topic, 'after-claim', 'killed', id, 1, timestamp)).toBe('SIGKILL');
+    expect(await stateOf(cluster, topic, id)).toMatchObject({
+      lastSequence: 1,
+      lastBaseOffset: 1,
+      nextSequence: 2,
+    });
+    const retry = () =>
+      cluster.log.append(topic, [fixedRecord('killed', timestamp)], { id, sequenceFor: () => 1 });
+
+    // The retry waits while the dead writer could still send its put (its commit deadline),
+    // then voids the claimed range at its key and appends the batch after it.
+    const [appended] = await retry();
+    expect(appended).toMatchObject({ ok: true, offset: 2 });
+    const [again] = await newCluster({ log: FAST }).log.append(topic, [fixedRecord('killed', timestamp)], {
+      id,
+      sequenceFor: () => 1,
+    });
+    expect(again).toMatchObject({ ok: true, offset: 2 });
+    expect(await stored(cluster, topic)).toEqual([
+      [0, 'before'],
+      [2, 'killed'],
+    ]);
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 0, logEndOffset: 3 });
+  });
+
+  it('a writer killed between its slot put and its answer: the retry is answered with the offsets it was written at', async () => {
+    const cluster = newCluster({ log: FAST });
+    const topic = await newTopic(cluster, 1, 'idem-sigkill-committed');
+    const id = uniqueName('p');
+    const timestamp = Date.now();
+    expect(await runKilledWriter(topic, 'after-commit', 'killed', id, 0, timestamp)).toBe('SIGKILL');
+    const [retried] = await cluster.log.append(topic, [fixedRecord('killed', timestamp)], {
+      id,
+      sequenceFor: () => 0,
+    });
+    expect(retried).toMatchObject({ ok: true, offset: 0 });
+    const [next] = await cluster.log.append(topic, [fixedRecord('next', timestamp)], {
+      id,
+      sequenceFor: () => 1,
+    });
+    expect(next).toMatchObject({ ok: true, offset: 1 });
+    expect(await stored(cluster, topic)).toEqual([
+      [0, 'killed'],
+      [1, 'next'],
+    ]);
+  });
+});
