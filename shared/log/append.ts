@@ -3,6 +3,7 @@ import { encodeSegment } from '../codec';
 import type { ProducedRecord, SectionInput } from '../codec/types';
 import { OutOfOrderSequenceError, SluiceError, UnavailableError } from '../errors';
 import { createDefaultPartitioner, type Partitioner } from '../partitioner';
+import { expiryField, voidAgedFrom } from '../retention/expiry';
 import type {
   CommitOutcome,
   DataSlot,
@@ -130,6 +131,8 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
             ? {
                 ...common,
                 inline: bytes.subarray(location.byteStart, location.byteStart + location.byteLength),
+                // DynamoDB's TTL deletes it after retention's sweeper moved past it (free).
+                ...expiryField(appendedAt, topic.configs['retention.ms']),
               }
             : { ...common, segmentKey, byteStart: location.byteStart };
         try {
@@ -179,7 +182,7 @@ async function reserveBesidePut(
   await Promise.allSettled(
     reserved.map((outcome, i) =>
       outcome.status === 'fulfilled'
-        ? voidOwnRange(deps, topic.id, locations[i].partition, outcome.value)
+        ? voidOwnRange(deps, topic, locations[i].partition, outcome.value)
         : undefined,
     ),
   );
@@ -308,7 +311,7 @@ async function commitSlot(
       // The put may or may not have landed: the void decides, by the same write-once slot.
       let settled: VoidOutcome | undefined;
       try {
-        settled = await voidOwnRange(deps, topic.id, slot.partition, slot);
+        settled = await voidOwnRange(deps, topic, slot.partition, slot);
       } catch {
         // Storage is away: a reader voids the range once the grace period has passed.
       }
@@ -325,7 +328,7 @@ async function commitSlot(
         // Another request of the same producer committed first: ours is its duplicate, out of
         // order, or (state re-read) still the next batch, which then needs a fresh range.
         if (!guard) throw new Error('sequence-conflict without a producer guard');
-        await voidOwnRange(deps, topic.id, slot.partition, slot);
+        await voidOwnRange(deps, topic, slot.partition, slot);
         const readAt = deps.now();
         const state = await deps.index.producerState(guard.producerId, slot.topicId, slot.partition, readAt);
         const duplicate = checkSequence(topic, slot.partition, { ...guard, count: slot.count }, state);
@@ -391,10 +394,12 @@ let randomPoolAt = RANDOM_POOL.length;
 /** Voids a range this writer reserved and will not write. */
 async function voidOwnRange(
   deps: AppendDeps,
-  topicId: string,
+  topic: Topic,
   partition: number,
   range: Pick<DataSlot, 'baseOffset' | 'count' | 'reservedAt'>,
 ): Promise<VoidOutcome> {
+  const topicId = topic.id;
+  const voidedAt = deps.now();
   const outcome = await deps.index.void({
     kind: 'void',
     topicId,
@@ -402,7 +407,8 @@ async function voidOwnRange(
     baseOffset: range.baseOffset,
     count: range.count,
     reservedAt: range.reservedAt,
-    voidedAt: deps.now(),
+    voidedAt,
+    ...expiryField(voidAgedFrom({ reservedAt: range.reservedAt, voidedAt }), topic.configs['retention.ms']),
   });
   deps.observer?.onVoid?.({
     topicId,
