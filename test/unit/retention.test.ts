@@ -2,6 +2,7 @@ import { encodeSegment } from '../../shared/codec';
 import { decodeSegmentHeader, segmentHeaderSize } from '../../shared/codec/segment';
 import { CorruptDataError } from '../../shared/errors';
 import { mapLimit } from '../../shared/limit';
+import { touchedPartitions } from '../../shared/poller/stream-trigger';
 import {
   isExpired,
   RETENTION_TTL_MARGIN_MS,
@@ -93,6 +94,21 @@ describe('expiry by TTL', () => {
     }
     expect(failures).toEqual([]);
     expect(RETENTION_TTL_MARGIN_MS).toBeGreaterThan(jitterMs);
+  });
+
+  it("wakes no stream-triggered consumer for TTL's removals or the sweeper's TTL changes", () => {
+    const keys = { pk: { S: 'topic-id#3' }, sk: { N: '42' } };
+    // DynamoDB's TTL deletes appear in the stream as REMOVE by the service principal.
+    const ttlRemoval = {
+      eventName: 'REMOVE',
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+      dynamodb: { Keys: keys },
+    };
+    const extension = { eventName: 'MODIFY', dynamodb: { Keys: keys } };
+    expect(touchedPartitions([ttlRemoval, extension])).toEqual([]);
+    expect(touchedPartitions([{ eventName: 'INSERT', dynamodb: { Keys: keys } }])).toEqual([
+      { topicId: 'topic-id', partition: 3 },
+    ]);
   });
 
   it('marks a topic for TTL checks only when retention.ms rose above what TTLs were written with', () => {
