@@ -17,6 +17,8 @@ export interface PartitionSweep {
   readonly itemsDeleted: number;
   /** Expired slots left for DynamoDB's TTL (inline slots and voids that carry one). */
   readonly itemsLeftToTtl: number;
+  /** The partition's log start as this sweep left it. */
+  readonly logStartOffset: number;
   readonly itemsAlreadyGone: number;
   readonly itemsChanged: number;
   readonly touched: readonly TouchedSegment[];
@@ -49,8 +51,10 @@ export async function sweepPartition(
     itemsAlreadyGone: 0,
     itemsChanged: 0,
     touched: [] as TouchedSegment[],
+    logStartOffset: 0,
   };
   const { logStartOffset, logEndOffset } = await deps.log.offsets(topic, partition);
+  result.logStartOffset = logStartOffset;
 
   const expired: Slot[] = [];
   let cursor = logStartOffset;
@@ -66,6 +70,7 @@ export async function sweepPartition(
   if (expired.length === 0) return result;
 
   await deps.index.advance(topic.id, partition, { logStartOffset: cursor, readableHint: logEndOffset });
+  result.logStartOffset = cursor;
   for (const slot of expired) {
     if (expiresByTtl(slot)) {
       result.itemsLeftToTtl++;

@@ -41,8 +41,9 @@ export async function sweepTopic(deps: RetentionDeps, topic: Topic, now: number)
     if (known) known.gone.add(touched.partition);
     else segments.set(touched.segmentKey, { segment: touched, gone: new Set([touched.partition]) });
   }
+  const logStarts = sweeps.map((s) => s.logStartOffset);
   const outcomes = await mapLimit([...segments.values()], concurrency, ({ segment, gone }) =>
-    collectSegment(deps, topic, segment, gone),
+    collectSegment(deps, topic, segment, gone, logStarts),
   );
   return {
     partitions: partitions.length,

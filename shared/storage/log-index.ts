@@ -262,9 +262,17 @@ export interface LogIndex {
    * Whether a slot of the partition still points at `segmentKey`, read consistently from the
    * partition's first slot. The walk stops at the first slot appended after `lateAfter` (the
    * segment's append time plus the longest a commit can take): that slot's range was reserved
-   * after the segment's, so it sits after it in the log.
+   * after the segment's, so it sits after it in the log. With `fromOffset` (a log start), the
+   * walk starts there instead: readers never read below it, and inline slots and voids the
+   * table's TTL has not deleted yet may lie below it.
    */
-  holdsSegment(topicId: string, partition: number, segmentKey: string, lateAfter: number): Promise<boolean>;
+  holdsSegment(
+    topicId: string,
+    partition: number,
+    segmentKey: string,
+    lateAfter: number,
+    fromOffset?: number,
+  ): Promise<boolean>;
 }
 
 export interface DynamoLogIndexOptions {
@@ -630,6 +638,7 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     partition: number,
     segmentKey: string,
     lateAfter: number,
+    fromOffset = 0,
   ): Promise<boolean> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -638,12 +647,14 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
       const page = await dynamodb.send(
         new QueryCommand({
           TableName: logTable,
-          KeyConditionExpression: 'pk = :pk AND sk < :seq',
+          // From the slot ending at `fromOffset` (a first-format slot starting there sits there too).
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :below',
           FilterExpression: 'seg = :seg OR #at > :late',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: {
             ':pk': { S: partitionKey(topicId, partition) },
-            ':seq': { N: SEQ },
+            ':from': { N: String(fromOffset) },
+            ':below': { N: String(SEQUENCER_SORT_KEY - 1) },
             ':seg': { S: segmentKey },
             ':late': { N: String(lateAfter) },
           },
