@@ -607,6 +607,41 @@ describe('expiry by TTL', () => {
     expect(await expectTtlNeverAheadOfSweeper(cluster, raised)).toBe(3);
   });
 
+  it("checks a shared object's other partitions from their log start, past the slots waiting for TTL", async () => {
+    const cluster = newCluster({ log: { inlineSectionMaxBytes: 256 } });
+    const topic = await retentionTopic(cluster, HOUR, 2);
+    const old = Date.now() - 2 * HOUR;
+    // Partition 1: expired inline slots, then a fresh one, then its section of a shared object.
+    for (let i = 0; i < 5; i++) await produce(cluster, topic, [`old-${i}`], 1, old);
+    await produce(cluster, topic, ['fresh'], 1);
+    await cluster.log.append(topic, [
+      { ...textRecord('x'.repeat(400), null, 0), timestamp: old },
+      textRecord('y'.repeat(400), null, 1),
+    ]);
+    await produce(cluster, topic, ['head'], 0);
+    const [sharedSlot] = await items(cluster, topic, 0);
+    const shared = segmentOf(sharedSlot);
+
+    const checks: { partition: number; fromOffset?: number }[] = [];
+    const observed = newCluster({
+      log: { inlineSectionMaxBytes: 256 },
+      wrapIndex: (index) => ({
+        ...index,
+        holdsSegment: (topicId, partition, segmentKey, lateAfter, fromOffset) => {
+          checks.push({ partition, fromOffset });
+          return index.holdsSegment(topicId, partition, segmentKey, lateAfter, fromOffset);
+        },
+      }),
+    });
+    const counts = await sweepTopic(depsOf(observed), topic, Date.now());
+    expect(counts).toMatchObject({ itemsDeleted: 1, itemsLeftToTtl: 5, objectsKept: 1 });
+    expect(checks).toEqual([{ partition: 1, fromOffset: 5 }]);
+    expect(await objectExists(cluster, shared)).toBe(true);
+    // What a check from a log start sees: the object's slot in partition 1 sits at offset 6.
+    expect(await cluster.index.holdsSegment(topic.id, 1, shared, Date.now() + HOUR, 5)).toBe(true);
+    expect(await cluster.index.holdsSegment(topic.id, 1, shared, Date.now() + HOUR, 8)).toBe(false);
+  });
+
   it('reads correctly around slots TTL removed: below the log start, and above it after a sweeper outage', async () => {
     let clock = Date.now() - 3 * HOUR;
     const cluster = newCluster({ log: { now: () => clock } });
