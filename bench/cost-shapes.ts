@@ -35,7 +35,7 @@ export async function startMetered(harness: BenchHarness): Promise<MeteredUrls> 
 /**
  * Measures one request shape: `plan.costRequests` produce requests to a fresh one-partition
  * topic (with a producer id and sequences when idempotent), then one fetch per request's
- * section from the start, then polls at the end, then retention's delete of a few slots.
+ * section from the start, then polls at the end, then one retention sweep once all expired.
  *
  * @example
  * const shape = await measureShape(harness, plan, urls, { recordsPerRequest: 1, recordBytes: 1024, idempotent: true, threshold: 'default' });
@@ -97,8 +97,8 @@ export async function measureShape(
   }
   const polled = await take();
 
-  const deleted = await harness.server.call('meteredDeleteFront', { name, topic, count: 5 });
-  const deletes = await take();
+  const removed = await harness.server.call('meteredRetention', { name, topic });
+  const retention = await take();
 
   return {
     ...shape,
@@ -110,7 +110,9 @@ export async function measureShape(
       writeUnits: awsWriteUnits(produced) / requests,
       readUnits: awsReadUnits(produced) / requests,
     },
-    deleteWriteUnits: deletes.units.write / deleted,
+    // Per slot retention removes: its conditional deletes (none for a slot TTL deletes). The
+    // log start's move is one update per sweep, whatever the number of slots.
+    deleteWriteUnits: (retention.unitsByCommand.DeleteItem ?? 0) / removed,
     perFetch: {
       s3Get: fetchedCalls.s3Get / fetches,
       dynamodbRead: fetchedCalls.dynamodbRead / fetches,

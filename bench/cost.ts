@@ -71,6 +71,12 @@ export const ASSUMPTIONS = {
   streamDrainMsPerBatch: 80,
   /** DynamoDB bytes of a slot whose section is in S3, including the ~100 B per-item overhead. */
   indexItemBytes: 250,
+  /**
+   * How long an expired inline slot stays stored after retention: the TTL margin
+   * (`RETENTION_TTL_MARGIN_MS`, 1 hour) plus DynamoDB's TTL lag, typically within 2 days
+   * (AWS's documentation); counted in full.
+   */
+  inlineTtlLagDays: 2 + 1 / 24,
   /** The retention sweeper's default schedule (infra: `retentionSchedule`, 5 minutes). */
   retentionSweepsPerHour: 12,
   /** Floor for one sweep invocation. */
@@ -527,9 +533,11 @@ const lambda = (gbSeconds: number, invocations: number) =>
 
 /**
  * Sluice, by item. Produce: the measured calls and DynamoDB capacity units per request of the
- * workload's shape; API Gateway (none behind a function URL) and the HTTP function per request. Storage: 7 days of sections
- * (in S3, or in the slot items when inline) and slot items; retention deletes each slot once
- * (measured units; S3 DELETE is free) and sweeps every 5 minutes (measured on idle topics).
+ * workload's shape; API Gateway (none behind a function URL) and the HTTP function per request.
+ * Storage: the workload's days of sections (in S3, or in the slot items when inline, which stay
+ * until DynamoDB's TTL deletes them) and slot items; retention removes each slot once (the
+ * measured units of its deletes: none for an inline slot, which TTL deletes for free; S3 DELETE
+ * is free) and sweeps every 5 minutes (measured on idle topics).
  * Consumer: per group, one poller that runs all month while records flow (a scheduled tick per
  * minute when idle), polling each partition 10×/s; each section is read once, big requests in
  * 100-record batches; reads priced by their measured capacity units.
@@ -567,7 +575,9 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
   const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
   const requests = requestsPerSec * s;
   const produceMs = produceInvocationMs(shape, m);
-  const slots = requestsPerSec * retentionDaysOf(w) * 86_400;
+  // Inline slots are deleted by TTL (free), some time after retention moved past them.
+  const storedDays = retentionDaysOf(w) + (shape.inline ? ASSUMPTIONS.inlineTtlLagDays : 0);
+  const slots = requestsPerSec * storedDays * 86_400;
   const slotBytes = shape.inline
     ? shape.sectionBytes + ASSUMPTIONS.indexItemBytes
     : ASSUMPTIONS.indexItemBytes;

@@ -153,13 +153,17 @@ const tasks = {
     return counts;
   },
 
-  /** Deletes the first `count` slots of a topic's partition 0 as retention would (conditional deletes). */
-  async meteredDeleteFront(args: { name: string; topic: string; count: number }): Promise<number> {
+  /**
+   * One retention sweep of a topic once every record has expired, as the sweeper runs it:
+   * slots in S3 are deleted (conditional deletes), inline ones are left to DynamoDB's TTL.
+   * Returns how many slots left the log.
+   */
+  async meteredRetention(args: { name: string; topic: string }): Promise<number> {
     const { cluster } = meteredServer(args.name);
     const topic = await cluster.topics.get(args.topic);
-    const { slots } = await cluster.index.slotsAfter(topic.id, 0, -1, args.count);
-    for (const slot of slots) await cluster.index.delete(slot);
-    return slots.length;
+    const deps = { log: cluster.log, index: cluster.index, segments: cluster.segments };
+    const swept = await sweepTopic(deps, topic, Date.now() + topic.configs['retention.ms'] + 60_000);
+    return swept.itemsDeleted + swept.itemsLeftToTtl;
   },
 
   /** Creates `count` one-partition topics nobody writes to. */

@@ -109,7 +109,7 @@ export function dataAccessStatements(access: SluiceDataAccess, r: DataResources)
     });
     add(
       'SweepLog',
-      'walks slots (Query), moves the log start (UpdateItem), drops slots and sequencers (DeleteItem)',
+      "walks slots (Query), moves the log start and slots' TTLs (UpdateItem), drops slots and sequencers (DeleteItem)",
       {
         actions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         resources: [r.logTableArn],
@@ -119,6 +119,11 @@ export function dataAccessStatements(access: SluiceDataAccess, r: DataResources)
       actions: ['dynamodb:Query'],
       resources: [r.metaTableArn],
       conditions: leadingKeys([META_PARTITION_KEYS.topic, META_PARTITION_KEYS.deletedTopic]),
+    });
+    add('SettleTopicExpiry', "drops a topic's mark once the TTLs of its slots follow a raised retention", {
+      actions: ['dynamodb:UpdateItem'],
+      resources: [r.metaTableArn],
+      conditions: leadingKeys([META_PARTITION_KEYS.topic]),
     });
     add('ForgetDeletedTopics', "removes a deleted topic's marker once its data is gone", {
       actions: ['dynamodb:DeleteItem'],

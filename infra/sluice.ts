@@ -16,6 +16,7 @@ import type { Construct, IConstruct } from 'constructs';
 import {
   DEFAULT_INLINE_SECTION_MAX_BYTES,
   LOG_TABLE_KEYS,
+  LOG_TABLE_TTL_ATTRIBUTE,
   META_TABLE_KEYS,
   META_TABLE_TTL_ATTRIBUTE,
 } from '../shared/storage/schema';
@@ -203,6 +204,9 @@ export class Sluice extends SluiceBase {
       // Keys only: stream-triggered consumer groups read the log itself, since the slots of
       // one partition can commit out of offset order. A stream nobody reads costs nothing.
       stream: dynamodb.StreamViewType.KEYS_ONLY,
+      // Expired inline slots and voids are deleted by TTL, free, after retention's sweeper has
+      // moved the log start past them (docs/retention.md). Stream consumers see INSERTs only.
+      timeToLiveAttribute: LOG_TABLE_TTL_ATTRIBUTE,
     });
     this.metaTable = new dynamodb.Table(this, 'MetaTable', {
       ...tableProps,

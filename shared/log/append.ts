@@ -3,6 +3,7 @@ import { encodeSegment } from '../codec';
 import type { ProducedRecord, SectionInput } from '../codec/types';
 import { OutOfOrderSequenceError, SluiceError, UnavailableError } from '../errors';
 import { createDefaultPartitioner, type Partitioner } from '../partitioner';
+import { expiryField, voidAgedFrom } from '../retention/expiry';
 import { backoffDelay, sleep } from '../retry';
 import type {
   ClaimOutcome,
@@ -136,6 +137,8 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
             ? {
                 ...common,
                 inline: bytes.subarray(location.byteStart, location.byteStart + location.byteLength),
+                // DynamoDB's TTL deletes it after retention's sweeper moved past it (free).
+                ...expiryField(appendedAt, topic.configs['retention.ms']),
               }
             : { ...common, segmentKey, byteStart: location.byteStart };
         try {
@@ -185,7 +188,7 @@ async function reserveBesidePut(
   await Promise.allSettled(
     reserved.map((outcome, i) =>
       outcome.status === 'fulfilled'
-        ? voidOwnRange(deps, topic.id, locations[i].partition, outcome.value)
+        ? voidOwnRange(deps, topic, locations[i].partition, outcome.value)
         : undefined,
     ),
   );
@@ -379,6 +382,7 @@ async function settleClaimedRange(
       ...range,
       reservedAt,
       voidedAt: now,
+      ...expiryField(voidAgedFrom({ reservedAt, voidedAt: now }), topic.configs['retention.ms']),
     });
     deps.observer?.onVoid?.({ topicId: topic.id, partition, ...range, by: 'reader', outcome: outcome.kind });
     return outcome.kind === 'data' ? 'data' : 'void';
@@ -410,7 +414,7 @@ async function commitSlot(
     if (outcome.kind === 'claimed' || outcome.kind === 'already-claimed') break;
     // Another request of the same producer claimed first: ours is its duplicate, out of
     // order, or (a new state) the next batch after it, which then needs a fresh range.
-    await voidOwnRange(deps, topic.id, slot.partition, slot);
+    await voidOwnRange(deps, topic, slot.partition, slot);
     const { guard } = claim;
     const readAt = deps.now();
     const decision = await decideSequence(
@@ -441,7 +445,7 @@ async function commitSlot(
     // The put may or may not have landed: the void decides, by the same write-once slot.
     let settled: VoidOutcome | undefined;
     try {
-      settled = await voidOwnRange(deps, topic.id, slot.partition, slot);
+      settled = await voidOwnRange(deps, topic, slot.partition, slot);
     } catch {
       // Storage is away: a reader voids the range once the grace period has passed.
     }
@@ -477,7 +481,7 @@ async function claimRange(
     return await deps.index.claim(range, claim.guard, deps.now());
   } catch (error) {
     try {
-      await voidOwnRange(deps, topic.id, slot.partition, slot);
+      await voidOwnRange(deps, topic, slot.partition, slot);
     } catch {
       // Storage is away: a reader voids the range once the grace period has passed.
     }
@@ -526,10 +530,12 @@ let randomPoolAt = RANDOM_POOL.length;
 /** Voids a range this writer reserved and will not write. */
 async function voidOwnRange(
   deps: AppendDeps,
-  topicId: string,
+  topic: Topic,
   partition: number,
   range: Pick<DataSlot, 'baseOffset' | 'count' | 'reservedAt'>,
 ): Promise<VoidOutcome> {
+  const topicId = topic.id;
+  const voidedAt = deps.now();
   const outcome = await deps.index.void({
     kind: 'void',
     topicId,
@@ -537,7 +543,8 @@ async function voidOwnRange(
     baseOffset: range.baseOffset,
     count: range.count,
     reservedAt: range.reservedAt,
-    voidedAt: deps.now(),
+    voidedAt,
+    ...expiryField(voidAgedFrom({ reservedAt: range.reservedAt, voidedAt }), topic.configs['retention.ms']),
   });
   deps.observer?.onVoid?.({
     topicId,

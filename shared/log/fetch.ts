@@ -56,7 +56,7 @@ export async function partitionOffsets(
   partition: number,
 ): Promise<PartitionOffsets> {
   checkPartition(topic, partition);
-  const view = await readView(deps, topic.id, partition);
+  const view = await readView(deps, topic, partition);
   return { logStartOffset: view.logStartOffset, logEndOffset: view.readableEnd };
 }
 
@@ -169,7 +169,7 @@ async function freshFetch(
   const { topic, partition } = request;
   const { maxRecords, maxBytes } = checkLimits(request);
   checkPartition(topic, partition);
-  const view = await readView(deps, topic.id, partition);
+  const view = await readView(deps, topic, partition);
   const { logStartOffset, readableEnd } = view;
   const offset = resolveOffset(request, logStartOffset, readableEnd);
   if (offset >= readableEnd) {

@@ -25,7 +25,7 @@ export async function offsetForTimestamp(
   partition: number,
   timestamp: number,
 ): Promise<number> {
-  const { logStartOffset, readableEnd } = await readView(deps, topic.id, partition);
+  const { logStartOffset, readableEnd } = await readView(deps, topic, partition);
   let lo = logStartOffset;
   let hi = readableEnd;
   let found: DataSlot | undefined;

@@ -1,5 +1,7 @@
+import { expiryField } from '../retention/expiry';
 import type { LogIndex, Slot, VoidOutcome } from '../storage/log-index';
 import { slotEnd } from '../storage/log-index';
+import type { Topic } from '../topics/registry';
 
 /** A partition as readers see it: where it starts, how far it is readable, what was reserved. */
 export interface PartitionView {
@@ -60,9 +62,14 @@ const MAX_FILLS = 8;
  * than the grace period is voided here, by the same write-once put its writer would have used.
  *
  * @example
- * const { logStartOffset, readableEnd } = await readView(deps, topic.id, 0);
+ * const { logStartOffset, readableEnd } = await readView(deps, topic, 0);
  */
-export async function readView(deps: ViewDeps, topicId: string, partition: number): Promise<PartitionView> {
+export async function readView(
+  deps: ViewDeps,
+  topic: Pick<Topic, 'id' | 'configs'>,
+  partition: number,
+): Promise<PartitionView> {
+  const topicId = topic.id;
   for (let fills = 0; ; fills++) {
     const page = await deps.index.tail(topicId, partition, TAIL_PAGE);
     if (!page.sequencer) return firstFormatView(deps, topicId, partition, page.slots);
@@ -124,6 +131,8 @@ export async function readView(deps: ViewDeps, topicId: string, partition: numbe
           count: holeEnd - pos,
           voidedAt: now,
           reservedAt: reservedBefore,
+          // A void ages from its range's reservation bound (shared/retention/expiry.ts:voidAgedFrom).
+          ...expiryField(reservedBefore, topic.configs['retention.ms']),
         });
         deps.observer?.onVoid?.({
           topicId,

@@ -15,7 +15,9 @@ const HEADER_GUESS = 4096;
  * several partitions of the topic, so its header's directory says which partitions to ask;
  * partitions in `gone` (this sweep saw their item deleted) are not asked again. Any item
  * still pointing at the object keeps it — a later sweep, the one deleting that item,
- * deletes it then. Call only after the slots were deleted: index first, then S3.
+ * deletes it then. Call only after the slots were deleted: index first, then S3. `logStarts`
+ * (each partition's log start as this sweep left it) lets the check skip what lies below:
+ * no reader goes there, and expired inline slots wait there for their TTL.
  *
  * @example
  * await collectSegment(deps, topic, touched, new Set([touched.partition]));
@@ -25,13 +27,16 @@ export async function collectSegment(
   topic: Topic,
   segment: TouchedSegment,
   gone: ReadonlySet<number>,
+  logStarts: readonly number[] = [],
 ): Promise<ObjectOutcome> {
   const header = await readHeader(deps, segment);
   if (!header) return 'missing';
   const lateAfter = segment.appendedAt + (deps.commitGraceMs ?? 300_000);
   for (const { partition } of decodeSegmentHeader(header)) {
     if (gone.has(partition)) continue;
-    if (await deps.index.holdsSegment(topic.id, partition, segment.segmentKey, lateAfter)) return 'kept';
+    const from = logStarts[partition];
+    if (await deps.index.holdsSegment(topic.id, partition, segment.segmentKey, lateAfter, from))
+      return 'kept';
   }
   await deps.segments.delete(segment.segmentKey);
   return 'deleted';

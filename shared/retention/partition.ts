@@ -1,6 +1,6 @@
 import { type Slot, slotEnd } from '../storage/log-index';
 import type { Topic } from '../topics/registry';
-import { isExpired } from './expiry';
+import { expiresByTtl, isExpired, voidAgedFrom } from './expiry';
 import type { RetentionDeps } from './types';
 
 /** An object whose slot this sweep removed (or found removed) in one partition. */
@@ -15,6 +15,10 @@ export interface TouchedSegment {
 
 export interface PartitionSweep {
   readonly itemsDeleted: number;
+  /** Expired slots left for DynamoDB's TTL (inline slots and voids that carry one). */
+  readonly itemsLeftToTtl: number;
+  /** The partition's log start as this sweep left it. */
+  readonly logStartOffset: number;
   readonly itemsAlreadyGone: number;
   readonly itemsChanged: number;
   readonly touched: readonly TouchedSegment[];
@@ -26,7 +30,9 @@ export interface PartitionSweep {
  * expired slot may go, the last one included: the next offset comes from the sequencer, not
  * from the slots, so the log start may reach the log end and no offset is ever handed out
  * twice. The log start is moved up first, then the slots are deleted, so a reader never
- * looks for a slot that is gone. Costs two queries when nothing has expired.
+ * looks for a slot that is gone. An inline slot or a void that carries a TTL is not deleted
+ * here: it is already below the log start, and DynamoDB deletes it when its TTL passes, for
+ * free (docs/retention.md, "Expiry by TTL"). Costs two queries when nothing has expired.
  *
  * @example
  * const { itemsDeleted, touched } = await sweepPartition(deps, topic, 0, Date.now());
@@ -39,8 +45,16 @@ export async function sweepPartition(
 ): Promise<PartitionSweep> {
   const pageSize = deps.pageSize ?? 100;
   const retentionMs = topic.configs['retention.ms'];
-  const result = { itemsDeleted: 0, itemsAlreadyGone: 0, itemsChanged: 0, touched: [] as TouchedSegment[] };
+  const result = {
+    itemsDeleted: 0,
+    itemsLeftToTtl: 0,
+    itemsAlreadyGone: 0,
+    itemsChanged: 0,
+    touched: [] as TouchedSegment[],
+    logStartOffset: 0,
+  };
   const { logStartOffset, logEndOffset } = await deps.log.offsets(topic, partition);
+  result.logStartOffset = logStartOffset;
 
   const expired: Slot[] = [];
   let cursor = logStartOffset;
@@ -56,7 +70,12 @@ export async function sweepPartition(
   if (expired.length === 0) return result;
 
   await deps.index.advance(topic.id, partition, { logStartOffset: cursor, readableHint: logEndOffset });
+  result.logStartOffset = cursor;
   for (const slot of expired) {
+    if (expiresByTtl(slot)) {
+      result.itemsLeftToTtl++;
+      continue;
+    }
     const outcome = await deps.index.delete(slot);
     if (outcome.kind === 'changed') {
       // Slots are write-once, so our view is stale: stop rather than guess.
@@ -79,7 +98,9 @@ export async function sweepPartition(
   return result;
 }
 
-/** A void holds no records: it ages from the moment it was written. */
+/** A void holds no records: it ages with its range's reservation ({@link voidAgedFrom}). */
 function expiryTimes(slot: Slot): { maxTimestamp: number; appendedAt: number } {
-  return slot.kind === 'data' ? slot : { maxTimestamp: slot.voidedAt, appendedAt: slot.voidedAt };
+  if (slot.kind === 'data') return slot;
+  const agedFrom = voidAgedFrom(slot);
+  return { maxTimestamp: agedFrom, appendedAt: agedFrom };
 }

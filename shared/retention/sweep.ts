@@ -1,9 +1,12 @@
 import type { Cluster } from '../cluster';
 import { mapLimit } from '../limit';
+import type { ExpiryFloor } from '../storage/topic-store';
 import type { Topic } from '../topics/registry';
+import { RETENTION_CHANGE_SETTLE_MS } from './expiry';
 import { collectSegment } from './objects';
 import { sweepPartition, type TouchedSegment } from './partition';
 import { purgeTopic } from './purge';
+import { extendPartitionExpiries, needsExpiryCheck } from './ttl';
 import { addCounts, NO_COUNTS, type RetentionDeps, type SweepAllResult, type SweepCounts } from './types';
 
 /**
@@ -17,9 +20,19 @@ import { addCounts, NO_COUNTS, type RetentionDeps, type SweepAllResult, type Swe
  * const counts = await sweepTopic({ log: cluster.log, index: cluster.index, segments: cluster.segments }, topic, Date.now());
  */
 export async function sweepTopic(deps: RetentionDeps, topic: Topic, now: number): Promise<SweepCounts> {
-  if (topic.configs['retention.ms'] < 0) return NO_COUNTS;
   const concurrency = deps.concurrency ?? 16;
   const partitions = Array.from({ length: topic.partitionCount }, (_, p) => p);
+  // First the TTLs a raised retention needs, before DynamoDB could remove a slot early.
+  let itemsExtended = 0;
+  if (needsExpiryCheck(topic)) {
+    itemsExtended = sum(
+      await mapLimit(partitions, concurrency, (p) => extendPartitionExpiries(deps, topic, p)),
+    );
+    const floor = topic.expiryFloor as ExpiryFloor;
+    // Writers may use a cached copy of the old retention for a while: check again until then.
+    if (now - floor.since > RETENTION_CHANGE_SETTLE_MS) await deps.topics?.settleExpiryFloor(topic);
+  }
+  if (topic.configs['retention.ms'] < 0) return { ...NO_COUNTS, itemsExtended };
   const sweeps = await mapLimit(partitions, concurrency, (p) => sweepPartition(deps, topic, p, now));
 
   const segments = new Map<string, { segment: TouchedSegment; gone: Set<number> }>();
@@ -28,12 +41,15 @@ export async function sweepTopic(deps: RetentionDeps, topic: Topic, now: number)
     if (known) known.gone.add(touched.partition);
     else segments.set(touched.segmentKey, { segment: touched, gone: new Set([touched.partition]) });
   }
+  const logStarts = sweeps.map((s) => s.logStartOffset);
   const outcomes = await mapLimit([...segments.values()], concurrency, ({ segment, gone }) =>
-    collectSegment(deps, topic, segment, gone),
+    collectSegment(deps, topic, segment, gone, logStarts),
   );
   return {
     partitions: partitions.length,
     itemsDeleted: sum(sweeps.map((s) => s.itemsDeleted)),
+    itemsLeftToTtl: sum(sweeps.map((s) => s.itemsLeftToTtl)),
+    itemsExtended,
     itemsAlreadyGone: sum(sweeps.map((s) => s.itemsAlreadyGone)),
     itemsChanged: sum(sweeps.map((s) => s.itemsChanged)),
     objectsDeleted: outcomes.filter((o) => o === 'deleted').length,
@@ -53,13 +69,14 @@ export async function sweepTopic(deps: RetentionDeps, topic: Topic, now: number)
 export async function sweepAll(
   cluster: Pick<Cluster, 'topics' | 'log' | 'index' | 'segments'>,
   now: number,
-  options: Omit<RetentionDeps, 'log' | 'index' | 'segments'> = {},
+  options: Omit<RetentionDeps, 'log' | 'index' | 'segments' | 'topics'> = {},
 ): Promise<SweepAllResult> {
   const deps: RetentionDeps = {
     ...options,
     log: cluster.log,
     index: cluster.index,
     segments: cluster.segments,
+    topics: cluster.topics,
   };
   const topics: Topic[] = await cluster.topics.list();
   let counts = NO_COUNTS;

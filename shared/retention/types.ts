@@ -1,12 +1,18 @@
 import type { Log } from '../log';
 import type { LogIndex } from '../storage/log-index';
 import type { SegmentStore } from '../storage/segment-store';
+import type { TopicRegistry } from '../topics/registry';
 
 /** What a sweep needs: the log's readable end, the two storage ports and a few tuning knobs. */
 export interface RetentionDeps {
   readonly log: Pick<Log, 'offsets'>;
   readonly index: LogIndex;
   readonly segments: SegmentStore;
+  /**
+   * Where the sweeper records that a topic's TTLs were moved after a retention raise
+   * ({@link TopicRegistry.settleExpiryFloor}). Without it the TTLs are checked on every sweep.
+   */
+  readonly topics?: Pick<TopicRegistry, 'settleExpiryFloor'>;
   /** Index items read per query while walking a partition. @default 100 */
   readonly pageSize?: number;
   /**
@@ -32,6 +38,13 @@ export interface SweepCounts {
   readonly partitions: number;
   /** Index items this sweep deleted. */
   readonly itemsDeleted: number;
+  /**
+   * Expired inline slots and voids this sweep moved the log start past and left for
+   * DynamoDB's TTL to delete (free), instead of deleting them.
+   */
+  readonly itemsLeftToTtl: number;
+  /** Slots whose TTL this sweep moved later (or removed) after their topic's retention was raised. */
+  readonly itemsExtended: number;
   /** Expired items already deleted by someone else (a concurrent sweep) when we got there. */
   readonly itemsAlreadyGone: number;
   /** Items that no longer matched what was read; left alone, and their partition's walk stopped. */
@@ -54,6 +67,8 @@ export interface SweepAllResult extends SweepCounts {
 export const NO_COUNTS: SweepCounts = {
   partitions: 0,
   itemsDeleted: 0,
+  itemsLeftToTtl: 0,
+  itemsExtended: 0,
   itemsAlreadyGone: 0,
   itemsChanged: 0,
   objectsDeleted: 0,
@@ -66,6 +81,8 @@ export function addCounts(a: SweepCounts, b: SweepCounts): SweepCounts {
   return {
     partitions: a.partitions + b.partitions,
     itemsDeleted: a.itemsDeleted + b.itemsDeleted,
+    itemsLeftToTtl: a.itemsLeftToTtl + b.itemsLeftToTtl,
+    itemsExtended: a.itemsExtended + b.itemsExtended,
     itemsAlreadyGone: a.itemsAlreadyGone + b.itemsAlreadyGone,
     itemsChanged: a.itemsChanged + b.itemsChanged,
     objectsDeleted: a.objectsDeleted + b.objectsDeleted,

@@ -9,7 +9,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { META_TABLE_TTL_ATTRIBUTE, SEQUENCER_SORT_KEY } from './schema';
+import { LOG_TABLE_TTL_ATTRIBUTE, META_TABLE_TTL_ATTRIBUTE, SEQUENCER_SORT_KEY } from './schema';
 
 /**
  * How long an idempotent producer's state for a partition outlives its last append: 7 days,
@@ -31,6 +31,13 @@ interface SlotRange {
   readonly reservedAt?: number;
   /** Written by the first format (sort key = base offset, no sequencer). Read-only. */
   readonly legacy?: boolean;
+  /**
+   * When DynamoDB's TTL may delete the item, in seconds since the epoch
+   * ({@link LOG_TABLE_TTL_ATTRIBUTE}); absent when only retention's sweeper removes it (a
+   * section in S3, a topic kept forever, a slot written before slots expired by TTL). Set by
+   * the writer from the topic's retention (`shared/retention/expiry.ts:slotExpiry`).
+   */
+  readonly expiresAt?: number;
 }
 
 /** What every committed batch records, wherever its section's bytes are. */
@@ -204,6 +211,14 @@ export type VoidOutcome =
   | { readonly kind: 'data'; readonly occupant: DataSlot };
 
 /**
+ * Every outcome of retention's change of a slot's TTL ({@link LogIndex.setExpiry}):
+ * - `updated`: the item is still that slot and now expires at the new time (or never);
+ * - `unchanged`: nothing was written — the item is gone (TTL or a sweep removed it), is another
+ *   slot, has no TTL, or already expires at or after the new time.
+ */
+export type ExpiryOutcome = { readonly kind: 'updated' } | { readonly kind: 'unchanged' };
+
+/**
  * Every outcome of the conditional delete retention uses (the item must be unchanged):
  * - `deleted`: the item was there, unchanged, and is now gone;
  * - `already-gone`: no item at that key (another sweeper, or a retry of our own delete
@@ -288,15 +303,30 @@ export interface LogIndex {
   ): Promise<ProducerState | undefined>;
   /** Deletes `slot` only if the item at its key is still that slot (retention). */
   delete(slot: Slot): Promise<DeleteOutcome>;
+  /**
+   * Moves a slot's TTL later (`expiresAt` in epoch seconds), or removes it (`undefined`: the
+   * topic now keeps records forever), only if the item is still that slot and carries a TTL
+   * earlier than the new one. Never moves a TTL earlier and never gives a TTL to a slot without
+   * one. For retention when a topic's `retention.ms` was raised.
+   */
+  setExpiry(slot: Slot, expiresAt: number | undefined): Promise<ExpiryOutcome>;
   /** Deletes the partition's sequencer: only for a deleted topic, once its slots are gone. */
   deleteSequencer(topicId: string, partition: number): Promise<void>;
   /**
    * Whether a slot of the partition still points at `segmentKey`, read consistently from the
    * partition's first slot. The walk stops at the first slot appended after `lateAfter` (the
    * segment's append time plus the longest a commit can take): that slot's range was reserved
-   * after the segment's, so it sits after it in the log.
+   * after the segment's, so it sits after it in the log. With `fromOffset` (a log start), the
+   * walk starts there instead: readers never read below it, and inline slots and voids the
+   * table's TTL has not deleted yet may lie below it.
    */
-  holdsSegment(topicId: string, partition: number, segmentKey: string, lateAfter: number): Promise<boolean>;
+  holdsSegment(
+    topicId: string,
+    partition: number,
+    segmentKey: string,
+    lateAfter: number,
+    fromOffset?: number,
+  ): Promise<boolean>;
 }
 
 /** The range an idempotent batch claims: its partition, offsets and reservation time. */
@@ -322,7 +352,8 @@ const SEQ = String(SEQUENCER_SORT_KEY);
  * - one write-once slot per reserved range at `sk = end offset` (exclusive), written with
  *   `attribute_not_exists(pk)`: a data slot whose section is in S3 (`b`, `n`, `seg`, `start`,
  *   `len`, `fts`, `mts`, `at`, `rat`) or inline (`b`, `n`, `d` the section's bytes, `fts`,
- *   `mts`, `at`, `rat`), or a void (`b`, `n`, `void`, `at`, `rat`). Keying by the end makes the slot
+ *   `mts`, `at`, `rat`, `exp`), or a void (`b`, `n`, `void`, `at`, `rat`, `exp`); `exp` is the
+ *   table's TTL, present when the topic has a retention. Keying by the end makes the slot
  *   holding offset o the first item with `sk > o`, so one forward query finds it and what follows.
  * - slots of the first format (no sequencer) sit at `sk = base offset`, without `b`.
  * Design note: docs/design/sequenced-log.md.
@@ -643,34 +674,12 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
   }
 
   async function remove(slot: Slot): Promise<DeleteOutcome> {
-    const sortKey = String(slot.legacy ? slot.baseOffset : slotEnd(slot));
-    const condition: Pick<
-      DeleteItemCommandInput,
-      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
-    > =
-      slot.kind === 'data' && slot.inline !== undefined
-        ? {
-            // Written once by one put: its append time and its bytes' presence identify it.
-            ConditionExpression: 'attribute_exists(d) AND #at = :at',
-            ExpressionAttributeNames: { '#at': 'at' },
-            ExpressionAttributeValues: { ':at': { N: String(slot.appendedAt) } },
-          }
-        : slot.kind === 'data'
-          ? {
-              // A missing attribute fails the comparison, so an absent item fails the condition too.
-              ConditionExpression: 'seg = :seg AND #start = :start',
-              ExpressionAttributeNames: { '#start': 'start' },
-              ExpressionAttributeValues: {
-                ':seg': { S: slot.segmentKey },
-                ':start': { N: String(slot.byteStart) },
-              },
-            }
-          : { ConditionExpression: 'attribute_exists(#void)', ExpressionAttributeNames: { '#void': 'void' } };
+    const condition = sameSlotCondition(slot);
     try {
       await dynamodb.send(
         new DeleteItemCommand({
           TableName: logTable,
-          Key: key(slot.topicId, slot.partition, sortKey),
+          Key: key(slot.topicId, slot.partition, slotSortKey(slot)),
           ...condition,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -682,11 +691,46 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     }
   }
 
+  async function setExpiry(slot: Slot, expiresAt: number | undefined): Promise<ExpiryOutcome> {
+    const same = sameSlotCondition(slot);
+    const names = { ...same.ExpressionAttributeNames, '#exp': LOG_TABLE_TTL_ATTRIBUTE };
+    try {
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: logTable,
+          Key: key(slot.topicId, slot.partition, slotSortKey(slot)),
+          ...(expiresAt === undefined
+            ? {
+                UpdateExpression: 'REMOVE #exp',
+                ConditionExpression: `${same.ConditionExpression} AND attribute_exists(#exp)`,
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: same.ExpressionAttributeValues,
+              }
+            : {
+                UpdateExpression: 'SET #exp = :exp',
+                // A missing `exp` fails the comparison: a slot without a TTL never gets one.
+                ConditionExpression: `${same.ConditionExpression} AND #exp < :exp`,
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: {
+                  ...same.ExpressionAttributeValues,
+                  ':exp': { N: String(expiresAt) },
+                },
+              }),
+        }),
+      );
+      return { kind: 'updated' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { kind: 'unchanged' };
+    }
+  }
+
   async function holdsSegment(
     topicId: string,
     partition: number,
     segmentKey: string,
     lateAfter: number,
+    fromOffset = 0,
   ): Promise<boolean> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -695,12 +739,14 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
       const page = await dynamodb.send(
         new QueryCommand({
           TableName: logTable,
-          KeyConditionExpression: 'pk = :pk AND sk < :seq',
+          // From the slot ending at `fromOffset` (a first-format slot starting there sits there too).
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :below',
           FilterExpression: 'seg = :seg OR #at > :late',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: {
             ':pk': { S: partitionKey(topicId, partition) },
-            ':seq': { N: SEQ },
+            ':from': { N: String(fromOffset) },
+            ':below': { N: String(SEQUENCER_SORT_KEY - 1) },
             ':seg': { S: segmentKey },
             ':late': { N: String(lateAfter) },
           },
@@ -726,6 +772,7 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     void: putVoid,
     advance,
     delete: remove,
+    setExpiry,
     async deleteSequencer(topicId, partition) {
       await dynamodb.send(new DeleteItemCommand({ TableName: logTable, Key: key(topicId, partition, SEQ) }));
     },
@@ -746,6 +793,40 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
 /** Partition key of a partition's slots and sequencer: `{topicId}#{partition}`. */
 export function partitionKey(topicId: string, partition: number): string {
   return `${topicId}#${partition}`;
+}
+
+/** The sort key of a slot's item: its end, or its base for a slot of the first format. */
+function slotSortKey(slot: Slot): string {
+  return String(slot.legacy ? slot.baseOffset : slotEnd(slot));
+}
+
+/** A condition that holds only while the item at the slot's key is still that slot (write-once). */
+function sameSlotCondition(slot: Slot): Pick<
+  DeleteItemCommandInput,
+  'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+> & {
+  readonly ConditionExpression: string;
+} {
+  if (slot.kind === 'data' && slot.inline !== undefined) {
+    return {
+      // Written once by one put: its append time and its bytes' presence identify it.
+      ConditionExpression: 'attribute_exists(d) AND #at = :at',
+      ExpressionAttributeNames: { '#at': 'at' },
+      ExpressionAttributeValues: { ':at': { N: String(slot.appendedAt) } },
+    };
+  }
+  if (slot.kind === 'data') {
+    return {
+      // A missing attribute fails the comparison, so an absent item fails the condition too.
+      ConditionExpression: 'seg = :seg AND #start = :start',
+      ExpressionAttributeNames: { '#start': 'start' },
+      ExpressionAttributeValues: {
+        ':seg': { S: slot.segmentKey },
+        ':start': { N: String(slot.byteStart) },
+      },
+    };
+  }
+  return { ConditionExpression: 'attribute_exists(#void)', ExpressionAttributeNames: { '#void': 'void' } };
 }
 
 /** DynamoDB TTL attributes hold whole seconds since the epoch. */
@@ -795,6 +876,7 @@ function toItem(slot: Slot): Record<string, AttributeValue> {
     b: { N: String(slot.baseOffset) },
     n: { N: String(slot.count) },
     ...(slot.reservedAt === undefined ? {} : { rat: { N: String(slot.reservedAt) } }),
+    ...(slot.expiresAt === undefined ? {} : { [LOG_TABLE_TTL_ATTRIBUTE]: { N: String(slot.expiresAt) } }),
   };
   if (slot.kind === 'void') return { ...common, void: { BOOL: true }, at: { N: String(slot.voidedAt) } };
   const times = {
@@ -824,6 +906,9 @@ function fromItem(item: Record<string, AttributeValue>): Slot {
     count,
     ...(item.rat ? { reservedAt: Number(item.rat.N) } : {}),
     ...(legacy ? { legacy: true } : {}),
+    ...(item[LOG_TABLE_TTL_ATTRIBUTE]?.N === undefined
+      ? {}
+      : { expiresAt: Number(item[LOG_TABLE_TTL_ATTRIBUTE].N) }),
   };
   if (item.void) return { ...range, kind: 'void', voidedAt: Number(item.at.N) };
   const times = {

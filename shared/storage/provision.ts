@@ -11,14 +11,14 @@ import {
 import { type BucketLocationConstraint, CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { SluiceConfig } from '../config';
 import type { AwsClients } from './aws';
-import { LOG_TABLE_KEYS, META_TABLE_KEYS, META_TABLE_TTL_ATTRIBUTE } from './schema';
+import { LOG_TABLE_KEYS, LOG_TABLE_TTL_ATTRIBUTE, META_TABLE_KEYS, META_TABLE_TTL_ATTRIBUTE } from './schema';
 
 type TableKeys = typeof LOG_TABLE_KEYS | typeof META_TABLE_KEYS;
 
 /**
  * Creates Sluice's bucket and two tables unless they exist, waits until both tables are
- * ACTIVE, turns on the meta table's TTL (idle producer state expires) and the log table's
- * KEYS_ONLY change stream (what stream-triggered consumer groups read). Safe to run on every start: resources that already exist are left as they are.
+ * ACTIVE, turns on both tables' TTL (idle producer state expires; expired inline slots and
+ * voids are deleted for free) and the log table's KEYS_ONLY change stream (what stream-triggered consumer groups read). Safe to run on every start: resources that already exist are left as they are.
  * For local endpoints and tests; on AWS the CDK construct owns these resources.
  *
  * @example
@@ -29,7 +29,10 @@ export async function provisionResources(config: SluiceConfig, clients: AwsClien
   await Promise.all([
     createBucket(config, clients),
     createTable(clients, config.logTable, LOG_TABLE_KEYS).then(() =>
-      enableKeysOnlyStream(clients, config.logTable),
+      Promise.all([
+        enableKeysOnlyStream(clients, config.logTable),
+        enableTimeToLive(clients, config.logTable, LOG_TABLE_TTL_ATTRIBUTE),
+      ]),
     ),
     createTable(clients, config.metaTable, META_TABLE_KEYS).then(() =>
       enableTimeToLive(clients, config.metaTable, META_TABLE_TTL_ATTRIBUTE),

@@ -48,6 +48,15 @@ export const META_TABLE_KEYS = {
 export const META_TABLE_TTL_ATTRIBUTE = 'exp';
 
 /**
+ * The log table's TTL attribute (seconds since the epoch). Inline data slots and voids carry
+ * it when their topic has a retention (`retention.ms` ≥ 0), set past the moment retention's
+ * sweeper removes them from the log, so DynamoDB deletes them for free instead of the sweeper
+ * paying a delete per slot. Slots whose section is in S3, and sequencers, never carry it.
+ * See docs/retention.md ("Expiry by TTL").
+ */
+export const LOG_TABLE_TTL_ATTRIBUTE = 'exp';
+
+/**
  * Sort key of a partition's sequencer item in the log table. Slots are keyed by the end of
  * their offset range, which stays below 2^53 − 1, so the sequencer sorts after every slot and
  * a descending query returns it first, followed by the newest slots.

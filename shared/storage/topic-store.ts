@@ -27,6 +27,19 @@ export interface TopicRecord {
   /** Absent on topics created before configs could be altered. */
   readonly overrides?: string;
   readonly createdAt: number;
+  /** Slots may carry TTLs from a lower retention than the current one (`xfr`, `xfs`). */
+  readonly expiryFloor?: ExpiryFloor;
+}
+
+/**
+ * The lowest `retention.ms` that slots of the topic may still carry a TTL from, when that is
+ * lower than what the current `retention.ms` needs (it was raised, or set to -1), and when the
+ * change was made. Retention's sweeper moves those TTLs later, then drops the record.
+ */
+export interface ExpiryFloor {
+  readonly retentionMs: number;
+  /** When the `retention.ms` change that left this floor was written. */
+  readonly since: number;
 }
 
 /** What is left of a deleted topic until its data is purged. */
@@ -48,8 +61,18 @@ export interface TopicStore {
   nameClaim(name: string, collisionKey: string): Promise<NameClaim>;
   /** The topic's record, read consistently. */
   read(name: string): Promise<TopicRecord | undefined>;
-  /** Replaces the configs if the topic is still `seen` (same id, configs and overrides); `changed` otherwise. */
-  replaceConfigs(seen: TopicRecord, configs: string, overrides: string): Promise<'replaced' | 'changed'>;
+  /**
+   * Replaces the configs and the expiry floor (none: removed) if the topic is still `seen`
+   * (same id, configs and overrides); `changed` otherwise.
+   */
+  replaceConfigs(
+    seen: TopicRecord,
+    configs: string,
+    overrides: string,
+    expiryFloor: ExpiryFloor | undefined,
+  ): Promise<'replaced' | 'changed'>;
+  /** Drops the topic's expiry floor if it is still `seen` (same topic id, same floor). */
+  clearExpiryFloor(name: string, topicId: string, seen: ExpiryFloor): Promise<'cleared' | 'changed'>;
   /** Sets the partition count if the topic is still `seen` (same id and count); `changed` otherwise. */
   raisePartitions(seen: TopicRecord, partitionCount: number): Promise<'raised' | 'changed'>;
   list(): Promise<TopicRecord[]>;
@@ -134,13 +157,15 @@ export function createDynamoTopicStore(options: DynamoTopicStoreOptions): TopicS
       return item ? fromItem(item) : undefined;
     },
 
-    async replaceConfigs(seen, configs, overrides) {
+    async replaceConfigs(seen, configs, overrides, expiryFloor) {
       try {
         await dynamodb.send(
           new UpdateItemCommand({
             TableName: table,
             Key: key(TOPIC_PK, seen.name),
-            UpdateExpression: 'SET configs = :configs, overrides = :overrides',
+            UpdateExpression: `SET configs = :configs, overrides = :overrides${
+              expiryFloor ? ', xfr = :xfr, xfs = :xfs' : ' REMOVE xfr, xfs'
+            }`,
             // Both attributes as read: a change may alter only the overrides (a config set
             // to its default value), and must not be lost either.
             ConditionExpression: `topicId = :id AND configs = :seen AND ${
@@ -152,10 +177,36 @@ export function createDynamoTopicStore(options: DynamoTopicStoreOptions): TopicS
               ':id': { S: seen.id },
               ':seen': { S: seen.configs },
               ...(seen.overrides !== undefined && { ':seenOverrides': { S: seen.overrides } }),
+              ...(expiryFloor && {
+                ':xfr': { N: String(expiryFloor.retentionMs) },
+                ':xfs': { N: String(expiryFloor.since) },
+              }),
             },
           }),
         );
         return 'replaced';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'changed';
+        throw error;
+      }
+    },
+
+    async clearExpiryFloor(name, topicId, seen) {
+      try {
+        await dynamodb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: key(TOPIC_PK, name),
+            UpdateExpression: 'REMOVE xfr, xfs',
+            ConditionExpression: 'topicId = :id AND xfr = :xfr AND xfs = :xfs',
+            ExpressionAttributeValues: {
+              ':id': { S: topicId },
+              ':xfr': { N: String(seen.retentionMs) },
+              ':xfs': { N: String(seen.since) },
+            },
+          }),
+        );
+        return 'cleared';
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return 'changed';
         throw error;
@@ -249,6 +300,10 @@ function toItem(record: TopicRecord): Record<string, AttributeValue> {
     configs: { S: record.configs },
     ...(record.overrides !== undefined && { overrides: { S: record.overrides } }),
     createdAt: { N: String(record.createdAt) },
+    ...(record.expiryFloor && {
+      xfr: { N: String(record.expiryFloor.retentionMs) },
+      xfs: { N: String(record.expiryFloor.since) },
+    }),
   };
 }
 
@@ -260,5 +315,9 @@ function fromItem(item: Record<string, AttributeValue>): TopicRecord {
     configs: item.configs.S as string,
     ...(item.overrides?.S !== undefined && { overrides: item.overrides.S }),
     createdAt: Number(item.createdAt.N),
+    ...(item.xfr?.N !== undefined &&
+      item.xfs?.N !== undefined && {
+        expiryFloor: { retentionMs: Number(item.xfr.N), since: Number(item.xfs.N) },
+      }),
   };
 }

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, InvalidRequestError, NotFoundError, UnavailableError } from '../errors';
 import { type RetryPolicy, retry } from '../retry';
-import type { DeletedTopicRecord, NameClaim, TopicRecord, TopicStore } from '../storage/topic-store';
+import type {
+  DeletedTopicRecord,
+  ExpiryFloor,
+  NameClaim,
+  TopicRecord,
+  TopicStore,
+} from '../storage/topic-store';
 import {
   applyConfigChanges,
   type ConfigChange,
@@ -21,6 +27,12 @@ export interface Topic {
   /** The configs set explicitly; the others hold Kafka's defaults. */
   readonly configOverrides: readonly TopicConfigName[];
   readonly createdAt: number;
+  /**
+   * Present while slots may carry TTLs from a lower `retention.ms` than the current one needs
+   * (it was raised or set to -1): retention's sweeper moves them later, then calls
+   * {@link TopicRegistry.settleExpiryFloor}. See docs/retention.md ("Expiry by TTL").
+   */
+  readonly expiryFloor?: ExpiryFloor;
 }
 
 export interface CreateTopicInput {
@@ -84,6 +96,11 @@ export interface TopicRegistry {
   deleted(): Promise<DeletedTopic[]>;
   /** Drops the record of a deleted topic once its data is gone. */
   forget(topicId: string): Promise<void>;
+  /**
+   * Records that every slot of `topic` carries a TTL its current `retention.ms` allows: drops
+   * its {@link Topic.expiryFloor} unless a config change replaced it since `topic` was read.
+   */
+  settleExpiryFloor(topic: Topic): Promise<void>;
 }
 
 /** What is left of a deleted topic until its data is purged. */
@@ -155,9 +172,26 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
         { configs: current.configs, overrides: current.configOverrides },
         changes,
       );
-      const changed: Topic = { ...current, configs, configOverrides: overrides };
+      const expiryFloor = nextExpiryFloor(
+        current.expiryFloor,
+        current.configs['retention.ms'],
+        configs['retention.ms'],
+        now(),
+      );
+      const { expiryFloor: _replaced, ...rest } = current;
+      const changed: Topic = {
+        ...rest,
+        configs,
+        configOverrides: overrides,
+        ...(expiryFloor && { expiryFloor }),
+      };
       if (options.validateOnly) return changed;
-      const outcome = await store.replaceConfigs(record, JSON.stringify(configs), JSON.stringify(overrides));
+      const outcome = await store.replaceConfigs(
+        record,
+        JSON.stringify(configs),
+        JSON.stringify(overrides),
+        expiryFloor,
+      );
       if (outcome === 'changed') throw new ConfigsChangedConcurrently();
       cache.set(name, { topic: changed, until: now() + ttl });
       listing = undefined;
@@ -262,7 +296,25 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
   const deleted = () => store.deleted();
   const forget = (topicId: string) => store.forget(topicId);
 
-  return { create, alterConfigs, addPartitions, get, list, delete: remove, deleted, forget };
+  async function settleExpiryFloor(topic: Topic): Promise<void> {
+    if (!topic.expiryFloor) return;
+    // A lost condition means a newer change set its own floor: the next sweep handles that one.
+    await store.clearExpiryFloor(topic.name, topic.id, topic.expiryFloor);
+    cache.delete(topic.name);
+    listing = undefined;
+  }
+
+  return {
+    create,
+    alterConfigs,
+    addPartitions,
+    get,
+    list,
+    delete: remove,
+    deleted,
+    forget,
+    settleExpiryFloor,
+  };
 }
 
 /** Refuses a name that is taken, or collides with a taken one. */
@@ -283,7 +335,34 @@ function toRecord(topic: Topic): TopicRecord {
     configs: JSON.stringify(topic.configs),
     overrides: JSON.stringify(topic.configOverrides),
     createdAt: topic.createdAt,
+    ...(topic.expiryFloor && { expiryFloor: topic.expiryFloor }),
   };
+}
+
+/**
+ * The expiry floor after `retention.ms` changes from `before` to `after` at `now`: the lowest
+ * retention any slot's TTL may have been written with since the sweeper last settled the topic
+ * (the previous floor, and `before`, under which writers set TTLs until now; -1 sets none).
+ * None when `after` needs no TTL moved (every TTL written is at least what `after` asks);
+ * otherwise that lowest value, dated now (writers with a cached copy may still use `before`
+ * for a while, see RETENTION_CHANGE_SETTLE_MS).
+ *
+ * @example
+ * nextExpiryFloor(undefined, 3_600_000, 86_400_000, now); // { retentionMs: 3_600_000, since: now }
+ * nextExpiryFloor(undefined, 86_400_000, 3_600_000, now); // undefined (lowered: TTLs only run long)
+ */
+export function nextExpiryFloor(
+  previous: ExpiryFloor | undefined,
+  before: number,
+  after: number,
+  now: number,
+): ExpiryFloor | undefined {
+  if (before === after) return previous;
+  const written = [previous?.retentionMs, before].filter((ms): ms is number => ms !== undefined && ms >= 0);
+  if (written.length === 0) return undefined;
+  const lowest = Math.min(...written);
+  if (after >= 0 && after <= lowest) return undefined;
+  return { retentionMs: lowest, since: now };
 }
 
 function fromRecord(record: TopicRecord): Topic {
@@ -299,6 +378,7 @@ function fromRecord(record: TopicRecord): Topic {
     configs,
     configOverrides: overrides,
     createdAt: record.createdAt,
+    ...(record.expiryFloor && { expiryFloor: record.expiryFloor }),
   };
 }
 

@@ -190,12 +190,13 @@ describe('table grants', () => {
     }
   });
 
-  it('let the sweeper read only the topic lists and delete only deleted-topic markers in the meta table', () => {
+  it('let the sweeper read only the topic lists, unmark only topic items and delete only deleted-topic markers in the meta table', () => {
     const meta = sweeper().filter((g) => g.resources.some((r) => r.includes(ids.meta)));
     expect(
       meta.map((g) => [g.actions, g.conditions['ForAllValues:StringEquals']['dynamodb:LeadingKeys']]),
     ).toEqual([
       [['dynamodb:Query'], [META_PARTITION_KEYS.topic, META_PARTITION_KEYS.deletedTopic]],
+      [['dynamodb:UpdateItem'], [META_PARTITION_KEYS.topic]],
       [['dynamodb:DeleteItem'], [META_PARTITION_KEYS.deletedTopic]],
     ]);
   });

@@ -4,7 +4,12 @@ import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { SLUICE_ROUTES, type Sluice } from '../../infra';
 import { HTTP_HANDLER_ENTRY, REPO_ROOT } from '../../infra/sluice-function';
-import { LOG_TABLE_KEYS, META_TABLE_KEYS, META_TABLE_TTL_ATTRIBUTE } from '../../shared/storage/schema';
+import {
+  LOG_TABLE_KEYS,
+  LOG_TABLE_TTL_ATTRIBUTE,
+  META_TABLE_KEYS,
+  META_TABLE_TTL_ATTRIBUTE,
+} from '../../shared/storage/schema';
 import { type CfnJson, dashboardWidgets, resourcesOf, synthSluice } from './support';
 
 let template: Template;
@@ -91,14 +96,14 @@ describe('the DynamoDB tables', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', keySchema(META_TABLE_KEYS));
   });
 
-  it('expire idle producer state: TTL on the meta table only, on the attribute the log index writes', () => {
+  it('expire idle producer state and retained inline slots and voids: TTL on the attributes the log index writes', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       ...keySchema(META_TABLE_KEYS),
       TimeToLiveSpecification: { AttributeName: META_TABLE_TTL_ATTRIBUTE, Enabled: true },
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       ...keySchema(LOG_TABLE_KEYS),
-      TimeToLiveSpecification: Match.absent(),
+      TimeToLiveSpecification: { AttributeName: LOG_TABLE_TTL_ATTRIBUTE, Enabled: true },
     });
   });
 

@@ -5,7 +5,7 @@ import { type Cluster, createCluster } from '../../shared/cluster';
 import { configFromEnv, type SluiceConfig } from '../../shared/config';
 import { createHttpApi } from '../../shared/http/router';
 import type { HttpRequest } from '../../shared/http/types';
-import { sweepAll } from '../../shared/retention';
+import { RETENTION_CHANGE_SETTLE_MS, sweepAll } from '../../shared/retention';
 import { createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
 import {
@@ -324,10 +324,33 @@ for (const storage of STORAGES) {
         expect(denied({ kind: 'http' }, httpAuthorizations)).toEqual([]);
         expect(httpAuthorizations.some((a) => a.action === 's3:DeleteObject')).toBe(false);
 
+        // A raised retention: the sweep moves the TTLs of inline slots, then unmarks the topic
+        // (once writers' cached configs are past the change, hence the later clock).
+        const unrecorded = createCluster(config);
+        const raised = await unrecorded.topics.create({
+          name: uniqueName('raised'),
+          configs: [{ name: 'retention.ms', value: '3600000' }],
+        });
+        await unrecorded.log.append(raised, [
+          { key: null, value: Buffer.from('r'), headers: [], timestamp: Date.now() },
+        ]);
+        await unrecorded.topics.alterConfigs(raised.name, [{ name: 'retention.ms', value: '7200000' }]);
+
         let swept: unknown;
         const sweeperAuthorizations = await withRecordedCluster(async (cluster) => {
-          swept = await sweepAll(cluster, Date.now(), { purgeDelayMs: 0 });
+          swept = await sweepAll(cluster, Date.now() + RETENTION_CHANGE_SETTLE_MS + 1_000, {
+            purgeDelayMs: 0,
+          });
         });
+        expect(JSON.stringify(swept)).toMatch(storage.s3 ? /"itemsExtended":0/ : /"itemsExtended":1/);
+        const settled = (await unrecorded.topics.list()).find((topic) => topic.id === raised.id);
+        expect(settled?.expiryFloor).toBeUndefined();
+        unrecorded.close();
+        expect(
+          sweeperAuthorizations.some(
+            (a) => a.action === 'dynamodb:UpdateItem' && a.resource === ARN.meta && a.leadingKey === 'topic',
+          ),
+        ).toBe(true);
         // Inline slots leave no object: only the purge's listing of the topic's prefix touches S3.
         expect(JSON.stringify(swept)).toMatch(storage.s3 ? /"objectsDeleted":[1-9]/ : /"objectsDeleted":0/);
         expect(sweeperAuthorizations.some((a) => a.action === 's3:DeleteObject')).toBe(storage.s3);

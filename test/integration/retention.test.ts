@@ -1,9 +1,19 @@
+import { type AttributeValue, DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createRetentionHandler } from '../../functions/retention/handler';
 import type { Cluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
 import { NotFoundError, OffsetOutOfRangeError } from '../../shared/errors';
-import { purgeTopic, type RetentionDeps, sweepAll, sweepTopic } from '../../shared/retention';
-import { AwsRequestCounter } from '../../shared/storage/aws';
-import type { Slot } from '../../shared/storage/log-index';
+import {
+  purgeTopic,
+  RETENTION_CHANGE_SETTLE_MS,
+  RETENTION_TTL_MARGIN_MS,
+  type RetentionDeps,
+  sweepAll,
+  sweepTopic,
+} from '../../shared/retention';
+import { AwsRequestCounter, createAwsClients } from '../../shared/storage/aws';
+import { partitionKey, type Slot, slotEnd } from '../../shared/storage/log-index';
+import { LOG_TABLE_TTL_ATTRIBUTE } from '../../shared/storage/schema';
 import type { Topic } from '../../shared/topics/registry';
 import { newApi, newCluster, newS3Cluster, readAll, textRecord, uniqueName } from './support/core';
 
@@ -320,7 +330,7 @@ describe('retention', () => {
 });
 
 describe('retention of inline slots', () => {
-  it('deletes expired inline slots with their records and touches S3 not at all', async () => {
+  it('moves the log start past expired inline slots and leaves them to their TTL: no delete, no S3 call', async () => {
     const counter = new AwsRequestCounter();
     const cluster = newCluster({ counter });
     const topic = await retentionTopic(cluster, HOUR);
@@ -330,13 +340,22 @@ describe('retention of inline slots', () => {
     await produce(cluster, topic, ['c0', 'c1']);
     const before = await items(cluster, topic, 0);
     expect(before.every((slot) => slot.kind === 'data' && slot.inline !== undefined)).toBe(true);
+    expect(before.every((slot) => slot.expiresAt !== undefined)).toBe(true);
 
     counter.reset();
     const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
-    expect(counts).toMatchObject({ itemsDeleted: 2, objectsDeleted: 0, objectsKept: 0, objectsMissing: 0 });
-    expect(Object.keys(counter.snapshot()).filter((call) => call.startsWith('S3.'))).toEqual([]);
+    expect(counts).toMatchObject({
+      itemsDeleted: 0,
+      itemsLeftToTtl: 2,
+      objectsDeleted: 0,
+      objectsKept: 0,
+      objectsMissing: 0,
+    });
+    const calls = Object.keys(counter.snapshot());
+    expect(calls.filter((call) => call.startsWith('S3.') || call.includes('DeleteItem'))).toEqual([]);
     expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 3, logEndOffset: 5 });
-    expect((await items(cluster, topic, 0)).map((slot) => slot.baseOffset)).toEqual([3]);
+    // Below the log start, unread, until DynamoDB's TTL deletes them.
+    expect(await items(cluster, topic, 0)).toEqual(before);
     const left = await cluster.log.fetch({ topic, partition: 0, offset: 0, autoOffsetReset: 'earliest' });
     expect(left.records.map((r) => [r.offset, r.value?.toString()])).toEqual([
       [3, 'c0'],
@@ -361,7 +380,9 @@ describe('retention of inline slots', () => {
     ]);
 
     const counts = await sweepTopic(depsOf(cluster), topic, Date.now());
-    expect(counts).toMatchObject({ itemsDeleted: 3, objectsDeleted: 1 });
+    // The segment slot is deleted (then its object); the inline ones are left to their TTL.
+    expect(counts).toMatchObject({ itemsDeleted: 1, itemsLeftToTtl: 2, objectsDeleted: 1 });
+    expect((await items(cluster, topic, 0)).map((slot) => slot.baseOffset)).toEqual([0, 2, 3]);
     expect(await objectExists(cluster, segmentOf(slots[1]))).toBe(false);
     expect(await objectExists(cluster, segmentOf(slots[3]))).toBe(true);
     expect((await readAll(cluster, topic, 0)).map((r) => r.offset)).toEqual([3]);
@@ -393,5 +414,270 @@ describe('retention of inline slots', () => {
       expect(await items(cluster, topic, partition)).toEqual([]);
       expect((await cluster.index.tail(topic.id, partition, 1)).sequencer).toBeUndefined();
     }
+  });
+});
+
+// Inline slots and voids expire by DynamoDB's TTL (free) after the sweeper moved the log start
+// past them. DynamoDB Local stores the attribute but never deletes: the tests read it, and
+// simulate TTL by deleting items through the SDK.
+describe('expiry by TTL', () => {
+  const config = configFromEnv();
+  const { dynamodb } = createAwsClients(config);
+  const MINUTE = 60_000;
+
+  async function rawItem(slot: Slot): Promise<Record<string, AttributeValue> | undefined> {
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({
+        TableName: config.logTable,
+        Key: { pk: { S: partitionKey(slot.topicId, slot.partition) }, sk: { N: String(slotEnd(slot)) } },
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  /** What DynamoDB's TTL does once `exp` passes: the item goes, with no condition. */
+  async function expireByTtl(slot: Slot): Promise<void> {
+    await dynamodb.send(
+      new DeleteItemCommand({
+        TableName: config.logTable,
+        Key: { pk: { S: partitionKey(slot.topicId, slot.partition) }, sk: { N: String(slotEnd(slot)) } },
+      }),
+    );
+  }
+
+  /** A range reserved `ageMs` ago whose writer never committed: the next read voids it. */
+  async function abandonRange(cluster: Cluster, topic: Topic, count: number, ageMs: number): Promise<void> {
+    await cluster.index.reserve(topic.id, 0, count, Date.now() - ageMs);
+    await cluster.log.offsets(topic, 0);
+  }
+
+  it('gives inline slots and voids exp = their time + retention.ms + the margin, and segment slots none', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, HOUR);
+    await produce(cluster, topic, ['a']);
+    await abandonRange(cluster, topic, 2, MINUTE);
+    const [data, hole] = await items(cluster, topic, 0);
+    if (data.kind !== 'data' || hole.kind !== 'void') throw new Error('expected a data slot, then a void');
+    const dataExpiry = Math.ceil((data.appendedAt + HOUR + RETENTION_TTL_MARGIN_MS) / 1000);
+    expect(data.expiresAt).toBe(dataExpiry);
+    expect((await rawItem(data))?.[LOG_TABLE_TTL_ATTRIBUTE]).toEqual({ N: String(dataExpiry) });
+    // A void ages from its range's reservation, not from when a reader found it abandoned.
+    expect(hole.reservedAt).toBeLessThan(hole.voidedAt - 30_000);
+    const holeExpiry = Math.ceil(((hole.reservedAt as number) + HOUR + RETENTION_TTL_MARGIN_MS) / 1000);
+    expect((await rawItem(hole))?.[LOG_TABLE_TTL_ATTRIBUTE]).toEqual({ N: String(holeExpiry) });
+
+    const s3 = newS3Cluster();
+    const inS3 = await retentionTopic(s3, HOUR);
+    await produce(s3, inS3, ['b']);
+    const [segmentSlot] = await items(s3, inS3, 0);
+    expect(segmentSlot.expiresAt).toBeUndefined();
+    expect((await rawItem(segmentSlot))?.[LOG_TABLE_TTL_ATTRIBUTE]).toBeUndefined();
+
+    const forever = await retentionTopic(cluster, -1);
+    await produce(cluster, forever, ['c']);
+    const [kept] = await items(cluster, forever, 0);
+    expect((await rawItem(kept))?.[LOG_TABLE_TTL_ATTRIBUTE]).toBeUndefined();
+  });
+
+  it('leaves expired voids to their TTL, and still deletes slots without one (written while retention was -1)', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, -1);
+    await produce(cluster, topic, ['kept-0']);
+    await produce(cluster, topic, ['kept-1']);
+    const lowered = await cluster.topics.alterConfigs(topic.name, [
+      { name: 'retention.ms', value: String(HOUR) },
+    ]);
+    expect(lowered.expiryFloor).toBeUndefined(); // -1 wrote no TTL: nothing to move
+    await abandonRange(cluster, lowered, 1, MINUTE);
+    await produce(cluster, lowered, ['fresh']);
+    const before = await items(cluster, lowered, 0);
+    expect(before.map((slot) => [slot.kind, slot.expiresAt !== undefined])).toEqual([
+      ['data', false],
+      ['data', false],
+      ['void', true],
+      ['data', true],
+    ]);
+
+    const counts = await sweepTopic(depsOf(cluster), lowered, Date.now() + 3 * HOUR);
+    expect(counts).toMatchObject({ itemsDeleted: 2, itemsLeftToTtl: 2, itemsChanged: 0 });
+    expect(await cluster.log.offsets(lowered, 0)).toEqual({ logStartOffset: 4, logEndOffset: 4 });
+    expect(await items(cluster, lowered, 0)).toEqual(before.slice(2));
+  });
+
+  it('moves TTLs later when retention.ms is raised, never earlier when it is lowered, and removes them for -1', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, HOUR);
+    await produce(cluster, topic, ['a']);
+    await abandonRange(cluster, topic, 1, MINUTE);
+    await produce(cluster, topic, ['b', 'c']);
+    const written = await items(cluster, topic, 0);
+
+    const raised = await cluster.topics.alterConfigs(topic.name, [
+      { name: 'retention.ms', value: String(10 * HOUR) },
+    ]);
+    expect(raised.expiryFloor).toEqual({ retentionMs: HOUR, since: expect.any(Number) });
+    const now = Date.now();
+    expect(await sweepTopic(depsOf(cluster), raised, now)).toMatchObject({
+      itemsExtended: 3,
+      itemsDeleted: 0,
+    });
+    const extended = await items(cluster, topic, 0);
+    expect(extended.map((slot) => slot.expiresAt)).toEqual(
+      written.map((slot) =>
+        Math.ceil(
+          ((slot.kind === 'data' ? slot.appendedAt : (slot.reservedAt as number)) +
+            10 * HOUR +
+            RETENTION_TTL_MARGIN_MS) /
+            1000,
+        ),
+      ),
+    );
+    // Writers may still hold the old retention in a cache: the topic stays marked until that passed.
+    expect((await cluster.topics.get(topic.name)).expiryFloor).toBeDefined();
+    await sweepTopic(
+      { ...depsOf(cluster), topics: cluster.topics },
+      raised,
+      now + RETENTION_CHANGE_SETTLE_MS + 1,
+    );
+    expect((await cluster.topics.list()).find((t) => t.id === topic.id)?.expiryFloor).toBeUndefined();
+
+    const lowered = await cluster.topics.alterConfigs(topic.name, [
+      { name: 'retention.ms', value: String(HOUR) },
+    ]);
+    expect(lowered.expiryFloor).toBeUndefined();
+    const counts = await sweepTopic(depsOf(cluster), lowered, Date.now() + 2 * HOUR);
+    expect(counts).toMatchObject({ itemsLeftToTtl: 3, itemsExtended: 0, itemsDeleted: 0 });
+    expect(await items(cluster, topic, 0)).toEqual(extended);
+
+    const forever = await cluster.topics.alterConfigs(topic.name, [{ name: 'retention.ms', value: '-1' }]);
+    expect(forever.expiryFloor).toEqual({ retentionMs: HOUR, since: expect.any(Number) });
+    // Kept forever: the TTLs of slots still in the log are removed.
+    const other = await retentionTopic(cluster, HOUR);
+    await produce(cluster, other, ['e']);
+    const keptForever = await cluster.topics.alterConfigs(other.name, [
+      { name: 'retention.ms', value: '-1' },
+    ]);
+    expect(await sweepTopic(depsOf(cluster), keptForever, Date.now())).toMatchObject({ itemsExtended: 1 });
+    const [unexpiring] = await items(cluster, other, 0);
+    expect(unexpiring.expiresAt).toBeUndefined();
+    expect((await rawItem(unexpiring))?.[LOG_TABLE_TTL_ATTRIBUTE]).toBeUndefined();
+  });
+
+  /**
+   * The invariant: when a slot's TTL passes, the sweeper (at that same instant) has moved the
+   * log start past it, so DynamoDB never deletes a slot a reader could still be sent to.
+   */
+  async function expectTtlNeverAheadOfSweeper(cluster: Cluster, topic: Topic): Promise<number> {
+    const slots = (await items(cluster, topic, 0)).filter((slot) => slot.expiresAt !== undefined);
+    const start = (await cluster.log.offsets(topic, 0)).logStartOffset;
+    const byExpiry = slots
+      .filter((slot) => slotEnd(slot) > start)
+      .sort((a, b) => (a.expiresAt as number) - (b.expiresAt as number));
+    for (const slot of byExpiry) {
+      await sweepTopic(depsOf(cluster), topic, (slot.expiresAt as number) * 1000);
+      const { logStartOffset } = await cluster.log.offsets(topic, 0);
+      expect({ slot: slot.baseOffset, passed: logStartOffset >= slotEnd(slot) }).toEqual({
+        slot: slot.baseOffset,
+        passed: true,
+      });
+    }
+    return byExpiry.length;
+  }
+
+  it('never lets a TTL pass before the sweeper has moved past its slot (clock injected), also after a raise', async () => {
+    const cluster = newCluster();
+    const topic = await retentionTopic(cluster, HOUR);
+    const old = Date.now() - 5 * HOUR;
+    await produce(cluster, topic, ['stamped-old'], 0, old);
+    await produce(cluster, topic, ['fresh']);
+    await abandonRange(cluster, topic, 2, 2 * MINUTE);
+    await produce(cluster, topic, ['stamped-old-again'], 0, old);
+    await produce(cluster, topic, ['stamped-future'], 0, Date.now() + 10 * HOUR);
+    expect(await expectTtlNeverAheadOfSweeper(cluster, topic)).toBe(5);
+
+    const raisedTopic = await retentionTopic(cluster, HOUR);
+    await produce(cluster, raisedTopic, ['a']);
+    await abandonRange(cluster, raisedTopic, 1, MINUTE);
+    await produce(cluster, raisedTopic, ['b']);
+    const raised = await cluster.topics.alterConfigs(raisedTopic.name, [
+      { name: 'retention.ms', value: String(6 * HOUR) },
+    ]);
+    await sweepTopic(depsOf(cluster), raised, Date.now());
+    expect(await expectTtlNeverAheadOfSweeper(cluster, raised)).toBe(3);
+  });
+
+  it("checks a shared object's other partitions from their log start, past the slots waiting for TTL", async () => {
+    const cluster = newCluster({ log: { inlineSectionMaxBytes: 256 } });
+    const topic = await retentionTopic(cluster, HOUR, 2);
+    const old = Date.now() - 2 * HOUR;
+    // Partition 1: expired inline slots, then a fresh one, then its section of a shared object.
+    for (let i = 0; i < 5; i++) await produce(cluster, topic, [`old-${i}`], 1, old);
+    await produce(cluster, topic, ['fresh'], 1);
+    await cluster.log.append(topic, [
+      { ...textRecord('x'.repeat(400), null, 0), timestamp: old },
+      textRecord('y'.repeat(400), null, 1),
+    ]);
+    await produce(cluster, topic, ['head'], 0);
+    const [sharedSlot] = await items(cluster, topic, 0);
+    const shared = segmentOf(sharedSlot);
+
+    const checks: { partition: number; fromOffset?: number }[] = [];
+    const observed = newCluster({
+      log: { inlineSectionMaxBytes: 256 },
+      wrapIndex: (index) => ({
+        ...index,
+        holdsSegment: (topicId, partition, segmentKey, lateAfter, fromOffset) => {
+          checks.push({ partition, fromOffset });
+          return index.holdsSegment(topicId, partition, segmentKey, lateAfter, fromOffset);
+        },
+      }),
+    });
+    const counts = await sweepTopic(depsOf(observed), topic, Date.now());
+    expect(counts).toMatchObject({ itemsDeleted: 1, itemsLeftToTtl: 5, objectsKept: 1 });
+    expect(checks).toEqual([{ partition: 1, fromOffset: 5 }]);
+    expect(await objectExists(cluster, shared)).toBe(true);
+    // What a check from a log start sees: the object's slot in partition 1 sits at offset 6.
+    expect(await cluster.index.holdsSegment(topic.id, 1, shared, Date.now() + HOUR, 5)).toBe(true);
+    expect(await cluster.index.holdsSegment(topic.id, 1, shared, Date.now() + HOUR, 8)).toBe(false);
+  });
+
+  it('reads correctly around slots TTL removed: below the log start, and above it after a sweeper outage', async () => {
+    let clock = Date.now() - 3 * HOUR;
+    const cluster = newCluster({ log: { now: () => clock } });
+    const topic = await retentionTopic(cluster, HOUR);
+    await produce(cluster, topic, ['a']);
+    await produce(cluster, topic, ['b']);
+    clock = Date.now();
+    for (const value of ['c', 'd', 'e']) await produce(cluster, topic, [value]);
+    await sweepTopic(depsOf(cluster), topic, clock);
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 2, logEndOffset: 5 });
+    const [a, b, c] = await items(cluster, topic, 0);
+    await expireByTtl(a);
+    await expireByTtl(b);
+    expect((await readAll(cluster, topic, 0)).map((r) => r.value?.toString())).toEqual(['c', 'd', 'e']);
+
+    // A sweeper that stayed down past the margin: TTL removed a slot above the log start. Its
+    // records were past retention; readers skip its range as they skip a void.
+    await expireByTtl(c);
+    const page = await cluster.log.fetch({ topic, partition: 0, offset: 2 });
+    expect(page.records.map((r) => [r.offset, r.value?.toString()])).toEqual([
+      [3, 'd'],
+      [4, 'e'],
+    ]);
+    expect(page.nextOffset).toBe(5);
+
+    // Above the readable hint, the missing range is a hole older than the grace period: voided.
+    clock = Date.now() - 3 * HOUR;
+    const unswept = await retentionTopic(cluster, HOUR);
+    for (const value of ['x', 'y', 'z']) await produce(cluster, unswept, [value]);
+    clock = Date.now();
+    const [, y] = await items(cluster, unswept, 0);
+    await expireByTtl(y);
+    expect(await cluster.log.offsets(unswept, 0)).toEqual({ logStartOffset: 0, logEndOffset: 3 });
+    expect((await readAll(cluster, unswept, 0)).map((r) => [r.offset, r.value?.toString()])).toEqual([
+      [0, 'x'],
+      [2, 'z'],
+    ]);
   });
 });
