@@ -27,19 +27,21 @@ export interface SynthesizedFunction {
 
 /**
  * Synthesizes the example stack of `cdk.json` with bundling, as `cdk synth` does, into a new
- * temporary directory, and returns its Lambda functions by logical id.
+ * temporary directory, and returns its Lambda functions by logical id. `extend` adds to the
+ * stack before it is synthesized (another consumer group, say).
  *
  * @example
  * const { functions } = synthesizeExampleStack();
+ * synthesizeExampleStack((stack) => stack.sluice.addConsumer('audit', { topics: ['orders'], handler: stack.orderHandler.function }));
  */
-export function synthesizeExampleStack(): {
+export function synthesizeExampleStack(extend?: (stack: SluiceExampleStack) => void): {
   outdir: string;
   template: CfnJson;
   functions: Map<string, SynthesizedFunction>;
 } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-synth-'));
   const app = new App({ outdir, context: CDK_CONTEXT });
-  new SluiceExampleStack(app, 'Sluice');
+  extend?.(new SluiceExampleStack(app, 'Sluice'));
   const assembly = app.synth();
   const template: CfnJson = assembly.getStackByName('Sluice').template;
   const functions = new Map<string, SynthesizedFunction>();
