@@ -27,7 +27,7 @@ import {
   functionNamed,
   type InvocationOutcome,
   invokeBundle,
-  resolveEnvironment,
+  localEnvironment,
   type SynthesizedFunction,
   synthesizeExampleStack,
 } from '../support/lambda-bundles';
@@ -56,31 +56,8 @@ let clusterId: string;
 
 /** The environment a function runs with: the template's, resolved, plus what Lambda sets. */
 function environmentOf(fn: SynthesizedFunction, extra: Record<string, string> = {}): Record<string, string> {
-  const { template, functions } = synthesized;
-  const refs: Record<string, string> = {};
-  const storage = {
-    SLUICE_BUCKET: 'bucket',
-    SLUICE_LOG_TABLE: 'logTable',
-    SLUICE_META_TABLE: 'metaTable',
-  } as const;
-  for (const [variable, resource] of Object.entries(storage)) {
-    const ref = fn.environment[variable]?.Ref;
-    if (ref) refs[ref] = stackResources[resource];
-  }
-  for (const id of functions.keys()) refs[id] = id;
-  for (const [id, resource] of Object.entries<Json>(template.Resources)) {
-    if (resource.Type === 'AWS::ApiGatewayV2::Api') refs[id] = 'a1b2c3d4e5';
-  }
-  return {
-    ...resolveEnvironment(fn, refs),
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'local-secret',
-    AWS_ENDPOINT_URL: local.endpoint ?? '',
-    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
-    ...extra,
-  };
+  const endpoints = { awsEndpoint: local.endpoint ?? '', lambdaEndpoint: lambda.endpoint };
+  return localEnvironment(synthesized, fn, { resources: stackResources, ...endpoints }, extra);
 }
 
 /** The poller stops after this long without records instead of its 10 s default. */
