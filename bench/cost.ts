@@ -39,8 +39,14 @@ export const PRICES = {
 export const ASSUMPTIONS = {
   hoursPerMonth: 730,
   retentionDays: 7,
-  /** Deployed default memory of the HTTP and poller functions (infra/sluice.ts), arm64. */
+  /** Deployed default memory of the HTTP function (infra/sluice.ts), arm64. */
   lambdaMemoryMb: 1024,
+  /**
+   * Deployed default memory of a polling group's poller (infra: `POLLER_MEMORY_MB`), arm64.
+   * Measured alone at 1 MB/s (bench/poller-footprint.ts): about 75 ms of CPU a second and at
+   * most 175 MB resident, a quarter of the CPU share and a third of the memory of 512 MB.
+   */
+  pollerMemoryMb: 512,
   /** Floor for one produce invocation: in-region S3 PUT + DynamoDB PutItem take tens of ms. */
   minProduceMs: 50,
   /** Extra produce time per request byte (S3 upload at ~50 MB/s). */
@@ -629,7 +635,7 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
       s3Gets: 0,
       readUnits: ticks * (2 + 2 * partitions),
       writeUnits: ticks * 2,
-      gbSeconds: ticks * lambdaGbSeconds(ASSUMPTIONS.idleTickMs),
+      gbSeconds: ticks * lambdaGbSeconds(ASSUMPTIONS.idleTickMs, ASSUMPTIONS.pollerMemoryMb),
       invocations: ticks,
     };
   }
@@ -655,7 +661,7 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
         ASSUMPTIONS.heartbeatsPerSecond) *
       s,
     writeUnits: groups * (commitsPerSec + ASSUMPTIONS.heartbeatsPerSecond) * s,
-    gbSeconds: groups * lambdaGbSeconds(s * 1000),
+    gbSeconds: groups * lambdaGbSeconds(s * 1000, ASSUMPTIONS.pollerMemoryMb),
     // A 5-minute timeout restarts the poller 12 times an hour.
     invocations: groups * 12 * ASSUMPTIONS.hoursPerMonth,
   };

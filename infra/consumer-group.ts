@@ -23,6 +23,15 @@ import type { SluiceConsumer } from './sluice-props';
  */
 export const STREAM_FUNCTION_MEMORY_MB = 256;
 
+/**
+ * Default memory of a polling group's poller function in MB (`pollerMemorySize`). The poller
+ * waits on DynamoDB, S3 and the handler: measured alone under 1 MB/s
+ * (`bench/poller-footprint.ts`) it used about 75 ms of CPU a second and at most 175 MB, a
+ * quarter of the vCPU share and a third of the memory 512 MB gets. docs/deploy.md has the
+ * measurement.
+ */
+export const POLLER_MEMORY_MB = 512;
+
 /** Stream records (new slots) per invocation of a stream-triggered group. */
 export const STREAM_BATCH_SIZE = 100;
 

@@ -111,8 +111,10 @@ export interface SluiceProps {
    */
   readonly apiReservedConcurrency?: number;
   /**
-   * Memory of each consumer poller in MB.
-   * @default 1024
+   * Memory of each consumer poller in MB. The default keeps a poller at 1 MB/s under a
+   * third of its CPU share; a group whose handler events are large, or that must catch up
+   * faster than a few MB/s, may want more (docs/deploy.md).
+   * @default 512
    */
   readonly pollerMemorySize?: number;
   /**

@@ -20,7 +20,7 @@ import {
   META_TABLE_KEYS,
   META_TABLE_TTL_ATTRIBUTE,
 } from '../shared/storage/schema';
-import { SluiceConsumerGroup } from './consumer-group';
+import { POLLER_MEMORY_MB, SluiceConsumerGroup } from './consumer-group';
 import {
   type ConsumerConfigDocument,
   resolveConsumerOptions,
@@ -524,7 +524,7 @@ export class Sluice extends SluiceBase {
   /** Memory and timeout of every poller. @internal */
   get _poller(): { memorySize: number; timeout: Duration } {
     return {
-      memorySize: this.props.pollerMemorySize ?? 1024,
+      memorySize: this.props.pollerMemorySize ?? POLLER_MEMORY_MB,
       timeout: this.props.pollerTimeout ?? Duration.minutes(5),
     };
   }

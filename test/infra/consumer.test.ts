@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ASSUMPTIONS } from '../../bench/cost';
 import { resolveConsumerOptions, Sluice, type SluiceConsumer, type SluiceConsumerOptions } from '../../infra';
+import { POLLER_MEMORY_MB, STREAM_FUNCTION_MEMORY_MB } from '../../infra/consumer-group';
 import { type CfnJson, dashboardWidgets, newApp, resourcesOf } from './support';
 
 /**
@@ -130,6 +132,18 @@ describe('addConsumer', () => {
       FunctionName: { Ref: pollerId() },
       MaximumRetryAttempts: 0,
     });
+  });
+
+  it('runs the poller at 512 MB unless pollerMemorySize says otherwise, as the cost model prices it', () => {
+    expect(template.toJSON().Resources[pollerId()].Properties.MemorySize).toBe(512);
+    expect(ASSUMPTIONS.pollerMemoryMb).toBe(POLLER_MEMORY_MB);
+    expect(ASSUMPTIONS.streamFunctionMemoryMb).toBe(STREAM_FUNCTION_MEMORY_MB);
+    const other = new Stack(newApp(), 'Bigger');
+    const bigger = new Sluice(other, 'Sluice', { pollerMemorySize: 1536 });
+    const handler = lambda.Function.fromFunctionName(other, 'Handler', 'existing-handler');
+    const group = bigger.addConsumer('audit', { topics: ['orders'], handler });
+    const id = other.resolve((group.poller.node.defaultChild as lambda.CfnFunction).logicalId);
+    expect(Template.fromStack(other).toJSON().Resources[id].Properties.MemorySize).toBe(1536);
   });
 
   it('gives the poller its configuration as JSON in SLUICE_CONSUMER_CONFIG, beside the SLUICE_* variables', () => {

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Sluice, type SluiceConsumerGroup } from '../../infra';
-import { STREAM_FUNCTION_MEMORY_MB } from '../../infra/consumer-group';
+import { POLLER_MEMORY_MB, STREAM_FUNCTION_MEMORY_MB } from '../../infra/consumer-group';
 import { SEQUENCER_SORT_KEY } from '../../shared/storage/schema';
 import { type CfnJson, newApp, resourcesOf } from './support';
 
@@ -62,7 +62,7 @@ describe("addConsumer with trigger: 'stream'", () => {
   it('right-sizes the stream function, keeps the schedule as the safety net, and wakes only polling groups', () => {
     const resources = template.toJSON().Resources;
     expect(resources[idOf(streamed.poller)].Properties.MemorySize).toBe(STREAM_FUNCTION_MEMORY_MB);
-    expect(resources[idOf(polled.poller)].Properties.MemorySize).toBe(1024);
+    expect(resources[idOf(polled.poller)].Properties.MemorySize).toBe(POLLER_MEMORY_MB);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [idOf(streamed.poller), 'Arn'] } })]),

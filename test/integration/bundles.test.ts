@@ -1,6 +1,7 @@
 /**
  * What `cdk deploy` ships, run: the assets `cdk synth` writes for the HTTP function, the
- * poller, the retention sweeper and the example handler, each loaded in a plain Node process
+ * poller, the function of a stream-triggered group, the retention sweeper and the example
+ * handler, each loaded in a plain Node process
  * (no tsx, no jest) with the environment the template gives it, invoked with AWS-shaped
  * events, against the emulators. The Lambda service's Invoke API is stood in for by the fake
  * in `test/support/fake-lambda-service.ts`, so wake-on-produce and the poller's synchronous call of the handler go through the
@@ -9,20 +10,29 @@
 
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { APIGatewayProxyEventV2WithIAMAuthorizer, ScheduledEvent } from 'aws-lambda';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { _Record as StreamsApiRecord } from '@aws-sdk/client-dynamodb-streams';
+import type {
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  DynamoDBStreamEvent,
+  ScheduledEvent,
+} from 'aws-lambda';
 import { configFromEnv } from '../../shared/config';
 import { createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
+import { SEQUENCER_SORT_KEY } from '../../shared/storage/schema';
 import { type FakeLambdaService, startFakeLambdaService } from '../support/fake-lambda-service';
+import { waitFor } from '../support/groups';
 import {
   functionNamed,
   type InvocationOutcome,
   invokeBundle,
-  resolveEnvironment,
+  localEnvironment,
   type SynthesizedFunction,
   synthesizeExampleStack,
 } from '../support/lambda-bundles';
 import { destroyClients, uniqueName } from '../support/local-aws';
+import { captureLogStream, eventSourceFilter, lambdaStreamEvent } from '../support/stream-events';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are JSON read freely by the assertions.
 type Json = any;
@@ -39,36 +49,15 @@ let synthesized: ReturnType<typeof synthesizeExampleStack>;
 let lambda: FakeLambdaService;
 let api: SynthesizedFunction;
 let poller: SynthesizedFunction;
+/** The function of `payments-app`, a group driven by the log table's stream. */
+let streamed: SynthesizedFunction;
 let sweeper: SynthesizedFunction;
 let clusterId: string;
 
 /** The environment a function runs with: the template's, resolved, plus what Lambda sets. */
 function environmentOf(fn: SynthesizedFunction, extra: Record<string, string> = {}): Record<string, string> {
-  const { template, functions } = synthesized;
-  const refs: Record<string, string> = {};
-  const storage = {
-    SLUICE_BUCKET: 'bucket',
-    SLUICE_LOG_TABLE: 'logTable',
-    SLUICE_META_TABLE: 'metaTable',
-  } as const;
-  for (const [variable, resource] of Object.entries(storage)) {
-    const ref = fn.environment[variable]?.Ref;
-    if (ref) refs[ref] = stackResources[resource];
-  }
-  for (const id of functions.keys()) refs[id] = id;
-  for (const [id, resource] of Object.entries<Json>(template.Resources)) {
-    if (resource.Type === 'AWS::ApiGatewayV2::Api') refs[id] = 'a1b2c3d4e5';
-  }
-  return {
-    ...resolveEnvironment(fn, refs),
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'local-secret',
-    AWS_ENDPOINT_URL: local.endpoint ?? '',
-    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
-    ...extra,
-  };
+  const endpoints = { awsEndpoint: local.endpoint ?? '', lambdaEndpoint: lambda.endpoint };
+  return localEnvironment(synthesized, fn, { resources: stackResources, ...endpoints }, extra);
 }
 
 /** The poller stops after this long without records instead of its 10 s default. */
@@ -229,9 +218,17 @@ beforeAll(async () => {
   } finally {
     destroyClients(clients);
   }
-  synthesized = synthesizeExampleStack();
+  synthesized = synthesizeExampleStack((stack) => {
+    stack.sluice.addConsumer('payments-app', {
+      topics: ['payments', 'payments-expiring'],
+      handler: stack.orderHandler.function,
+      trigger: 'stream',
+      startingPosition: 'TRIM_HORIZON',
+    });
+  });
   api = functionNamed(synthesized.functions, 'SluiceApiFunction');
   poller = functionNamed(synthesized.functions, 'SluiceConsumerordersappPoller');
+  streamed = functionNamed(synthesized.functions, 'SluiceConsumerpaymentsappPoller');
   sweeper = functionNamed(synthesized.functions, 'SluiceRetentionFunction');
   clusterId = api.environment.SLUICE_CLUSTER_ID;
   lambda = await startFakeLambdaService(async (name, payload) => {
@@ -313,7 +310,7 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
   }, 120_000);
 
   it("refuse an HTTP join and commit to the poller's group, from the environment the template gives", async () => {
-    expect(JSON.parse(environmentOf(api).SLUICE_POLLER_GROUPS)).toEqual(['orders-app']);
+    expect(JSON.parse(environmentOf(api).SLUICE_POLLER_GROUPS)).toEqual(['orders-app', 'payments-app']);
     const group = `/v3/clusters/${clusterId}/consumer-groups/orders-app`;
     const before = await call('GET', `${group}/lags`);
     const joined = await call('POST', `${group}/members`, { topics: ['orders'] });
@@ -389,5 +386,181 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
     expect(partitions.body.data).toEqual([
       expect.objectContaining({ partition_id: 0, log_start_offset: 1, log_end_offset: 1 }),
     ]);
+  }, 120_000);
+});
+
+/** The records of one topic the handler bundle was invoked with, in the order it got them. */
+function handlerRecords(topic: string): Json[] {
+  const handler = functionNamed(synthesized.functions, 'OrderHandler');
+  return lambda.received
+    .filter((r) => r.functionName === handler.logicalId && r.invocationType === 'RequestResponse')
+    .flatMap((d) => Object.values<Json[]>(d.payload.records).flat())
+    .filter((r) => r.topic === topic);
+}
+
+function handlerInvocations(): number {
+  const handler = functionNamed(synthesized.functions, 'OrderHandler');
+  return lambda.received.filter((r) => r.functionName === handler.logicalId).length;
+}
+
+/** Every item of the stack's tables, sorted: what a write would change. */
+async function tableContents(): Promise<string[]> {
+  const clients = createAwsClients(local);
+  try {
+    const items: string[] = [];
+    for (const table of [stackResources.logTable, stackResources.metaTable]) {
+      let start: Json;
+      do {
+        const page = await clients.dynamodb.send(
+          new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+        );
+        for (const item of page.Items ?? []) items.push(`${table} ${JSON.stringify(item)}`);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return items.sort();
+  } finally {
+    destroyClients(clients);
+  }
+}
+
+const keysOf = (record: StreamsApiRecord) => ({
+  pk: record.dynamodb?.Keys?.pk?.S as string,
+  sk: record.dynamodb?.Keys?.sk?.N as string,
+});
+const isSlotInsert = (record: StreamsApiRecord) =>
+  record.eventName === 'INSERT' && keysOf(record).sk !== String(SEQUENCER_SORT_KEY);
+
+describe('the stream-triggered group bundle, invoked with the log table stream', () => {
+  /** Every record the stream gave while the first test produced: slots and sequencer updates. */
+  let produced: StreamsApiRecord[] = [];
+  let streamArn: string;
+
+  it('drains the partitions a Lambda stream event of new slots names, in order, to the handler bundle, and commits', async () => {
+    const topics = `/v3/clusters/${clusterId}/topics`;
+    expect((await call('POST', topics, { topic_name: 'payments', partitions_count: 2 })).status).toBe(201);
+    const capture = await captureLogStream({ ...local, ...stackResources });
+    streamArn = capture.streamArn;
+    try {
+      // Three produce requests to partition 1: three slots, the first holding two records.
+      for (const ids of [[1, 2], [3], [4]]) {
+        const answer = await call('POST', `${topics}/payments/records:batch`, {
+          entries: ids.map((id) => ({
+            id: String(id),
+            partition_id: 1,
+            value: { type: 'JSON', data: { id } },
+          })),
+        });
+        expect([answer.status, answer.body.failures]).toEqual([207, []]);
+      }
+      await waitFor(() => capture.records.filter(isSlotInsert).length >= 3, 'three new slots on the stream');
+    } finally {
+      await capture.stop();
+    }
+    produced = [...capture.records];
+    // Produced after the stream batch was read, so its event does not name partition 0.
+    expect(
+      (
+        await call('POST', `${topics}/payments/records`, {
+          partition_id: 0,
+          value: { type: 'JSON', data: { id: 9 } },
+        })
+      ).status,
+    ).toBe(200);
+
+    // What the event source mapping delivers: the real records, through the template's filter.
+    const passes = eventSourceFilter(synthesized.template, streamed.logicalId);
+    const event: DynamoDBStreamEvent = {
+      Records: lambdaStreamEvent(produced, streamArn).Records.filter(passes),
+    };
+    expect(event.Records).toHaveLength(3);
+    for (const record of event.Records) {
+      expect(record).toMatchObject({
+        eventName: 'INSERT',
+        eventSource: 'aws:dynamodb',
+        eventSourceARN: streamArn,
+        dynamodb: {
+          Keys: { pk: { S: expect.stringMatching(/#1$/) }, sk: { N: expect.any(String) } },
+          SequenceNumber: expect.any(String),
+          ApproximateCreationDateTime: expect.any(Number),
+          StreamViewType: 'KEYS_ONLY',
+        },
+      });
+    }
+
+    const outcome = await run(streamed, event, 60_000);
+    if (!outcome.ok)
+      throw new Error(
+        `stream function failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`,
+      );
+    expect(outcome.result).toEqual({
+      status: 'drained',
+      committedRecords: 4,
+      partitions: [{ topic: 'payments', partition: 1, outcome: 'drained', committedRecords: 4 }],
+    });
+    const records = handlerRecords('payments');
+    expect(
+      records.map((r) => [r.partition, r.offset, JSON.parse(Buffer.from(r.value, 'base64').toString()).id]),
+    ).toEqual([
+      [1, 0, 1],
+      [1, 1, 2],
+      [1, 2, 3],
+      [1, 3, 4],
+    ]);
+
+    // Committed where the drain ended; partition 0, which the event did not name, untouched.
+    const lags = await call('GET', `/v3/clusters/${clusterId}/consumer-groups/payments-app/lags`);
+    expect(lags.status).toBe(200);
+    expect(lags.body.data).toEqual([
+      expect.objectContaining({ topic_name: 'payments', partition_id: 1, current_offset: 4, lag: 0 }),
+    ]);
+  }, 120_000);
+
+  it('invokes nothing and writes nothing for a removal (retention) or an update of the sequencer', async () => {
+    const topics = `/v3/clusters/${clusterId}/topics`;
+    const created = await call('POST', topics, {
+      topic_name: 'payments-expiring',
+      partitions_count: 1,
+      configs: [{ name: 'retention.ms', value: '1' }],
+    });
+    expect(created.status).toBe(201);
+    const answer = await call('POST', `${topics}/payments-expiring/records`, {
+      value: { type: 'JSON', data: { id: 5 } },
+    });
+    expect([answer.status, answer.body.error_code]).toEqual([200, 200]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The retention bundle's sweep removes the slot of a topic of the group: a REMOVE on the stream.
+    const capture = await captureLogStream({ ...local, ...stackResources });
+    try {
+      const swept = await run(sweeper, scheduledEvent(), 60_000);
+      if (!swept.ok)
+        throw new Error(`sweeper failed: ${swept.errorType}: ${swept.errorMessage}\n${swept.logs}`);
+      await waitFor(() => capture.records.some((r) => r.eventName === 'REMOVE'), 'a removal on the stream');
+    } finally {
+      await capture.stop();
+    }
+    const removals = capture.records.filter((r) => r.eventName === 'REMOVE');
+    const sequencerUpdates = produced.filter(
+      (r) => r.eventName === 'MODIFY' && keysOf(r).sk === String(SEQUENCER_SORT_KEY),
+    );
+    expect(sequencerUpdates.length).toBeGreaterThan(0);
+    expect(removals.length).toBeGreaterThan(0);
+
+    const passes = eventSourceFilter(synthesized.template, streamed.logicalId);
+    const before = await tableContents();
+    const invocations = handlerInvocations();
+    for (const records of [removals, sequencerUpdates]) {
+      const event = lambdaStreamEvent(records, streamArn);
+      // The mapping's filter never delivers these; the function ignores them all the same.
+      expect(event.Records.filter(passes)).toEqual([]);
+      const outcome = await run(streamed, event, 60_000);
+      if (!outcome.ok)
+        throw new Error(
+          `stream function failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`,
+        );
+      expect(outcome.result).toEqual({ status: 'drained', committedRecords: 0, partitions: [] });
+    }
+    expect(handlerInvocations()).toBe(invocations);
+    expect(await tableContents()).toEqual(before);
   }, 120_000);
 });

@@ -27,8 +27,23 @@ const context = {
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 };
 
+const started = Date.now();
+let loaded = { wallMs: 0, cpuMs: 0 };
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 function finish(outcome) {
-  fs.writeFileSync(resultFile, JSON.stringify(outcome));
+  // What the invocation cost the process: load (the cold start) and in all.
+  const usage = {
+    loadWallMs: loaded.wallMs,
+    loadCpuMs: loaded.cpuMs,
+    wallMs: Date.now() - started,
+    cpuMs: cpuMs(),
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  fs.writeFileSync(resultFile, JSON.stringify({ ...outcome, usage }));
   // Lambda freezes the sandbox after the answer; open sockets must not keep this process alive.
   process.exit(0);
 }
@@ -37,6 +52,7 @@ Promise.resolve()
   .then(() => {
     const handler = require(path.join(assetDir, `${moduleName}.js`))[exportName];
     if (typeof handler !== 'function') throw new TypeError(`${handlerSpec} is not a function`);
+    loaded = { wallMs: Date.now() - started, cpuMs: cpuMs() };
     return handler(JSON.parse(fs.readFileSync(eventFile, 'utf8')), context);
   })
   .then(

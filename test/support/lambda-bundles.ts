@@ -27,21 +27,26 @@ export interface SynthesizedFunction {
 
 /**
  * Synthesizes the example stack of `cdk.json` with bundling, as `cdk synth` does, into a new
- * temporary directory, and returns its Lambda functions by logical id.
+ * temporary directory, and returns its Lambda functions by logical id. `extend` adds to the
+ * stack before it is synthesized (another consumer group, say).
  *
  * @example
  * const { functions } = synthesizeExampleStack();
+ * synthesizeExampleStack((stack) => stack.sluice.addConsumer('audit', { topics: ['orders'], handler: stack.orderHandler.function }));
  */
-export function synthesizeExampleStack(): {
+export function synthesizeExampleStack(extend?: (stack: SluiceExampleStack) => void): {
   outdir: string;
   template: CfnJson;
   functions: Map<string, SynthesizedFunction>;
 } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-synth-'));
   const app = new App({ outdir, context: CDK_CONTEXT });
-  new SluiceExampleStack(app, 'Sluice');
-  const assembly = app.synth();
-  const template: CfnJson = assembly.getStackByName('Sluice').template;
+  const stack = new SluiceExampleStack(app, 'Sluice');
+  extend?.(stack);
+  app.synth();
+  // Read from the file `cdk synth` wrote: the assembly's lookup by name fails when the cloud
+  // assembly classes are loaded twice (tsx loading both module formats).
+  const template: CfnJson = JSON.parse(fs.readFileSync(path.join(outdir, stack.templateFile), 'utf8'));
   const functions = new Map<string, SynthesizedFunction>();
   for (const [logicalId, resource] of Object.entries<CfnJson>(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
@@ -99,8 +104,69 @@ export function resolveEnvironment(
   return Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, resolve(value)]));
 }
 
+/** Where a synthesized stack's functions run locally: its storage's names and the endpoints. */
+export interface LocalStack {
+  readonly resources: { readonly bucket: string; readonly logTable: string; readonly metaTable: string };
+  /** The emulators' edge (`AWS_ENDPOINT_URL`). */
+  readonly awsEndpoint: string;
+  /** The stand-in for the Lambda service's Invoke API (`test/support/fake-lambda-service.ts`). */
+  readonly lambdaEndpoint: string;
+}
+
+/**
+ * The environment a function runs with: the template's, resolved against local values (the
+ * bucket and tables by the variable naming them, functions by logical id, the HTTP API by a
+ * made-up id), plus what Lambda sets and the local endpoints.
+ *
+ * @example
+ * const env = localEnvironment(synthesized, poller, { resources, awsEndpoint, lambdaEndpoint });
+ */
+export function localEnvironment(
+  synthesized: { readonly template: CfnJson; readonly functions: Map<string, SynthesizedFunction> },
+  fn: SynthesizedFunction,
+  local: LocalStack,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const refs: Record<string, string> = {};
+  const storage = {
+    SLUICE_BUCKET: 'bucket',
+    SLUICE_LOG_TABLE: 'logTable',
+    SLUICE_META_TABLE: 'metaTable',
+  } as const;
+  for (const [variable, resource] of Object.entries(storage)) {
+    const ref = fn.environment[variable]?.Ref;
+    if (ref) refs[ref] = local.resources[resource];
+  }
+  for (const id of synthesized.functions.keys()) refs[id] = id;
+  for (const [id, resource] of Object.entries<CfnJson>(synthesized.template.Resources)) {
+    if (resource.Type === 'AWS::ApiGatewayV2::Api') refs[id] = 'a1b2c3d4e5';
+  }
+  return {
+    ...resolveEnvironment(fn, refs),
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'local-secret',
+    AWS_ENDPOINT_URL: local.awsEndpoint,
+    AWS_ENDPOINT_URL_LAMBDA: local.lambdaEndpoint,
+    ...extra,
+  };
+}
+
+/** What the process of one invocation used (Node's own accounting, read by the driver). */
+export interface InvocationUsage {
+  /** From the process start until the handler was loaded, and until it answered. */
+  readonly loadWallMs: number;
+  readonly wallMs: number;
+  /** CPU (user + system) until the handler was loaded, and until it answered. */
+  readonly loadCpuMs: number;
+  readonly cpuMs: number;
+  /** The process's peak resident memory. */
+  readonly maxRssMb: number;
+}
+
 /** What one invocation of a bundle returned. */
-export type InvocationOutcome = FunctionAnswer & { readonly logs: string };
+export type InvocationOutcome = FunctionAnswer & { readonly logs: string; readonly usage: InvocationUsage };
 
 /**
  * Invokes a bundled function once in a fresh plain Node process (a cold start), with exactly

@@ -280,6 +280,8 @@ describe('cost model', () => {
       ((month + ticks) * 0.2) / 1e6 + (month * 0.08 + ticks * 0.1) * 0.25 * 0.0000133334,
       6,
     );
+    // The poller runs all month at its 512 MB default, restarted every 5 minutes.
+    expect(polled.consumerLambda).toBeCloseTo((12 * 730 * 0.2) / 1e6 + month * 0.5 * 0.0000133334, 6);
     // The producer side is the same traffic either way.
     expect(streamed.s3Put).toBe(polled.s3Put);
     expect(streamed.dynamodbProduce).toBe(polled.dynamodbProduce);
