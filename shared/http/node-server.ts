@@ -92,12 +92,25 @@ function write(res: ServerResponse, response: HttpResponse): void {
   res.end(response.body);
 }
 
+/** The `Host` values (and origins without their scheme) that name this machine, by local port. */
+const allowedHostsByPort = new Map<number | undefined, ReadonlySet<string>>();
+
+function allowedHosts(port: number | undefined): ReadonlySet<string> {
+  let allowed = allowedHostsByPort.get(port);
+  if (!allowed) {
+    allowed = new Set(
+      LOOPBACK_HOSTNAMES.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`])),
+    );
+    allowedHostsByPort.set(port, allowed);
+  }
+  return allowed;
+}
+
 /** Why a request addressed to a name or sent by a page other than this server is refused. */
 function foreignAddressing(req: IncomingMessage): InvalidRequestError | undefined {
   const port = req.socket.localPort;
-  const allowed = new Set(
-    LOOPBACK_HOSTNAMES.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`])),
-  );
+  // Built once per port, not on every request.
+  const allowed = allowedHosts(port);
   const host = (req.headers.host ?? '').toLowerCase();
   if (!allowed.has(host)) {
     return new InvalidRequestError(

@@ -205,23 +205,41 @@ const CAPACITY_COMMANDS = new Set([
   'BatchWriteItem',
 ]);
 
-/** One count per logical API call (SDK retries of the same call are not counted twice). */
+/**
+ * One count per logical API call (SDK retries of the same call are not counted twice). The
+ * command's name and whether it is metered are settled once per resolved stack (one per
+ * command class, as the clients cache their stacks), not on every call; an unmetered call
+ * passes straight through, without a promise of its own.
+ */
 function countingMiddleware(
   service: string,
   counter: AwsRequestCounter,
 ): InitializeMiddleware<object, MetadataBearer> {
-  return (next, context) => async (args) => {
+  return (next, context) => {
     const command = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
-    counter.record(service, command);
     if (!(counter.options.capacity && service === 'DynamoDB' && CAPACITY_COMMANDS.has(command))) {
-      return next(args);
+      return (args) => {
+        counter.record(service, command);
+        return next(args);
+      };
     }
+    return async (args) => {
+      counter.record(service, command);
+      return withCapacity(next, args, command);
+    };
+  };
+
+  async function withCapacity(
+    next: Parameters<InitializeMiddleware<object, MetadataBearer>>[0],
+    args: Parameters<ReturnType<InitializeMiddleware<object, MetadataBearer>>>[0],
+    command: string,
+  ) {
     const input = args.input as { ReturnConsumedCapacity?: string };
     input.ReturnConsumedCapacity = 'TOTAL';
     const result = await next(args);
     counter.recordCapacity(command, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
     return result;
-  };
+  }
 }
 
 /** Where a call's abort signal travels with the command, through the cached middleware stack. */
@@ -256,7 +274,8 @@ function abortWithoutOptions(client: DynamoDBClient | S3Client): void {
     return untilAborted(send(command), signal);
   };
   const signals = new WeakMap<object, AbortSignal>();
-  const fileSignal: DeserializeMiddleware<object, MetadataBearer> = (next) => async (args) => {
+  // Not async: every call of the client passes here, and an extra promise per call costs.
+  const fileSignal: DeserializeMiddleware<object, MetadataBearer> = (next) => (args) => {
     const signal = (args as Sendable)[ABORT_SIGNAL];
     if (signal) signals.set(args.request as object, signal);
     return next(args);

@@ -190,7 +190,8 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
       }
     }
     const appended = records.length === 0 ? [] : await cluster.log.append(topic, records, producer);
-    const count = appended.filter((result) => result.ok).length;
+    let count = 0;
+    for (const result of appended) if (result.ok) count++;
     if (count > 0) options.onProduced?.(topic.name, count);
     if (!refused) return { parsed, results: appended };
     // Spread the append's results back over the request's indexes, skipping refused records.
