@@ -47,6 +47,14 @@ export const ASSUMPTIONS = {
    * most 175 MB resident, a quarter of the CPU share and a third of the memory of 512 MB.
    */
   pollerMemoryMb: 512,
+  /**
+   * The poller's CPU while records flow, measured alone (bench/poller-footprint.ts, docs/deploy.md
+   * "Poller memory"): about 10 ms a second idle plus 65 ms a second per MB/s delivered.
+   */
+  pollerIdleCpuMsPerSecond: 10,
+  pollerCpuMsPerSecondPerMBps: 65,
+  /** Lambda's memory for one whole vCPU; a function's CPU share is proportional below it. */
+  memoryMbPerVcpu: 1769,
   /** Floor for one produce invocation: in-region S3 PUT + DynamoDB PutItem take tens of ms. */
   minProduceMs: 50,
   /** Extra produce time per request byte (S3 upload at ~50 MB/s). */
@@ -622,6 +630,26 @@ export function produceInvocationMs(shape: ShapeCosts, m: MeasuredCosts): number
   return Math.max(measured, ASSUMPTIONS.minProduceMs) + shape.bodyBytes / ASSUMPTIONS.uploadBytesPerMs;
 }
 
+/**
+ * The memory a poller delivering `bytesPerSecond` is priced at: the default, or more once the
+ * default's CPU share would be more than half busy — what docs/deploy.md tells a user to set
+ * (`pollerMemorySize`), in 64 MB steps, up to one whole vCPU (a poller is one Node thread, so
+ * more memory buys it no more CPU). Past about 7.5 MB/s one poller is more than half busy even
+ * there; the model does not split a group over several.
+ *
+ * @example
+ * pollerMemoryFor(1_000_000); // 512: the default is a quarter busy at 1 MB/s
+ * pollerMemoryFor(10 * 2 ** 20); // 1769: a whole vCPU at 10 MiB/s
+ */
+export function pollerMemoryFor(bytesPerSecond: number): number {
+  const cpuShare =
+    (ASSUMPTIONS.pollerIdleCpuMsPerSecond +
+      (ASSUMPTIONS.pollerCpuMsPerSecondPerMBps * bytesPerSecond) / 1e6) /
+    1000;
+  const halfBusy = Math.ceil((2 * cpuShare * ASSUMPTIONS.memoryMbPerVcpu) / 64) * 64;
+  return Math.min(Math.max(ASSUMPTIONS.pollerMemoryMb, halfBusy), ASSUMPTIONS.memoryMbPerVcpu);
+}
+
 /** Monthly calls, capacity units and compute of the workload's consumer groups' pollers. */
 function consumerUsage(w: Workload, m: MeasuredCosts) {
   const s = seconds();
@@ -661,7 +689,7 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
         ASSUMPTIONS.heartbeatsPerSecond) *
       s,
     writeUnits: groups * (commitsPerSec + ASSUMPTIONS.heartbeatsPerSecond) * s,
-    gbSeconds: groups * lambdaGbSeconds(s * 1000, ASSUMPTIONS.pollerMemoryMb),
+    gbSeconds: groups * lambdaGbSeconds(s * 1000, pollerMemoryFor(bytesPerSec(w))),
     // A 5-minute timeout restarts the poller 12 times an hour.
     invocations: groups * 12 * ASSUMPTIONS.hoursPerMonth,
   };

@@ -509,7 +509,7 @@ export function renderReport(r: BenchResults): string {
         ]),
       ) +
       `\n  Sluice model inputs: the calls and capacity units per shape below, a produce invocation of each shape's measured p50 (at least ${ASSUMPTIONS.minProduceMs} ms) plus its upload ` +
-      `at ${ASSUMPTIONS.lambdaMemoryMb} MB arm64, a poller at ${ASSUMPTIONS.pollerMemoryMb} MB running all month while records flow. Prices as of ${PRICES.asOf}.`,
+      `at ${ASSUMPTIONS.lambdaMemoryMb} MB arm64, a poller running all month while records flow, at ${ASSUMPTIONS.pollerMemoryMb} MB or what keeps it under half its CPU share past about 2 MB/s. Prices as of ${PRICES.asOf}.`,
   );
   sections.push(
     'Cost inputs per request shape, measured through the HTTP API on metered clusters (DynamoDB capacity units as DynamoDB Local reports them)\n' +

@@ -6,6 +6,7 @@ import {
   kinesisOnDemandCost,
   kinesisProvisionedCost,
   type MeasuredCosts,
+  pollerMemoryFor,
   produceInvocationMs,
   recordsPerRequestWithDefaults,
   type ShapeCosts,
@@ -407,6 +408,28 @@ describe('cost model', () => {
     expect(labels).toContain('10 MiB/s');
   });
 
+  it('prices a poller at the default memory up to about 2 MB/s, then at what keeps it under half its CPU share', () => {
+    expect(pollerMemoryFor(0)).toBe(512);
+    expect(pollerMemoryFor(1_000_000)).toBe(512);
+    // 10 + 65 × 4 = 270 ms a second: twice that share of 1,769 MB is 956 MB, in 64 MB steps.
+    expect(pollerMemoryFor(4_000_000)).toBe(960);
+    // 10 MiB/s would need more than one vCPU at half busy: one Node thread gets no more.
+    expect(pollerMemoryFor(10 * 2 ** 20)).toBe(1769);
+    const rows = costTable(
+      measuredWith([
+        { ...LARGE_SEGMENT, recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024) },
+        { ...LARGE_SEGMENT, recordsPerRequest: recordsPerRequestWithDefaults((10 * 2 ** 20) / 1024, 1024) },
+      ]),
+      WORKLOADS.filter((w) =>
+        /^(1 MB\/s|10 MiB\/s) from one producer, client defaults \(1 KB records\)$/.test(w.name),
+      ),
+    );
+    const month = 730 * 3600 * 0.0000133334;
+    expect(rows.map((r) => r.sluiceBreakdown.consumerLambda - (12 * 730 * 0.2) / 1e6)).toEqual([
+      expect.closeTo(month * 0.5, 6),
+      expect.closeTo((month * 1769) / 1024, 6),
+    ]);
+  });
   it('charges the S3 GETs of a large section once per section, as measured, not once per batch', () => {
     const rowsWith = (s3Get: number) =>
       costTable(
