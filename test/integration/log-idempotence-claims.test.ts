@@ -4,6 +4,7 @@ import type { Cluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { OutOfOrderSequenceError, UnavailableError } from '../../shared/errors';
 import type { AppendRecord, ProducerIdentity } from '../../shared/log';
+import { sweepPartition } from '../../shared/retention';
 import { createAwsClients } from '../../shared/storage/aws';
 import type { ProducerState } from '../../shared/storage/log-index';
 import type { Topic } from '../../shared/topics/registry';
@@ -12,6 +13,7 @@ import { destroyClients } from '../support/local-aws';
 import {
   describeEachSlotStorage,
   newCluster,
+  newS3Cluster,
   newTopic,
   readAll,
   textRecord,
@@ -278,5 +280,45 @@ describeEachSlotStorage('idempotent produce: a claim whose slot is never written
       [0, 'killed'],
       [1, 'next'],
     ]);
+  });
+});
+
+describe('idempotent produce: a last batch that retention removed', () => {
+  it('lets the next batch go on, and refuses a retry of the removed one (40902) rather than acknowledge what it cannot see', async () => {
+    // Sections in S3: the sweep deletes their slots (an inline slot would wait for its TTL).
+    const cluster = newS3Cluster();
+    const topic = await cluster.topics.create({
+      name: uniqueName('idem-expired'),
+      partitionCount: 1,
+      configs: [{ name: 'retention.ms', value: '1' }],
+    });
+    const id = uniqueName('p');
+    const first = fixedRecord('s0', Date.now());
+    const [appended] = await cluster.log.append(topic, [first], { id, sequenceFor: () => 0 });
+    expect(appended).toMatchObject({ ok: true, offset: 0 });
+
+    await sleep(20);
+    const swept = await sweepPartition(
+      { log: cluster.log, index: cluster.index, segments: cluster.segments },
+      topic,
+      0,
+      Date.now(),
+    );
+    expect(swept.itemsDeleted).toBe(1);
+    expect(await cluster.log.offsets(topic, 0)).toEqual({ logStartOffset: 1, logEndOffset: 1 });
+
+    // The retry of batch 0: its range is gone, so it may have been data or a void.
+    await expect(cluster.log.append(topic, [first], { id, sequenceFor: () => 0 })).rejects.toThrow(
+      OutOfOrderSequenceError,
+    );
+
+    // The next batch does not wait on a range retention removed.
+    const [next] = await cluster.log.append(topic, [fixedRecord('s1', Date.now())], {
+      id,
+      sequenceFor: () => 1,
+    });
+    expect(next).toMatchObject({ ok: true, offset: 1 });
+    expect(await stored(cluster, topic)).toEqual([[1, 's1']]);
+    expect((await stateOf(cluster, topic, id))?.nextSequence).toBe(2);
   });
 });
