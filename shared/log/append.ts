@@ -120,39 +120,27 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
     const appendedAt = deps.now();
     await Promise.all(
       locations.map(async (location, i) => {
-        // Two whole literals rather than a shared part spread into each: a spread copies
-        // every field again, once per partition of every request.
+        const common = {
+          kind: 'data' as const,
+          topicId: topic.id,
+          partition: location.partition,
+          baseOffset: reservations[i].baseOffset,
+          count: location.recordCount,
+          reservedAt: reservations[i].reservedAt,
+          byteLength: location.byteLength,
+          firstTimestamp: location.firstTimestamp,
+          maxTimestamp: location.maxTimestamp,
+          appendedAt,
+        };
         const slot: DataSlot =
           segmentKey === undefined
             ? {
-                kind: 'data',
-                topicId: topic.id,
-                partition: location.partition,
-                baseOffset: reservations[i].baseOffset,
-                count: location.recordCount,
-                reservedAt: reservations[i].reservedAt,
-                byteLength: location.byteLength,
-                firstTimestamp: location.firstTimestamp,
-                maxTimestamp: location.maxTimestamp,
-                appendedAt,
+                ...common,
                 inline: bytes.subarray(location.byteStart, location.byteStart + location.byteLength),
                 // DynamoDB's TTL deletes it after retention's sweeper moved past it (free).
                 ...expiryField(appendedAt, topic.configs['retention.ms']),
               }
-            : {
-                kind: 'data',
-                topicId: topic.id,
-                partition: location.partition,
-                baseOffset: reservations[i].baseOffset,
-                count: location.recordCount,
-                reservedAt: reservations[i].reservedAt,
-                byteLength: location.byteLength,
-                firstTimestamp: location.firstTimestamp,
-                maxTimestamp: location.maxTimestamp,
-                appendedAt,
-                segmentKey,
-                byteStart: location.byteStart,
-              };
+            : { ...common, segmentKey, byteStart: location.byteStart };
         try {
           offsets.set(
             location.partition,
