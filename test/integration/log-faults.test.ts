@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import type { Cluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createHttpApi } from '../../shared/http/router';
@@ -7,6 +5,7 @@ import { createAwsClients } from '../../shared/storage/aws';
 import type { Topic } from '../../shared/topics/registry';
 import { type FaultRule, injectFaults, seededRandom } from '../support/faults';
 import { AppendHistory } from '../support/history';
+import { runKilledWriter } from '../support/killed-writer';
 import { destroyClients } from '../support/local-aws';
 import {
   describeEachSlotStorage,
@@ -144,25 +143,6 @@ describeEachSlotStorage('faults injected into the real SDK clients', () => {
 });
 
 describeEachSlotStorage('a writer process killed with SIGKILL', () => {
-  const script = join(__dirname, '..', 'support', 'kill-writer.ts');
-
-  function runKilledWriter(topic: Topic, killAt: string, value: string): Promise<NodeJS.Signals | null> {
-    return new Promise((resolve, reject) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', script, topic.name, killAt, value], {
-        env: process.env,
-      });
-      let stdout = '';
-      child.stdout?.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      child.on('error', reject);
-      child.on('exit', (_code, signal) => {
-        if (stdout.includes('answered')) reject(new Error('the writer answered instead of dying'));
-        else resolve(signal);
-      });
-    });
-  }
-
   it('between reservation and slot write: nothing acked, readers wait at the hole, then it is voided within the grace period', async () => {
     const cluster = newCluster({ log: FAST });
     const topic = await newTopic(cluster, 1, 'sigkill-reserved');
@@ -172,7 +152,7 @@ describeEachSlotStorage('a writer process killed with SIGKILL', () => {
     history.answer(first, { kind: 'ok', offsets: [before.ok ? before.offset : -1] });
 
     history.begin(['killed']); // never answered
-    expect(await runKilledWriter(topic, 'after-reserve', 'killed')).toBe('SIGKILL');
+    expect(await runKilledWriter(topic.name, 'after-reserve', 'killed')).toBe('SIGKILL');
     const after = history.begin(['after']);
     const [next] = await cluster.log.append(topic, [textRecord('after', null, 0)]);
     history.answer(after, { kind: 'ok', offsets: [next.ok ? next.offset : -1] });
@@ -194,7 +174,7 @@ describeEachSlotStorage('a writer process killed with SIGKILL', () => {
     const topic = await newTopic(cluster, 1, 'sigkill-committed');
     const history = new AppendHistory();
     history.begin(['killed']);
-    expect(await runKilledWriter(topic, 'after-commit', 'killed')).toBe('SIGKILL');
+    expect(await runKilledWriter(topic.name, 'after-commit', 'killed')).toBe('SIGKILL');
     const after = history.begin(['after']);
     const [next] = await cluster.log.append(topic, [textRecord('after', null, 0)]);
     history.answer(after, { kind: 'ok', offsets: [next.ok ? next.offset : -1] });

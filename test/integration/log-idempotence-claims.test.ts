@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import type { Cluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { OutOfOrderSequenceError, UnavailableError } from '../../shared/errors';
@@ -9,6 +7,7 @@ import { createAwsClients } from '../../shared/storage/aws';
 import type { ProducerState } from '../../shared/storage/log-index';
 import type { Topic } from '../../shared/topics/registry';
 import { type FaultRule, injectFaults, seededRandom } from '../support/faults';
+import { runKilledWriter } from '../support/killed-writer';
 import { destroyClients } from '../support/local-aws';
 import {
   describeEachSlotStorage,
@@ -196,34 +195,6 @@ describeEachSlotStorage('idempotent produce: a claim whose slot is never written
     ]);
   });
 
-  const script = join(__dirname, '..', 'support', 'kill-writer.ts');
-
-  function runKilledWriter(
-    topic: Topic,
-    killAt: string,
-    value: string,
-    id: string,
-    sequence: number,
-    timestamp: number,
-  ) {
-    return new Promise<NodeJS.Signals | null>((resolve, reject) => {
-      const child = execFile(
-        process.execPath,
-        ['--import', 'tsx', script, topic.name, killAt, value, id, String(sequence), String(timestamp)],
-        { env: process.env },
-      );
-      let stdout = '';
-      child.stdout?.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      child.on('error', reject);
-      child.on('exit', (_code, signal) => {
-        if (stdout.includes('answered')) reject(new Error('the writer answered instead of dying'));
-        else resolve(signal);
-      });
-    });
-  }
-
   it('a writer killed between its claim and its slot put: the retry waits out its deadline, voids its range, and appends the batch exactly once', async () => {
     const cluster = newCluster({ log: FAST });
     const topic = await newTopic(cluster, 1, 'idem-sigkill-claimed');
@@ -235,7 +206,9 @@ describeEachSlotStorage('idempotent produce: a claim whose slot is never written
     });
     expect(before).toMatchObject({ ok: true, offset: 0 });
 
-    expect(await runKilledWriter(topic, 'after-claim', 'killed', id, 1, timestamp)).toBe('SIGKILL');
+    expect(await runKilledWriter(topic.name, 'after-claim', 'killed', { id, sequence: 1, timestamp })).toBe(
+      'SIGKILL',
+    );
     expect(await stateOf(cluster, topic, id)).toMatchObject({
       lastSequence: 1,
       lastBaseOffset: 1,
@@ -265,7 +238,9 @@ describeEachSlotStorage('idempotent produce: a claim whose slot is never written
     const topic = await newTopic(cluster, 1, 'idem-sigkill-committed');
     const id = uniqueName('p');
     const timestamp = Date.now();
-    expect(await runKilledWriter(topic, 'after-commit', 'killed', id, 0, timestamp)).toBe('SIGKILL');
+    expect(await runKilledWriter(topic.name, 'after-commit', 'killed', { id, sequence: 0, timestamp })).toBe(
+      'SIGKILL',
+    );
     const [retried] = await cluster.log.append(topic, [fixedRecord('killed', timestamp)], {
       id,
       sequenceFor: () => 0,
