@@ -1,3 +1,4 @@
+import type { SteadyRule } from './rounds';
 /**
  * How much work each benchmark phase does. Every phase is bounded twice: by a count and by
  * a time limit, whichever comes first, so a slow or overloaded machine only shortens a run.
@@ -16,6 +17,11 @@ export interface BenchPlan {
   readonly produceRounds: number;
   /** Produce requests before the rounds, not measured. */
   readonly produceWarmupRequests: number;
+  /**
+   * Then interleaved rounds of the chain and of Sluice, discarded, until neither is still
+   * speeding up (bench/rounds.ts `warmUntilSteady`).
+   */
+  readonly produceWarmup: SteadyRule;
   /** Produce requests (and raw chains) per round, and the time limit of a round. */
   readonly produceRequests: number;
   readonly produceRoundMs: number;
@@ -60,6 +66,7 @@ export const QUICK_PLAN: BenchPlan = {
   warmupOps: 1_500,
   warmupMaxMs: 4_000,
   produceWarmupRequests: 300,
+  produceWarmup: { minRounds: 2, maxRounds: 6, tolerance: 0.05 },
   produceRequests: 2_000,
   produceRoundMs: 2_000,
   baselineOps: 3_000,
@@ -84,6 +91,7 @@ export const FULL_PLAN: BenchPlan = {
   warmupOps: 4_000,
   warmupMaxMs: 10_000,
   produceWarmupRequests: 1_000,
+  produceWarmup: { minRounds: 2, maxRounds: 6, tolerance: 0.05 },
   produceRequests: 12_000,
   produceRoundMs: 6_000,
   baselineOps: 10_000,

@@ -5,7 +5,7 @@ import { payload } from './data';
 import type { BenchHarness } from './harness';
 import { batchBody, createTopic, topicUrls } from './http-client';
 import type { BenchPlan } from './plan';
-import { cpuMicros, cpuPerOp, interleave, medianRound, type Round } from './rounds';
+import { cpuMicros, cpuPerOp, interleave, medianRound, type Round, warmUntilSteady } from './rounds';
 import { type LatencySummary, summarize } from './stats';
 
 /** A round of produce requests, with the CPU time of the server and of this process (the edge). */
@@ -46,6 +46,15 @@ export interface ProduceResult {
   readonly chain: ChainRound;
   readonly chainRounds: readonly ChainRound[];
   readonly rounds: readonly ProduceRound[];
+  /**
+   * The interleaved warm-up rounds run before the measured ones, until neither side was still
+   * speeding up (`steady`), or until the plan's limit (`steady: false`); not in any figure.
+   */
+  readonly warmup: {
+    readonly chainPerSec: number[];
+    readonly sluicePerSec: number[];
+    readonly steady: boolean;
+  };
   readonly chainLatencyMs: LatencySummary;
   /** CPU µs per request (per chain for the baseline), over all rounds. */
   readonly cpu: {
@@ -83,11 +92,11 @@ export async function measureProduce(harness: BenchHarness, plan: BenchPlan): Pr
     harness.load.call('produce', { url, bodies, concurrency: plan.concurrency, total, maxMs });
 
   await harness.takeCounts();
-  const warm = await load(plan.produceWarmupRequests, plan.produceRoundMs);
-  if (warm.ok === 0) throw new Error(`every warm-up produce request failed: ${warm.firstError}`);
+  const burst = await load(plan.produceWarmupRequests, plan.produceRoundMs);
+  if (burst.ok === 0) throw new Error(`every warm-up produce request failed: ${burst.firstError}`);
   const warmCalls = await harness.takeCounts();
   const chainKind: ChainKind =
-    (warmCalls['DynamoDB.UpdateItem'] ?? 0) >= warm.ok / 2 ? 'sequenced' : 'put-then-put';
+    (warmCalls['DynamoDB.UpdateItem'] ?? 0) >= burst.ok / 2 ? 'sequenced' : 'put-then-put';
 
   const pool = 'produce';
   await harness.server.call('chainOpen', {
@@ -100,22 +109,22 @@ export async function measureProduce(harness: BenchHarness, plan: BenchPlan): Pr
     recordBytes: plan.recordBytes,
   });
   const limits = { total: plan.produceRequests, maxMs: plan.produceRoundMs };
+  const chainRound = async (): Promise<ChainRound> => {
+    const edgeBefore = cpuMicros();
+    const round = await harness.server.call('chainRound', { pool, kind: chainKind, ...limits });
+    return { ...round, edgeCpuUs: cpuMicros() - edgeBefore };
+  };
+  const produceRound = async (): Promise<ProduceRound> => {
+    const serverBefore = await harness.server.call('cpu');
+    const edgeBefore = cpuMicros();
+    const round = await load(limits.total, limits.maxMs);
+    const edgeCpuUs = cpuMicros() - edgeBefore;
+    return { ...round, serverCpuUs: (await harness.server.call('cpu')) - serverBefore, edgeCpuUs };
+  };
   try {
-    const rounds = await interleave(
-      plan.produceRounds,
-      async (): Promise<ChainRound> => {
-        const edgeBefore = cpuMicros();
-        const round = await harness.server.call('chainRound', { pool, kind: chainKind, ...limits });
-        return { ...round, edgeCpuUs: cpuMicros() - edgeBefore };
-      },
-      async (): Promise<ProduceRound> => {
-        const serverBefore = await harness.server.call('cpu');
-        const edgeBefore = cpuMicros();
-        const round = await load(limits.total, limits.maxMs);
-        const edgeCpuUs = cpuMicros() - edgeBefore;
-        return { ...round, serverCpuUs: (await harness.server.call('cpu')) - serverBefore, edgeCpuUs };
-      },
-    );
+    const warm = await warmUntilSteady(plan.produceWarmup, chainRound, produceRound);
+    await harness.takeCounts();
+    const rounds = await interleave(plan.produceRounds, chainRound, produceRound);
     const calls = awsCalls(await harness.takeCounts());
     const sluice = rounds.sluice;
     const ok = sluice.reduce((sum, r) => sum + r.ok, 0);
@@ -139,6 +148,11 @@ export async function measureProduce(harness: BenchHarness, plan: BenchPlan): Pr
       chain: medianRound(rounds.baseline),
       chainRounds: rounds.baseline,
       rounds: sluice,
+      warmup: {
+        chainPerSec: warm.baseline.map((r) => r.opsPerSec),
+        sluicePerSec: warm.sluice.map((r) => r.opsPerSec),
+        steady: warm.steady,
+      },
       chainLatencyMs: summarize(rounds.baseline.flatMap((r) => r.latenciesMs)),
       cpu: {
         serverPerRequest: cpuPerOp(sluice.map((r) => ({ ok: r.ok, cpuUs: r.serverCpuUs }))),

@@ -137,6 +137,11 @@ export function toJson(r: BenchResults) {
         rounds: r.produce.rounds.map((x) => round(x.opsPerSec)),
         chain: CHAINS[r.produce.chainKind],
         chainRounds: r.produce.chainRounds.map((x) => round(x.opsPerSec)),
+        warmup: {
+          rounds: r.produce.warmup.sluicePerSec.map((x) => round(x)),
+          chainRounds: r.produce.warmup.chainPerSec.map((x) => round(x)),
+          steady: r.produce.warmup.steady,
+        },
         chainP50Ms: round(r.produce.chainLatencyMs.p50),
         chainP99Ms: round(r.produce.chainLatencyMs.p99),
         cpuUs: {
@@ -329,6 +334,9 @@ export function renderReport(r: BenchResults): string {
         ],
       ) +
       `\n  raw chain: ${CHAINS[pr.chainKind]}` +
+      `\n  warm-up: ${pr.warmup.sluicePerSec.length} interleaved rounds discarded (Sluice ${rates(pr.warmup.sluicePerSec.map((opsPerSec) => ({ opsPerSec })))}; ` +
+      `chain ${rates(pr.warmup.chainPerSec.map((opsPerSec) => ({ opsPerSec })))})` +
+      (pr.warmup.steady ? ', until neither was still speeding up' : ', the limit: still speeding up') +
       `\n  records/s ${fmt(pr.recordsPerSec, 0)}, MB/s ${fmt(pr.mbPerSec, 2)}; ` +
       `ratio to the raw chain ${fmt(j.produce.ratioToChain, 2)} (goal ≥ 0.9), ` +
       `to the slower single operation ${fmt(j.produce.ratioToBaseline, 2)}` +

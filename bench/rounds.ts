@@ -101,3 +101,60 @@ export function cpuPerOp(rounds: readonly { readonly ok: number; readonly cpuUs:
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** When {@link warmUntilSteady} stops. */
+export interface SteadyRule {
+  /** Pairs of rounds run at least. */
+  readonly minRounds: number;
+  /** Pairs of rounds run at most, steady or not (the warm-up stays bounded in time). */
+  readonly maxRounds: number;
+  /** A round counts as a new high when it is this much faster than every earlier one (0.05 = 5 %). */
+  readonly tolerance: number;
+}
+
+/**
+ * Warms a baseline and the Sluice measurement beside it with interleaved rounds (as
+ * {@link interleave}) until both have stopped speeding up: the latest pair sets no new high,
+ * for either side, by more than `rule.tolerance` over the earlier rounds. The JIT of the
+ * server, of DynamoDB Local's JVM and of s3rver keeps raising a fresh process's rate for a
+ * while, and Sluice's path, having more code than the raw chain, reaches its steady rate
+ * later; a median over rounds that are still climbing would measure the warm-up, not the
+ * warm Lambda the numbers stand for. Returns the discarded rounds, for the report.
+ *
+ * @example
+ * const warm = await warmUntilSteady({ minRounds: 2, maxRounds: 6, tolerance: 0.05 }, chainRound, produceRound);
+ */
+export async function warmUntilSteady<
+  B extends { readonly opsPerSec: number },
+  S extends { readonly opsPerSec: number },
+>(
+  rule: SteadyRule,
+  baseline: (round: number) => Promise<B>,
+  sluice: (round: number) => Promise<S>,
+): Promise<{ baseline: B[]; sluice: S[]; steady: boolean }> {
+  const rounds: { baseline: B[]; sluice: S[] } = { baseline: [], sluice: [] };
+  for (let round = 0; round < rule.maxRounds; round++) {
+    if (round % 2 === 0) {
+      rounds.baseline.push(await baseline(round));
+      rounds.sluice.push(await sluice(round));
+    } else {
+      rounds.sluice.push(await sluice(round));
+      rounds.baseline.push(await baseline(round));
+    }
+    if (
+      round + 1 >= rule.minRounds &&
+      !risingAtEnd(rounds.baseline, rule) &&
+      !risingAtEnd(rounds.sluice, rule)
+    ) {
+      return { ...rounds, steady: true };
+    }
+  }
+  return { ...rounds, steady: false };
+}
+
+/** Whether the last round beats every earlier one by more than the tolerance. */
+function risingAtEnd(rounds: readonly { readonly opsPerSec: number }[], rule: SteadyRule): boolean {
+  if (rounds.length < 2) return true;
+  const best = Math.max(...rounds.slice(0, -1).map((r) => r.opsPerSec));
+  return rounds[rounds.length - 1].opsPerSec > best * (1 + rule.tolerance);
+}

@@ -17,7 +17,7 @@ import { checkBatchAnswer } from '../../bench/http-client';
 import { planFromArgs } from '../../bench/plan';
 import { openRawConnection, rawPost } from '../../bench/raw-http';
 import { breakdownLabel } from '../../bench/report';
-import { cpuPerOp, interleave, medianRound } from '../../bench/rounds';
+import { cpuPerOp, interleave, medianRound, warmUntilSteady } from '../../bench/rounds';
 
 /** A consumer that reads each section once, as measured (`bench/consumer-trigger.ts`). */
 const SECTION_READ_ONCE = {
@@ -90,6 +90,26 @@ describe('benchmark rounds', () => {
     );
     expect(order).toEqual(['B0', 'S0', 'S1', 'B1', 'B2', 'S2', 'S3', 'B3']);
     expect(result).toEqual({ baseline: [0, 1, 2, 3], sluice: [-0, -1, -2, -3] });
+  });
+
+  it('warms until neither side sets a new high beyond the tolerance, within the limit', async () => {
+    const rule = { minRounds: 2, maxRounds: 6, tolerance: 0.05 };
+    const from = (rates: number[]) => async (round: number) => ({ opsPerSec: rates[round] });
+    // Sluice still climbs after the chain has levelled: the warm-up waits for it.
+    const climbing = await warmUntilSteady(
+      rule,
+      from([300, 330, 335, 334, 333, 340]),
+      from([220, 250, 280, 300, 305, 306]),
+    );
+    expect(climbing.sluice.map((r) => r.opsPerSec)).toEqual([220, 250, 280, 300, 305]);
+    expect(climbing.steady).toBe(true);
+    // Never steady: stops at the limit and says so.
+    const rising = await warmUntilSteady(rule, from([1, 2, 3, 4, 5, 6, 7]), from([1, 1, 1, 1, 1, 1, 1]));
+    expect(rising.baseline).toHaveLength(6);
+    expect(rising.steady).toBe(false);
+    // Steady from the start: the minimum number of pairs.
+    const flat = await warmUntilSteady(rule, from([100, 101, 100]), from([90, 92, 91]));
+    expect(flat.sluice).toHaveLength(2);
   });
 
   it('divides total CPU by total operations', () => {
