@@ -73,16 +73,24 @@ export async function interleave<B, S>(
   sluice: (round: number) => Promise<S>,
 ): Promise<{ baseline: B[]; sluice: S[] }> {
   const result: { baseline: B[]; sluice: S[] } = { baseline: [], sluice: [] };
-  for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      result.baseline.push(await baseline(round));
-      result.sluice.push(await sluice(round));
-    } else {
-      result.sluice.push(await sluice(round));
-      result.baseline.push(await baseline(round));
-    }
-  }
+  for (let round = 0; round < rounds; round++) await runPair(round, baseline, sluice, result);
   return result;
+}
+
+/** Round `round` of each, the baseline first on even rounds and Sluice first on odd ones. */
+async function runPair<B, S>(
+  round: number,
+  baseline: (round: number) => Promise<B>,
+  sluice: (round: number) => Promise<S>,
+  into: { baseline: B[]; sluice: S[] },
+): Promise<void> {
+  if (round % 2 === 0) {
+    into.baseline.push(await baseline(round));
+    into.sluice.push(await sluice(round));
+  } else {
+    into.sluice.push(await sluice(round));
+    into.baseline.push(await baseline(round));
+  }
 }
 
 /**
@@ -134,13 +142,7 @@ export async function warmUntilSteady<
 ): Promise<{ baseline: B[]; sluice: S[]; steady: boolean }> {
   const rounds: { baseline: B[]; sluice: S[] } = { baseline: [], sluice: [] };
   for (let round = 0; round < rule.maxRounds; round++) {
-    if (round % 2 === 0) {
-      rounds.baseline.push(await baseline(round));
-      rounds.sluice.push(await sluice(round));
-    } else {
-      rounds.sluice.push(await sluice(round));
-      rounds.baseline.push(await baseline(round));
-    }
+    await runPair(round, baseline, sluice, rounds);
     if (
       round + 1 >= rule.minRounds &&
       !risingAtEnd(rounds.baseline, rule) &&
