@@ -155,7 +155,7 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
     const byName = new Map(wanted.map((w) => [w.topic.name, w.topic]));
     const drained = await Promise.all(
       taken.map((assignment) =>
-        drainPartition(options, groups, byName.get(assignment.topic) as Topic, assignment, owner, deadline),
+        drainUntilQuiet(byName.get(assignment.topic) as Topic, assignment, owner, deadline),
       ),
     );
     const partitions = [
@@ -163,6 +163,60 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
       ...held.map((h) => ({ ...h, outcome: 'held' as const, committedRecords: 0 })),
     ];
     return { partitions, committedRecords: drained.reduce((sum, d) => sum + d.committedRecords, 0) };
+  }
+
+  /**
+   * Drains a partition, then, once its lease is released, reads the readable end once more:
+   * a slot that landed while this drain held the lease may have triggered another drain that
+   * found the partition held and skipped it, so records above the released offset are drained
+   * again here (the lease taken anew), until the end read finds none, another holder has the
+   * partition, or the deadline. docs/design/stream-trigger.md ("A trigger is never spent").
+   */
+  async function drainUntilQuiet(
+    topic: Topic,
+    first: Assignment,
+    owner: string,
+    deadline: number | undefined,
+  ): Promise<StreamDrainSummary['partitions'][number]> {
+    let assignment = first;
+    let committedRecords = 0;
+    for (;;) {
+      const result = await drainPartition(options, groups, topic, assignment, owner, deadline);
+      committedRecords += result.committedRecords;
+      const summary = { ...result, committedRecords };
+      if (result.outcome !== 'drained' || (deadline !== undefined && now() >= deadline)) return summary;
+      const released = assignment.committedOffset + result.committedRecords;
+      let logEnd: number;
+      try {
+        ({ logEndOffset: logEnd } = await cluster.log.offsets(topic, assignment.partition));
+      } catch (error) {
+        if (isProgrammerError(error)) throw error;
+        options.logger.warn('could not read the end after a drain; the next trigger or the tick resumes', {
+          group,
+          topic: topic.name,
+          partition: assignment.partition,
+          error: describeError(error),
+        });
+        return summary;
+      }
+      if (logEnd <= released) return summary;
+      let again: Awaited<ReturnType<GroupService['takePartitions']>>;
+      try {
+        again = await groups.takePartitions({
+          group,
+          owner,
+          partitions: [{ topic, partition: assignment.partition }],
+          leaseDurationMs: options.leaseDurationMs,
+          policy: options.policy,
+        });
+      } catch (error) {
+        if (isProgrammerError(error)) throw error;
+        return { ...summary, outcome: 'failed' };
+      }
+      // Held: its holder took the lease after our release, so after the slot landed; it reads it.
+      if (again.taken.length === 0) return summary;
+      assignment = again.taken[0];
+    }
   }
 
   /** The group's topics by topic id (the registry's warm cache makes this free when warm). */
