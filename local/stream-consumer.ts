@@ -70,7 +70,8 @@ export async function runStreamConsumers(options: StreamConsumersOptions): Promi
   const groups = options.groups.map((g) => ({
     group: g.group,
     topics: g.topics,
-    trigger: g.streamTrigger ?? createStreamTrigger({ ...g, cluster }),
+    // The signal ends the drains in hand at shutdown (each releases its lease with what it delivered).
+    trigger: g.streamTrigger ?? createStreamTrigger({ ...g, cluster, signal }),
   }));
   const clients = createAwsClients(cluster.config);
   const streams = new DynamoDBStreamsClient(awsClientSettings(cluster.config));

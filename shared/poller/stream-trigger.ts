@@ -87,16 +87,15 @@ export interface StreamDrainSummary {
 /** The options of {@link createStreamTrigger}: the poller's, minus what only a member uses. */
 export type StreamTriggerOptions = Omit<
   PollerOptions,
-  | 'signal'
-  | 'idleTimeoutMs'
-  | 'heartbeatIntervalMs'
-  | 'markRunning'
-  | 'memberId'
-  | 'maxBatchingWindowMs'
-  | 'trigger'
+  'idleTimeoutMs' | 'heartbeatIntervalMs' | 'markRunning' | 'memberId' | 'maxBatchingWindowMs' | 'trigger'
 > & {
   /** @default the group service over `cluster` */
   readonly groups?: GroupService;
+  /**
+   * Stops every drain in hand: no further batch is started, a retry's wait ends, and the
+   * lease is released with what was delivered (the local backbone's shutdown).
+   */
+  readonly signal?: AbortSignal;
 };
 
 /** Drains the partitions a stream batch touched; see {@link createStreamTrigger}. */
@@ -184,7 +183,12 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
       const result = await drainPartition(options, groups, topic, assignment, owner, deadline);
       committedRecords += result.committedRecords;
       const summary = { ...result, committedRecords };
-      if (result.outcome !== 'drained' || (deadline !== undefined && now() >= deadline)) return summary;
+      if (
+        result.outcome !== 'drained' ||
+        options.signal?.aborted ||
+        (deadline !== undefined && now() >= deadline)
+      )
+        return summary;
       const released = assignment.committedOffset + result.committedRecords;
       let logEnd: number;
       try {
@@ -254,12 +258,32 @@ async function drainPartition(
   owner: string,
   deadline: number | undefined,
 ): Promise<StreamDrainSummary['partitions'][number]> {
+  // Ends on the drain's own fencing, or on the caller's signal (a shutdown).
+  const stop = new AbortController();
+  const stopOnSignal = () => stop.abort();
+  options.signal?.addEventListener('abort', stopOnSignal, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  try {
+    return await drainLeased(options, groups, topic, assignment, owner, deadline, stop);
+  } finally {
+    options.signal?.removeEventListener('abort', stopOnSignal);
+  }
+}
+
+async function drainLeased(
+  options: ResolvedPollerOptions,
+  groups: GroupService,
+  topic: Topic,
+  assignment: Assignment,
+  owner: string,
+  deadline: number | undefined,
+  stop: AbortController,
+): Promise<StreamDrainSummary['partitions'][number]> {
   const { now, logger, group, observer } = options;
   const { partition, epoch } = assignment;
   const where = { group, topic: topic.name, partition, epoch };
   const claim: LeaseClaim = { topic: topic.name, partition, owner, epoch };
   const source = logRecordSource(options.cluster, new Map([[topic.name, topic]]));
-  const stop = new AbortController();
   /** Where delivery stands: the next offset to hand the handler. */
   let position = assignment.committedOffset;
   /** What the lease item holds. */
