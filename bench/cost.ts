@@ -87,12 +87,12 @@ export const ASSUMPTIONS = {
   streamDispatcherMemoryMb: 128,
   /**
    * Duration of one dispatch at 128 MB, in region, before its per-group part: the dispatcher
-   * bundle measured about 1 ms of CPU for the batch itself (`bench/dispatch-footprint.ts`),
-   * which 128 MB's share of a vCPU (128/1769) stretches to about 14 ms, plus the concurrent
+   * bundle measured about 0.8 ms of CPU for the batch itself (`bench/dispatch-footprint.ts`),
+   * which 128 MB's share of a vCPU (128/1769) stretches to about 11 ms, plus the concurrent
    * asynchronous invokes' round trip.
    */
   streamDispatchMs: 25,
-  /** Each group a dispatch starts: about 0.9 ms of CPU measured (an invoke's request), ≈ 12 ms at 128 MB. */
+  /** Each group a dispatch starts: about 0.8 ms of CPU measured (an invoke's request), ≈ 11 ms at 128 MB. */
   streamDispatchMsPerGroup: 12,
   /** The dispatcher's warm topic cache (the registry's 30 s): one consistent topic read per topic per 30 s. */
   topicCacheSeconds: 30,
