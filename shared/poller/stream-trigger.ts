@@ -215,6 +215,12 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
         });
       } catch (error) {
         if (isProgrammerError(error)) throw error;
+        options.logger.warn('could not take the partition again; the next trigger or the tick resumes', {
+          group,
+          topic: topic.name,
+          partition: assignment.partition,
+          error: describeError(error),
+        });
         return { ...summary, outcome: 'failed' };
       }
       // Held: its holder took the lease after our release, so after the slot landed; it reads it.
@@ -270,6 +276,7 @@ async function drainPartition(
   }
 }
 
+/** {@link drainPartition} under the lease it was given; `stop` ends it before its next batch. */
 async function drainLeased(
   options: ResolvedPollerOptions,
   groups: GroupService,
