@@ -5,7 +5,7 @@
  * defaults; `stream` is the stream trigger driven by DynamoDB Local's stream, read the way a
  * Lambda event source mapping reads one (four reads a second per shard while it is quiet).
  */
-import { runStreamConsumer } from '../local/stream-consumer';
+import { runStreamConsumers } from '../local/stream-consumer';
 import { createCluster } from '../shared/cluster';
 import { createGroupService } from '../shared/groups';
 import { createPoller, type KafkaEvent } from '../shared/poller';
@@ -137,12 +137,9 @@ async function measureTrigger(
       drain: (touched, deadline) => trigger.drain(touched, deadline),
       drainAll: (deadline) => trigger.drainAll(deadline).finally(firstTick),
     };
-    running = runStreamConsumer({
-      streamTrigger,
+    running = runStreamConsumers({
       cluster,
-      group,
-      topics: [topic],
-      handler,
+      groups: [{ streamTrigger, group, topics: [topic], handler, logger: quiet }],
       logger: quiet,
       signal: controller.signal,
       idleWaitMs: STREAM_POLL_MS,

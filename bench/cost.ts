@@ -83,6 +83,19 @@ export const ASSUMPTIONS = {
    * handler invoke (the handler's own work excluded).
    */
   streamDrainMsPerBatch: 80,
+  /** Memory of the stream dispatcher, the one reader of the log table's stream (infra: `STREAM_DISPATCHER_MEMORY_MB`), arm64. */
+  streamDispatcherMemoryMb: 128,
+  /**
+   * Duration of one dispatch at 128 MB, in region, before its per-group part: the dispatcher
+   * bundle measured about 0.8 ms of CPU for the batch itself (`bench/dispatch-footprint.ts`),
+   * which 128 MB's share of a vCPU (128/1769) stretches to about 11 ms, plus the concurrent
+   * asynchronous invokes' round trip.
+   */
+  streamDispatchMs: 25,
+  /** Each group a dispatch starts: about 0.8 ms of CPU measured (an invoke's request), ≈ 11 ms at 128 MB. */
+  streamDispatchMsPerGroup: 12,
+  /** The dispatcher's warm topic cache (the registry's 30 s): one consistent topic read per topic per 30 s. */
+  topicCacheSeconds: 30,
   /** DynamoDB bytes of a slot whose section is in S3, including the ~100 B per-item overhead. */
   indexItemBytes: 250,
   /**
@@ -416,8 +429,9 @@ export interface MeasuredCosts {
   readonly produceMs: number;
   /**
    * The stream trigger's requests per delivered batch (one record, one partition, a group that
-   * consumed before), measured in the same run (`bench/consumer-trigger.ts`). Needed by the
-   * workloads with `trigger: 'stream'`.
+   * consumed before), measured in the same run (`bench/consumer-trigger.ts`): the group read,
+   * the log read, acquire, release with the commit, and the read of the end after the release.
+   * Needed by the workloads with `trigger: 'stream'`.
    */
   readonly streamTrigger?: {
     readonly readUnits: number;
@@ -696,15 +710,19 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
 }
 
 /**
- * A stream-triggered group: the scheduled tick every minute (the safety net, at the stream
- * function's memory: a check for pending records, which finds none in steady state) plus one
- * invocation per stream read that found new slots — at most
- * {@link ASSUMPTIONS.streamReadsPerSecondPerShard} a second per shard, fewer when slots are
- * rarer, and one per batching window per shard when the consumer sets one. Each invocation
- * drains the partitions its slots name: the measured requests of a delivered batch per
- * partition (group read, log read, acquire, release with the commit), one more log read per
- * further section of a partition, and each section's S3 GETs once (the drain cuts a section's
- * batches from memory; measured per large section). Stream reads by Lambda cost nothing.
+ * The stream-triggered groups: each group's scheduled tick every minute (the safety net, at the
+ * stream function's memory: a check for pending records, which finds none in steady state);
+ * per stream read that found new slots — at most {@link ASSUMPTIONS.streamReadsPerSecondPerShard}
+ * a second per shard, fewer when slots are rarer, and one per batching window per shard when
+ * the groups set one (the mapping's window is the smallest of theirs) — ONE invocation of the
+ * stream dispatcher, whatever the number of groups (it starts each group's function
+ * asynchronously; its topic lookups are a cached read per topic per 30 s), and one invocation
+ * of each group's function. Each group invocation drains the partitions its slots name: the
+ * measured requests of a delivered batch per partition (group read, log read, acquire, release
+ * with the commit, and the read of the end after the release that keeps a trigger from being
+ * spent), one more log read per further section of a partition, and each section's S3 GETs once
+ * (the drain cuts a section's batches from memory; measured per large section). Stream reads by
+ * Lambda cost nothing.
  */
 function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, partitions: number) {
   const s = seconds();
@@ -738,18 +756,24 @@ function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, part
     w.recordsPerSec / invocationsPerSec / ASSUMPTIONS.consumerBatchSize,
   );
   const invocations = groups * invocationsPerSec * s;
+  const dispatches = invocationsPerSec * s;
+  const dispatchMs = ASSUMPTIONS.streamDispatchMs + groups * ASSUMPTIONS.streamDispatchMsPerGroup;
+  // The dispatcher runs (and so keeps its cache) whenever records flow.
+  const topicReads = ((w.topics ?? 1) * s) / ASSUMPTIONS.topicCacheSeconds;
   return {
     s3Gets: tick.s3Gets + groups * requestsPerSec * shape.perFetch.s3Get * m.sectionDelivery.stream.s3Get * s,
     readUnits:
       tick.readUnits +
+      topicReads +
       invocations *
         (partitionsPerInvocation * measured.readUnits +
           (sectionsPerInvocation - partitionsPerInvocation) * shape.perFetch.readUnits),
     writeUnits: tick.writeUnits + invocations * partitionsPerInvocation * measured.writeUnits,
     gbSeconds:
       tick.gbSeconds +
-      invocations * lambdaGbSeconds(batchesPerInvocation * ASSUMPTIONS.streamDrainMsPerBatch, mb),
-    invocations: tick.invocations + invocations,
+      invocations * lambdaGbSeconds(batchesPerInvocation * ASSUMPTIONS.streamDrainMsPerBatch, mb) +
+      dispatches * lambdaGbSeconds(dispatchMs, ASSUMPTIONS.streamDispatcherMemoryMb),
+    invocations: tick.invocations + invocations + dispatches,
   };
 }
 

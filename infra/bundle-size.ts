@@ -17,6 +17,7 @@ import {
   REPO_ROOT,
   RETENTION_HANDLER_ENTRY,
   SLUICE_BUNDLING,
+  STREAM_DISPATCH_HANDLER_ENTRY,
 } from './sluice-function';
 
 /** Largest acceptable minified bundle, in bytes. */
@@ -98,9 +99,13 @@ export async function measureBundle(entry: string): Promise<BundleReport> {
 
 /** The entries Sluice deploys that exist in this checkout. */
 export function deployedEntries(): string[] {
-  return [HTTP_HANDLER_ENTRY, POLLER_HANDLER_ENTRY, RETENTION_HANDLER_ENTRY, ORDER_HANDLER_ENTRY].filter(
-    (e) => fs.existsSync(e),
-  );
+  return [
+    HTTP_HANDLER_ENTRY,
+    POLLER_HANDLER_ENTRY,
+    RETENTION_HANDLER_ENTRY,
+    STREAM_DISPATCH_HANDLER_ENTRY,
+    ORDER_HANDLER_ENTRY,
+  ].filter((e) => fs.existsSync(e));
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`;

@@ -1,13 +1,10 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { streamBatchingWindowSeconds } from '../shared/poller/consumer-config';
-import { SEQUENCER_SORT_KEY } from '../shared/storage/schema';
 import type {
   ConsumerConfigDocument,
   SluiceConsumerAccessOptions,
@@ -31,9 +28,6 @@ export const STREAM_FUNCTION_MEMORY_MB = 256;
  * measurement.
  */
 export const POLLER_MEMORY_MB = 512;
-
-/** Stream records (new slots) per invocation of a stream-triggered group. */
-export const STREAM_BATCH_SIZE = 100;
 
 /**
  * Properties of a {@link SluiceConsumerGroup}: the consumer options, who else may use the
@@ -69,8 +63,6 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
   readonly pollerFunction: SluiceFunction;
   /** The rule that starts the poller every minute (with `trigger: 'stream'`, a drain of what is pending: the safety net). */
   readonly schedule: events.Rule;
-  /** With `trigger: 'stream'`: the event source mapping of the log table's stream on the group's function. */
-  readonly streamSource?: DynamoEventSource;
   /** Fires when the group's maximum lag stays above `lagAlarmThreshold`. */
   readonly lagAlarm: cloudwatch.Alarm;
   /** Fires when the group dead-letters any record. */
@@ -122,30 +114,8 @@ export class SluiceConsumerGroup extends Construct implements SluiceConsumer {
       targets: [new targets.LambdaFunction(this.poller, { retryAttempts: 0 })],
     });
     if (config.trigger === 'stream') {
-      this.streamSource = new DynamoEventSource(sluice.logTable, {
-        // Records written before the mapping existed are the scheduled tick's.
-        startingPosition: lambda.StartingPosition.LATEST,
-        batchSize: STREAM_BATCH_SIZE,
-        maxBatchingWindow: Duration.seconds(streamBatchingWindowSeconds(config.maxBatchingWindowMs)),
-        // The drain never throws for a handler failure; a storage error is retried twice, then
-        // the batch is dropped — its partitions are drained by the next batch or the tick.
-        retryAttempts: 2,
-        bisectBatchOnError: false,
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { sk: { N: lambda.FilterRule.notEquals(String(SEQUENCER_SORT_KEY)) } } },
-          }),
-        ],
-      });
-      this.poller.addEventSource(this.streamSource);
-      // The mapping grants this function alone the stream reads; one of them has no resources.
-      Validations.of(this.pollerFunction.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'dynamodb:ListStreams, which the event source mapping needs, supports no resource-level permission; ' +
-          'the stream reads themselves (DescribeStream, GetRecords, GetShardIterator) name the log table stream.',
-      });
+      // The cluster's one stream dispatcher invokes the group's function with its new slots.
+      sluice._addStreamGroup(group, config.topics, config.maxBatchingWindowMs, this.poller);
     } else {
       // Producers wake a polling group; a stream-triggered one is invoked by the stream.
       sluice._addWakeTarget(group, config.topics, this.poller);

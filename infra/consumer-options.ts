@@ -80,10 +80,11 @@ export interface SluiceConsumerOptions {
   /**
    * What drives delivery. `'poller'`: a poller function holds the group's leases and polls
    * each partition while records flow (woken by producers, started every minute). `'stream'`:
-   * the log table's change stream invokes a small stream function with each batch of new
-   * slots, which drains the partitions they name and returns — nothing polls, and you pay per
-   * batch instead; the schedule still starts it every minute to drain whatever is pending, as
-   * the safety net. See docs/deploy.md for the cost and latency of each.
+   * the cluster's one stream dispatcher (the only reader of the log table's change stream,
+   * created with the first such group) starts the group's small function with the partitions
+   * of its topics that got new slots; it drains them and returns — nothing polls, and you pay
+   * per batch instead; the schedule still starts it every minute to drain whatever is
+   * pending, as the safety net. See docs/deploy.md for the cost and latency of each.
    * @default 'poller'
    */
   readonly trigger?: ConsumerTrigger;

@@ -10,7 +10,12 @@ export type SluiceDataAccess =
   /** One consumer group's poller: its group's items, topic lookups, fetch, dead letters. */
   | { readonly kind: 'poller'; readonly group: string }
   /** The retention sweeper: lists topics, drops slots and segments, forgets deleted topics. */
-  | { readonly kind: 'sweeper' };
+  | { readonly kind: 'sweeper' }
+  /**
+   * The stream dispatcher: looks up the stream groups' topics (the stream reads come with its
+   * event source mapping, the invokes with each group).
+   */
+  | { readonly kind: 'dispatcher' };
 
 /**
  * The AWS SDK commands each function's bundle can send: every `…Command` that a module in
@@ -35,6 +40,11 @@ export const BUNDLE_SDK_COMMANDS = {
     s3: ['DeleteObject', 'GetObject', 'ListObjectsV2', 'PutObject'],
     dynamodb: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'TransactWriteItems', 'UpdateItem'],
     lambda: [],
+  },
+  dispatcher: {
+    s3: ['DeleteObject', 'GetObject', 'ListObjectsV2', 'PutObject'],
+    dynamodb: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'TransactWriteItems', 'UpdateItem'],
+    lambda: ['Invoke'],
   },
 } as const satisfies Record<
   SluiceDataAccess['kind'],
@@ -97,7 +107,13 @@ export function dataAccessStatements(access: SluiceDataAccess, r: DataResources)
   const add = (sid: string, why: string, props: iam.PolicyStatementProps) =>
     out.push({ sid, why, statement: new iam.PolicyStatement({ sid, ...props }) });
 
-  if (access.kind === 'sweeper') {
+  if (access.kind === 'dispatcher') {
+    add('ReadTopics', "maps the log keys' topic ids to the stream groups' topics", {
+      actions: ['dynamodb:GetItem'],
+      resources: [r.metaTableArn],
+      conditions: leadingKeys([META_PARTITION_KEYS.topic]),
+    });
+  } else if (access.kind === 'sweeper') {
     add('DeleteSegments', 'deletes segment objects past retention and those of deleted topics', {
       actions: ['s3:DeleteObject'],
       resources: [segments],

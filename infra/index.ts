@@ -21,3 +21,4 @@ export type {
   SluiceProps,
   SluiceScheduledFunctionOptions,
 } from './sluice-props';
+export * from './stream-dispatcher';

@@ -20,12 +20,23 @@ export const HTTP_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'http', 'han
 /** Entry of the consumer poller (one function per consumer group). */
 export const POLLER_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'poller', 'handler.ts');
 
+/**
+ * Entry of the stream dispatcher: the one reader of the log table's stream, which triggers
+ * every stream-triggered group (one function per cluster, created with the first such group).
+ */
+export const STREAM_DISPATCH_HANDLER_ENTRY = path.join(
+  REPO_ROOT,
+  'functions',
+  'stream-dispatch',
+  'handler.ts',
+);
+
 /** Entry of the scheduled retention sweeper. */
 export const RETENTION_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'retention', 'handler.ts');
 
 /**
  * Where the `@sluice/cdk` package keeps the prebuilt bundles of Sluice's own functions, one
- * folder per function (`http/`, `poller/`, `retention/`, each `index.js` + `index.js.map`),
+ * folder per function (`http/`, `poller/`, `retention/`, `stream-dispatch/`, each `index.js` + `index.js.map`),
  * built by `packages/build.ts` with {@link SLUICE_BUNDLING}. A checkout of this repository has
  * no such folder: there the functions are bundled from their TypeScript sources at synth time,
  * so a change to `functions/` or `shared/` is deployed without a package build.
@@ -33,10 +44,13 @@ export const RETENTION_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'retent
 export const PREBUILT_FUNCTIONS_DIR = path.join(REPO_ROOT, 'lambda');
 
 /** Sluice's own functions by the name of their prebuilt bundle's folder. */
-export const SLUICE_HANDLER_ENTRIES: Readonly<Record<'http' | 'poller' | 'retention', string>> = {
+export const SLUICE_HANDLER_ENTRIES: Readonly<
+  Record<'http' | 'poller' | 'retention' | 'stream-dispatch', string>
+> = {
   http: HTTP_HANDLER_ENTRY,
   poller: POLLER_HANDLER_ENTRY,
   retention: RETENTION_HANDLER_ENTRY,
+  'stream-dispatch': STREAM_DISPATCH_HANDLER_ENTRY,
 };
 
 /** True when this code runs from the `@sluice/cdk` package rather than a checkout of the repository. */

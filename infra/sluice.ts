@@ -42,6 +42,7 @@ import {
   type SluiceScheduledFunctionOptions,
   validateProps,
 } from './sluice-props';
+import { SluiceStreamDispatcher } from './stream-dispatcher';
 
 /**
  * Budget of the consumer-group variables of the HTTP function (SLUICE_WAKE_TARGETS,
@@ -101,6 +102,14 @@ export class Sluice extends SluiceBase {
   readonly consumers: SluiceConsumerGroup[] = [];
 
   /**
+   * The one reader of the log table's stream, which triggers every group added with
+   * `trigger: 'stream'`; created with the first such group, `undefined` before.
+   */
+  get streamDispatcher(): SluiceStreamDispatcher | undefined {
+    return this.dispatcher;
+  }
+
+  /**
    * The HTTP API (endpoint `'http-api'`, the default).
    * @throws with endpoint `'function-url'`, which has no API Gateway: use {@link functionUrl}
    */
@@ -133,6 +142,9 @@ export class Sluice extends SluiceBase {
     | undefined;
   private readonly removalPolicy: RemovalPolicy;
   private readonly wakeTargets: { group: string; topics: string[]; functionName: string }[] = [];
+  /** The stream-triggered groups (the dispatcher's SLUICE_STREAM_GROUPS), for the size check. */
+  private readonly streamTargets: { group: string; topics: string[] }[] = [];
+  private dispatcher: SluiceStreamDispatcher | undefined;
   /** What the HTTP function is told about groups; replaced whole, only once a change is checked. */
   private groupAccess: GroupAccessDeclarations = { pollerGroups: new Set(), groupTopics: new Map() };
 
@@ -441,9 +453,10 @@ export class Sluice extends SluiceBase {
     if (opts.allowHttpMembers !== undefined && typeof opts.allowHttpMembers !== 'boolean') {
       throw new Error(`addConsumer('${group}'): allowHttpMembers must be true or false.`);
     }
+    // The stream groups count too: the dispatcher's SLUICE_STREAM_GROUPS has the same shape.
     this.checkGroupEnvironment(
       `addConsumer('${group}')`,
-      [...this.wakeTargets, { group, topics: config.topics }],
+      [...this.wakeTargets, ...this.streamTargets, { group, topics: config.topics }],
       withPollerGroup(this.groupAccess, group, config.topics, opts.allowHttpMembers ?? false),
     );
     return config;
@@ -461,6 +474,17 @@ export class Sluice extends SluiceBase {
       resourceArns: [poller.functionArn],
     });
     this.wakeTargets.push({ group, topics, functionName: poller.functionName });
+  }
+
+  /**
+   * Has the stream dispatcher (created with the first call) trigger a stream group's function
+   * with the new slots of `topics`.
+   * @internal used by {@link SluiceConsumerGroup}
+   */
+  _addStreamGroup(group: string, topics: string[], maxBatchingWindowMs: number, fn: lambda.IFunction): void {
+    this.dispatcher ??= new SluiceStreamDispatcher(this, 'StreamDispatcher', this);
+    this.dispatcher.addGroup(group, topics, maxBatchingWindowMs, fn);
+    this.streamTargets.push({ group, topics });
   }
 
   /** @internal used by {@link SluiceConsumerGroup} once it is built */

@@ -13,7 +13,7 @@ import { runPoller } from '../shared/poller';
 import { runtimeSettingsFrom } from '../shared/poller/consumer-config-zod';
 import { isProgrammerError, sleep } from '../shared/retry';
 import type { LocalApp } from './app-config';
-import { runStreamConsumer } from './stream-consumer';
+import { runStreamConsumers } from './stream-consumer';
 
 /**
  * The configuration the local server runs with: the consumer groups the app declares are run
@@ -53,9 +53,11 @@ export async function ensureTopics(
 }
 
 /**
- * Runs every declared consumer until `signal` aborts. A poller that fails is started again
- * after a pause, as the deployed schedule would — unless it failed with a programmer error
- * (`TypeError`, `RangeError`, …), which is reported and not retried.
+ * Runs every declared consumer until `signal` aborts: a poller per polling group, and one
+ * reader of the log table's stream for all the stream-triggered groups. A poller (or the
+ * stream reader) that fails is started again after a pause, as the deployed schedule would —
+ * unless it failed with a programmer error (`TypeError`, `RangeError`, …), which is reported
+ * and not retried.
  */
 export async function runConsumers(
   cluster: Cluster,
@@ -63,29 +65,23 @@ export async function runConsumers(
   signal: AbortSignal,
   logger: Logger = localLogger,
 ): Promise<void> {
-  await Promise.all(
-    (app.consumers ?? []).map(async (consumer) => {
+  const consumers = app.consumers ?? [];
+  const loaded = await Promise.all(
+    consumers.map(async (consumer) => {
       const handler = await loadHandler(consumer.handler, app.directory, consumer.group);
       logger.info(
         `consumer group ${consumer.group}: ${consumer.handler} reads ${consumer.topics.join(', ')}`,
       );
-      while (!signal.aborted) {
-        try {
-          if (consumer.trigger === 'stream') {
-            // The log table's stream drives delivery, as the construct's event source mapping does.
-            const { trigger: _trigger, ...settings } = runtimeSettingsFrom('file', consumer);
-            await runStreamConsumer({
-              ...settings,
-              cluster,
-              group: consumer.group,
-              topics: consumer.topics,
-              handler,
-              signal,
-              logger,
-            });
-            continue;
-          }
-          await runPoller({
+      return { consumer, handler };
+    }),
+  );
+  const streamed = loaded.filter(({ consumer }) => consumer.trigger === 'stream');
+  await Promise.all([
+    ...loaded
+      .filter(({ consumer }) => consumer.trigger !== 'stream')
+      .map(({ consumer, handler }) =>
+        restarting(`consumer group ${consumer.group}`, signal, logger, () =>
+          runPoller({
             // Every setting of the entry, by its runtime name (onFailure → onFailureTopic, …).
             ...runtimeSettingsFrom('file', consumer),
             cluster,
@@ -94,21 +90,54 @@ export async function runConsumers(
             handler,
             signal,
             logger,
-          });
-        } catch (error) {
-          if (isProgrammerError(error)) {
-            logger.error(`consumer group ${consumer.group} stopped by a programming error, not restarted`, {
-              error: describeError(error),
-              stack: error instanceof Error ? error.stack : undefined,
-            });
-            return;
-          }
-          logger.warn(`consumer group ${consumer.group} failed, restarting in 5 s`, {
-            error: describeError(error),
-          });
-          await sleep(5_000, { ref: false });
-        }
+          }),
+        ),
+      ),
+    // One reader of the log table's stream for every stream group, as the construct's
+    // dispatcher is on AWS.
+    streamed.length === 0
+      ? Promise.resolve()
+      : restarting(
+          `the stream groups (${streamed.map((s) => s.consumer.group).join(', ')})`,
+          signal,
+          logger,
+          () =>
+            runStreamConsumers({
+              cluster,
+              signal,
+              logger,
+              groups: streamed.map(({ consumer, handler }) => {
+                const { trigger: _trigger, ...settings } = runtimeSettingsFrom('file', consumer);
+                return { ...settings, group: consumer.group, topics: consumer.topics, handler };
+              }),
+            }),
+        ),
+  ]);
+}
+
+/**
+ * Runs `work` until `signal` aborts, starting it again after a pause when it fails, as the
+ * deployed schedule would — unless it failed with a programmer error, reported and not retried.
+ */
+async function restarting(
+  what: string,
+  signal: AbortSignal,
+  logger: Logger,
+  work: () => Promise<unknown>,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await work();
+    } catch (error) {
+      if (isProgrammerError(error)) {
+        logger.error(`${what} stopped by a programming error, not restarted`, {
+          error: describeError(error),
+          stack: error instanceof Error ? error.stack : undefined,
+        });
+        return;
       }
-    }),
-  );
+      logger.warn(`${what} failed, restarting in 5 s`, { error: describeError(error) });
+      await sleep(5_000, { ref: false });
+    }
+  }
 }

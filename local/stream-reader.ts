@@ -1,9 +1,10 @@
 /**
- * The local stand-in for a Lambda event source mapping on the log table's stream: it follows
- * DynamoDB Local's stream through the real Streams API (DescribeStream, GetShardIterator,
- * GetRecords) and hands each batch of records, in shard order, to a callback — the stream
- * trigger of one consumer group (`shared/poller/stream-trigger.ts`). Only translation lives
- * here; what a batch means is the core's.
+ * The local stand-in for the stream dispatcher's event source mapping on the log table's
+ * stream: it follows DynamoDB Local's stream through the real Streams API (DescribeStream,
+ * GetShardIterator, GetRecords) and hands each batch of records, in shard order, to a
+ * callback — the stream dispatcher of every stream-triggered group
+ * (`shared/poller/stream-dispatch.ts`). Only translation lives here; what a batch means is the
+ * core's.
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -23,7 +24,7 @@ export interface LogStreamFollowerOptions {
   readonly streams: DynamoDBStreamsClient;
   /** The log table; its stream must be enabled (`provisionResources` does it). */
   readonly table: string;
-  /** One batch of one shard; awaited before the shard's next batch, as Lambda does. */
+  /** One batch of one shard; awaited before the shard's next batch, as Lambda does (the dispatcher's port returns once the drains are started). */
   onBatch(records: readonly LogStreamRecord[]): Promise<void>;
   readonly signal: AbortSignal;
   /** Wait between reads of a stream with nothing new. @default 100 */
@@ -46,10 +47,10 @@ export interface LogStreamFollowerOptions {
  * from their newest record on (LATEST: what was produced before is the scheduled tick's),
  * shards that appear later (a rollover) from their oldest (TRIM_HORIZON), so nothing written
  * while following is missed. A failing callback is logged and the batch is not retried: the
- * stream trigger never throws for a handler failure, and its safety net is the tick.
+ * dispatcher fails only when it cannot look a topic up, and the safety net is the groups' tick.
  *
  * @example
- * await followLogStream({ dynamodb, streams, table: config.logTable, onBatch: (records) => trigger.drain(touchedPartitions(records)).then(() => {}), signal, logger });
+ * await followLogStream({ dynamodb, streams, table: config.logTable, onBatch: (records) => dispatcher.dispatch(records).then(() => {}), signal, logger });
  */
 export async function followLogStream(options: LogStreamFollowerOptions): Promise<void> {
   const { dynamodb, streams, table, signal, logger } = options;

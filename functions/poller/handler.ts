@@ -4,10 +4,12 @@
  * handler function synchronously with Lambda's self-managed Kafka event, commits, and hands
  * its leases back before its own timeout. All the work is the shared poller runtime.
  *
- * A group with `trigger: 'stream'` is invoked by the log table's stream instead: a batch of
- * stream records goes to the shared stream trigger, which drains the partitions it names and
- * returns; the schedule's start drains every partition with pending records the same way,
- * as the safety net.
+ * A group with `trigger: 'stream'` is invoked by the cluster's stream dispatcher instead
+ * (`functions/stream-dispatch/handler.ts`, asynchronously, with the partitions a batch of the
+ * log table's stream touched): the shared stream trigger drains those partitions and returns;
+ * the schedule's start drains every partition with pending records the same way, as the
+ * safety net. A DynamoDB stream event (the group's own event source mapping before the
+ * dispatcher existed) is still drained the same way, for the upgrade.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -25,6 +27,7 @@ import {
 } from '../../shared/poller';
 import { CONSUMER_DEFAULTS } from '../../shared/poller/consumer-config';
 import { runtimeSettingsFrom } from '../../shared/poller/consumer-config-zod';
+import { streamTriggerPartitions } from '../../shared/poller/stream-dispatch';
 import {
   createStreamTrigger,
   type LogStreamRecord,
@@ -138,11 +141,11 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
         ? Number(env.SLUICE_POLLER_SAFETY_MARGIN_MS)
         : Math.min(30_000, Math.max(1_000, Math.floor(remaining / 10))));
     const streamRecords = logStreamRecordsOf(event);
-    if (streamRecords) {
-      const summary = await streamTriggerOnce().drain(
-        touchedPartitions(streamRecords),
-        start + remaining - margin,
-      );
+    const touched =
+      streamTriggerPartitions(event, consumer.group) ??
+      (streamRecords ? touchedPartitions(streamRecords) : undefined);
+    if (touched) {
+      const summary = await streamTriggerOnce().drain(touched, start + remaining - margin);
       metrics.publish();
       return { status: 'drained', ...summary };
     }
@@ -194,7 +197,10 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
   };
 }
 
-/** The records of a DynamoDB stream event (the log table's event source mapping), if it is one. */
+/**
+ * The records of a DynamoDB stream event, if it is one: what a group's own event source
+ * mapping on the log table sent before the dispatcher (kept for the upgrade's window).
+ */
 function logStreamRecordsOf(event: unknown): readonly LogStreamRecord[] | undefined {
   const records = (event as { Records?: unknown } | null)?.Records;
   if (!Array.isArray(records)) return undefined;

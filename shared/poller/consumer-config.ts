@@ -392,11 +392,13 @@ export interface ConsumerConfigDocument {
 export const CONSUMER_TRIGGERS = CONSUMER_SETTINGS.trigger.values;
 
 /**
- * The wait for more stream records before a stream-triggered group's function is invoked, in
- * whole seconds: the consumer's `maxBatchingWindow`, rounded down, because a DynamoDB stream's
- * event source mapping counts whole seconds. The construct configures the mapping with it and
- * the local stream reader gathers for as long, so both wait alike; the default 500 ms adds no
- * wait. A longer window trades delivery latency for fewer invocations (docs/deploy.md).
+ * The wait for more stream records a stream-triggered group asks for, in whole seconds: the
+ * consumer's `maxBatchingWindow`, rounded down, because a DynamoDB stream's event source
+ * mapping counts whole seconds. The stream has one reader for every stream group (the stream
+ * dispatcher), which waits for the smallest of their windows: the construct configures its
+ * mapping so and the local stream reader gathers for as long, so both wait alike; the default
+ * 500 ms adds no wait. A longer window trades delivery latency for fewer invocations
+ * (docs/deploy.md).
  *
  * @example
  * streamBatchingWindowSeconds(500); // 0

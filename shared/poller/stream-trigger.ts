@@ -87,16 +87,15 @@ export interface StreamDrainSummary {
 /** The options of {@link createStreamTrigger}: the poller's, minus what only a member uses. */
 export type StreamTriggerOptions = Omit<
   PollerOptions,
-  | 'signal'
-  | 'idleTimeoutMs'
-  | 'heartbeatIntervalMs'
-  | 'markRunning'
-  | 'memberId'
-  | 'maxBatchingWindowMs'
-  | 'trigger'
+  'idleTimeoutMs' | 'heartbeatIntervalMs' | 'markRunning' | 'memberId' | 'maxBatchingWindowMs' | 'trigger'
 > & {
   /** @default the group service over `cluster` */
   readonly groups?: GroupService;
+  /**
+   * Stops every drain in hand: no further batch is started, a retry's wait ends, and the
+   * lease is released with what was delivered (the local backbone's shutdown).
+   */
+  readonly signal?: AbortSignal;
 };
 
 /** Drains the partitions a stream batch touched; see {@link createStreamTrigger}. */
@@ -155,7 +154,7 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
     const byName = new Map(wanted.map((w) => [w.topic.name, w.topic]));
     const drained = await Promise.all(
       taken.map((assignment) =>
-        drainPartition(options, groups, byName.get(assignment.topic) as Topic, assignment, owner, deadline),
+        drainUntilQuiet(byName.get(assignment.topic) as Topic, assignment, owner, deadline),
       ),
     );
     const partitions = [
@@ -163,6 +162,71 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
       ...held.map((h) => ({ ...h, outcome: 'held' as const, committedRecords: 0 })),
     ];
     return { partitions, committedRecords: drained.reduce((sum, d) => sum + d.committedRecords, 0) };
+  }
+
+  /**
+   * Drains a partition, then, once its lease is released, reads the readable end once more:
+   * a slot that landed while this drain held the lease may have triggered another drain that
+   * found the partition held and skipped it, so records above the released offset are drained
+   * again here (the lease taken anew), until the end read finds none, another holder has the
+   * partition, or the deadline. docs/design/stream-trigger.md ("A trigger is never spent").
+   */
+  async function drainUntilQuiet(
+    topic: Topic,
+    first: Assignment,
+    owner: string,
+    deadline: number | undefined,
+  ): Promise<StreamDrainSummary['partitions'][number]> {
+    let assignment = first;
+    let committedRecords = 0;
+    for (;;) {
+      const result = await drainPartition(options, groups, topic, assignment, owner, deadline);
+      committedRecords += result.committedRecords;
+      const summary = { ...result, committedRecords };
+      if (
+        result.outcome !== 'drained' ||
+        options.signal?.aborted ||
+        (deadline !== undefined && now() >= deadline)
+      )
+        return summary;
+      const released = assignment.committedOffset + result.committedRecords;
+      let logEnd: number;
+      try {
+        ({ logEndOffset: logEnd } = await cluster.log.offsets(topic, assignment.partition));
+      } catch (error) {
+        if (isProgrammerError(error)) throw error;
+        options.logger.warn('could not read the end after a drain; the next trigger or the tick resumes', {
+          group,
+          topic: topic.name,
+          partition: assignment.partition,
+          error: describeError(error),
+        });
+        return summary;
+      }
+      if (logEnd <= released) return summary;
+      let again: Awaited<ReturnType<GroupService['takePartitions']>>;
+      try {
+        again = await groups.takePartitions({
+          group,
+          owner,
+          partitions: [{ topic, partition: assignment.partition }],
+          leaseDurationMs: options.leaseDurationMs,
+          policy: options.policy,
+        });
+      } catch (error) {
+        if (isProgrammerError(error)) throw error;
+        options.logger.warn('could not take the partition again; the next trigger or the tick resumes', {
+          group,
+          topic: topic.name,
+          partition: assignment.partition,
+          error: describeError(error),
+        });
+        return { ...summary, outcome: 'failed' };
+      }
+      // Held: its holder took the lease after our release, so after the slot landed; it reads it.
+      if (again.taken.length === 0) return summary;
+      assignment = again.taken[0];
+    }
   }
 
   /** The group's topics by topic id (the registry's warm cache makes this free when warm). */
@@ -200,12 +264,33 @@ async function drainPartition(
   owner: string,
   deadline: number | undefined,
 ): Promise<StreamDrainSummary['partitions'][number]> {
+  // Ends on the drain's own fencing, or on the caller's signal (a shutdown).
+  const stop = new AbortController();
+  const stopOnSignal = () => stop.abort();
+  options.signal?.addEventListener('abort', stopOnSignal, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  try {
+    return await drainLeased(options, groups, topic, assignment, owner, deadline, stop);
+  } finally {
+    options.signal?.removeEventListener('abort', stopOnSignal);
+  }
+}
+
+/** {@link drainPartition} under the lease it was given; `stop` ends it before its next batch. */
+async function drainLeased(
+  options: ResolvedPollerOptions,
+  groups: GroupService,
+  topic: Topic,
+  assignment: Assignment,
+  owner: string,
+  deadline: number | undefined,
+  stop: AbortController,
+): Promise<StreamDrainSummary['partitions'][number]> {
   const { now, logger, group, observer } = options;
   const { partition, epoch } = assignment;
   const where = { group, topic: topic.name, partition, epoch };
   const claim: LeaseClaim = { topic: topic.name, partition, owner, epoch };
   const source = logRecordSource(options.cluster, new Map([[topic.name, topic]]));
-  const stop = new AbortController();
   /** Where delivery stands: the next offset to hand the handler. */
   let position = assignment.committedOffset;
   /** What the lease item holds. */

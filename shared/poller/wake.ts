@@ -102,7 +102,8 @@ export function createWaker(options: WakerOptions): Waker {
   return waker;
 }
 
-const targetsSchema = z.array(
+/** A JSON array of `{group, topics, functionName}`: SLUICE_WAKE_TARGETS, and SLUICE_STREAM_GROUPS of the stream dispatcher. */
+export const groupFunctionTargetsSchema = z.array(
   z.object({
     group: z.string().check(z.minLength(1)),
     topics: z.array(z.string().check(z.minLength(1))),
@@ -125,7 +126,7 @@ export function wakerFromEnv(
 ): Waker | undefined {
   const text = env.SLUICE_WAKE_TARGETS?.trim();
   if (!text) return undefined;
-  const targets = targetsSchema.parse(JSON.parse(text));
+  const targets = groupFunctionTargetsSchema.parse(JSON.parse(text));
   if (targets.length === 0) return undefined;
   const invoke =
     overrides.invoke ?? createLambdaAsyncInvoker(new LambdaClient({ region: cluster.config.region }));

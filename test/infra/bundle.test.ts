@@ -15,6 +15,7 @@ import {
   HTTP_HANDLER_ENTRY,
   POLLER_HANDLER_ENTRY,
   RETENTION_HANDLER_ENTRY,
+  STREAM_DISPATCH_HANDLER_ENTRY,
 } from '../../infra/sluice-function';
 import { newApp } from './support';
 
@@ -37,11 +38,12 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('function bundles', () => {
-  it('exist for the HTTP function, the poller, the retention sweeper and the example handler', () => {
+  it('exist for the HTTP function, the poller, the retention sweeper, the stream dispatcher and the example handler', () => {
     expect([...reports.keys()]).toEqual([
       HTTP_HANDLER_ENTRY,
       POLLER_HANDLER_ENTRY,
       RETENTION_HANDLER_ENTRY,
+      STREAM_DISPATCH_HANDLER_ENTRY,
       ORDER_HANDLER_ENTRY,
     ]);
   });

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ASSUMPTIONS } from '../../bench/cost';
 import { resolveConsumerOptions, Sluice, type SluiceConsumer, type SluiceConsumerOptions } from '../../infra';
 import { POLLER_MEMORY_MB, STREAM_FUNCTION_MEMORY_MB } from '../../infra/consumer-group';
+import { STREAM_DISPATCHER_MEMORY_MB } from '../../infra/stream-dispatcher';
 import { type CfnJson, dashboardWidgets, newApp, resourcesOf } from './support';
 
 /**
@@ -138,6 +139,7 @@ describe('addConsumer', () => {
     expect(template.toJSON().Resources[pollerId()].Properties.MemorySize).toBe(512);
     expect(ASSUMPTIONS.pollerMemoryMb).toBe(POLLER_MEMORY_MB);
     expect(ASSUMPTIONS.streamFunctionMemoryMb).toBe(STREAM_FUNCTION_MEMORY_MB);
+    expect(ASSUMPTIONS.streamDispatcherMemoryMb).toBe(STREAM_DISPATCHER_MEMORY_MB);
     const other = new Stack(newApp(), 'Bigger');
     const bigger = new Sluice(other, 'Sluice', { pollerMemorySize: 1536 });
     const handler = lambda.Function.fromFunctionName(other, 'Handler', 'existing-handler');

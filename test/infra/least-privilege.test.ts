@@ -18,6 +18,7 @@ import {
   REPO_ROOT,
   RETENTION_HANDLER_ENTRY,
   type SluiceFunction,
+  STREAM_DISPATCH_HANDLER_ENTRY,
 } from '../../infra/sluice-function';
 import { META_PARTITION_KEYS } from '../../shared/storage/schema';
 import { asArray, type CfnJson, newApp, synthSluice } from './support';
@@ -65,6 +66,17 @@ function allowing(grants: Granted[], action: string): Granted[] {
   return grants.filter((g) => g.actions.includes(action));
 }
 
+/**
+ * What the dispatcher's event source mapping reads the log table's stream with: Lambda's
+ * poller uses the function's role, the bundle never sends these.
+ */
+const MAPPING_STREAM_READS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
+
 const UNUSED_ACTIONS = [
   'dynamodb:Scan',
   'dynamodb:BatchGetItem',
@@ -98,6 +110,7 @@ beforeAll(() => {
       onFailure: 'orders-dlq',
       retryAttempts: 1,
     });
+    c.addConsumer('ledger', { topics: ['orders'], handler: handler('Ledger'), trigger: 'stream' });
     return { stack: s, sluice: c };
   })());
   template = Template.fromStack(stack);
@@ -113,7 +126,19 @@ const poller = (group: string) => {
   if (!consumer) throw new Error(`no consumer ${group}`);
   return grantsOf(template, stack, consumer.pollerFunction);
 };
-const allFunctions = () => [http(), sweeper(), poller('billing'), poller('audit')];
+const dispatcher = () => {
+  const found = sluice.streamDispatcher;
+  if (!found) throw new Error('no stream dispatcher');
+  return grantsOf(template, stack, found.dispatcherFunction);
+};
+const allFunctions = () => [
+  http(),
+  sweeper(),
+  poller('billing'),
+  poller('audit'),
+  poller('ledger'),
+  dispatcher(),
+];
 
 describe('object grants', () => {
   it('name only keys under the segment prefix, in every role', () => {
@@ -290,6 +315,7 @@ describe('what each bundle can send', () => {
     ['http', HTTP_HANDLER_ENTRY],
     ['poller', POLLER_HANDLER_ENTRY],
     ['sweeper', RETENTION_HANDLER_ENTRY],
+    ['dispatcher', STREAM_DISPATCH_HANDLER_ENTRY],
   ];
   const derived = new Map<string, Record<string, string[]>>();
   beforeAll(async () => {
@@ -318,7 +344,14 @@ describe('what each bundle can send', () => {
   it.each(entries.map(([kind]) => kind))(
     '%s: every granted data action serves a command the bundle can send',
     (kind) => {
-      const grants = kind === 'http' ? http() : kind === 'sweeper' ? sweeper() : poller('audit');
+      const grants =
+        kind === 'http'
+          ? http()
+          : kind === 'sweeper'
+            ? sweeper()
+            : kind === 'dispatcher'
+              ? dispatcher()
+              : poller('audit');
       const service = { s3: 'S3', dynamodb: 'DynamoDB', lambda: 'Lambda' } as const;
       const needed = new Set(
         Object.entries(BUNDLE_SDK_COMMANDS[kind]).flatMap(([client, names]) =>
@@ -327,7 +360,9 @@ describe('what each bundle can send', () => {
           ),
         ),
       );
-      const granted = actionsOf(grants).filter((a) => !a.startsWith('logs:') && !a.startsWith('kms:'));
+      const granted = actionsOf(grants).filter(
+        (a) => !a.startsWith('logs:') && !a.startsWith('kms:') && !MAPPING_STREAM_READS.includes(a),
+      );
       expect(granted.filter((a) => !needed.has(a))).toEqual([]);
     },
   );

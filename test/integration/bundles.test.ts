@@ -1,6 +1,6 @@
 /**
  * What `cdk deploy` ships, run: the assets `cdk synth` writes for the HTTP function, the
- * poller, the function of a stream-triggered group, the retention sweeper and the example
+ * poller, the stream dispatcher, the function of a stream-triggered group, the retention sweeper and the example
  * handler, each loaded in a plain Node process
  * (no tsx, no jest) with the environment the template gives it, invoked with AWS-shaped
  * events, against the emulators. The Lambda service's Invoke API is stood in for by the fake
@@ -51,6 +51,8 @@ let api: SynthesizedFunction;
 let poller: SynthesizedFunction;
 /** The function of `payments-app`, a group driven by the log table's stream. */
 let streamed: SynthesizedFunction;
+/** The stream dispatcher: the one reader of the log table's stream. */
+let dispatcher: SynthesizedFunction;
 let sweeper: SynthesizedFunction;
 let clusterId: string;
 
@@ -229,6 +231,7 @@ beforeAll(async () => {
   api = functionNamed(synthesized.functions, 'SluiceApiFunction');
   poller = functionNamed(synthesized.functions, 'SluiceConsumerordersappPoller');
   streamed = functionNamed(synthesized.functions, 'SluiceConsumerpaymentsappPoller');
+  dispatcher = functionNamed(synthesized.functions, 'SluiceStreamDispatcherFunction');
   sweeper = functionNamed(synthesized.functions, 'SluiceRetentionFunction');
   clusterId = api.environment.SLUICE_CLUSTER_ID;
   lambda = await startFakeLambdaService(async (name, payload) => {
@@ -398,11 +401,6 @@ function handlerRecords(topic: string): Json[] {
     .filter((r) => r.topic === topic);
 }
 
-function handlerInvocations(): number {
-  const handler = functionNamed(synthesized.functions, 'OrderHandler');
-  return lambda.received.filter((r) => r.functionName === handler.logicalId).length;
-}
-
 /** Every item of the stack's tables, sorted: what a write would change. */
 async function tableContents(): Promise<string[]> {
   const clients = createAwsClients(local);
@@ -431,12 +429,26 @@ const keysOf = (record: StreamsApiRecord) => ({
 const isSlotInsert = (record: StreamsApiRecord) =>
   record.eventName === 'INSERT' && keysOf(record).sk !== String(SEQUENCER_SORT_KEY);
 
-describe('the stream-triggered group bundle, invoked with the log table stream', () => {
+describe('the stream dispatcher bundle and the stream-triggered group bundle, driven by the log table stream', () => {
   /** Every record the stream gave while the first test produced: slots and sequencer updates. */
   let produced: StreamsApiRecord[] = [];
   let streamArn: string;
 
-  it('drains the partitions a Lambda stream event of new slots names, in order, to the handler bundle, and commits', async () => {
+  /** The async invocations of the stream group's function received so far. */
+  const groupTriggers = () =>
+    lambda.received.filter((r) => r.functionName === streamed.logicalId && r.invocationType === 'Event');
+
+  /** Runs a bundle and returns its result, or fails with its logs. */
+  async function resultOf(fn: SynthesizedFunction, event: unknown): Promise<Json> {
+    const outcome = await run(fn, event, 60_000);
+    if (!outcome.ok)
+      throw new Error(
+        `${fn.logicalId} failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`,
+      );
+    return outcome.result;
+  }
+
+  it('dispatches a Lambda stream event of new slots to the group function (async), which drains those partitions in order to the handler bundle, and commits', async () => {
     const topics = `/v3/clusters/${clusterId}/topics`;
     expect((await call('POST', topics, { topic_name: 'payments', partitions_count: 2 })).status).toBe(201);
     const capture = await captureLogStream({ ...local, ...stackResources });
@@ -468,8 +480,8 @@ describe('the stream-triggered group bundle, invoked with the log table stream',
       ).status,
     ).toBe(200);
 
-    // What the event source mapping delivers: the real records, through the template's filter.
-    const passes = eventSourceFilter(synthesized.template, streamed.logicalId);
+    // What the dispatcher's event source mapping delivers: the real records, through the template's filter.
+    const passes = eventSourceFilter(synthesized.template, dispatcher.logicalId);
     const event: DynamoDBStreamEvent = {
       Records: lambdaStreamEvent(produced, streamArn).Records.filter(passes),
     };
@@ -487,13 +499,25 @@ describe('the stream-triggered group bundle, invoked with the log table stream',
         },
       });
     }
+    const topicId = /^(.*)#1$/.exec(event.Records[0].dynamodb?.Keys?.pk.S as string)?.[1];
 
-    const outcome = await run(streamed, event, 60_000);
-    if (!outcome.ok)
-      throw new Error(
-        `stream function failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`,
-      );
-    expect(outcome.result).toEqual({
+    // The dispatcher starts the group's function once, asynchronously, naming partition 1;
+    // the polling group (orders-app, other topics) is not started.
+    const before = groupTriggers().length;
+    const invocationsBefore = lambda.received.length;
+    expect(await resultOf(dispatcher, event)).toEqual({
+      triggered: [{ group: 'payments-app', partitions: [{ topicId, partition: 1 }] }],
+    });
+    expect(lambda.received.length - invocationsBefore).toBe(1);
+    const [trigger] = groupTriggers().slice(before);
+    expect(trigger.payload).toEqual({
+      source: 'sluice.stream',
+      group: 'payments-app',
+      partitions: [{ topicId, partition: 1 }],
+    });
+
+    // Lambda then runs the group's function with that payload.
+    expect(await resultOf(streamed, trigger.payload)).toEqual({
       status: 'drained',
       committedRecords: 4,
       partitions: [{ topic: 'payments', partition: 1, outcome: 'drained', committedRecords: 4 }],
@@ -516,7 +540,34 @@ describe('the stream-triggered group bundle, invoked with the log table stream',
     ]);
   }, 120_000);
 
-  it('invokes nothing and writes nothing for a removal (retention) or an update of the sequencer', async () => {
+  it('still drains a DynamoDB stream event sent to the group function itself (its own mapping before the upgrade)', async () => {
+    const topics = `/v3/clusters/${clusterId}/topics`;
+    const capture = await captureLogStream({ ...local, ...stackResources });
+    try {
+      const answer = await call('POST', `${topics}/payments/records`, {
+        partition_id: 0,
+        value: { type: 'JSON', data: { id: 10 } },
+      });
+      expect(answer.status).toBe(200);
+      await waitFor(() => capture.records.some(isSlotInsert), 'a new slot on the stream');
+    } finally {
+      await capture.stop();
+    }
+    const event = lambdaStreamEvent(capture.records.filter(isSlotInsert), capture.streamArn);
+    // Partition 0's records: id 9 (never triggered) and id 10.
+    expect(await resultOf(streamed, event)).toEqual({
+      status: 'drained',
+      committedRecords: 2,
+      partitions: [{ topic: 'payments', partition: 0, outcome: 'drained', committedRecords: 2 }],
+    });
+    expect(
+      handlerRecords('payments')
+        .filter((r) => r.partition === 0)
+        .map((r) => JSON.parse(Buffer.from(r.value, 'base64').toString()).id),
+    ).toEqual([9, 10]);
+  }, 120_000);
+
+  it('starts nothing and writes nothing for a removal (retention) or an update of the sequencer', async () => {
     const topics = `/v3/clusters/${clusterId}/topics`;
     const created = await call('POST', topics, {
       topic_name: 'payments-expiring',
@@ -548,21 +599,21 @@ describe('the stream-triggered group bundle, invoked with the log table stream',
     expect(sequencerUpdates.length).toBeGreaterThan(0);
     expect(removals.length).toBeGreaterThan(0);
 
-    const passes = eventSourceFilter(synthesized.template, streamed.logicalId);
+    const passes = eventSourceFilter(synthesized.template, dispatcher.logicalId);
     const before = await tableContents();
-    const invocations = handlerInvocations();
+    const invocations = lambda.received.length;
     for (const records of [removals, sequencerUpdates]) {
       const event = lambdaStreamEvent(records, streamArn);
-      // The mapping's filter never delivers these; the function ignores them all the same.
+      // The mapping's filter never delivers these; the dispatcher and the group function ignore them all the same.
       expect(event.Records.filter(passes)).toEqual([]);
-      const outcome = await run(streamed, event, 60_000);
-      if (!outcome.ok)
-        throw new Error(
-          `stream function failed: ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`,
-        );
-      expect(outcome.result).toEqual({ status: 'drained', committedRecords: 0, partitions: [] });
+      expect(await resultOf(dispatcher, event)).toEqual({ triggered: [] });
+      expect(await resultOf(streamed, event)).toEqual({
+        status: 'drained',
+        committedRecords: 0,
+        partitions: [],
+      });
     }
-    expect(handlerInvocations()).toBe(invocations);
+    expect(lambda.received.length).toBe(invocations);
     expect(await tableContents()).toEqual(before);
   }, 120_000);
 });

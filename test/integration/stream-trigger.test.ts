@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createPollerHandler } from '../../functions/poller/handler';
 import { runConsumers } from '../../local/app';
+import { runStreamConsumers } from '../../local/stream-consumer';
 import { followLogStream } from '../../local/stream-reader';
 import { createCluster } from '../../shared/cluster';
 import type { StoredRecord } from '../../shared/codec/types';
 import { configFromEnv } from '../../shared/config';
 import { createGroupService, type GroupService } from '../../shared/groups';
-import { DEAD_LETTER_HEADERS, type PollerOptions } from '../../shared/poller';
+import { DEAD_LETTER_HEADERS, type KafkaEvent, type PollerOptions } from '../../shared/poller';
 import {
   createStreamTrigger,
   type LogStreamRecord,
@@ -269,7 +270,7 @@ describe('stream trigger', () => {
     expect(await committedOffsets(group)).toEqual([2]);
   });
 
-  it('costs one group read, one log read and two conditional writes to drain a partition of a group it consumed before', async () => {
+  it('costs one group read, one log read, two conditional writes and the end read after the release to drain a partition of a group it consumed before', async () => {
     const counter = new AwsRequestCounter();
     const counted = createCluster(configFromEnv(), { counter });
     try {
@@ -288,10 +289,150 @@ describe('stream trigger', () => {
       counter.reset();
       const summary = await drains.drain(touchedAll(topic));
       expect(summary.committedRecords).toBe(1);
-      expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 2, 'DynamoDB.UpdateItem': 2 });
+      // Queries: the group, the log, and the log's end once more after the release (a trigger is never spent).
+      expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 3, 'DynamoDB.UpdateItem': 2 });
     } finally {
       counted.close();
     }
+  });
+});
+
+describe('one stream reader for every stream group (the dispatcher)', () => {
+  /** Runs these stream groups over `topic` with one reader of the log table stream, as `npm start` does. */
+  async function startStreamGroups(
+    topic: Topic,
+    groups: readonly (Partial<StreamTriggerOptions> & Pick<PollerOptions, 'handler'> & { group: string })[],
+  ): Promise<RunningConsumer> {
+    const controller = new AbortController();
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const running = runStreamConsumers({
+      cluster,
+      groups: groups.map((g) => ({ topics: [topic.name], logger: silentLogger, ...FAST_POLLER, ...g })),
+      logger: silentLogger,
+      signal: controller.signal,
+      tickIntervalMs: 3_600_000,
+      idleWaitMs: 20,
+      onReady: ready,
+    });
+    await Promise.race([isReady, running]);
+    return {
+      async stop() {
+        controller.abort();
+        await running;
+      },
+    };
+  }
+
+  it('delivers every record to each of three stream groups on one cluster, in order per partition', async () => {
+    const topic = await createTestTopic(cluster, 'three-groups', 2);
+    const names = ['a', 'b', 'c'].map((n) => testGroupName(`three-groups-${n}`));
+    const seen = names.map(() => recorder());
+    const consumer = await startStreamGroups(
+      topic,
+      names.map((group, i) => ({
+        group,
+        batchSize: 4,
+        handler: async (event: KafkaEvent) => seen[i].record(event),
+      })),
+    );
+    try {
+      for (let i = 0; i < 30; i += 5) {
+        await produce(
+          cluster,
+          topic,
+          Array.from({ length: 5 }, (_, j) => ({ partition: (i + j) % 2, value: `r${i + j}` })),
+        );
+      }
+      for (const [i, group] of names.entries()) {
+        await waitFor(() => seen[i].distinct() === 30, `all 30 records delivered to ${group}`);
+        await waitFor(
+          async () => (await committedOffsets(group)).join() === '15,15',
+          `${group} committed to the end`,
+        );
+      }
+    } finally {
+      await consumer.stop();
+    }
+    for (const record of seen) {
+      for (const p of [0, 1]) {
+        const offsets = record.offsetsOf(p);
+        expect(offsets.filter((o, i) => offsets.indexOf(o) === i)).toEqual(
+          Array.from({ length: 15 }, (_, i) => i),
+        );
+      }
+    }
+  });
+
+  it("delivers a group's partition 1 while its handler keeps failing on partition 0", async () => {
+    const topic = await createTestTopic(cluster, 'failing-p0', 2);
+    const group = testGroupName('failing-p0');
+    let attemptsOnP0 = 0;
+    const onP1: string[] = [];
+    const consumer = await startStreamGroups(topic, [
+      {
+        group,
+        // Long enough that the drain retrying partition 0 outlives the test's waits: a reader
+        // that waited for it would deliver nothing else meanwhile.
+        leaseDurationMs: 120_000,
+        handler: async (event: KafkaEvent) => {
+          const records = Object.values(event.records).flat();
+          if (records.some((r) => r.partition === 0)) {
+            attemptsOnP0++;
+            throw new Error('partition 0 always fails');
+          }
+          for (const r of records) onP1.push(Buffer.from(r.value ?? '', 'base64').toString());
+        },
+      },
+    ]);
+    try {
+      await produce(cluster, topic, [{ partition: 0, value: 'poison' }]);
+      await waitFor(() => attemptsOnP0 >= 2, 'partition 0 retried');
+      await produce(cluster, topic, [{ partition: 1, value: 'x' }]);
+      await produce(cluster, topic, [{ partition: 1, value: 'y' }]);
+      await waitFor(() => onP1.includes('x') && onP1.includes('y'), 'partition 1 delivered');
+      await waitFor(async () => (await committedOffsets(group)).join() === '0,2', 'partition 1 committed');
+      // Partition 0 is still being retried by its own drain.
+      const attempts = attemptsOnP0;
+      await waitFor(() => attemptsOnP0 > attempts, 'partition 0 retried after partition 1 was delivered');
+    } finally {
+      await consumer.stop();
+    }
+    expect(await committedOffsets(group)).toEqual([0, 2]);
+  });
+
+  it('never spends a trigger: a slot that a skipped drain was triggered for is drained by the holder after its release', async () => {
+    const topic = await createTestTopic(cluster, 'never-spent', 1);
+    const group = testGroupName('never-spent');
+    const delivered: string[] = [];
+    const other = trigger(topic, group, {
+      handler: async () => {
+        throw new Error('the skipped drain delivers nothing');
+      },
+    });
+    let skipped: Awaited<ReturnType<typeof other.drain>> | undefined;
+    const holder = trigger(topic, group, {
+      handler: async (event) => {
+        const values = Object.values(event.records)
+          .flat()
+          .map((r) => Buffer.from(r.value ?? '', 'base64').toString());
+        delivered.push(...values);
+        if (values.includes('one')) {
+          // While this drain holds the lease (its read already ended at 'one'): a slot commits,
+          // its stream record triggers another drain, which finds the partition held.
+          await produce(cluster, topic, [{ partition: 0, value: 'two' }]);
+          skipped = await other.drain(touchedAll(topic));
+        }
+      },
+    });
+    await produce(cluster, topic, [{ partition: 0, value: 'one' }]);
+    const summary = await holder.drain(touchedAll(topic));
+    expect(skipped?.partitions.map((p) => p.outcome)).toEqual(['held']);
+    expect(delivered).toEqual(['one', 'two']);
+    expect(summary.partitions).toEqual([
+      { topic: topic.name, partition: 0, outcome: 'drained', committedRecords: 2 },
+    ]);
+    expect(await committedOffsets(group)).toEqual([2]);
   });
 });
 

@@ -3,7 +3,7 @@
  * names, and a produce shortcut. Not used by production code.
  */
 import { randomUUID } from 'node:crypto';
-import { runStreamConsumer } from '../../local/stream-consumer';
+import { runStreamConsumers } from '../../local/stream-consumer';
 import type { Cluster } from '../../shared/cluster';
 import type { RecordHeader } from '../../shared/codec/types';
 import type { Clock } from '../../shared/groups/clock';
@@ -234,13 +234,10 @@ export async function startStreamConsumer(
   let ready!: () => void;
   const isReady = new Promise<void>((resolve) => (ready = resolve));
   const { tickIntervalMs, ...trigger } = overrides;
-  const running = runStreamConsumer({
+  const running = runStreamConsumers({
     cluster,
-    group,
-    topics: [topic.name],
+    groups: [{ group, topics: [topic.name], logger: silentLogger, ...FAST_POLLER, ...trigger }],
     logger: silentLogger,
-    ...FAST_POLLER,
-    ...trigger,
     signal: controller.signal,
     tickIntervalMs: tickIntervalMs ?? 3_600_000,
     idleWaitMs: 20,

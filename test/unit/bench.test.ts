@@ -59,7 +59,8 @@ const LARGE_SEGMENT: ShapeCosts = {
 function measuredWith(shapes: ShapeCosts[], overrides: Partial<MeasuredCosts> = {}): MeasuredCosts {
   return {
     produceMs: 10,
-    streamTrigger: { readUnits: 2, writeUnits: 2 },
+    // A warm drain: group query, log query, the end read after the release; acquire, release.
+    streamTrigger: { readUnits: 3, writeUnits: 2 },
     sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
     sectionDelivery: SECTION_READ_ONCE,
     shapes,
@@ -292,13 +293,18 @@ describe('cost model', () => {
     const [polled, streamed] = rows.map((row) => row.sluiceBreakdown);
     const month = 730 * 3600;
     const ticks = 60 * 730;
-    // One invocation per produce request: the measured 2 read and 2 write units, and the tick's.
+    // One group invocation per produce request: the measured 3 read and 2 write units, the
+    // tick's, and the dispatcher's topic read every 30 s.
     expect(streamed.consumerDynamodb).toBeCloseTo(
-      ((month * 2 + ticks * 4) * 0.125 + month * 2 * 0.625) / 1e6,
+      ((month * 3 + ticks * 4 + month / 30) * 0.125 + month * 2 * 0.625) / 1e6,
       6,
     );
+    // The group's invocations (80 ms at 256 MB) and ticks, and one dispatch per produce request
+    // (25 ms + 12 ms for its one group, at 128 MB).
     expect(streamed.consumerLambda).toBeCloseTo(
-      ((month + ticks) * 0.2) / 1e6 + (month * 0.08 + ticks * 0.1) * 0.25 * 0.0000133334,
+      ((month + ticks + month) * 0.2) / 1e6 +
+        (month * 0.08 + ticks * 0.1) * 0.25 * 0.0000133334 +
+        month * 0.037 * 0.125 * 0.0000133334,
       6,
     );
     // The poller runs all month at its 512 MB default, restarted every 5 minutes.
@@ -313,6 +319,33 @@ describe('cost model', () => {
       ]),
     ).toThrow(/needs the stream trigger's measured requests/);
   });
+  it('invokes the stream dispatcher once per stream read with new slots, whatever the number of stream groups', () => {
+    const measured = measuredWith([SINGLE_INLINE], {
+      sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
+    });
+    const single = WORKLOADS.find(
+      (w) => w.name === "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream'",
+    );
+    if (!single) throw new Error('no such workload');
+    const [one, three] = costTable(measured, [single, { ...single, name: 'three groups', groups: 3 }]).map(
+      (row) => row.sluiceBreakdown,
+    );
+    const month = 730 * 3600;
+    const ticks = 60 * 730;
+    // Two more groups: their invocations, ticks and drains, and 2 × 12 ms more per dispatch —
+    // but no more dispatches (their requests are counted once) and no more topic reads.
+    expect(three.consumerLambda - one.consumerLambda).toBeCloseTo(
+      (2 * (month + ticks) * 0.2) / 1e6 +
+        2 * (month * 0.08 + ticks * 0.1) * 0.25 * 0.0000133334 +
+        month * 2 * 0.012 * 0.125 * 0.0000133334,
+      6,
+    );
+    expect(three.consumerDynamodb - one.consumerDynamodb).toBeCloseTo(
+      (2 * (month * 3 + ticks * 4) * 0.125 + 2 * month * 2 * 0.625) / 1e6,
+      6,
+    );
+  });
+
   it('prices Kinesis at its default 24 h and at the days the Sluice topic keeps, extended retention billed', () => {
     const oneMbPerSec = {
       name: 'x',
@@ -358,10 +391,10 @@ describe('cost model', () => {
       ),
     ).map((row) => row.sluiceBreakdown);
     const month = 730 * 3600;
-    // Every fifth second one drain of the partition (2 writes; the measured 2 read units plus a
+    // Every fifth second one drain of the partition (2 writes; the measured 3 read units plus a
     // log read for each of the 4 further sections), instead of one a second.
-    const perSecond = month * (2 * 0.125 + 2 * 0.625);
-    const perWindow = (month / 5) * ((2 + 4) * 0.125 + 2 * 0.625);
+    const perSecond = month * (3 * 0.125 + 2 * 0.625);
+    const perWindow = (month / 5) * ((3 + 4) * 0.125 + 2 * 0.625);
     expect(perRecord.consumerDynamodb - windowed.consumerDynamodb).toBeCloseTo(
       (perSecond - perWindow) / 1e6,
       6,
