@@ -8,7 +8,7 @@
  */
 import type { StoredRecord } from '../codec/types';
 import { FencedError, NotFoundError } from '../errors';
-import { sleepUnlessAborted } from '../groups/clock';
+import { leaseRenewalDue, sleepUnlessAborted } from '../groups/clock';
 import { newMemberId } from '../groups/names';
 import { createGroupService, type GroupService } from '../groups/service';
 import type { Assignment, LeaseClaim } from '../groups/types';
@@ -93,6 +93,7 @@ export type StreamTriggerOptions = Omit<
   | 'markRunning'
   | 'memberId'
   | 'maxBatchingWindowMs'
+  | 'commitIntervalMs'
   | 'trigger'
 > & {
   /** @default the group service over `cluster` */
@@ -228,7 +229,7 @@ async function drainPartition(
   async function commit(offset: number): Promise<void> {
     if (offset <= position) return;
     position = offset;
-    if (expiresAt - now() > options.leaseDurationMs / 2) return;
+    if (!leaseRenewalDue(expiresAt, now(), options.leaseDurationMs)) return;
     const extendTo = now() + options.leaseDurationMs;
     try {
       await groups.commitClaim(group, claim, offset, extendTo);
