@@ -173,7 +173,7 @@ describe('poller commits', () => {
       batchSize: 10,
       commitIntervalMs: 10_000,
       now: victimClock.now,
-      sleep: (ms) => (killed ? new Promise<void>(() => {}) : realSleep(ms)),
+      sleep: (ms, signal) => (killed ? new Promise<void>(() => {}) : realSleep(ms, signal)),
       handler: async (event) => {
         victimSeen.record(event);
         const first = victimSeen.deliveries[victimSeen.deliveries.length - 1].offset - 9;
@@ -203,6 +203,7 @@ describe('poller commits', () => {
     );
     await survivor.stop();
     await run;
+    void victim.stop(); // its heartbeat's wait ends; its hung batch never does
 
     expect(victimSeen.offsetsOf(0)).toEqual(range(0, 70));
     // Nothing lost, in order: the survivor starts at the last written commit, not at 70 or 60.
@@ -222,9 +223,9 @@ describe('poller commits', () => {
     const zombieSeen = recorder();
     const zombie = poller(topic, group, {
       batchSize: 10,
-      sleep: async (ms) => {
+      sleep: async (ms, signal) => {
         if (paused) await resumed;
-        await realSleep(ms);
+        await realSleep(ms, signal);
       },
       handler: async (event) => {
         zombieSeen.record(event);
