@@ -158,6 +158,49 @@ describe('poller commits', () => {
     expect(await committedOffsets(group)).toEqual([60]);
   });
 
+  it('writes what it delivered before handing a partition over for a rebalance: the taker starts there, nothing twice', async () => {
+    const topic = await createTestTopic(cluster, 'commit-rebalance', 2);
+    const group = testGroupName('commit-rebalance');
+    for (const partition of [0, 1]) {
+      await produce(
+        cluster,
+        topic,
+        Array.from({ length: 1_000 }, (_, i) => ({ partition, value: `p${partition}-${i}` })),
+      );
+    }
+    // Heartbeats every 150 ms find the second member at once; the long lease and interval
+    // leave the first member's positions in memory until it hands a partition over.
+    const fastBeats = { heartbeatIntervalMs: FAST_POLLER.heartbeatIntervalMs };
+    const first = recorder();
+    const a = poller(topic, group, {
+      ...fastBeats,
+      batchSize: 10,
+      handler: async (event) => {
+        first.record(event);
+        await realSleep(20); // slower than the log: it stays behind
+      },
+    });
+    const second = recorder();
+    const b = poller(topic, group, { ...fastBeats, batchSize: 10, handler: async (e) => second.record(e) });
+    const runA = a.run();
+    await waitFor(
+      () => first.offsetsOf(0).length > 0 && first.offsetsOf(1).length > 0,
+      'both partitions started',
+    );
+    const runB = b.run();
+    await waitFor(() => second.deliveries.length > 0, 'the second member got a partition');
+    await waitFor(async () => (await committedOffsets(group)).join() === '1000,1000', 'everything committed');
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([runA, runB]);
+
+    const [handedOver] = [0, 1].filter((p) => second.offsetsOf(p).length > 0);
+    const before = first.offsetsOf(handedOver);
+    // The taker starts exactly where the first member's written commit left it.
+    expect(before.length).toBeLessThan(1_000);
+    expect([...before, ...second.offsetsOf(handedOver)]).toEqual(range(0, 1_000));
+    expect(first.deliveries.length + second.deliveries.length).toBe(2_000);
+  });
+
   it('after a poller dies with its position in memory, the next holder redelivers from the last written commit, in order', async () => {
     const topic = await createTestTopic(cluster, 'commit-crash', 1);
     const group = testGroupName('commit-crash');
