@@ -6,6 +6,7 @@
 
 import { DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS, DEFAULT_MAX_LINGER_MS } from '../shared/client/producer';
 import { MAX_RECORDS_PER_APPEND } from '../shared/log/limits';
+import { COMMIT_INTERVAL_MS } from '../shared/poller/options';
 
 /** List prices used, us-east-1, USD. Check the AWS pricing pages before relying on any. */
 export const PRICES = {
@@ -64,8 +65,13 @@ export const ASSUMPTIONS = {
   /** Poller defaults (shared/poller/options.ts): 100 ms polls, batches of 100. */
   pollsPerSecondPerPartition: 10,
   consumerBatchSize: 100,
-  /** A batch closes after the 500 ms batching window: at most 2 commits/s per partition. */
-  commitsPerSecondPerPartition: 2,
+  /** A batch that does not fill closes after the 500 ms batching window: at most 2 a second per partition. */
+  batchesPerSecondPerPartition: 2,
+  /**
+   * The poller's commit interval (`COMMIT_INTERVAL_MS`): a partition kept behind by a flow
+   * writes its commit at least this often; see {@link pollerCommitsPerSecond}.
+   */
+  commitIntervalMs: COMMIT_INTERVAL_MS,
   /** One heartbeat (a read and a write) every 5 s while the poller runs. */
   heartbeatsPerSecond: 0.2,
   /** An idle group's scheduled poller start, once a minute: ~100 ms, 2 writes, 2 + 2·P reads. */
@@ -664,6 +670,35 @@ export function pollerMemoryFor(bytesPerSecond: number): number {
   return Math.min(Math.max(ASSUMPTIONS.pollerMemoryMb, halfBusy), ASSUMPTIONS.memoryMbPerVcpu);
 }
 
+/**
+ * Commit writes a second of one polling group over all its partitions, by the poller's rule
+ * (docs/consumer-groups.md, "When a commit is written"): a partition writes its commit once
+ * per catch-up — when its position reaches the readable end its last read saw, which for a
+ * section cut into batches from memory is the section's end, so once per section read while a
+ * flow keeps it behind — and at least once per commit interval; never more than once per
+ * batch. Batches are full ones (`consumerBatchSize`) or, below that, at most one per batching
+ * window per partition. What the bench measures agrees: one write per delivered batch for
+ * single-record requests (each is a section and a catch-up), one for a 2,000-record section
+ * delivered in 20 batches (`largeSection`). Before this rule every batch was written: at
+ * 1 MB/s with the client's defaults, 10 writes a second instead of 0.5.
+ *
+ * @example
+ * pollerCommitsPerSecond({ name: '1 MB/s', recordsPerSec: 1_000, recordBytes: 1024, recordsPerRequest: 2_000, partitions: 2 }); // 0.5
+ */
+export function pollerCommitsPerSecond(w: Workload): number {
+  const partitions = w.partitions * (w.topics ?? 1);
+  const batchesPerSec = Math.min(
+    w.recordsPerSec,
+    Math.max(
+      ASSUMPTIONS.batchesPerSecondPerPartition * partitions,
+      w.recordsPerSec / ASSUMPTIONS.consumerBatchSize,
+    ),
+  );
+  const sectionReadsPerSec = w.recordsPerSec / w.recordsPerRequest;
+  const intervalCommitsPerSec = (partitions * 1000) / ASSUMPTIONS.commitIntervalMs;
+  return Math.min(batchesPerSec, Math.max(sectionReadsPerSec, intervalCommitsPerSec));
+}
+
 /** Monthly calls, capacity units and compute of the workload's consumer groups' pollers. */
 function consumerUsage(w: Workload, m: MeasuredCosts) {
   const s = seconds();
@@ -687,13 +722,7 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
   const sectionReadsPerSec = requestsPerSec;
   const fetchesPerSec = Math.max(ASSUMPTIONS.pollsPerSecondPerPartition * partitions, sectionReadsPerSec);
   const nonEmpty = Math.min(fetchesPerSec, sectionReadsPerSec);
-  const commitsPerSec = Math.min(
-    w.recordsPerSec,
-    Math.max(
-      ASSUMPTIONS.commitsPerSecondPerPartition * partitions,
-      w.recordsPerSec / ASSUMPTIONS.consumerBatchSize,
-    ),
-  );
+  const commitsPerSec = pollerCommitsPerSecond(w);
   return {
     s3Gets: groups * sectionReadsPerSec * shape.perFetch.s3Get * m.sectionDelivery.poller.s3Get * s,
     readUnits:

@@ -40,3 +40,17 @@ export function sleepUnlessAborted(wait: Sleep, ms: number, signal: AbortSignal)
     wait(ms, signal).then(done, done);
   });
 }
+
+/**
+ * Whether a lease held until `expiresAt` is due for renewal at `at`: half of its length or
+ * less is left. Before that nobody else can take it, so a holder may keep the commits it owes
+ * in memory; once due, it writes them in the same write that renews the lease. The stream
+ * trigger's drain and the poller's partition worker both decide by this rule.
+ *
+ * @example
+ * leaseRenewalDue(now + 20_000, now, 30_000); // false: two thirds left
+ * leaseRenewalDue(now + 10_000, now, 30_000); // true
+ */
+export function leaseRenewalDue(expiresAt: number, at: number, leaseDurationMs: number): boolean {
+  return expiresAt - at <= leaseDurationMs / 2;
+}

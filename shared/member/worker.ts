@@ -72,8 +72,8 @@ export interface MemberWorkerOptions {
   onLost(error: FencedError | NotFoundError): void;
   /** A programmer error ended the worker (state `failed`); it is not retried. */
   onFailed(error: unknown): void;
-  /** Runs once the loop ended (stopped or failed), before `done` settles: a last commit, say. */
-  finish?(): Promise<void>;
+  /** Runs once the loop ended (stopped, lost or failed), before `done` settles: a last commit, say. */
+  finish?(worker: MemberWorker): Promise<void>;
 }
 
 /** Whether the group says it no longer knows the member: it must join again. */
@@ -174,14 +174,14 @@ export function startMemberWorker(options: MemberWorkerOptions): MemberWorker {
         await worker.pause(wait);
       }
     }
-    await options.finish?.();
+    await options.finish?.(worker);
     life.tryTo('stopped');
   }
 
   done = loop()
     .catch(async (error: unknown) => {
       life.tryTo('failed');
-      await options.finish?.().catch(() => {});
+      await options.finish?.(worker).catch(() => {});
       options.onFailed(error);
     })
     .finally(() => options.stopped.removeEventListener('abort', haltWithMember));

@@ -8,7 +8,7 @@
  */
 import type { StoredRecord } from '../codec/types';
 import { FencedError, NotFoundError } from '../errors';
-import { sleepUnlessAborted } from '../groups/clock';
+import { leaseRenewalDue, sleepUnlessAborted } from '../groups/clock';
 import { newMemberId } from '../groups/names';
 import { createGroupService, type GroupService } from '../groups/service';
 import type { Assignment, LeaseClaim } from '../groups/types';
@@ -87,7 +87,13 @@ export interface StreamDrainSummary {
 /** The options of {@link createStreamTrigger}: the poller's, minus what only a member uses. */
 export type StreamTriggerOptions = Omit<
   PollerOptions,
-  'idleTimeoutMs' | 'heartbeatIntervalMs' | 'markRunning' | 'memberId' | 'maxBatchingWindowMs' | 'trigger'
+  | 'idleTimeoutMs'
+  | 'heartbeatIntervalMs'
+  | 'markRunning'
+  | 'memberId'
+  | 'maxBatchingWindowMs'
+  | 'commitIntervalMs'
+  | 'trigger'
 > & {
   /** @default the group service over `cluster` */
   readonly groups?: GroupService;
@@ -313,7 +319,7 @@ async function drainLeased(
   async function commit(offset: number): Promise<void> {
     if (offset <= position) return;
     position = offset;
-    if (expiresAt - now() > options.leaseDurationMs / 2) return;
+    if (!leaseRenewalDue(expiresAt, now(), options.leaseDurationMs)) return;
     const extendTo = now() + options.leaseDurationMs;
     try {
       await groups.commitClaim(group, claim, offset, extendTo);

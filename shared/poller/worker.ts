@@ -1,10 +1,13 @@
 import type { StoredRecord } from '../codec/types';
+import { FencedError } from '../errors';
+import { leaseRenewalDue } from '../groups/clock';
 import type { GroupService } from '../groups/service';
 import type { Assignment } from '../groups/types';
 import { describeError } from '../logger';
 import { logRecordSource } from '../member/direct';
 import type { RecordSource } from '../member/ports';
-import { type MemberWorker, startMemberWorker } from '../member/worker';
+import { isUnknownMember, type MemberWorker, startMemberWorker } from '../member/worker';
+import { isProgrammerError } from '../retry';
 import type { Topic } from '../topics/registry';
 import { type DeliveryContext, deliverBatch } from './deliver';
 import { eventRecordBytes, MAX_EVENT_BYTES } from './event';
@@ -35,10 +38,19 @@ export interface WorkerDeps {
 
 /**
  * Starts the poller's worker of one acquired partition: a member worker (see
- * `shared/member/worker.ts`: lifecycle, fenced commits, retries from the last commit, never a
- * retried programmer error) whose round gathers up to `batchSize` records or
- * `maxBatchingWindowMs` from the committed offset and delivers them as a Lambda Kafka event
- * (retries, bisection, dead letters — see `deliver.ts`).
+ * `shared/member/worker.ts`: lifecycle, fenced commits, retried rounds, never a retried
+ * programmer error) whose round gathers up to `batchSize` records or `maxBatchingWindowMs`
+ * from where delivery stands and delivers them as a Lambda Kafka event (retries, bisection,
+ * dead letters — see `deliver.ts`).
+ *
+ * Its commits follow one rule (`docs/consumer-groups.md`, "When a commit is written"): a
+ * partition that caught up with the readable end writes its commit at once; one that stays
+ * behind keeps the delivered position in memory and writes it at most every
+ * `commitIntervalMs`, or sooner when its lease is due for renewal (the stream trigger's rule,
+ * {@link leaseRenewalDue}), carrying the renewal in that write; and a worker that stops, is
+ * drained for a rebalance or reaches its deadline writes what it delivered before its lease
+ * is released. A lost lease writes nothing, so the next holder redelivers from the last
+ * written commit (at least once, in order).
  *
  * @example
  * const worker = startPartitionWorker(deps, { topic: 'orders', partition: 0, epoch: 3, committedOffset: 42, expiresAt });
@@ -50,12 +62,51 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
   const where = { group: options.group, topic: topic.name, partition, epoch };
   const source = deps.source ?? logRecordSource(options.cluster, new Map([[topic.name, topic]]));
   let idleDelay = options.pollIntervalMs;
+  /** Where delivery stands: the next offset to hand the handler (the lease holds `worker.committed`). */
+  let position = assignment.committedOffset;
+  /** The readable end the last read saw: a position there has caught up. */
+  let readableEnd = Number.POSITIVE_INFINITY;
+  /** When the oldest delivered offset not yet written was delivered. */
+  let pendingSince: number | undefined;
 
+  /**
+   * Moves the position past what was handled (delivered, dead-lettered or skipped) and writes
+   * it when the commit rule says so: at once when the position reached the readable end the
+   * last read saw, else once it has waited the commit interval or the lease is due for
+   * renewal. What is not written yet is redelivered by the next holder after a crash.
+   */
   async function commit(worker: MemberWorker, offset: number): Promise<void> {
+    if (offset <= position) return;
+    position = offset;
+    pendingSince ??= now();
+    if (commitDue(worker)) await writeCommit(worker);
+  }
+
+  /**
+   * Whether the delivered position is to be written now: it caught up with the readable end,
+   * waited the commit interval, or the lease is due for renewal (the commit renews it).
+   */
+  function commitDue(worker: MemberWorker): boolean {
+    if (pendingSince === undefined) return false;
+    const at = now();
+    return (
+      position >= readableEnd ||
+      at - pendingSince >= options.commitIntervalMs ||
+      leaseRenewalDue(worker.expiresAt, at, options.leaseDurationMs)
+    );
+  }
+
+  /** Writes the position (renewing the lease in the same write); a fenced write commits nothing. */
+  async function writeCommit(worker: MemberWorker): Promise<void> {
     const from = worker.committed;
-    if (offset <= from) return;
-    await worker.commit(offset);
-    observer?.onCommitted?.({ topic: topic.name, partition, records: offset - from, offset });
+    const to = position;
+    if (to <= from) {
+      pendingSince = undefined;
+      return;
+    }
+    await worker.commit(to);
+    if (position === to) pendingSince = undefined;
+    observer?.onCommitted?.({ topic: topic.name, partition, records: to - from, offset: to });
   }
 
   function delivery(worker: MemberWorker): DeliveryContext {
@@ -64,7 +115,12 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
       partition,
       epoch,
       commit: (offset) => commit(worker, offset),
-      sleep: worker.pause,
+      // A worker about to wait out a retry's backoff has nothing to save by waiting to write
+      // what it handled (the records before a partial failure): it writes it first.
+      async sleep(ms) {
+        if (pendingSince !== undefined) await writeCommit(worker);
+        await worker.pause(ms);
+      },
       stopping: worker.stopping,
     });
   }
@@ -74,7 +130,7 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
     const records: StoredRecord[] = [];
     let bytes = 0;
     let eventBytes = 0;
-    let from = worker.committed;
+    let from = position;
     let windowStart: number | undefined;
     for (;;) {
       const asked = from;
@@ -86,9 +142,10 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
         maxBytes: Math.max(1, options.maxBatchBytes - bytes),
         autoOffsetReset: options.autoOffsetReset,
       });
+      readableEnd = result.logEndOffset;
       // Nothing to read but the position moved (the committed offset fell out of the log, or
       // the fetch walked over a voided range): record it so lag and the next owner agree.
-      if (records.length === 0 && result.records.length === 0 && result.nextOffset !== worker.committed) {
+      if (records.length === 0 && result.records.length === 0 && result.nextOffset !== position) {
         await commit(worker, result.nextOffset);
       }
       for (const record of result.records) {
@@ -131,14 +188,33 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
     after: deps.after,
     backoff: { initialRetryTime: options.retryBackoffMs, maxRetryTime: options.maxRetryBackoffMs },
     async round(worker) {
+      // A commit whose write failed, or a partition whose reads keep failing, still writes
+      // what it delivered, in time.
+      if (commitDue(worker)) await writeCommit(worker);
       const records = await gather(worker);
       if (records.length === 0) return;
       deps.activity();
       await deliverBatch(delivery(worker), records);
       deps.activity();
     },
+    // Stopping, handed back for a rebalance, or at the deadline: write what was delivered
+    // before the lease is released. A lost lease commits nothing.
+    async finish(worker) {
+      if (worker.state === 'lost' || position <= worker.committed) return;
+      try {
+        await writeCommit(worker);
+      } catch (error) {
+        if (isProgrammerError(error)) throw error;
+        if (error instanceof FencedError || isUnknownMember(error)) return; // lost: onLost said so
+        logger.warn('could not write the last commit; the next holder redelivers from the one before', {
+          ...where,
+          offset: position,
+          error: describeError(error),
+        });
+      }
+    },
     onRoundFailed(error, failures) {
-      logger.warn('partition worker failed; retrying from the last commit', {
+      logger.warn('partition worker failed; retrying from the last delivered offset', {
         ...where,
         error: describeError(error),
         failures,

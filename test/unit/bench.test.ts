@@ -6,6 +6,7 @@ import {
   kinesisOnDemandCost,
   kinesisProvisionedCost,
   type MeasuredCosts,
+  pollerCommitsPerSecond,
   pollerMemoryFor,
   produceInvocationMs,
   recordsPerRequestWithDefaults,
@@ -501,5 +502,36 @@ describe('cost model', () => {
     // A consumer that read the section again for each of its 20 batches would pay 20 times that.
     const [, rereading] = rowsWith(20);
     expect(rereading.consumerS3Get).toBeCloseTo(20 * streamed.consumerS3Get, 6);
+  });
+
+  it("prices the poller's commits by its rule: one per section read, at least one per commit interval, at most one per batch", () => {
+    const flow = (recordsPerSec: number, recordsPerRequest: number, partitions: number) =>
+      pollerCommitsPerSecond({ name: 'x', recordBytes: 1024, recordsPerSec, recordsPerRequest, partitions });
+    // 1 MB/s with the client's defaults: a 2,000-record section every 2 s, 20 batches each,
+    // one commit when the section is delivered (a commit per batch was 10 a second).
+    expect(flow(1_000, 2_000, 2)).toBeCloseTo(0.5, 9);
+    // Single records: every record is a section, a batch and a catch-up.
+    expect(flow(1, 1, 1)).toBe(1);
+    // Sparse traffic: no more than one per batch, whatever the interval says.
+    expect(flow(0.01, 1, 1)).toBe(0.01);
+    // Many small sections arrive per batch: a batch of 100 catches up, one commit each.
+    expect(flow(1_000, 1, 2)).toBe(10);
+    // Large sections over many partitions: the interval's floor, 1 per 5 s per partition.
+    expect(flow(10_000, 10_000, 100)).toBe(20);
+
+    // The 1 MB/s row's consumer writes: the commits above plus a heartbeat every 5 s.
+    const [row] = costTable(
+      measuredWith([{ ...LARGE_SEGMENT, recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024) }]),
+      WORKLOADS.filter((w) => w.name === '1 MB/s from one producer, client defaults (1 KB records)'),
+    );
+    const month = 730 * 3600;
+    const pollsPerMonth = 2 * 10 * month; // two partitions at 10 polls a second
+    const sectionsPerMonth = 0.5 * month;
+    const readUnits = sectionsPerMonth * 1 + (pollsPerMonth - sectionsPerMonth) * 1 + 0.2 * month;
+    const writeUnits = (0.5 + 0.2) * month;
+    expect(row.sluiceBreakdown.consumerDynamodb).toBeCloseTo(
+      (readUnits * 0.125 + writeUnits * 0.625) / 1e6,
+      6,
+    );
   });
 });
