@@ -85,7 +85,7 @@ export interface SluiceConsumerOptions {
    * of its topics that got new slots; it drains them and returns — nothing polls, and you pay
    * per batch instead; the schedule still starts it every minute to drain whatever is
    * pending, as the safety net. See docs/deploy.md for the cost and latency of each.
-   * @default 'poller'
+   * @default 'stream'
    */
   readonly trigger?: ConsumerTrigger;
 }

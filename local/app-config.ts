@@ -47,7 +47,7 @@ export interface ConsumerDeclaration {
   readonly bisectOnError?: boolean;
   /** Dead-letter topic. */
   readonly onFailure?: string;
-  /** What drives delivery: 'poller' (default) or 'stream' (the log table's stream). */
+  /** What drives delivery: 'stream' (default: the log table's stream) or 'poller'. */
   readonly trigger?: 'poller' | 'stream';
 }
 

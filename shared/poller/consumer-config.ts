@@ -197,7 +197,7 @@ export const CONSUMER_SETTINGS = {
   trigger: {
     kind: 'enum',
     values: ['poller', 'stream'],
-    default: 'poller',
+    default: 'stream',
     summary:
       "What drives delivery: 'poller' (a poller holds the leases and polls while records flow) or 'stream' (the log table's change stream invokes a drain per batch of new slots; no polling floor).",
     // `sluice run-consumer` is a long-running member over any backbone: it always polls.

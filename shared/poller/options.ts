@@ -52,7 +52,7 @@ export interface PollerOptions {
   /**
    * What drives delivery in a deployment: the poller runs either way (as the whole consumer,
    * or as the once-a-minute safety net of a stream-triggered group), so it only reads it to
-   * pass it on. @default 'poller'
+   * pass it on. @default 'stream'
    */
   readonly trigger?: 'poller' | 'stream';
   /** Dead-letter topic for records that failed every retry. @default none: they are skipped */

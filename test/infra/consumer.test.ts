@@ -39,7 +39,7 @@ describe('consumer options', () => {
       retryAttempts: -1,
       bisectOnError: false,
       onFailureTopic: null,
-      trigger: 'poller',
+      trigger: 'stream',
     });
   });
 
@@ -115,6 +115,8 @@ describe('addConsumer', () => {
       retryAttempts: 3,
       bisectOnError: true,
       onFailure: 'billing-dlq',
+      // These tests are about the poller: its memory, environment, wake targets and alarms.
+      trigger: 'poller',
     });
     template = Template.fromStack(stack);
   });
@@ -143,7 +145,7 @@ describe('addConsumer', () => {
     const other = new Stack(newApp(), 'Bigger');
     const bigger = new Sluice(other, 'Sluice', { pollerMemorySize: 1536 });
     const handler = lambda.Function.fromFunctionName(other, 'Handler', 'existing-handler');
-    const group = bigger.addConsumer('audit', { topics: ['orders'], handler });
+    const group = bigger.addConsumer('audit', { topics: ['orders'], handler, trigger: 'poller' });
     const id = other.resolve((group.poller.node.defaultChild as lambda.CfnFunction).logicalId);
     expect(Template.fromStack(other).toJSON().Resources[id].Properties.MemorySize).toBe(1536);
   });

@@ -27,7 +27,11 @@ describe("addConsumer with trigger: 'stream'", () => {
       trigger: 'stream',
       maxBatchingWindow: Duration.seconds(5),
     }) as SluiceConsumerGroup;
-    polled = sluice.addConsumer('audit', { topics: ['orders'], handler }) as SluiceConsumerGroup;
+    polled = sluice.addConsumer('audit', {
+      topics: ['orders'],
+      handler,
+      trigger: 'poller',
+    }) as SluiceConsumerGroup;
     // Three stream groups: a mapping each would be more readers than a stream shard allows.
     streamedToo = [
       sluice.addConsumer('ledger', {
