@@ -63,6 +63,8 @@ describe('SluiceConsumerGroup', () => {
       group: 'billing',
       topics: ['orders'],
       handler,
+      // A polling group: the wiring checked below is the HTTP function's wake targets.
+      trigger: 'poller',
     });
     expect(sluice.consumers).toEqual([group]);
     expect(sluice.alarms).toHaveLength(6 + 4);
@@ -197,6 +199,16 @@ describe('logical ids', () => {
         'OrderHandlerRoleD4E96D32',
         'OrderHandlerRoleDefaultPolicy205F7610',
         'OrderHandlerFunction498D852A',
+        // Added when trigger 'stream' became the default: the cluster's one stream reader.
+        // The group's function above keeps its id (it becomes the group's stream function).
+        'SluiceStreamDispatcherFunctionRole14C771F8',
+        'SluiceStreamDispatcherFunctionRoleDefaultPolicyB3F9E37A',
+        'SluiceStreamDispatcherFunctionLogsE0B91070',
+        'SluiceStreamDispatcherFunction163FEEC3',
+        'SluiceStreamDispatcherFunctionEventInvokeConfig2E64DF6B',
+        'SluiceStreamDispatcherFunctionLogStreamE3D71218',
+        'SluiceStreamDispatcherStreamDispatcherErrorsAlarmFEE365A5',
+        'SluiceStreamDispatcherStreamDispatcherThrottlesAlarm98F8EAFD',
       ].sort(),
     );
   });
