@@ -10,6 +10,7 @@ import type { SluiceConfig } from '../shared/config';
 import { AlreadyExistsError } from '../shared/errors';
 import { describeError, type Logger, stderrLogger } from '../shared/logger';
 import { runPoller } from '../shared/poller';
+import { CONSUMER_DEFAULTS } from '../shared/poller/consumer-config';
 import { runtimeSettingsFrom } from '../shared/poller/consumer-config-zod';
 import { isProgrammerError, sleep } from '../shared/retry';
 import type { LocalApp } from './app-config';
@@ -75,10 +76,13 @@ export async function runConsumers(
       return { consumer, handler };
     }),
   );
-  const streamed = loaded.filter(({ consumer }) => consumer.trigger === 'stream');
+  // An entry without `trigger` takes the schema's default, as a group of the construct does.
+  const isStreamed = (consumer: (typeof consumers)[number]) =>
+    (consumer.trigger ?? CONSUMER_DEFAULTS.trigger) === 'stream';
+  const streamed = loaded.filter(({ consumer }) => isStreamed(consumer));
   await Promise.all([
     ...loaded
-      .filter(({ consumer }) => consumer.trigger !== 'stream')
+      .filter(({ consumer }) => !isStreamed(consumer))
       .map(({ consumer, handler }) =>
         restarting(`consumer group ${consumer.group}`, signal, logger, () =>
           runPoller({

@@ -84,7 +84,16 @@ describe('stopping npm start', () => {
       join(dataDir, 'sluice.config.json'),
       JSON.stringify({
         topics: [{ name: 'declared', partitions: 3 }],
-        consumers: [{ group: GROUP, topics: ['declared'], handler: 'noter.js', maxBatchingWindowMs: 50 }],
+        // A polling group: these tests are about the leases its poller holds while it runs.
+        consumers: [
+          {
+            group: GROUP,
+            topics: ['declared'],
+            handler: 'noter.js',
+            maxBatchingWindowMs: 50,
+            trigger: 'poller',
+          },
+        ],
       }),
     );
     await writeFile(join(dataDir, 'noter.js'), 'exports.handler = async () => {};\n');

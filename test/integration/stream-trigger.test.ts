@@ -579,7 +579,10 @@ describe('the local stream reader', () => {
 });
 
 describe('npm start', () => {
-  it('runs a consumer declared with "trigger": "stream" from the log table stream, with no member joining', async () => {
+  it.each([
+    ['declared with "trigger": "stream"', { trigger: 'stream' as const }],
+    ['declared without a trigger (the default)', {}],
+  ])('runs a consumer %s from the log table stream, with no member joining', async (_name, declared) => {
     const directory = mkdtempSync(join(tmpdir(), 'sluice-stream-app-'));
     writeFileSync(
       join(directory, 'handler.js'),
@@ -593,7 +596,7 @@ describe('npm start', () => {
     const controller = new AbortController();
     const running = runConsumers(
       cluster,
-      { directory, consumers: [{ group, topics: [topic.name], handler: 'handler.js', trigger: 'stream' }] },
+      { directory, consumers: [{ group, topics: [topic.name], handler: 'handler.js', ...declared }] },
       controller.signal,
       silentLogger,
     );

@@ -187,7 +187,11 @@ export function testStreamTrigger(
   });
 }
 
-/** The environment the CDK construct gives a group's Lambda poller (`SLUICE_CONSUMER_CONFIG`). */
+/**
+ * The environment the CDK construct gives a polling group's Lambda poller
+ * (`SLUICE_CONSUMER_CONFIG` with `trigger: 'poller'`; pass `{ trigger: 'stream' }` for a
+ * stream-triggered group's function).
+ */
 export function consumerEnv(
   group: string,
   topic: Topic,
@@ -206,6 +210,7 @@ export function consumerEnv(
       retryAttempts: -1,
       bisectOnError: false,
       onFailureTopic: null,
+      trigger: 'poller',
       ...extra,
     }),
   };
