@@ -6,6 +6,7 @@
 
 import { DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS, DEFAULT_MAX_LINGER_MS } from '../shared/client/producer';
 import { MAX_RECORDS_PER_APPEND } from '../shared/log/limits';
+import { CONSUMER_DEFAULTS } from '../shared/poller/consumer-config';
 import { COMMIT_INTERVAL_MS } from '../shared/poller/options';
 
 /** List prices used, us-east-1, USD. Check the AWS pricing pages before relying on any. */
@@ -134,7 +135,10 @@ export interface Workload {
   readonly idempotent?: boolean;
   /** Sections stored inline when small (the default); false prices the same traffic with every section in S3. @default true */
   readonly inline?: boolean;
-  /** What drives the consumer groups' delivery (`addConsumer`'s `trigger`). @default 'poller' */
+  /**
+   * What drives the consumer groups' delivery (`addConsumer`'s `trigger`).
+   * @default CONSUMER_DEFAULTS.trigger ('stream'): the rows without it price the construct's default
+   */
   readonly trigger?: 'poller' | 'stream';
   /**
    * With `trigger: 'stream'`: the consumer's `maxBatchingWindow` in whole seconds (the event
@@ -245,13 +249,9 @@ export const WORKLOADS: readonly Workload[] = [
     inline: false,
   },
   {
-    name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream'",
-    recordsPerSec: 1,
-    recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
-    partitions: 1,
-    idempotent: true,
-    trigger: 'stream',
+    name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'poller'",
+    ...ONE_REC_PER_SEC,
+    trigger: 'poller',
   },
   {
     name: '1 MB/s from one producer, client defaults (1 KB records)',
@@ -262,24 +262,18 @@ export const WORKLOADS: readonly Workload[] = [
     idempotent: true,
   },
   {
-    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream'",
-    recordsPerSec: 1_000,
-    recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024),
-    partitions: 2,
-    idempotent: true,
-    trigger: 'stream',
+    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'poller'",
+    ...ONE_MB_PER_SEC,
+    trigger: 'poller',
   },
   {
-    name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream', retention 1 day",
+    name: '1 rec/s of 1 KB, single records (client defaults), retention 1 day',
     ...ONE_REC_PER_SEC,
-    trigger: 'stream',
     retentionDays: 1,
   },
   {
-    name: "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream', maxBatchingWindow 5 s",
+    name: '1 rec/s of 1 KB, single records (client defaults), maxBatchingWindow 5 s',
     ...ONE_REC_PER_SEC,
-    trigger: 'stream',
     streamBatchingWindowSeconds: 5,
   },
   {
@@ -288,9 +282,8 @@ export const WORKLOADS: readonly Workload[] = [
     endpoint: 'function-url',
   },
   {
-    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', retention 1 day",
+    name: '1 MB/s from one producer, client defaults (1 KB records), retention 1 day',
     ...ONE_MB_PER_SEC,
-    trigger: 'stream',
     retentionDays: 1,
   },
   {
@@ -299,18 +292,18 @@ export const WORKLOADS: readonly Workload[] = [
     endpoint: 'function-url',
   },
   {
-    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', endpoint: 'function-url'",
+    name: "1 MB/s from one producer, client defaults (1 KB records), trigger: 'poller', endpoint: 'function-url'",
     ...ONE_MB_PER_SEC,
-    trigger: 'stream',
+    trigger: 'poller',
     endpoint: 'function-url',
   },
   {
-    name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'stream'",
+    name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'poller'",
     recordsPerSec: 0,
     recordBytes: 1024,
     recordsPerRequest: 1,
     partitions: 1,
-    trigger: 'stream',
+    trigger: 'poller',
   },
   {
     name: '1 MB/s from one producer, maxLingerMs 1000 (1 KB records)',
@@ -351,6 +344,15 @@ export const WORKLOADS: readonly Workload[] = [
     recordsPerRequest: recordsPerRequestWithDefaults((10 * MIB) / 1024, 1024),
     partitions: 10,
     idempotent: true,
+  },
+  {
+    name: "10 MiB/s from one producer, client defaults (1 KB records), trigger: 'poller'",
+    recordsPerSec: (10 * MIB) / 1024,
+    recordBytes: 1024,
+    recordsPerRequest: recordsPerRequestWithDefaults((10 * MIB) / 1024, 1024),
+    partitions: 10,
+    idempotent: true,
+    trigger: 'poller',
   },
   {
     name: '10 MiB/s from one producer, previous defaults (1 KB records)',
@@ -437,7 +439,7 @@ export interface MeasuredCosts {
    * The stream trigger's requests per delivered batch (one record, one partition, a group that
    * consumed before), measured in the same run (`bench/consumer-trigger.ts`): the group read,
    * the log read, acquire, release with the commit, and the read of the end after the release.
-   * Needed by the workloads with `trigger: 'stream'`.
+   * Needed by the stream-triggered workloads (every workload without `trigger: 'poller'`).
    */
   readonly streamTrigger?: {
     readonly readUnits: number;
@@ -572,9 +574,11 @@ const lambda = (gbSeconds: number, invocations: number) =>
  * until DynamoDB's TTL deletes them) and slot items; retention removes each slot once (the
  * measured units of its deletes: none for an inline slot, which TTL deletes for free; S3 DELETE
  * is free) and sweeps every 5 minutes (measured on idle topics).
- * Consumer: per group, one poller that runs all month while records flow (a scheduled tick per
- * minute when idle), polling each partition 10×/s; each section is read once, big requests in
- * 100-record batches; reads priced by their measured capacity units.
+ * Consumer: per group, by its trigger ({@link triggerOf}): the stream trigger (the default) per
+ * batch of new slots plus a scheduled tick per minute; with `trigger: 'poller'`, one poller that
+ * runs all month while records flow (a scheduled tick per minute when idle), polling each
+ * partition 10×/s. Either reads each section once, big requests in 100-record batches; reads
+ * priced by their measured capacity units.
  */
 export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number> {
   const s = seconds();
@@ -699,13 +703,23 @@ export function pollerCommitsPerSecond(w: Workload): number {
   return Math.min(batchesPerSec, Math.max(sectionReadsPerSec, intervalCommitsPerSec));
 }
 
-/** Monthly calls, capacity units and compute of the workload's consumer groups' pollers. */
+/**
+ * What drives the workload's consumer groups: its `trigger`, else the construct's default.
+ *
+ * @example
+ * triggerOf({ name: 'x', recordsPerSec: 1, recordBytes: 1024, recordsPerRequest: 1, partitions: 1 }); // 'stream'
+ */
+export function triggerOf(w: Workload): 'poller' | 'stream' {
+  return w.trigger ?? CONSUMER_DEFAULTS.trigger;
+}
+
+/** Monthly calls, capacity units and compute of the workload's consumer groups (either trigger). */
 function consumerUsage(w: Workload, m: MeasuredCosts) {
   const s = seconds();
   const groups = w.groups ?? 1;
   const partitions = w.partitions * (w.topics ?? 1);
   if (groups === 0) return { s3Gets: 0, readUnits: 0, writeUnits: 0, gbSeconds: 0, invocations: 0 };
-  if (w.trigger === 'stream') return streamConsumerUsage(w, m, groups, partitions);
+  if (triggerOf(w) === 'stream') return streamConsumerUsage(w, m, groups, partitions);
   if (w.recordsPerSec === 0) {
     const ticks = 60 * ASSUMPTIONS.hoursPerMonth * groups;
     return {

@@ -396,8 +396,8 @@ export function renderReport(r: BenchResults): string {
           latencyRow('produce, unloaded', r.endToEnd.unloadedProduceMs),
           latencyRow('fetch, sequential', r.fetch.latencyMs),
           latencyRow('end to end (poll every 5 ms)', r.endToEnd.endToEndMs, e2eSamples),
-          latencyRow('produce → handler, poller (defaults)', r.triggers.poller.endToEndMs),
-          latencyRow("produce → handler, trigger: 'stream'", r.triggers.stream.endToEndMs),
+          latencyRow("produce → handler, trigger: 'stream' (defaults)", r.triggers.stream.endToEndMs),
+          latencyRow("produce → handler, trigger: 'poller'", r.triggers.poller.endToEndMs),
           latencyRow('raw put→put→query→get chain', r.rawChain),
         ],
       ),
@@ -517,7 +517,8 @@ export function renderReport(r: BenchResults): string {
         ]),
       ) +
       `\n  Sluice model inputs: the calls and capacity units per shape below, a produce invocation of each shape's measured p50 (at least ${ASSUMPTIONS.minProduceMs} ms) plus its upload ` +
-      `at ${ASSUMPTIONS.lambdaMemoryMb} MB arm64, a poller running all month while records flow, at ${ASSUMPTIONS.pollerMemoryMb} MB or what keeps it under half its CPU share past about 2 MB/s. Prices as of ${PRICES.asOf}.`,
+      `at ${ASSUMPTIONS.lambdaMemoryMb} MB arm64; a consumer group on the default stream trigger (per batch of new slots, at ${ASSUMPTIONS.streamFunctionMemoryMb} MB), ` +
+      `or with trigger: 'poller' a poller running all month while records flow, at ${ASSUMPTIONS.pollerMemoryMb} MB or what keeps it under half its CPU share past about 2 MB/s. Prices as of ${PRICES.asOf}.`,
   );
   sections.push(
     'Cost inputs per request shape, measured through the HTTP API on metered clusters (DynamoDB capacity units as DynamoDB Local reports them)\n' +
@@ -572,11 +573,11 @@ export function renderReport(r: BenchResults): string {
 
 /**
  * A workload's short name in the by-item table: its name up to the first colon, with its
- * variants (`, trigger: 'stream'`, `, endpoint: 'function-url'`, `, retention 1 day`,
+ * variants (`, trigger: 'poller'`, `, endpoint: 'function-url'`, `, retention 1 day`,
  * `, maxBatchingWindow 5 s`) kept, so variant rows are told apart from the rows they vary.
  *
  * @example
- * breakdownLabel("idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'stream'"); // "idle, trigger: 'stream'"
+ * breakdownLabel("idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'poller'"); // "idle, trigger: 'poller'"
  */
 export function breakdownLabel(workload: string): string {
   const variant =

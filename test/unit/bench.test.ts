@@ -12,13 +12,25 @@ import {
   recordsPerRequestWithDefaults,
   type ShapeCosts,
   shapesToMeasure,
+  triggerOf,
   WORKLOADS,
+  type Workload,
 } from '../../bench/cost';
 import { checkBatchAnswer } from '../../bench/http-client';
 import { planFromArgs } from '../../bench/plan';
 import { openRawConnection, rawPost } from '../../bench/raw-http';
 import { breakdownLabel } from '../../bench/report';
 import { cpuPerOp, interleave, medianRound, warmUntilSteady } from '../../bench/rounds';
+
+/** The workload of the cost table with this name. */
+function workload(name: string): Workload {
+  const found = WORKLOADS.find((w) => w.name === name);
+  if (!found) throw new Error(`no workload ${name}`);
+  return found;
+}
+
+const ONE_REC = '1 rec/s of 1 KB, single records (client defaults)';
+const ONE_MB = '1 MB/s from one producer, client defaults (1 KB records)';
 
 /** A consumer that reads each section once, as measured (`bench/consumer-trigger.ts`). */
 const SECTION_READ_ONCE = {
@@ -287,11 +299,10 @@ describe('cost model', () => {
     const measured = measuredWith([SINGLE_INLINE], {
       sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
     });
-    const rows = costTable(
-      measured,
-      WORKLOADS.filter((w) => w.name.startsWith('1 rec/s of 1 KB, single records (client defaults)')),
-    );
-    const [polled, streamed] = rows.map((row) => row.sluiceBreakdown);
+    // The defaults a user keeps: the stream trigger; the poller beside it.
+    expect(triggerOf(workload(ONE_REC))).toBe('stream');
+    const rows = costTable(measured, [workload(ONE_REC), workload(`${ONE_REC}, trigger: 'poller'`)]);
+    const [streamed, polled] = rows.map((row) => row.sluiceBreakdown);
     const month = 730 * 3600;
     const ticks = 60 * 730;
     // One group invocation per produce request: the measured 3 read and 2 write units, the
@@ -313,21 +324,16 @@ describe('cost model', () => {
     // The producer side is the same traffic either way.
     expect(streamed.s3Put).toBe(polled.s3Put);
     expect(streamed.dynamodbProduce).toBe(polled.dynamodbProduce);
-    expect(rows[1].sluiceUsdPerMonth).toBeLessThan(rows[0].sluiceUsdPerMonth);
-    expect(() =>
-      costTable({ ...measured, streamTrigger: undefined }, [
-        WORKLOADS.filter((w) => w.trigger === 'stream')[0],
-      ]),
-    ).toThrow(/needs the stream trigger's measured requests/);
+    expect(rows[0].sluiceUsdPerMonth).toBeLessThan(rows[1].sluiceUsdPerMonth);
+    expect(() => costTable({ ...measured, streamTrigger: undefined }, [workload(ONE_REC)])).toThrow(
+      /needs the stream trigger's measured requests/,
+    );
   });
   it('invokes the stream dispatcher once per stream read with new slots, whatever the number of stream groups', () => {
     const measured = measuredWith([SINGLE_INLINE], {
       sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
     });
-    const single = WORKLOADS.find(
-      (w) => w.name === "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream'",
-    );
-    if (!single) throw new Error('no such workload');
+    const single = workload(ONE_REC);
     const [one, three] = costTable(measured, [single, { ...single, name: 'three groups', groups: 3 }]).map(
       (row) => row.sluiceBreakdown,
     );
@@ -368,9 +374,7 @@ describe('cost model', () => {
     expect(() => kinesisProvisionedCost(oneMbPerSec, 30)).toThrow(/1 to 7 days/);
     const rows = costTable(
       measuredWith([{ ...LARGE_SEGMENT, recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024) }]),
-      WORKLOADS.filter((w) =>
-        w.name.startsWith("1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream'"),
-      ),
+      [workload(ONE_MB), workload(`${ONE_MB}, retention 1 day`)],
     );
     const [week, day] = rows;
     expect([week.retentionDays, day.retentionDays]).toEqual([7, 1]);
@@ -383,14 +387,10 @@ describe('cost model', () => {
     expect(day.kinesisProvisionedSameRetentionUsdPerMonth).toBe(day.kinesisProvisionedUsdPerMonth);
   });
   it('invokes a stream-triggered group once per batching window, not once per record, when it sets one', () => {
-    const [perRecord, windowed] = costTable(
-      measuredWith([SINGLE_INLINE]),
-      WORKLOADS.filter(
-        (w) =>
-          w.name === "1 rec/s of 1 KB, single records (client defaults), trigger: 'stream'" ||
-          w.name.includes('maxBatchingWindow 5 s'),
-      ),
-    ).map((row) => row.sluiceBreakdown);
+    const [perRecord, windowed] = costTable(measuredWith([SINGLE_INLINE]), [
+      workload(ONE_REC),
+      workload(`${ONE_REC}, maxBatchingWindow 5 s`),
+    ]).map((row) => row.sluiceBreakdown);
     const month = 730 * 3600;
     // Every fifth second one drain of the partition (2 writes; the measured 3 read units plus a
     // log read for each of the 4 further sections), instead of one a second.
@@ -427,7 +427,7 @@ describe('cost model', () => {
     const pairs = [
       ['1 rec/s of 1 KB, single records (client defaults)', 1],
       ['1 MB/s from one producer, client defaults (1 KB records)', 0.5],
-      ["1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream'", 0.5],
+      ["1 MB/s from one producer, client defaults (1 KB records), trigger: 'poller'", 0.5],
     ] as const;
     for (const [name, requestsPerSec] of pairs) {
       const [viaApi, viaUrl] = costTable(
@@ -455,9 +455,9 @@ describe('cost model', () => {
     expect(labels).toContain(
       "1 MB/s from one producer, client defaults (1 KB records), endpoint: 'function-url'",
     );
-    expect(labels).toContain("idle, trigger: 'stream'");
+    expect(labels).toContain("idle, trigger: 'poller'");
     expect(labels).toContain(
-      "1 MB/s from one producer, client defaults (1 KB records), trigger: 'stream', endpoint: 'function-url'",
+      "1 MB/s from one producer, client defaults (1 KB records), trigger: 'poller', endpoint: 'function-url'",
     );
     expect(labels).toContain('10 MiB/s');
   });
@@ -475,7 +475,9 @@ describe('cost model', () => {
         { ...LARGE_SEGMENT, recordsPerRequest: recordsPerRequestWithDefaults((10 * 2 ** 20) / 1024, 1024) },
       ]),
       WORKLOADS.filter((w) =>
-        /^(1 MB\/s|10 MiB\/s) from one producer, client defaults \(1 KB records\)$/.test(w.name),
+        /^(1 MB\/s|10 MiB\/s) from one producer, client defaults \(1 KB records\), trigger: 'poller'$/.test(
+          w.name,
+        ),
       ),
     );
     const month = 730 * 3600 * 0.0000133334;
@@ -493,14 +495,14 @@ describe('cost model', () => {
             stream: { records: 2000, batches: 20, s3Get },
           },
         }),
-        WORKLOADS.filter((w) => w.name.startsWith('1 MB/s from one producer, client defaults')),
+        [workload(ONE_MB), workload(`${ONE_MB}, trigger: 'poller'`)],
       ).map((row) => row.sluiceBreakdown);
     const sectionsPerMonth = 0.5 * 730 * 3600; // 1,000 records/s in requests of 2,000
-    const [polled, streamed] = rowsWith(1);
+    const [streamed, polled] = rowsWith(1);
     expect(polled.consumerS3Get).toBeCloseTo((sectionsPerMonth * 0.4) / 1e6, 6);
     expect(streamed.consumerS3Get).toBeCloseTo((sectionsPerMonth * 0.4) / 1e6, 6);
     // A consumer that read the section again for each of its 20 batches would pay 20 times that.
-    const [, rereading] = rowsWith(20);
+    const [rereading] = rowsWith(20);
     expect(rereading.consumerS3Get).toBeCloseTo(20 * streamed.consumerS3Get, 6);
   });
 
@@ -522,7 +524,7 @@ describe('cost model', () => {
     // The 1 MB/s row's consumer writes: the commits above plus a heartbeat every 5 s.
     const [row] = costTable(
       measuredWith([{ ...LARGE_SEGMENT, recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024) }]),
-      WORKLOADS.filter((w) => w.name === '1 MB/s from one producer, client defaults (1 KB records)'),
+      [workload(`${ONE_MB}, trigger: 'poller'`)],
     );
     const month = 730 * 3600;
     const pollsPerMonth = 2 * 10 * month; // two partitions at 10 polls a second
