@@ -48,6 +48,10 @@ const stackResources = {
 let synthesized: ReturnType<typeof synthesizeExampleStack>;
 let lambda: FakeLambdaService;
 let api: SynthesizedFunction;
+/**
+ * The poller of `orders-poller`, a group added with `trigger: 'poller'` beside the example's
+ * `orders-app` (which keeps the default, the stream trigger).
+ */
 let poller: SynthesizedFunction;
 /** The function of `payments-app`, a group driven by the log table's stream. */
 let streamed: SynthesizedFunction;
@@ -227,9 +231,15 @@ beforeAll(async () => {
       trigger: 'stream',
       startingPosition: 'TRIM_HORIZON',
     });
+    stack.sluice.addConsumer('orders-poller', {
+      topics: ['orders'],
+      handler: stack.orderHandler.function,
+      trigger: 'poller',
+      startingPosition: 'TRIM_HORIZON',
+    });
   });
   api = functionNamed(synthesized.functions, 'SluiceApiFunction');
-  poller = functionNamed(synthesized.functions, 'SluiceConsumerordersappPoller');
+  poller = functionNamed(synthesized.functions, 'SluiceConsumerorderspollerPoller');
   streamed = functionNamed(synthesized.functions, 'SluiceConsumerpaymentsappPoller');
   dispatcher = functionNamed(synthesized.functions, 'SluiceStreamDispatcherFunction');
   sweeper = functionNamed(synthesized.functions, 'SluiceRetentionFunction');
@@ -276,12 +286,13 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
       total: 12.5,
     });
 
-    // The construct wires wake-on-produce to the poller of the group reading `orders`.
+    // The construct wires wake-on-produce to the poller of the polling group reading `orders`
+    // (the stream group orders-app is started by the dispatcher instead).
     const wakes = lambda.received.filter((r) => r.functionName === poller.logicalId);
     expect(wakes).toEqual([
       expect.objectContaining({
         invocationType: 'Event',
-        payload: expect.objectContaining({ source: 'sluice.wake', group: 'orders-app' }),
+        payload: expect.objectContaining({ source: 'sluice.wake', group: 'orders-poller' }),
       }),
     ]);
   }, 120_000);
@@ -303,7 +314,7 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
     expect(records).toEqual([expect.objectContaining({ topic: 'orders', partition: 1, offset: 0 })]);
     expect(Buffer.from(records[0].key, 'base64').toString()).toBe('customer-7');
 
-    const lags = await call('GET', `/v3/clusters/${clusterId}/consumer-groups/orders-app/lags`);
+    const lags = await call('GET', `/v3/clusters/${clusterId}/consumer-groups/orders-poller/lags`);
     expect(lags.status).toBe(200);
     expect(lags.body.data).toEqual(
       expect.arrayContaining([
@@ -312,8 +323,12 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
     );
   }, 120_000);
 
-  it("refuse an HTTP join and commit to the poller's group, from the environment the template gives", async () => {
-    expect(JSON.parse(environmentOf(api).SLUICE_POLLER_GROUPS)).toEqual(['orders-app', 'payments-app']);
+  it('refuse an HTTP join and commit to a declared group, from the environment the template gives', async () => {
+    expect(JSON.parse(environmentOf(api).SLUICE_POLLER_GROUPS)).toEqual([
+      'orders-app',
+      'orders-poller',
+      'payments-app',
+    ]);
     const group = `/v3/clusters/${clusterId}/consumer-groups/orders-app`;
     const before = await call('GET', `${group}/lags`);
     const joined = await call('POST', `${group}/members`, { topics: ['orders'] });
@@ -502,7 +517,7 @@ describe('the stream dispatcher bundle and the stream-triggered group bundle, dr
     const topicId = /^(.*)#1$/.exec(event.Records[0].dynamodb?.Keys?.pk.S as string)?.[1];
 
     // The dispatcher starts the group's function once, asynchronously, naming partition 1;
-    // the polling group (orders-app, other topics) is not started.
+    // the groups of other topics (orders-app, orders-poller) are not started.
     const before = groupTriggers().length;
     const invocationsBefore = lambda.received.length;
     expect(await resultOf(dispatcher, event)).toEqual({

@@ -275,6 +275,8 @@ describe('a user project with the packages installed', () => {
       [expect.stringMatching(/^SluiceApiFunction/), 'http'],
       [expect.stringMatching(/^SluiceConsumerordersappPoller/), 'poller'],
       [expect.stringMatching(/^SluiceRetention/), 'retention'],
+      // The user's group keeps the default trigger, 'stream': the cluster's one stream reader.
+      [expect.stringMatching(/^SluiceStreamDispatcherFunction/), 'stream-dispatch'],
     ]);
   }, 180_000);
 
