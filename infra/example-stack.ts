@@ -24,7 +24,7 @@ export interface SluiceExampleStackProps extends StackProps {
  * Topics are data, not infrastructure: create `orders` (and its dead-letter topic
  * `orders-dlq`) through the API after deploying, e.g.
  * `sluice topics create orders --partitions 6 --url <EndpointUrl>`. Until the topic exists
- * the poller finds nothing to do.
+ * the group's function finds nothing to do. The group keeps the default trigger, 'stream'.
  */
 export class SluiceExampleStack extends Stack {
   /** The cluster. */
