@@ -183,6 +183,16 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
     owner: string,
     deadline: number | undefined,
   ): Promise<StreamDrainSummary['partitions'][number]> {
+    /** A storage failure after the release: logged, and the next trigger or the tick resumes. */
+    const leaveToNextTrigger = (what: string, error: unknown, partition: number) => {
+      if (isProgrammerError(error)) throw error;
+      options.logger.warn(`${what}; the next trigger or the tick resumes`, {
+        group,
+        topic: topic.name,
+        partition,
+        error: describeError(error),
+      });
+    };
     let assignment = first;
     let committedRecords = 0;
     for (;;) {
@@ -200,13 +210,7 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
       try {
         ({ logEndOffset: logEnd } = await cluster.log.offsets(topic, assignment.partition));
       } catch (error) {
-        if (isProgrammerError(error)) throw error;
-        options.logger.warn('could not read the end after a drain; the next trigger or the tick resumes', {
-          group,
-          topic: topic.name,
-          partition: assignment.partition,
-          error: describeError(error),
-        });
+        leaveToNextTrigger('could not read the end after a drain', error, assignment.partition);
         return summary;
       }
       if (logEnd <= released) return summary;
@@ -220,13 +224,7 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
           policy: options.policy,
         });
       } catch (error) {
-        if (isProgrammerError(error)) throw error;
-        options.logger.warn('could not take the partition again; the next trigger or the tick resumes', {
-          group,
-          topic: topic.name,
-          partition: assignment.partition,
-          error: describeError(error),
-        });
+        leaveToNextTrigger('could not take the partition again', error, assignment.partition);
         return { ...summary, outcome: 'failed' };
       }
       // Held: its holder took the lease after our release, so after the slot landed; it reads it.

@@ -57,6 +57,32 @@ async function committedOffsets(group: string): Promise<number[]> {
   return lags.map((l) => l.currentOffset);
 }
 
+/**
+ * A second poller whose clock is past the first holder's lease and session (no real waiting),
+ * run until the group has committed all 100 records of partition 0.
+ */
+async function survivorToTheEnd(topic: Topic, group: string) {
+  const later = shiftedClock(LONG_LEASE.leaseDurationMs + 30_000);
+  const seen = recorder();
+  const survivor = poller(topic, group, {
+    batchSize: 10,
+    now: later.now,
+    handler: async (e) => seen.record(e),
+  });
+  const run = survivor.run();
+  await waitFor(
+    async () => (await committedOffsets(group)).join() === '100',
+    'the survivor commits everything',
+  );
+  return {
+    seen,
+    stop: async () => {
+      await survivor.stop();
+      await run;
+    },
+  };
+}
+
 async function produceRange(topic: Topic, from: number, count: number): Promise<void> {
   await produce(
     cluster,
@@ -232,20 +258,9 @@ describe('poller commits', () => {
     expect(await committedOffsets(group)).toEqual([40]);
 
     // The survivor's clock is past the victim's lease and session (no real waiting).
-    const later = shiftedClock(LONG_LEASE.leaseDurationMs + 30_000);
-    const seen = recorder();
-    const survivor = poller(topic, group, {
-      batchSize: 10,
-      now: later.now,
-      handler: async (e) => seen.record(e),
-    });
-    const run = survivor.run();
-    await waitFor(
-      async () => (await committedOffsets(group)).join() === '100',
-      'the survivor commits everything',
-    );
+    const survivor = await survivorToTheEnd(topic, group);
     await survivor.stop();
-    await run;
+    const seen = survivor.seen;
     void victim.stop(); // its heartbeat's wait ends; its hung batch never does
 
     expect(victimSeen.offsetsOf(0)).toEqual(range(0, 70));
@@ -284,25 +299,14 @@ describe('poller commits', () => {
     const [before] = await createGroupService({ cluster }).lags(group);
     expect(before).toMatchObject({ currentOffset: 0, committed: false });
 
-    const later = shiftedClock(LONG_LEASE.leaseDurationMs + 30_000);
-    const seen = recorder();
-    const survivor = poller(topic, group, {
-      batchSize: 10,
-      now: later.now,
-      handler: async (e) => seen.record(e),
-    });
-    const run = survivor.run();
-    await waitFor(
-      async () => (await committedOffsets(group)).join() === '100',
-      'the survivor commits everything',
-    );
+    const survivor = await survivorToTheEnd(topic, group);
+    const seen = survivor.seen;
 
     // The zombie wakes inside its batch and is stopped: its last commit (20) is fenced.
     resume();
     await zombie.stop();
     const zombieSummary = await zombieRun;
     await survivor.stop();
-    await run;
 
     expect(zombieSummary.committedRecords).toBe(0);
     expect(await committedOffsets(group)).toEqual([100]);
