@@ -12,7 +12,7 @@ import { createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createGroupService, type GroupService } from '../../shared/groups';
 import { realSleep } from '../../shared/groups/clock';
-import { createPoller, type PollerOptions } from '../../shared/poller';
+import type { PollerOptions } from '../../shared/poller';
 import { AwsRequestCounter } from '../../shared/storage/aws';
 import type { Topic } from '../../shared/topics/registry';
 import {
@@ -21,8 +21,8 @@ import {
   produce,
   recorder,
   shiftedClock,
-  silentLogger,
   testGroupName,
+  testPoller,
   waitFor,
 } from '../support/groups';
 
@@ -39,16 +39,7 @@ function poller(
   group: string,
   overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'> & { groups?: GroupService },
 ) {
-  return createPoller({
-    cluster,
-    group,
-    topics: [topic.name],
-    logger: silentLogger,
-    ...FAST_POLLER,
-    ...LONG_LEASE,
-    commitIntervalMs: NO_INTERVAL,
-    ...overrides,
-  });
+  return testPoller(cluster, topic, group, { ...LONG_LEASE, commitIntervalMs: NO_INTERVAL, ...overrides });
 }
 
 /** The group's committed offset of each partition (its start position until a first commit). */

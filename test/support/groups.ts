@@ -7,6 +7,7 @@ import { runStreamConsumers } from '../../local/stream-consumer';
 import type { Cluster } from '../../shared/cluster';
 import type { RecordHeader } from '../../shared/codec/types';
 import type { Clock } from '../../shared/groups/clock';
+import type { GroupService } from '../../shared/groups/service';
 import { createPoller, type KafkaEvent, type PollerOptions } from '../../shared/poller';
 import { createStreamTrigger, type StreamTriggerOptions } from '../../shared/poller/stream-trigger';
 import type { Topic } from '../../shared/topics/registry';
@@ -130,7 +131,7 @@ export function testPoller(
   cluster: Cluster,
   topic: Topic,
   group: string,
-  overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'>,
+  overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handler'> & { groups?: GroupService },
 ) {
   return createPoller({
     cluster,
