@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createPollerHandler } from '../../functions/poller/handler';
 import { runConsumers } from '../../local/app';
-import { runStreamConsumers } from '../../local/stream-consumer';
 import { followLogStream } from '../../local/stream-reader';
 import { createCluster } from '../../shared/cluster';
 import type { StoredRecord } from '../../shared/codec/types';
@@ -29,6 +28,7 @@ import {
   shiftedClock,
   silentLogger,
   startStreamConsumer,
+  startStreamGroups,
   testGroupName,
   testPoller,
   testStreamTrigger,
@@ -298,37 +298,12 @@ describe('stream trigger', () => {
 });
 
 describe('one stream reader for every stream group (the dispatcher)', () => {
-  /** Runs these stream groups over `topic` with one reader of the log table stream, as `npm start` does. */
-  async function startStreamGroups(
-    topic: Topic,
-    groups: readonly (Partial<StreamTriggerOptions> & Pick<PollerOptions, 'handler'> & { group: string })[],
-  ): Promise<RunningConsumer> {
-    const controller = new AbortController();
-    let ready!: () => void;
-    const isReady = new Promise<void>((resolve) => (ready = resolve));
-    const running = runStreamConsumers({
-      cluster,
-      groups: groups.map((g) => ({ topics: [topic.name], logger: silentLogger, ...FAST_POLLER, ...g })),
-      logger: silentLogger,
-      signal: controller.signal,
-      tickIntervalMs: 3_600_000,
-      idleWaitMs: 20,
-      onReady: ready,
-    });
-    await Promise.race([isReady, running]);
-    return {
-      async stop() {
-        controller.abort();
-        await running;
-      },
-    };
-  }
-
   it('delivers every record to each of three stream groups on one cluster, in order per partition', async () => {
     const topic = await createTestTopic(cluster, 'three-groups', 2);
     const names = ['a', 'b', 'c'].map((n) => testGroupName(`three-groups-${n}`));
     const seen = names.map(() => recorder());
     const consumer = await startStreamGroups(
+      cluster,
       topic,
       names.map((group, i) => ({
         group,
@@ -369,7 +344,7 @@ describe('one stream reader for every stream group (the dispatcher)', () => {
     const group = testGroupName('failing-p0');
     let attemptsOnP0 = 0;
     const onP1: string[] = [];
-    const consumer = await startStreamGroups(topic, [
+    const consumer = await startStreamGroups(cluster, topic, [
       {
         group,
         // Long enough that the drain retrying partition 0 outlives the test's waits: a reader

@@ -236,16 +236,29 @@ export async function startStreamConsumer(
   group: string,
   overrides: Partial<StreamTriggerOptions> & Pick<PollerOptions, 'handler'> & { tickIntervalMs?: number },
 ): Promise<RunningConsumer> {
+  const { tickIntervalMs, ...trigger } = overrides;
+  return startStreamGroups(cluster, topic, [{ group, ...trigger }], tickIntervalMs);
+}
+
+/**
+ * Several stream-triggered groups over `topic` with ONE reader of the log table's stream, as
+ * `npm start` runs them (the stream dispatcher's local port); otherwise as {@link startStreamConsumer}.
+ */
+export async function startStreamGroups(
+  cluster: Cluster,
+  topic: Topic,
+  groups: readonly (Partial<StreamTriggerOptions> & Pick<PollerOptions, 'handler'> & { group: string })[],
+  tickIntervalMs = 3_600_000,
+): Promise<RunningConsumer> {
   const controller = new AbortController();
   let ready!: () => void;
   const isReady = new Promise<void>((resolve) => (ready = resolve));
-  const { tickIntervalMs, ...trigger } = overrides;
   const running = runStreamConsumers({
     cluster,
-    groups: [{ group, topics: [topic.name], logger: silentLogger, ...FAST_POLLER, ...trigger }],
+    groups: groups.map((g) => ({ topics: [topic.name], logger: silentLogger, ...FAST_POLLER, ...g })),
     logger: silentLogger,
     signal: controller.signal,
-    tickIntervalMs: tickIntervalMs ?? 3_600_000,
+    tickIntervalMs,
     idleWaitMs: 20,
     onReady: ready,
   });
