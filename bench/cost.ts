@@ -222,6 +222,15 @@ const ONE_MB_PER_SEC = {
   idempotent: true,
 } as const;
 
+/** 10 MiB/s of 1 KB records from one producer with the client's defaults, over 10 partitions. */
+const TEN_MIB_PER_SEC = {
+  recordsPerSec: (10 * MIB) / 1024,
+  recordBytes: 1024,
+  recordsPerRequest: recordsPerRequestWithDefaults((10 * MIB) / 1024, 1024),
+  partitions: 10,
+  idempotent: true,
+} as const;
+
 /** The workloads of the cost table: first the defaults a user keeps, then hand-batched traffic. */
 export const WORKLOADS: readonly Workload[] = [
   {
@@ -337,21 +346,10 @@ export const WORKLOADS: readonly Workload[] = [
     partitions: 2,
     idempotent: true,
   },
-  {
-    name: '10 MiB/s from one producer, client defaults (1 KB records)',
-    recordsPerSec: (10 * MIB) / 1024,
-    recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults((10 * MIB) / 1024, 1024),
-    partitions: 10,
-    idempotent: true,
-  },
+  { name: '10 MiB/s from one producer, client defaults (1 KB records)', ...TEN_MIB_PER_SEC },
   {
     name: "10 MiB/s from one producer, client defaults (1 KB records), trigger: 'poller'",
-    recordsPerSec: (10 * MIB) / 1024,
-    recordBytes: 1024,
-    recordsPerRequest: recordsPerRequestWithDefaults((10 * MIB) / 1024, 1024),
-    partitions: 10,
-    idempotent: true,
+    ...TEN_MIB_PER_SEC,
     trigger: 'poller',
   },
   {
