@@ -320,7 +320,8 @@ function coverage(offset: number, maxRecords: number, maxBytes: number): (slot: 
   };
 }
 
-function checkPartition(topic: Topic, partition: number): void {
+/** Throws {@link NotFoundError} (40402) for a partition the topic does not have. */
+export function checkPartition(topic: Topic, partition: number): void {
   if (!Number.isInteger(partition) || partition < 0 || partition >= topic.partitionCount) {
     throw new NotFoundError(
       `Partition ${partition} does not exist: topic "${topic.name}" has partitions 0 to ${topic.partitionCount - 1}.`,

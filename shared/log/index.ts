@@ -5,6 +5,7 @@ import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
 import { type AppendRecord, appendRecords, type ProducerIdentity, type RecordResult } from './append';
 import {
+  checkPartition,
   createLogReader,
   type FetchRequest,
   type FetchResult,
@@ -14,7 +15,7 @@ import {
   partitionOffsets,
 } from './fetch';
 import { offsetForTimestamp } from './timestamps';
-import type { LogObserver } from './view';
+import { type LogObserver, readableEndAbove } from './view';
 
 export type { AppendRecord, ProducerIdentity, RecordResult } from './append';
 export type { AutoOffsetReset, FetchRequest, FetchResult, LogReader, PartitionOffsets } from './fetch';
@@ -45,6 +46,11 @@ export interface Log {
   reader(options?: { keepBytes?: number }): LogReader;
   /** The log start and the readable end (high watermark). */
   offsets(topic: Topic, partition: number): Promise<PartitionOffsets>;
+  /**
+   * The readable end when it is above `offset`, else undefined; usually one read of the
+   * sequencer alone, a fraction of {@link Log.offsets}'s units (`readableEndAbove` in `view.ts`).
+   */
+  readableEndAbove(topic: Topic, partition: number, offset: number): Promise<number | undefined>;
   /** The first offset with a record timestamp at or after `timestamp`, or the readable end. */
   offsetForTimestamp(topic: Topic, partition: number, timestamp: number): Promise<number>;
 }
@@ -125,6 +131,10 @@ export function createLog(options: LogOptions): Log {
     fetch: (request) => fetchRecords(deps, request),
     reader: (readerOptions) => createLogReader(deps, readerOptions),
     offsets: (topic, partition) => partitionOffsets(deps, topic, partition),
+    readableEndAbove: (topic, partition, offset) => {
+      checkPartition(topic, partition);
+      return readableEndAbove(deps, topic, partition, offset);
+    },
     offsetForTimestamp: (topic, partition, timestamp) =>
       offsetForTimestamp(deps, topic, partition, timestamp),
   };

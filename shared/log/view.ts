@@ -152,6 +152,35 @@ export async function readView(
   }
 }
 
+/**
+ * The readable end when it is above `offset`, else undefined: whether anything became readable
+ * at or past `offset` (a consumer's committed position) since it was read. The sequencer alone
+ * answers the common case in one small read: when it reserved nothing at or above `offset`,
+ * nothing can be readable there (every slot lies inside a reserved range, so the readable end
+ * never passes the sequencer's next offset). Only when something was reserved there is the
+ * readable end read as {@link readView} reads it, and it may still stop at `offset` (a range
+ * reserved and not written yet). Exact either way: the same answer as comparing `readView`'s
+ * readable end with `offset`, for a sequencer's read unit instead of a page of slots.
+ *
+ * @example
+ * const end = await readableEndAbove(deps, topic, 0, released);
+ * if (end !== undefined) {
+ *   // records [released, end) landed since: drain them
+ * }
+ */
+export async function readableEndAbove(
+  deps: ViewDeps,
+  topic: Pick<Topic, 'id' | 'configs'>,
+  partition: number,
+  offset: number,
+): Promise<number | undefined> {
+  const sequencer = await deps.index.sequencer(topic.id, partition);
+  // No sequencer: a log of the first format (or none); its view is read as it always was.
+  if (sequencer && sequencer.nextOffset <= offset) return undefined;
+  const { readableEnd } = await readView(deps, topic, partition);
+  return readableEnd > offset ? readableEnd : undefined;
+}
+
 /** A log written before the sequencer existed: a gapless chain, readable to its last slot. */
 async function firstFormatView(
   deps: ViewDeps,

@@ -206,14 +206,16 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
       )
         return summary;
       const released = assignment.committedOffset + result.committedRecords;
-      let logEnd: number;
+      let landed: number | undefined;
       try {
-        ({ logEndOffset: logEnd } = await cluster.log.offsets(topic, assignment.partition));
+        // Usually one read of the sequencer alone: nothing reserved at or past the released
+        // offset means nothing can have landed there.
+        landed = await cluster.log.readableEndAbove(topic, assignment.partition, released);
       } catch (error) {
         leaveToNextTrigger('could not read the end after a drain', error, assignment.partition);
         return summary;
       }
-      if (logEnd <= released) return summary;
+      if (landed === undefined) return summary;
       let again: Awaited<ReturnType<GroupService['takePartitions']>>;
       try {
         again = await groups.takePartitions({

@@ -258,6 +258,15 @@ export interface LogIndex {
   reserve(topicId: string, partition: number, count: number, now: number): Promise<Reservation>;
   /** The sequencer and up to `limit` slots from the top of the partition, in one query. */
   tail(topicId: string, partition: number, limit: number): Promise<TailPage>;
+  /**
+   * The sequencer alone, read consistently: one read unit, whatever the slots below it hold
+   * (a {@link LogIndex.tail} pays for every slot it returns). Undefined when the partition has
+   * none (never reserved from, the first format, or a deleted topic).
+   *
+   * @example
+   * const reserved = (await index.sequencer(topic.id, 0))?.nextOffset ?? 0;
+   */
+  sequencer(topicId: string, partition: number): Promise<SequencerState | undefined>;
   /** Up to `limit` slots whose ranges end after `offset`, ascending (the first one holds it). */
   slotsAfter(topicId: string, partition: number, offset: number, limit: number): Promise<SlotPage>;
   /** Write-once put of a data slot at its range; `signal` abandons it (retries included). */
@@ -472,6 +481,19 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     const slots = (sequencer ? Items.slice(1) : Items.slice(0, limit)).map(fromItem);
     const more = LastEvaluatedKey !== undefined || (!sequencer && Items.length > limit);
     return { sequencer, slots, more };
+  }
+
+  async function sequencer(topicId: string, partition: number): Promise<SequencerState | undefined> {
+    // A query of its one key, not GetItem: the same read unit, and the permission readers have.
+    const { Items = [] } = await dynamodb.send(
+      new QueryCommand({
+        TableName: logTable,
+        KeyConditionExpression: 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': { S: partitionKey(topicId, partition) }, ':sk': { N: SEQ } },
+        ConsistentRead: true,
+      }),
+    );
+    return Items[0] ? fromSequencerItem(Items[0]) : undefined;
   }
 
   async function slotsAfter(
@@ -765,6 +787,7 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
   return {
     reserve,
     tail,
+    sequencer,
     slotsAfter,
     commit,
     claim,

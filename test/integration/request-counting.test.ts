@@ -231,6 +231,28 @@ describe('AWS requests per operation', () => {
     expect(counter.capacityUnits()).toEqual({ read: 4, write: 0 });
   });
 
+  it('asks whether anything became readable past an offset with one read unit of the sequencer when nothing was reserved there', async () => {
+    const counter = new AwsRequestCounter({ capacity: true });
+    const cluster = newCluster({ counter });
+    const topic = await newTopic(cluster, 1, 'count-end-above');
+    const kilobyte = 'k'.repeat(1024);
+    for (let i = 0; i < 10; i++) await cluster.log.append(topic, [textRecord(kilobyte)]);
+    await cluster.log.offsets(topic, 0);
+
+    counter.reset();
+    expect(await cluster.log.readableEndAbove(topic, 0, 10)).toBeUndefined();
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 1 });
+    // The sequencer alone, whatever the slots below it carry; the page of 8 slots costs 3.
+    expect(counter.capacityUnits()).toEqual({ read: 1, write: 0 });
+
+    // Something was reserved past it: the readable end is read as a fetch reads it.
+    await cluster.log.append(topic, [textRecord(kilobyte)]);
+    counter.reset();
+    expect(await cluster.log.readableEndAbove(topic, 0, 10)).toBe(11);
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 2 });
+    expect(counter.capacityUnits()).toEqual({ read: 4, write: 0 });
+  });
+
   it('spends 4 write units and 2 read units on an idempotent append of one 1 KB record inline (a transaction cost 7)', async () => {
     const counter = new AwsRequestCounter({ capacity: true });
     const cluster = newCluster({ counter });

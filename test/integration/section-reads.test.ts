@@ -109,7 +109,7 @@ describe('a section read once, its batches cut from memory', () => {
     }
   });
 
-  it('stream trigger: drains a 2,000-record section in 20 batches with 1 GET, 1 log read (and the end read after the release) and 2 writes', async () => {
+  it('stream trigger: drains a 2,000-record section in 20 batches with 1 GET, 1 log read (and the sequencer read after the release) and 2 writes', async () => {
     const counter = new AwsRequestCounter();
     const counted = newS3Cluster({ counter });
     try {
@@ -134,7 +134,7 @@ describe('a section read once, its batches cut from memory', () => {
       expect(seen.batches.map((b) => b.length)).toEqual(Array(20).fill(BATCH));
       expect(seen.offsets()).toEqual(inOrder(SECTION_RECORDS).map((o) => o + 1));
       // The group read, one log read, the section's GET; the lease taken and released with the
-      // commit; the read of the end after the release (a trigger is never spent).
+      // commit; the read of the sequencer after the release (a trigger is never spent).
       expect(counter.snapshot()).toEqual({
         'DynamoDB.Query': 3,
         'DynamoDB.UpdateItem': 2,

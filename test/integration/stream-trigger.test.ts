@@ -70,6 +70,12 @@ function trigger(
 const touchedAll = (topic: Topic) =>
   Array.from({ length: topic.partitionCount }, (_, partition) => ({ topicId: topic.id, partition }));
 
+/** The record values of a Kafka event, as text, in delivery order. */
+const valuesOf = (event: KafkaEvent) =>
+  Object.values(event.records)
+    .flat()
+    .map((r) => Buffer.from(r.value ?? '', 'base64').toString());
+
 async function committedOffsets(group: string): Promise<number[]> {
   const lags = await createGroupService({ cluster }).lags(group);
   return lags.map((l) => l.currentOffset);
@@ -270,8 +276,8 @@ describe('stream trigger', () => {
     expect(await committedOffsets(group)).toEqual([2]);
   });
 
-  it('costs one group read, one log read, two conditional writes and the end read after the release to drain a partition of a group it consumed before', async () => {
-    const counter = new AwsRequestCounter();
+  it('costs one group read, one log read, two conditional writes and a read of the sequencer alone after the release to drain a partition of a group it consumed before', async () => {
+    const counter = new AwsRequestCounter({ capacity: true });
     const counted = createCluster(configFromEnv(), { counter });
     try {
       const topic = await createTestTopic(counted, 'requests', 1);
@@ -283,14 +289,20 @@ describe('stream trigger', () => {
         logger: silentLogger,
         handler: async () => {},
       });
-      await produce(counted, topic, [{ partition: 0, value: 'first' }]);
+      // Records of 1 KB, each its own inline slot: the log read's page of 8 slots costs what
+      // their bytes cost, as in the 1 rec/s workload.
+      const kilobyte = (i: number) => ({ partition: 0, value: `${i}`.padEnd(1024, 'k') });
+      for (let i = 0; i < 10; i++) await produce(counted, topic, [kilobyte(i)]);
       await drains.drain(touchedAll(topic)); // the group's first drain also registers it and finds its start
-      await produce(counted, topic, [{ partition: 0, value: 'second' }]);
+      await produce(counted, topic, [kilobyte(10)]);
       counter.reset();
       const summary = await drains.drain(touchedAll(topic));
       expect(summary.committedRecords).toBe(1);
-      // Queries: the group, the log, and the log's end once more after the release (a trigger is never spent).
+      // Queries: the group, the log, and the sequencer alone after the release (a trigger is never spent).
       expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 3, 'DynamoDB.UpdateItem': 2 });
+      // Read consistently in 4 KB units: the group 1, the page of 8 slots of about 1.2 KB 3, the
+      // sequencer 1. Reading the readable end again after the release paid the page twice (7).
+      expect(counter.capacityUnitsByCommand()).toEqual({ Query: 5, UpdateItem: 2 });
     } finally {
       counted.close();
     }
@@ -408,6 +420,78 @@ describe('one stream reader for every stream group (the dispatcher)', () => {
       { topic: topic.name, partition: 0, outcome: 'drained', committedRecords: 2 },
     ]);
     expect(await committedOffsets(group)).toEqual([2]);
+  });
+
+  it('reads the readable end after its release only when a range above the released offset is reserved; a range not written yet is left to the drain its slot triggers', async () => {
+    const topic = await createTestTopic(cluster, 'reserved-above', 1);
+    const group = testGroupName('reserved-above');
+    const counter = new AwsRequestCounter();
+    const counted = createCluster(configFromEnv(), { counter });
+    // A writer whose slot put waits for the test: its range stays reserved and unwritten.
+    let markReserved = () => {};
+    const reserved = new Promise<void>((resolve) => {
+      markReserved = resolve;
+    });
+    let allowPut = () => {};
+    const putAllowed = new Promise<void>((resolve) => {
+      allowPut = resolve;
+    });
+    const slowWriter = createCluster(configFromEnv(), {
+      wrapIndex: (index) => ({
+        ...index,
+        async reserve(...args) {
+          const reservation = await index.reserve(...args);
+          markReserved();
+          return reservation;
+        },
+        async commit(...args) {
+          await putAllowed;
+          return index.commit(...args);
+        },
+      }),
+    });
+    try {
+      const delivered: string[] = [];
+      let writing: Promise<number[]> | undefined;
+      const holder = testStreamTrigger(counted, topic, group, {
+        handler: async (event) => {
+          const values = valuesOf(event);
+          delivered.push(...values);
+          if (values.includes('one')) {
+            writing = produce(slowWriter, topic, [{ partition: 0, value: 'two' }]);
+            await reserved; // offset 2 is reserved while this drain holds the lease
+          }
+        },
+      });
+      await produce(cluster, topic, [{ partition: 0, value: 'zero' }]);
+      await holder.drain(touchedAll(topic)); // the group's first drain registers it and finds its start
+      await produce(cluster, topic, [{ partition: 0, value: 'one' }]);
+      counter.reset();
+      const summary = await holder.drain(touchedAll(topic));
+      expect(summary.partitions).toEqual([
+        { topic: topic.name, partition: 0, outcome: 'drained', committedRecords: 1 },
+      ]);
+      // After the release: the sequencer (offset 2 reserved, above the released 2), then the
+      // readable end (still 2: a hole inside its grace), and no second acquisition.
+      expect(counter.snapshot()).toEqual({ 'DynamoDB.Query': 4, 'DynamoDB.UpdateItem': 2 });
+      expect(await committedOffsets(group)).toEqual([2]);
+
+      allowPut();
+      expect(await writing).toEqual([2]);
+      // The slot's INSERT triggers a drain, which finds the lease free and delivers it.
+      const next = await testStreamTrigger(counted, topic, group, {
+        handler: async (event) => {
+          delivered.push(...valuesOf(event));
+        },
+      }).drain(touchedAll(topic));
+      expect(next.partitions.map((p) => [p.outcome, p.committedRecords])).toEqual([['drained', 1]]);
+      expect(delivered).toEqual(['zero', 'one', 'two']);
+      expect(await committedOffsets(group)).toEqual([3]);
+    } finally {
+      allowPut();
+      counted.close();
+      slowWriter.close();
+    }
   });
 });
 
