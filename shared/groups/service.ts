@@ -179,6 +179,16 @@ export interface GroupService extends Pick<GroupStore, 'claimMarker' | 'refreshM
    * gives each lease back with {@link GroupService.release} (committing in the same write).
    */
   takePartitions(request: TakePartitionsRequest): Promise<TakenPartitions>;
+  /**
+   * Takes a partition back right after its holder released it (the stream trigger, when the
+   * end read after its release found new records): the release wrote the lease item itself —
+   * epoch `claim.epoch + 1`, no owner, `offset` committed — so the acquisition is conditional
+   * on that state with no read of the group first. Its outcomes: acquired (nobody wrote the
+   * lease since the release); lost to a live holder, which is returned as held; or the item
+   * moved on and is free (an offset reset, a deleted group), when the partition is taken as
+   * {@link GroupService.takePartitions} takes it, from a fresh read.
+   */
+  retakePartition(request: RetakePartitionRequest): Promise<TakenPartitions>;
   /** Releases the member's leases, so others take them at once, and removes the member. */
   leave(group: string, memberId: string, caller?: MemberCaller): Promise<void>;
   /**
@@ -237,6 +247,14 @@ export interface TakePartitionsRequest {
   readonly leaseDurationMs: number;
   /** Where a partition the group never consumed starts. */
   readonly policy: StartPolicy;
+}
+
+/** What {@link GroupService.retakePartition} takes back: one partition its holder just released. */
+export interface RetakePartitionRequest extends Omit<TakePartitionsRequest, 'partitions'> {
+  readonly topic: Topic;
+  readonly partition: number;
+  /** The claim the holder released, and the offset the release committed (or left committed). */
+  readonly released: { readonly epoch: number; readonly offset: number };
 }
 
 /** The partitions {@link GroupService.takePartitions} took, and those a live holder kept. */
@@ -512,7 +530,7 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
     }
   }
 
-  return {
+  const service: GroupService = {
     // The "poller running" marker of wake-on-produce, held by the group's poller.
     claimMarker: (group, owner, expiresAt, at, takeoverFrom) =>
       store.claimMarker(group, owner, expiresAt, at, takeoverFrom),
@@ -662,6 +680,51 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       const order = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) =>
         a.topic.localeCompare(b.topic) || a.partition - b.partition;
       return { taken: taken.sort(order), held: held.sort(order) };
+    },
+
+    async retakePartition(request) {
+      const { group, owner, topic, partition, released } = request;
+      validateGroupName(group);
+      const at = now();
+      const seen: LeaseRecord = {
+        topic: topic.name,
+        partition,
+        topicId: topic.id,
+        expiresAt: 0,
+        epoch: released.epoch + 1,
+        committed: released.offset,
+      };
+      const outcome = await store.acquire(group, {
+        seen,
+        topic: topic.name,
+        partition,
+        topicId: topic.id,
+        owner,
+        expiresAt: at + request.leaseDurationMs,
+        expiredBefore: at - skew,
+        committed: released.offset,
+      });
+      if (outcome.kind === 'acquired') {
+        const { lease } = outcome;
+        return {
+          taken: [
+            {
+              topic: lease.topic,
+              partition: lease.partition,
+              epoch: lease.epoch,
+              committedOffset: released.offset,
+              expiresAt: lease.expiresAt,
+            },
+          ],
+          held: [],
+        };
+      }
+      const { current } = outcome;
+      // The same test takePartitions makes on its read: the failed write's ALL_OLD is that read.
+      if (current?.owner !== undefined && current.expiresAt >= at - skew) {
+        return { taken: [], held: [{ topic: topic.name, partition }] };
+      }
+      return service.takePartitions({ ...request, partitions: [{ topic, partition }] });
     },
 
     async leave(group, memberId, caller) {
@@ -857,4 +920,5 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
       return (await Promise.all(checks)).some(Boolean);
     },
   };
+  return service;
 }

@@ -216,12 +216,15 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
         return summary;
       }
       if (landed === undefined) return summary;
-      let again: Awaited<ReturnType<GroupService['takePartitions']>>;
+      let again: Awaited<ReturnType<GroupService['retakePartition']>>;
       try {
-        again = await groups.takePartitions({
+        // The release wrote the lease item, so it is taken back with no read of the group.
+        again = await groups.retakePartition({
           group,
           owner,
-          partitions: [{ topic, partition: assignment.partition }],
+          topic,
+          partition: assignment.partition,
+          released: { epoch: assignment.epoch, offset: released },
           leaseDurationMs: options.leaseDurationMs,
           policy: options.policy,
         });

@@ -3,6 +3,7 @@ import { configFromEnv } from '../../shared/config';
 import { FencedError, NotFoundError } from '../../shared/errors';
 import { createGroupService, type GroupService } from '../../shared/groups';
 import type { StartPolicy } from '../../shared/groups/types';
+import { AwsRequestCounter } from '../../shared/storage/aws';
 import {
   createTestTopic,
   produce,
@@ -256,6 +257,74 @@ describe('lease protocol', () => {
       kind: 'acquired',
       lease: { owner: 'b', epoch: 3 },
     });
+  });
+
+  it('takes a partition back after its release with the acquisition alone, and names each outcome', async () => {
+    const counter = new AwsRequestCounter();
+    const counted = createCluster(configFromEnv(), { counter });
+    try {
+      const topic = await createTestTopic(counted, 'retake', 1);
+      await produce(
+        counted,
+        topic,
+        [1, 2, 3, 4].map((i) => ({ partition: 0, value: `r${i}` })),
+      );
+      const group = testGroupName('g');
+      const groups = createGroupService({ cluster: counted });
+      const take = (owner: string) =>
+        groups.takePartitions({
+          group,
+          owner,
+          partitions: [{ topic, partition: 0 }],
+          leaseDurationMs: SESSION,
+          policy: EARLIEST,
+        });
+      const retake = (owner: string, released: { epoch: number; offset: number }) =>
+        groups.retakePartition({
+          group,
+          owner,
+          topic,
+          partition: 0,
+          released,
+          leaseDurationMs: SESSION,
+          policy: EARLIEST,
+        });
+      const claim = (owner: string, epoch: number) => ({ topic: topic.name, partition: 0, owner, epoch });
+
+      const [first] = (await take('drain-a')).taken;
+      expect(await groups.release(group, claim('drain-a', first.epoch), 3)).toBe('released');
+      // Acquired: nobody wrote the lease since the release, and the group is not read.
+      counter.reset();
+      const again = await retake('drain-a', { epoch: first.epoch, offset: 3 });
+      expect(again).toEqual({
+        taken: [expect.objectContaining({ epoch: first.epoch + 2, committedOffset: 3 })],
+        held: [],
+      });
+      expect(counter.snapshot()).toEqual({ 'DynamoDB.UpdateItem': 1 });
+      const { epoch } = again.taken[0];
+      expect(await groups.release(group, claim('drain-a', epoch), 3)).toBe('released');
+
+      // Lost to a live holder that took it after the release: held, told by the failed write alone.
+      const [other] = (await take('drain-b')).taken;
+      counter.reset();
+      expect(await retake('drain-a', { epoch, offset: 3 })).toEqual({
+        taken: [],
+        held: [{ topic: topic.name, partition: 0 }],
+      });
+      expect(counter.snapshot()).toEqual({ 'DynamoDB.UpdateItem': 1 });
+
+      // The lease moved on and is free (its holder released it, an offset reset moved it): taken
+      // from a fresh read of the group, at the offset the reset wrote.
+      expect(await groups.release(group, claim('drain-b', other.epoch))).toBe('released');
+      await groups.resetOffsets({ group, topic: topic.name, target: { to: 'offset', offset: 1 } });
+      counter.reset();
+      const fresh = await retake('drain-a', { epoch, offset: 3 });
+      expect(fresh.taken).toEqual([expect.objectContaining({ committedOffset: 1 })]);
+      expect(counter.count('DynamoDB.Query')).toBe(1);
+      expect(counter.count('DynamoDB.UpdateItem')).toBe(2);
+    } finally {
+      counted.close();
+    }
   });
 
   it('says whether a group has records to consume', async () => {

@@ -493,6 +493,65 @@ describe('one stream reader for every stream group (the dispatcher)', () => {
       slowWriter.close();
     }
   });
+
+  it('moves past a void that lands above the released offset while it holds the lease, taking the lease back with no read of the group', async () => {
+    const topic = await createTestTopic(cluster, 'void-above', 1);
+    const group = testGroupName('void-above');
+    let groupReads = 0;
+    const groups = createGroupService({
+      cluster,
+      store: {
+        ...cluster.groups,
+        snapshot(name) {
+          groupReads++;
+          return cluster.groups.snapshot(name);
+        },
+      },
+    });
+    const other = trigger(topic, group, {
+      handler: async () => {
+        throw new Error('the skipped drain delivers nothing');
+      },
+    });
+    let skipped: Awaited<ReturnType<typeof other.drain>> | undefined;
+    const delivered: string[] = [];
+    const holder = trigger(topic, group, {
+      groups,
+      handler: async (event) => {
+        const values = valuesOf(event);
+        delivered.push(...values);
+        if (values.includes('one')) {
+          // A writer reserves [2, 4) and fails: its void is a slot, and its INSERT triggers a
+          // drain that finds the partition held by this one.
+          const range = await cluster.index.reserve(topic.id, 0, 2, Date.now());
+          await cluster.index.void({
+            kind: 'void',
+            topicId: topic.id,
+            partition: 0,
+            baseOffset: range.baseOffset,
+            count: range.count,
+            voidedAt: Date.now(),
+            reservedAt: range.reservedAt,
+          });
+          skipped = await other.drain(touchedAll(topic));
+        }
+      },
+    });
+    await produce(cluster, topic, [{ partition: 0, value: 'zero' }]);
+    await holder.drain(touchedAll(topic)); // the group's first drain registers it and finds its start
+    await produce(cluster, topic, [{ partition: 0, value: 'one' }]);
+    groupReads = 0;
+    const summary = await holder.drain(touchedAll(topic));
+    expect(skipped?.partitions.map((p) => p.outcome)).toEqual(['held']);
+    expect(delivered).toEqual(['zero', 'one']);
+    // The record and the void's two offsets, committed: nobody is left to move past the void.
+    expect(summary.partitions).toEqual([
+      { topic: topic.name, partition: 0, outcome: 'drained', committedRecords: 3 },
+    ]);
+    expect(await committedOffsets(group)).toEqual([4]);
+    // The group was read to take the lease, not to take it back after the release.
+    expect(groupReads).toBe(1);
+  });
 });
 
 describe('the group function, invoked by the log table stream', () => {
