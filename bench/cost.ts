@@ -436,7 +436,8 @@ export interface MeasuredCosts {
   /**
    * The stream trigger's requests per delivered batch (one record, one partition, a group that
    * consumed before), measured in the same run (`bench/consumer-trigger.ts`): the group read,
-   * the log read, acquire, release with the commit, and the read of the end after the release.
+   * the log read, acquire, release with the commit, and the end check after the release (the
+   * sequencer alone while nothing was reserved past the released offset).
    * Needed by the stream-triggered workloads (every workload without `trigger: 'poller'`).
    */
   readonly streamTrigger?: {
@@ -760,8 +761,8 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
  * asynchronously; its topic lookups are a cached read per topic per 30 s), and one invocation
  * of each group's function. Each group invocation drains the partitions its slots name: the
  * measured requests of a delivered batch per partition (group read, log read, acquire, release
- * with the commit, and the read of the end after the release that keeps a trigger from being
- * spent), one more log read per further section of a partition, and each section's S3 GETs once
+ * with the commit, and the end check after the release that keeps a trigger from being spent:
+ * a read of the sequencer alone in steady state), one more log read per further section of a partition, and each section's S3 GETs once
  * (the drain cuts a section's batches from memory; measured per large section). Stream reads by
  * Lambda cost nothing.
  */
