@@ -181,7 +181,7 @@ export interface GroupService extends Pick<GroupStore, 'claimMarker' | 'refreshM
   takePartitions(request: TakePartitionsRequest): Promise<TakenPartitions>;
   /**
    * Takes a partition back right after its holder released it (the stream trigger, when the
-   * end read after its release found new records): the release wrote the lease item itself —
+   * end check after its release found new records): the release wrote the lease item itself —
    * epoch `claim.epoch + 1`, no owner, `offset` committed — so the acquisition is conditional
    * on that state with no read of the group first. Its outcomes: acquired (nobody wrote the
    * lease since the release); lost to a live holder, which is returned as held; or the item

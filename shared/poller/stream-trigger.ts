@@ -171,11 +171,13 @@ export function createStreamTrigger(input: StreamTriggerOptions): StreamTrigger 
   }
 
   /**
-   * Drains a partition, then, once its lease is released, reads the readable end once more:
-   * a slot that landed while this drain held the lease may have triggered another drain that
-   * found the partition held and skipped it, so records above the released offset are drained
-   * again here (the lease taken anew), until the end read finds none, another holder has the
-   * partition, or the deadline. docs/design/stream-trigger.md ("A trigger is never spent").
+   * Drains a partition, then, once its lease is released, checks the end once more (the
+   * sequencer first, the readable end only when something was reserved past the released
+   * offset): a slot that landed while this drain held the lease may have triggered another
+   * drain that found the partition held and skipped it, so records above the released offset
+   * are drained again here (the lease taken back), until the end check finds none, another
+   * holder has the partition, or the deadline. docs/design/stream-trigger.md ("A trigger is
+   * never spent").
    */
   async function drainUntilQuiet(
     topic: Topic,
