@@ -433,6 +433,8 @@ const MAX_SEQUENCE_RETRIES = 3;
  * idempotent batch first claims its producer's state for the range, then puts the slot. Every
  * failure after the reservation ends with the range voided by this writer (or found already
  * voided, or found holding this very batch — a put whose answer was lost — which is a success).
+ * Once the slot holds a claimed batch, the state its claim wrote is remembered for the
+ * producer's next batch on this writer.
  */
 async function commitSlot(
   deps: AppendDeps,
@@ -513,8 +515,9 @@ async function commitSlot(
 }
 
 /**
- * What a warm claim's redecision refused (out of order, another batch, a removed range): the
- * request is refused whole, as the read the claim skipped would have refused it.
+ * What deciding again after a warm claim's conflict threw (a refusal: out of order, another
+ * batch, a removed range; or a failed read of the range the state names): the request fails
+ * whole with it, as it would have with the read the claim skipped.
  */
 class RefusedAsRead {
   constructor(readonly refusal: unknown) {}
