@@ -15,12 +15,13 @@ import type {
   Reservation,
   VoidOutcome,
 } from '../storage/log-index';
-import { isSameData } from '../storage/log-index';
+import { claimedState, isSameData, producerStateExpiry } from '../storage/log-index';
 import { SEGMENT_PREFIX } from '../storage/schema';
 import type { SegmentStore } from '../storage/segment-store';
 import type { Topic } from '../topics/registry';
 import { checkRecordCount, recordProblem } from './record-rules';
 import type { LogObserver } from './view';
+import type { WarmProducerState, WarmProducerStates } from './warm-producers';
 
 /** A record to append; `partition` pins it, otherwise the partitioner decides. */
 export interface AppendRecord extends ProducedRecord {
@@ -69,6 +70,12 @@ export interface AppendDeps {
   readonly inlineSectionMaxBytes: number;
   readonly now: () => number;
   readonly observer?: LogObserver;
+  /**
+   * The producer states this writer claimed and committed itself: a batch at the sequence one
+   * of them expects next is claimed without reading (docs/design/sequenced-log.md, "A warm
+   * writer's own claim"). One per log instance, so one per warm process.
+   */
+  readonly warmProducers: WarmProducerStates;
 }
 
 /**
@@ -101,6 +108,17 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
           digest: batchDigest(partition, batch),
         };
         const readAt = deps.now();
+        const warm = deps.warmProducers.take(producer.id, topic.id, partition, readAt);
+        if (warm !== undefined && sequenced.sequence === warm.state.nextSequence) {
+          // This writer's own last claim, committed: the state it wrote and a range that holds
+          // data (write-once). The claim's condition still checks that nobody claimed since.
+          const { producerId, sequence, digest } = sequenced;
+          claims.set(partition, {
+            guard: { producerId, sequence, digest, expected: warm.state, readAt },
+            warm: true,
+          });
+          return;
+        }
         const state = await deps.index.producerState(producer.id, topic.id, partition, readAt);
         const decision = await decideSequence(deps, topic, partition, sequenced, state, readAt);
         if (decision.kind === 'duplicate') offsets.set(partition, decision.baseOffset);
@@ -108,6 +126,10 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
       }),
     );
   }
+
+  // A refusal that a warm claim's conflict found: a read would have found it before anything
+  // was written, and refused the whole request; so does this.
+  let refusedAsRead: unknown;
 
   const fresh = sections.filter((section) => !offsets.has(section.partition));
   if (fresh.length > 0) {
@@ -147,12 +169,17 @@ export async function appendRecords(deps: AppendDeps, request: AppendRequest): P
             await commitSlot(deps, topic, slot, claims.get(location.partition)),
           );
         } catch (error) {
+          if (error instanceof RefusedAsRead) {
+            refusedAsRead ??= error.refusal;
+            return;
+          }
           if (!(error instanceof SluiceError)) throw error;
           failures.set(location.partition, error);
         }
       }),
     );
   }
+  if (refusedAsRead !== undefined) throw refusedAsRead;
 
   const next = new Map<number, number>();
   return records.map((record, i) => {
@@ -267,6 +294,12 @@ interface SequencedBatch {
  */
 interface PendingClaim {
   readonly guard: ProducerGuard;
+  /**
+   * Decided from this writer's own committed claim instead of a read: a `sequence-conflict`
+   * then means the state moved since, and deciding again against the state the conflict
+   * returns is the read this claim skipped, not a race.
+   */
+  readonly warm?: boolean;
   /**
    * Resolves with the refusal the check found (its batch must not be claimed), or undefined.
    * It never rejects: a request that fails before it claims leaves it unawaited.
@@ -400,6 +433,8 @@ const MAX_SEQUENCE_RETRIES = 3;
  * idempotent batch first claims its producer's state for the range, then puts the slot. Every
  * failure after the reservation ends with the range voided by this writer (or found already
  * voided, or found holding this very batch — a put whose answer was lost — which is a success).
+ * Once the slot holds a claimed batch, the state its claim wrote is remembered for the
+ * producer's next batch on this writer.
  */
 async function commitSlot(
   deps: AppendDeps,
@@ -409,24 +444,35 @@ async function commitSlot(
 ): Promise<number> {
   let slot = reserved;
   let claim = pending;
-  for (let attempt = 0; claim; attempt++) {
-    const outcome = await claimRange(deps, topic, slot, claim);
-    if (outcome.kind === 'claimed' || outcome.kind === 'already-claimed') break;
+  let claimed: WarmProducerState | undefined;
+  let retriesLeft = MAX_SEQUENCE_RETRIES;
+  while (claim) {
+    const { outcome, written } = await claimRange(deps, topic, slot, claim);
+    if (outcome.kind === 'claimed' || outcome.kind === 'already-claimed') {
+      claimed = written;
+      break;
+    }
     // Another request of the same producer claimed first: ours is its duplicate, out of
     // order, or (a new state) the next batch after it, which then needs a fresh range.
     await voidOwnRange(deps, topic, slot.partition, slot);
     const { guard } = claim;
     const readAt = deps.now();
-    const decision = await decideSequence(
-      deps,
-      topic,
-      slot.partition,
-      { ...guard, count: slot.count },
-      outcome.current,
-      readAt,
-    );
+    let decision: SequenceDecision;
+    try {
+      decision = await decideSequence(
+        deps,
+        topic,
+        slot.partition,
+        { ...guard, count: slot.count },
+        outcome.current,
+        readAt,
+      );
+    } catch (error) {
+      throw claim.warm ? new RefusedAsRead(error) : error;
+    }
     if (decision.kind === 'duplicate') return decision.baseOffset;
-    if (attempt >= MAX_SEQUENCE_RETRIES) {
+    // A warm claim's conflict stands for the read it skipped: it spends none of the retries.
+    if (!claim.warm && retriesLeft-- === 0) {
       throw new UnavailableError(
         `Producer ${guard.producerId} raced itself on ${topic.name}-${slot.partition}: retry the request.`,
         { topic: topic.name, partition: slot.partition },
@@ -436,6 +482,13 @@ async function commitSlot(
     const again = await deps.index.reserve(slot.topicId, slot.partition, slot.count, deps.now());
     slot = { ...slot, baseOffset: again.baseOffset, reservedAt: again.reservedAt };
   }
+  // Only once the slot holds the batch: then the claimed range is data, for good.
+  const committed = () => {
+    if (claimed && pending) {
+      deps.warmProducers.remember(pending.guard.producerId, topic.id, slot.partition, claimed);
+    }
+    return slot.baseOffset;
+  };
   const remaining = (slot.reservedAt ?? 0) + deps.commitDeadlineMs - deps.now();
   let outcome: CommitOutcome;
   try {
@@ -449,16 +502,25 @@ async function commitSlot(
     } catch {
       // Storage is away: a reader voids the range once the grace period has passed.
     }
-    if (settled?.kind === 'data' && isSameData(settled.occupant, slot)) return slot.baseOffset;
+    if (settled?.kind === 'data' && isSameData(settled.occupant, slot)) return committed();
     throw isAbort(error) ? lateError(deps, topic, slot) : error;
   }
   switch (outcome.kind) {
     case 'appended':
     case 'already-appended':
-      return slot.baseOffset;
+      return committed();
     case 'voided':
       throw lateError(deps, topic, slot);
   }
+}
+
+/**
+ * What deciding again after a warm claim's conflict threw (a refusal: out of order, another
+ * batch, a removed range; or a failed read of the range the state names): the request fails
+ * whole with it, as it would have with the read the claim skipped.
+ */
+class RefusedAsRead {
+  constructor(readonly refusal: unknown) {}
 }
 
 /**
@@ -471,14 +533,18 @@ async function claimRange(
   topic: Topic,
   slot: DataSlot,
   claim: PendingClaim,
-): Promise<ClaimOutcome> {
+): Promise<{ readonly outcome: ClaimOutcome; readonly written: WarmProducerState }> {
   const range = { ...slot, reservedAt: slot.reservedAt ?? deps.now() };
   try {
     const refused = await claim.previous;
     if (refused !== undefined) throw refused;
     // Past the deadline the slot put will not be sent: claiming would only name a void.
     if (range.reservedAt + deps.commitDeadlineMs <= deps.now()) throw lateError(deps, topic, slot);
-    return await deps.index.claim(range, claim.guard, deps.now());
+    const claimedAt = deps.now();
+    const outcome = await deps.index.claim(range, claim.guard, claimedAt);
+    // What a `claimed` (or `already-claimed`: the same command, sent again) outcome wrote.
+    const written = { state: claimedState(range, claim.guard), expiresAt: producerStateExpiry(claimedAt) };
+    return { outcome, written };
   } catch (error) {
     try {
       await voidOwnRange(deps, topic, slot.partition, slot);

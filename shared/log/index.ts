@@ -16,6 +16,7 @@ import {
 } from './fetch';
 import { offsetForTimestamp } from './timestamps';
 import { type LogObserver, readableEndAbove } from './view';
+import { createWarmProducerStates } from './warm-producers';
 
 export type { AppendRecord, ProducerIdentity, RecordResult } from './append';
 export type { AutoOffsetReset, FetchRequest, FetchResult, LogReader, PartitionOffsets } from './fetch';
@@ -91,8 +92,10 @@ export interface LogOptions {
 }
 
 /**
- * Builds the log. It holds no state of its own: any number of processes may append to and
- * read the same partitions. Design note: docs/design/sequenced-log.md.
+ * Builds the log. Any number of processes may append to and read the same partitions: what
+ * it keeps in memory (the producer states its own claims wrote, so that an idempotent
+ * producer's next batch skips its reads) only saves requests, and is checked by every claim.
+ * Design note: docs/design/sequenced-log.md.
  *
  * @example
  * const log = createLog({ segments: createS3SegmentStore({ s3, bucket }), index: createDynamoLogIndex({ dynamodb, logTable, metaTable }) });
@@ -125,6 +128,7 @@ export function createLog(options: LogOptions): Log {
     holeGraceMs,
     now: options.now ?? Date.now,
     observer: options.observer,
+    warmProducers: createWarmProducerStates(),
   };
   return {
     append: (topic, records, producer) => appendRecords(deps, { topic, records, producer }),

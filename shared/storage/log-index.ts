@@ -565,16 +565,17 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
    * expired item the table's TTL has not deleted yet counts as none, as in `producerState`.
    */
   async function claim(range: ClaimedRange, guard: ProducerGuard, now: number): Promise<ClaimOutcome> {
+    const state = claimedState(range, guard);
     const item: Record<string, AttributeValue> = {
       pk: { S: producerKey(guard.producerId) },
       sk: { S: partitionKey(range.topicId, range.partition) },
-      lastSequence: { N: String(guard.sequence) },
-      lastBaseOffset: { N: String(range.baseOffset) },
-      lastCount: { N: String(range.count) },
-      nextSequence: { N: String(guard.sequence + range.count) },
+      lastSequence: { N: String(state.lastSequence) },
+      lastBaseOffset: { N: String(state.lastBaseOffset) },
+      lastCount: { N: String(state.lastCount) },
+      nextSequence: { N: String(state.nextSequence) },
       dig: { S: guard.digest },
       rat: { N: String(range.reservedAt) },
-      [META_TABLE_TTL_ATTRIBUTE]: { N: String(epochSeconds(now + PRODUCER_STATE_EXPIRY_MS)) },
+      [META_TABLE_TTL_ATTRIBUTE]: { N: String(producerStateExpiry(now)) },
     };
     const { expected } = guard;
     try {
@@ -857,10 +858,44 @@ function epochSeconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
+/**
+ * The producer state a claim of `range` by `guard` writes, field for field as
+ * {@link LogIndex.producerState} reads it back.
+ *
+ * @example
+ * claimedState({ topicId, partition: 0, baseOffset: 40, count: 2, reservedAt }, guard).nextSequence; // guard.sequence + 2
+ */
+export function claimedState(range: ClaimedRange, guard: ProducerGuard): ProducerState {
+  return {
+    lastSequence: guard.sequence,
+    lastBaseOffset: range.baseOffset,
+    lastCount: range.count,
+    nextSequence: guard.sequence + range.count,
+    lastDigest: guard.digest,
+    reservedAt: range.reservedAt,
+  };
+}
+
+/**
+ * The expiry (`exp`, seconds since the epoch) a claim sent at `claimedAt` gives its producer
+ * state: {@link PRODUCER_STATE_EXPIRY_MS} later.
+ */
+export function producerStateExpiry(claimedAt: number): number {
+  return epochSeconds(claimedAt + PRODUCER_STATE_EXPIRY_MS);
+}
+
+/**
+ * Whether a producer state expiring at `expiresAt` (seconds) counts as none at `now`: the one
+ * rule for a state read from the table and for one a writer remembers from its own claim.
+ */
+export function isProducerStateExpired(expiresAt: number, now: number): boolean {
+  return expiresAt <= epochSeconds(now);
+}
+
 /** A producer state item as read at `now`: undefined once expired (TTL deletes it later, not at once). */
 function fromProducerItem(item: Record<string, AttributeValue>, now: number): ProducerState | undefined {
   const expiresAt = item[META_TABLE_TTL_ATTRIBUTE]?.N;
-  if (expiresAt !== undefined && Number(expiresAt) <= epochSeconds(now)) return undefined;
+  if (expiresAt !== undefined && isProducerStateExpired(Number(expiresAt), now)) return undefined;
   return {
     lastSequence: Number(item.lastSequence.N),
     lastBaseOffset: Number(item.lastBaseOffset.N),

@@ -200,7 +200,9 @@ describeEachSlotStorage('idempotent produce: a claim whose slot is never written
     const topic = await newTopic(cluster, 1, 'idem-sigkill-claimed');
     const id = uniqueName('p');
     const timestamp = Date.now();
-    const [before] = await cluster.log.append(topic, [fixedRecord('before', timestamp)], {
+    // Batch 0 from another writer, so that the retry below reads the state (a cold writer). The
+    // writer of batch 0 would claim from memory; that case is in log-idempotence-warm.test.ts.
+    const [before] = await newCluster({ log: FAST }).log.append(topic, [fixedRecord('before', timestamp)], {
       id,
       sequenceFor: () => 0,
     });
