@@ -157,6 +157,12 @@ export interface Workload {
    * @default 'http-api'
    */
   readonly endpoint?: 'http-api' | 'function-url';
+  /**
+   * Memory of the HTTP function in MB (the construct's `apiMemorySize`): the produce
+   * invocations are billed at it, and their CPU runs at its share of a vCPU
+   * ({@link produceInvocationMs}). @default ASSUMPTIONS.lambdaMemoryMb (1024, the construct's default)
+   */
+  readonly apiMemorySize?: number;
 }
 
 /** The TypeScript producer's batching settings that decide its request size. */
@@ -211,6 +217,17 @@ const ONE_REC_PER_SEC = {
   recordsPerRequest: recordsPerRequestWithDefaults(1, 1024),
   partitions: 1,
   idempotent: true,
+} as const;
+
+/**
+ * 1 rec/s with every construct option a user may choose to lower its price: a function URL, a
+ * 5 s batching window for the stream-triggered group, and a day's retention.
+ */
+const EVERY_OPTION_ONE_REC_PER_SEC = {
+  ...ONE_REC_PER_SEC,
+  endpoint: 'function-url',
+  streamBatchingWindowSeconds: 5,
+  retentionDays: 1,
 } as const;
 
 /** One producer sending 1,000 records of 1 KB a second with the client's defaults, to two partitions. */
@@ -305,6 +322,35 @@ export const WORKLOADS: readonly Workload[] = [
     ...ONE_MB_PER_SEC,
     trigger: 'poller',
     endpoint: 'function-url',
+  },
+  {
+    name: '1 rec/s of 1 KB, single records (client defaults), apiMemorySize 512',
+    ...ONE_REC_PER_SEC,
+    apiMemorySize: 512,
+  },
+  {
+    name: '1 rec/s of 1 KB, single records (client defaults), apiMemorySize 256',
+    ...ONE_REC_PER_SEC,
+    apiMemorySize: 256,
+  },
+  {
+    name: '1 MB/s from one producer, client defaults (1 KB records), apiMemorySize 512',
+    ...ONE_MB_PER_SEC,
+    apiMemorySize: 512,
+  },
+  {
+    name: '1 MB/s from one producer, client defaults (1 KB records), apiMemorySize 256',
+    ...ONE_MB_PER_SEC,
+    apiMemorySize: 256,
+  },
+  {
+    name: "1 rec/s of 1 KB, single records (client defaults), endpoint: 'function-url', maxBatchingWindow 5 s, retention 1 day",
+    ...EVERY_OPTION_ONE_REC_PER_SEC,
+  },
+  {
+    name: "1 rec/s of 1 KB, single records (client defaults), endpoint: 'function-url', maxBatchingWindow 5 s, retention 1 day, apiMemorySize 512",
+    ...EVERY_OPTION_ONE_REC_PER_SEC,
+    apiMemorySize: 512,
   },
   {
     name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'poller'",
@@ -611,7 +657,8 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
   const shape = shapeOf(w, m);
   const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
   const requests = requestsPerSec * s;
-  const produceMs = produceInvocationMs(shape, m);
+  const apiMemoryMb = w.apiMemorySize ?? ASSUMPTIONS.lambdaMemoryMb;
+  const produceMs = produceInvocationMs(shape, m, apiMemoryMb);
   // Inline slots are deleted by TTL (free), some time after retention moved past them.
   const storedDays = retentionDaysOf(w) + (shape.inline ? ASSUMPTIONS.inlineTtlLagDays : 0);
   const slots = requestsPerSec * storedDays * 86_400;
@@ -622,7 +669,7 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
   return {
     s3Put: (requests * shape.perRequest.s3Put * PRICES.s3PutPer1k) / 1000,
     dynamodbProduce: requests * (shape.perRequest.writeUnits * write + shape.perRequest.readUnits * read),
-    lambdaProduce: lambda(requests * lambdaGbSeconds(produceMs), requests),
+    lambdaProduce: lambda(requests * lambdaGbSeconds(produceMs, apiMemoryMb), requests),
     apiGateway:
       w.endpoint === 'function-url'
         ? 0
@@ -641,16 +688,29 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
 }
 
 /**
- * One produce invocation of a shape, ms: its own measured unloaded latency (which holds its
- * JSON, base64 and encoding work, large for a 4 MB body), else the run's small-request
- * latency, at least {@link ASSUMPTIONS.minProduceMs}, plus the body's upload to S3 in region.
+ * One produce invocation of a shape at `memoryMb` of HTTP function, ms. The shape's own measured
+ * unloaded p50 (which holds its JSON, base64 and encoding work, large for a 4 MB body; else the
+ * run's small-request latency) was taken on a whole core, but Lambda gives a function a share
+ * of one vCPU in proportion to its memory ({@link ASSUMPTIONS.memoryMbPerVcpu} for all of it),
+ * so the request's CPU (the server's measured CPU per request of the shape) stretches by
+ * `memoryMbPerVcpu / memoryMb` below a whole vCPU, while the rest of the latency (waits on
+ * DynamoDB and S3) does not. Then at least {@link ASSUMPTIONS.minProduceMs}, plus the body's
+ * upload to S3 in region. A shape without a measured CPU is priced as all waiting.
  *
  * @example
- * const ms = produceInvocationMs(shape, measured);
+ * // p50 51 ms of which 30 ms CPU, 2.9 MB of body: 21 + 30 × 1769/1024 + 58 ≈ 131 ms at 1024 MB,
+ * // 21 + 30 × 1769/512 + 58 ≈ 183 ms at 512 MB (billed at half the GB-seconds per ms).
+ * const ms = produceInvocationMs(shape, measured, 512);
  */
-export function produceInvocationMs(shape: ShapeCosts, m: MeasuredCosts): number {
+export function produceInvocationMs(shape: ShapeCosts, m: MeasuredCosts, memoryMb: number): number {
   const measured = shape.produceLatencyMs?.p50 ?? m.produceMs;
-  return Math.max(measured, ASSUMPTIONS.minProduceMs) + shape.bodyBytes / ASSUMPTIONS.uploadBytesPerMs;
+  const cpuMs = shape.serverCpuMsPerRequest ?? 0;
+  const waitingMs = Math.max(0, measured - cpuMs);
+  const cpuStretch = Math.max(1, ASSUMPTIONS.memoryMbPerVcpu / memoryMb);
+  return (
+    Math.max(waitingMs + cpuMs * cpuStretch, ASSUMPTIONS.minProduceMs) +
+    shape.bodyBytes / ASSUMPTIONS.uploadBytesPerMs
+  );
 }
 
 /**

@@ -516,8 +516,9 @@ export function renderReport(r: BenchResults): string {
           usd(c.mskServerlessUsdPerMonth),
         ]),
       ) +
-      `\n  Sluice model inputs: the calls and capacity units per shape below, a produce invocation of each shape's measured p50 (at least ${ASSUMPTIONS.minProduceMs} ms) plus its upload ` +
-      `at ${ASSUMPTIONS.lambdaMemoryMb} MB arm64; a consumer group on the default stream trigger (per batch of new slots, at ${ASSUMPTIONS.streamFunctionMemoryMb} MB), ` +
+      `\n  Sluice model inputs: the calls and capacity units per shape below, a produce invocation of each shape's measured p50 with its server CPU stretched to the function's share of a vCPU ` +
+      `(${ASSUMPTIONS.memoryMbPerVcpu} MB for a whole one; at least ${ASSUMPTIONS.minProduceMs} ms) plus its upload, ` +
+      `at ${ASSUMPTIONS.lambdaMemoryMb} MB arm64 or the row's apiMemorySize; a consumer group on the default stream trigger (per batch of new slots, at ${ASSUMPTIONS.streamFunctionMemoryMb} MB), ` +
       `or with trigger: 'poller' a poller running all month while records flow, at ${ASSUMPTIONS.pollerMemoryMb} MB or what keeps it under half its CPU share past about 2 MB/s. Prices as of ${PRICES.asOf}.`,
   );
   sections.push(
@@ -574,15 +575,16 @@ export function renderReport(r: BenchResults): string {
 /**
  * A workload's short name in the by-item table: its name up to the first colon, with its
  * variants (`, trigger: 'poller'`, `, endpoint: 'function-url'`, `, retention 1 day`,
- * `, maxBatchingWindow 5 s`) kept, so variant rows are told apart from the rows they vary.
+ * `, maxBatchingWindow 5 s`, `, apiMemorySize 512`) kept, so variant rows are told apart from the rows they vary.
  *
  * @example
  * breakdownLabel("idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'poller'"); // "idle, trigger: 'poller'"
  */
 export function breakdownLabel(workload: string): string {
   const variant =
-    /(, (trigger|endpoint): '[^']*'|, retention \d+ days?|, maxBatchingWindow \d+ s)+$/.exec(workload)?.[0] ??
-    '';
+    /(, (trigger|endpoint): '[^']*'|, retention \d+ days?|, maxBatchingWindow \d+ s|, apiMemorySize \d+)+$/.exec(
+      workload,
+    )?.[0] ?? '';
   return workload.slice(0, workload.length - variant.length).split(':')[0] + variant;
 }
 

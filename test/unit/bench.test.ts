@@ -232,10 +232,103 @@ describe('cost model', () => {
   it("charges a produce invocation the shape's own measured latency, at least 50 ms, plus its upload", () => {
     const shape = LARGE_SEGMENT;
     const measured = measuredWith([]);
-    expect(produceInvocationMs(shape, measured)).toBe(50 + 58);
+    expect(produceInvocationMs(shape, measured, 1024)).toBe(50 + 58);
     expect(
-      produceInvocationMs({ ...shape, produceLatencyMs: { p50: 180, p99: 300, samples: 30 } }, measured),
+      produceInvocationMs(
+        { ...shape, produceLatencyMs: { p50: 180, p99: 300, samples: 30 } },
+        measured,
+        1024,
+      ),
     ).toBe(180 + 58);
+    // Without a measured CPU the latency is priced as all waiting, at any memory.
+    expect(
+      produceInvocationMs({ ...shape, produceLatencyMs: { p50: 180, p99: 300, samples: 30 } }, measured, 256),
+    ).toBe(180 + 58);
+  });
+
+  it("stretches a produce invocation's CPU to the function's share of a vCPU, and not its waits", () => {
+    const measured = measuredWith([]);
+    const at = (p50: number, cpu: number, memoryMb: number, bodyBytes = 0) =>
+      produceInvocationMs(
+        {
+          ...LARGE_SEGMENT,
+          bodyBytes,
+          produceLatencyMs: { p50, p99: p50 * 2, samples: 30 },
+          serverCpuMsPerRequest: cpu,
+        },
+        measured,
+        memoryMb,
+      );
+    // The 2,000-record request: 51 ms of which 30 ms CPU, 2.9 MB uploaded in 58 ms.
+    expect(at(51, 30, 1024, 2_900_000)).toBeCloseTo(21 + (30 * 1769) / 1024 + 58, 9);
+    expect(at(51, 30, 512, 2_900_000)).toBeCloseTo(21 + (30 * 1769) / 512 + 58, 9);
+    expect(at(51, 30, 256, 2_900_000)).toBeCloseTo(21 + (30 * 1769) / 256 + 58, 9);
+    // A whole vCPU or more runs the CPU as measured: more memory buys one thread nothing.
+    expect(at(51, 30, 1769)).toBe(51);
+    expect(at(51, 30, 4096)).toBe(51);
+    // The 1-record request (7 ms, 3 ms CPU) stays under the 50 ms floor down to 256 MB.
+    expect(at(7, 3, 1024)).toBe(50);
+    expect(at(7, 3, 256)).toBe(50);
+    // With more CPU at 128 MB (0.07 vCPU) the stretch passes it.
+    expect(at(7, 4, 128)).toBeCloseTo(3 + (4 * 1769) / 128, 9);
+    // More CPU than the p50 (a mean above a median): no negative wait, all of the CPU stretched.
+    expect(at(60, 80, 512)).toBeCloseTo((80 * 1769) / 512, 9);
+  });
+
+  it('prices a row at a smaller apiMemorySize as its twin but for the Lambda produce item, by the formula', () => {
+    const single = {
+      ...SINGLE_INLINE,
+      produceLatencyMs: { p50: 7, p99: 20, samples: 30 },
+      serverCpuMsPerRequest: 3,
+    };
+    const large = {
+      ...LARGE_SEGMENT,
+      produceLatencyMs: { p50: 51, p99: 76, samples: 30 },
+      serverCpuMsPerRequest: 30,
+    };
+    const measured = measuredWith([single, large]);
+    const month = 730 * 3600;
+    const everyOption = `${ONE_REC}, endpoint: 'function-url', maxBatchingWindow 5 s, retention 1 day`;
+    const twins = [
+      // name, memory, requests a second, ms per invocation at that memory
+      [ONE_REC, 512, 1, 50 + 1400 / 50_000],
+      [ONE_REC, 256, 1, 50 + 1400 / 50_000],
+      [everyOption, 512, 1, 50 + 1400 / 50_000],
+      [ONE_MB, 512, 0.5, 21 + (30 * 1769) / 512 + 58],
+      [ONE_MB, 256, 0.5, 21 + (30 * 1769) / 256 + 58],
+    ] as const;
+    for (const [name, memoryMb, requestsPerSec, ms] of twins) {
+      const [atDefault, smaller] = costTable(measured, [
+        workload(name),
+        workload(`${name}, apiMemorySize ${memoryMb}`),
+      ]);
+      const requests = requestsPerSec * month;
+      expect(smaller.sluiceBreakdown.lambdaProduce).toBeCloseTo(
+        (requests * 0.2) / 1e6 + requests * (ms / 1000) * (memoryMb / 1024) * 0.0000133334,
+        9,
+      );
+      expect(smaller.sluiceBreakdown).toEqual({
+        ...atDefault.sluiceBreakdown,
+        lambdaProduce: smaller.sluiceBreakdown.lambdaProduce,
+      });
+      expect(smaller.sluiceUsdPerMonth - atDefault.sluiceUsdPerMonth).toBeCloseTo(
+        smaller.sluiceBreakdown.lambdaProduce - atDefault.sluiceBreakdown.lambdaProduce,
+        9,
+      );
+      expect(smaller.kinesisProvisionedUsdPerMonth).toBe(atDefault.kinesisProvisionedUsdPerMonth);
+    }
+    // The default rows are at 1024 MB, the 2,000-record request's CPU stretched to 0.58 vCPU.
+    const [oneMb] = costTable(measured, [workload(ONE_MB)]);
+    expect(oneMb.sluiceBreakdown.lambdaProduce).toBeCloseTo(
+      (0.5 * month * 0.2) / 1e6 + 0.5 * month * ((21 + (30 * 1769) / 1024 + 58) / 1000) * 0.0000133334,
+      9,
+    );
+    // The every-option row is the 1 rec/s row with a function URL, a 5 s window and a day's retention.
+    const [defaults, every] = costTable(measured, [workload(ONE_REC), workload(everyOption)]);
+    expect(every.sluiceBreakdown.apiGateway).toBe(0);
+    expect(every.retentionDays).toBe(1);
+    expect(every.sluiceBreakdown.consumerLambda).toBeLessThan(defaults.sluiceBreakdown.consumerLambda / 4);
+    expect(every.sluiceBreakdown.lambdaProduce).toBe(defaults.sluiceBreakdown.lambdaProduce);
   });
 
   it('measures every shape its rows need, the S3-only comparison row included, and none for idle rows', () => {
@@ -463,6 +556,10 @@ describe('cost model', () => {
       "1 MB/s from one producer, client defaults (1 KB records), trigger: 'poller', endpoint: 'function-url'",
     );
     expect(labels).toContain('10 MiB/s');
+    expect(labels).toContain('1 MB/s from one producer, client defaults (1 KB records), apiMemorySize 512');
+    expect(labels).toContain(
+      "1 rec/s of 1 KB, single records (client defaults), endpoint: 'function-url', maxBatchingWindow 5 s, retention 1 day, apiMemorySize 512",
+    );
   });
 
   it('prices a poller at the default memory up to about 2 MB/s, then at what keeps it under half its CPU share', () => {
