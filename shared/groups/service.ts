@@ -324,6 +324,32 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
   const now = options.now ?? systemClock;
   const skew = options.clockSkewToleranceMs ?? 1_000;
 
+  /**
+   * One partition's lease for `owner` until `leaseDurationMs` from now, conditional on the
+   * lease item being `seen` (and free or expired), with `committed` as its committed offset.
+   */
+  function acquireLease(
+    group: string,
+    owner: string,
+    topic: Topic,
+    partition: number,
+    seen: LeaseRecord | undefined,
+    committed: number,
+    leaseDurationMs: number,
+  ) {
+    const at = now();
+    return store.acquire(group, {
+      seen,
+      topic: topic.name,
+      partition,
+      topicId: topic.id,
+      owner,
+      expiresAt: at + leaseDurationMs,
+      expiredBefore: at - skew,
+      committed,
+    });
+  }
+
   async function topicOrUndefined(name: string): Promise<Topic | undefined> {
     try {
       return await cluster.topics.get(name);
@@ -432,17 +458,7 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
           const { topic, partition } = byName.get(name) as { topic: Topic; partition: number };
           const seen = leases.get(name);
           const committed = await resolveStartOffset(cluster, topic, partition, seen, me.policy);
-          const t = now();
-          return store.acquire(group, {
-            seen,
-            topic: topic.name,
-            partition,
-            topicId: topic.id,
-            owner: me.memberId,
-            expiresAt: t + me.sessionTimeoutMs,
-            expiredBefore: t - skew,
-            committed,
-          });
+          return acquireLease(group, me.memberId, topic, partition, seen, committed, me.sessionTimeoutMs);
         }),
       );
       for (const outcome of outcomes) {
@@ -653,16 +669,15 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
             seen?.committed !== undefined && seen.topicId === topic.id
               ? seen.committed
               : await resolveStartOffset(cluster, topic, partition, seen, request.policy);
-          const outcome = await store.acquire(group, {
-            seen,
-            topic: topic.name,
-            partition,
-            topicId: topic.id,
+          const outcome = await acquireLease(
+            group,
             owner,
-            expiresAt: at + request.leaseDurationMs,
-            expiredBefore: at - skew,
+            topic,
+            partition,
+            seen,
             committed,
-          });
+            request.leaseDurationMs,
+          );
           if (outcome.kind !== 'acquired') {
             held.push({ topic: topic.name, partition });
             return;
@@ -694,16 +709,15 @@ export function createGroupService(options: GroupServiceOptions): GroupService {
         epoch: released.epoch + 1,
         committed: released.offset,
       };
-      const outcome = await store.acquire(group, {
-        seen,
-        topic: topic.name,
-        partition,
-        topicId: topic.id,
+      const outcome = await acquireLease(
+        group,
         owner,
-        expiresAt: at + request.leaseDurationMs,
-        expiredBefore: at - skew,
-        committed: released.offset,
-      });
+        topic,
+        partition,
+        seen,
+        released.offset,
+        request.leaseDurationMs,
+      );
       if (outcome.kind === 'acquired') {
         const { lease } = outcome;
         return {
