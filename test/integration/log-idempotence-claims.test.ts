@@ -18,6 +18,7 @@ import {
   textRecord,
   uniqueName,
 } from './support/core';
+import { stateOf, voidClaimedRange } from './support/producer-states';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,11 +28,6 @@ const FAST = { commitDeadlineMs: 3_000, holeGraceMs: 4_500 };
 /** The values read back from partition 0, with their offsets. */
 async function stored(cluster: Cluster, topic: Topic): Promise<[number, string | undefined][]> {
   return (await readAll(cluster, topic, 0)).map((r) => [r.offset, r.value?.toString()]);
-}
-
-/** The producer state for partition 0, as an append reads it. */
-function stateOf(cluster: Cluster, topic: Topic, id: string): Promise<ProducerState | undefined> {
-  return cluster.index.producerState(id, topic.id, 0, Date.now());
 }
 
 /** A record with a fixed timestamp, so a retry sends the very same batch (same digest). */
@@ -151,17 +147,7 @@ describeEachSlotStorage('idempotent produce: a claim whose slot is never written
     const pipelined = next.log.append(topic, batchNext, at(2));
     await until(() => rangeReads > 0);
     // ...and a reader voids S's range (as it does once a range stays open past the grace period).
-    expect(
-      await next.index.void({
-        kind: 'void',
-        topicId: topic.id,
-        partition: 0,
-        baseOffset: claimed.lastBaseOffset,
-        count: claimed.lastCount,
-        reservedAt: claimed.reservedAt,
-        voidedAt: Date.now(),
-      }),
-    ).toEqual({ kind: 'voided' });
+    expect(await voidClaimedRange(next, topic, claimed)).toEqual({ kind: 'voided' });
     const outOfOrder = { ok: false, error: expect.objectContaining({ errorCode: 40902, retriable: false }) };
     const [refused] = await pipelined;
     expect(refused).toMatchObject(outOfOrder);

@@ -10,6 +10,7 @@ import type { Topic } from '../../shared/topics/registry';
 import { AppendHistory } from '../support/history';
 import { runKilledWriter } from '../support/killed-writer';
 import { describeEachSlotStorage, newCluster, newTopic, readAll, uniqueName } from './support/core';
+import { stateOf, voidClaimedRange } from './support/producer-states';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -72,11 +73,6 @@ function stalledWriter() {
 
 function at(id: string, sequence: number): ProducerIdentity {
   return { id, sequenceFor: () => sequence };
-}
-
-/** The producer state for partition 0, as a cold writer reads it. */
-function stateOf(cluster: Cluster, topic: Topic, id: string): Promise<ProducerState | undefined> {
-  return cluster.index.producerState(id, topic.id, 0, Date.now());
 }
 
 /** Resolves once `condition` holds, checking every 20 ms (gives up after 10 s). */
@@ -190,17 +186,7 @@ describeEachSlotStorage('idempotent produce: a warm writer claims without readin
     await until(async () => (await stateOf(a.cluster, topic, id))?.lastSequence === 1);
     const claimed = (await stateOf(a.cluster, topic, id)) as ProducerState;
     // A reader voids the claimed range (as once it stays open past the grace period).
-    expect(
-      await a.cluster.index.void({
-        kind: 'void',
-        topicId: topic.id,
-        partition: 0,
-        baseOffset: claimed.lastBaseOffset,
-        count: claimed.lastCount,
-        reservedAt: claimed.reservedAt,
-        voidedAt: Date.now(),
-      }),
-    ).toEqual({ kind: 'voided' });
+    expect(await voidClaimedRange(a.cluster, topic, claimed)).toEqual({ kind: 'voided' });
 
     const reads = a.counts.stateReads;
     const one = history.begin(['s1']);
