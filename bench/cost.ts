@@ -84,12 +84,28 @@ export const ASSUMPTIONS = {
   /** Stream shards of the log table: one until the table grows past one DynamoDB partition. */
   streamShards: 1,
   /**
-   * Duration of one stream drain per delivered batch at 256 MB, in region: a warm drain measured
-   * at most 7.2 ms of CPU locally (the in-process edge included), which 256 MB's share of a vCPU
-   * (256/1769) stretches to about 50 ms, plus four small in-region requests and the synchronous
-   * handler invoke (the handler's own work excluded).
+   * One DynamoDB request's round trip in region, ms, as a drain waits for it: AWS gives
+   * DynamoDB's response times as single-digit milliseconds in most cases (the DynamoDB
+   * Developer Guide, "In-memory acceleration with DynamoDB Accelerator"); 10 ms takes the top
+   * of that range for every request, the conditional writes and consistent queries included.
    */
-  streamDrainMsPerBatch: 80,
+  dynamodbRoundTripMs: 10,
+  /**
+   * One S3 GET's time to first byte in region, ms: AWS's S3 performance guide ("Timeouts and
+   * retries for latency-sensitive applications") gives small requests a median latency in the
+   * tens of milliseconds; 50 ms is the upper half of that. The section's bytes then arrive at
+   * {@link ASSUMPTIONS.downloadBytesPerMs}.
+   */
+  s3GetFirstByteMs: 50,
+  /** A ranged GET's transfer, bytes per ms: the ~50 MB/s assumed for uploads ({@link ASSUMPTIONS.uploadBytesPerMs}). */
+  downloadBytesPerMs: 50_000,
+  /**
+   * The round trip of the synchronous invoke of the group's handler function, ms, with the
+   * handler's own work excluded (a no-op handler): not measured and not published by AWS;
+   * 30 ms is rounded up from the tens of ms a warm invoke's overhead takes, and covers the
+   * event's upload (a batch of 100 records of 1 KB is about 150 KB, 3 ms at 50 MB/s).
+   */
+  handlerInvokeRoundTripMs: 30,
   /** Memory of the stream dispatcher, the one reader of the log table's stream (infra: `STREAM_DISPATCHER_MEMORY_MB`), arm64. */
   streamDispatcherMemoryMb: 128,
   /**
@@ -491,6 +507,17 @@ export interface MeasuredCosts {
     readonly writeUnits: number;
   };
   /**
+   * What the stream-triggered group's function itself spends on a drain, measured in the same
+   * run in a process that runs only the drain (`bench/stream-drain.ts`): a drain of one 1 KB
+   * record, and a drain of one 2,000-record section in S3 delivered in batches of 100.
+   * {@link streamDrainMs} prices the function's time from them. Needed by the stream-triggered
+   * workloads, as {@link MeasuredCosts.streamTrigger}.
+   */
+  readonly streamDrain?: {
+    readonly oneRecord: StreamDrainCosts;
+    readonly largeSection: StreamDrainCosts;
+  };
+  /**
    * One large section (one request of 2,000 records) delivered in batches of 100, by trigger,
    * measured in the same run (`bench/consumer-trigger.ts`): the consumer reads a section once
    * and cuts its batches from memory, so its S3 GETs are per section, not per batch.
@@ -506,6 +533,22 @@ export interface MeasuredCosts {
     readonly writeUnits: number;
     readonly ms: number;
   };
+}
+
+/** One measured drain of a stream-triggered group's function, the mean of `drains` drains. */
+export interface StreamDrainCosts {
+  /** Drains measured. */
+  readonly drains: number;
+  /** CPU (user + system) of the process that ran only the drain, ms per drain, on this machine's core. */
+  readonly cpuMs: number;
+  /** Records delivered and committed per drain. */
+  readonly records: number;
+  /** Batches delivered (synchronous handler invokes) per drain. */
+  readonly batches: number;
+  /** DynamoDB requests per drain (lease, log reads, release with the commit, end check). */
+  readonly dynamodbRequests: number;
+  /** S3 GETs per drain. */
+  readonly s3Gets: number;
 }
 
 /** What delivering one large section cost a consumer, measured. */
@@ -823,8 +866,9 @@ function consumerUsage(w: Workload, m: MeasuredCosts) {
  * measured requests of a delivered batch per partition (group read, log read, acquire, release
  * with the commit, and the end check after the release that keeps a trigger from being spent:
  * a read of the sequencer alone in steady state), one more log read per further section of a partition, and each section's S3 GETs once
- * (the drain cuts a section's batches from memory; measured per large section). Stream reads by
- * Lambda cost nothing.
+ * (the drain cuts a section's batches from memory; measured per large section). The group
+ * function's time per invocation is {@link streamDrainMs} of the work {@link drainOf} derives
+ * from the measured drains. Stream reads by Lambda cost nothing.
  */
 function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, partitions: number) {
   const s = seconds();
@@ -857,13 +901,27 @@ function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, part
     partitionsPerInvocation,
     w.recordsPerSec / invocationsPerSec / ASSUMPTIONS.consumerBatchSize,
   );
+  const drains = m.streamDrain;
+  if (!drains) throw new Error(`workload "${w.name}" needs the stream drain's measured CPU`);
+  const s3GetsPerSection = shape.perFetch.s3Get * m.sectionDelivery.stream.s3Get;
+  const drainMs = streamDrainMs(
+    drainOf(drains, {
+      partitions: partitionsPerInvocation,
+      sections: sectionsPerInvocation,
+      records: w.recordsPerSec / invocationsPerSec,
+      batches: batchesPerInvocation,
+      s3GetsPerSection,
+      sectionBytes: shape.sectionBytes,
+    }),
+    mb,
+  );
   const invocations = groups * invocationsPerSec * s;
   const dispatches = invocationsPerSec * s;
   const dispatchMs = ASSUMPTIONS.streamDispatchMs + groups * ASSUMPTIONS.streamDispatchMsPerGroup;
   // The dispatcher runs (and so keeps its cache) whenever records flow.
   const topicReads = ((w.topics ?? 1) * s) / ASSUMPTIONS.topicCacheSeconds;
   return {
-    s3Gets: tick.s3Gets + groups * requestsPerSec * shape.perFetch.s3Get * m.sectionDelivery.stream.s3Get * s,
+    s3Gets: tick.s3Gets + groups * requestsPerSec * s3GetsPerSection * s,
     readUnits:
       tick.readUnits +
       topicReads +
@@ -873,9 +931,103 @@ function streamConsumerUsage(w: Workload, m: MeasuredCosts, groups: number, part
     writeUnits: tick.writeUnits + invocations * partitionsPerInvocation * measured.writeUnits,
     gbSeconds:
       tick.gbSeconds +
-      invocations * lambdaGbSeconds(batchesPerInvocation * ASSUMPTIONS.streamDrainMsPerBatch, mb) +
+      invocations * lambdaGbSeconds(drainMs, mb) +
       dispatches * lambdaGbSeconds(dispatchMs, ASSUMPTIONS.streamDispatcherMemoryMb),
     invocations: tick.invocations + invocations + dispatches,
+  };
+}
+
+/** What one drain invocation of a stream-triggered group's function does, for {@link streamDrainMs}. */
+export interface DrainWork {
+  /** CPU on a whole core (as measured on this machine), ms. */
+  readonly cpuMs: number;
+  /** DynamoDB requests, one after another. */
+  readonly dynamodbRequests: number;
+  readonly s3Gets: number;
+  /** Bytes the S3 GETs bring back. */
+  readonly s3GetBytes: number;
+  /** Synchronous invokes of the group's handler function: one per delivered batch. */
+  readonly handlerInvokes: number;
+}
+
+/**
+ * Billed duration of one drain invocation of a stream-triggered group's function at
+ * `memoryMb`, ms: its CPU stretched to the function's share of a vCPU (Lambda gives a whole
+ * vCPU at {@link ASSUMPTIONS.memoryMbPerVcpu}, a proportional share below, as
+ * {@link produceInvocationMs} prices a produce), plus its waits, counted one after another —
+ * a drain of one partition makes its requests in sequence (lease, log read, GET, each batch's
+ * invoke, release, end check) — each DynamoDB request at {@link ASSUMPTIONS.dynamodbRoundTripMs},
+ * each S3 GET at {@link ASSUMPTIONS.s3GetFirstByteMs} plus its bytes at
+ * {@link ASSUMPTIONS.downloadBytesPerMs}, and each handler invoke at
+ * {@link ASSUMPTIONS.handlerInvokeRoundTripMs}. The CPU is the local core's: a Graviton vCPU
+ * slower than it is not corrected for (as for the produce).
+ *
+ * @example
+ * // One record: 6 ms of CPU, 5 DynamoDB requests and one invoke, at 256 MB:
+ * // 6 × 1769/256 + 5 × 10 + 30 ≈ 121 ms.
+ * streamDrainMs({ cpuMs: 6, dynamodbRequests: 5, s3Gets: 0, s3GetBytes: 0, handlerInvokes: 1 }, 256);
+ */
+export function streamDrainMs(work: DrainWork, memoryMb: number): number {
+  const cpuStretch = Math.max(1, ASSUMPTIONS.memoryMbPerVcpu / memoryMb);
+  return (
+    work.cpuMs * cpuStretch +
+    work.dynamodbRequests * ASSUMPTIONS.dynamodbRoundTripMs +
+    work.s3Gets * ASSUMPTIONS.s3GetFirstByteMs +
+    work.s3GetBytes / ASSUMPTIONS.downloadBytesPerMs +
+    work.handlerInvokes * ASSUMPTIONS.handlerInvokeRoundTripMs
+  );
+}
+
+/** The shape of one drain invocation: per group, what its touched partitions hold. */
+export interface DrainShape {
+  /** Partitions drained (each under its own lease). */
+  readonly partitions: number;
+  /** Sections read (produce requests drained): at least one per partition. */
+  readonly sections: number;
+  readonly records: number;
+  /** Batches delivered: one handler invoke each. */
+  readonly batches: number;
+  /** S3 GETs of one section (0 when inline). */
+  readonly s3GetsPerSection: number;
+  /** Bytes of one section. */
+  readonly sectionBytes: number;
+}
+
+/**
+ * The work of one drain invocation of `shape`, from the two measured drains: a drain's CPU is
+ * taken as a fixed part per partition plus a part per record (the line through the one-record
+ * drain and the large section's drain, which delivers 2,000 records in 20 batches; decoding,
+ * each batch's event and its invoke grow with the records), so the two measured cases come
+ * back exactly. Each partition makes the measured drain's DynamoDB requests (the larger of the
+ * two); a further section of a partition one log read more and its GETs, whose CPU is not
+ * measured on its own and is priced at the one-record drain's CPU per request (its whole CPU
+ * over its requests — the lease's and the event's work included, so rounded up).
+ *
+ * @example
+ * // 1 MB/s with the client's defaults: one partition, one 2,000-record section, 20 batches —
+ * // the large section's drain as measured.
+ * drainOf(measured.streamDrain, { partitions: 1, sections: 1, records: 2000, batches: 20, s3GetsPerSection: 1, sectionBytes: 2_100_000 });
+ */
+export function drainOf(measured: NonNullable<MeasuredCosts['streamDrain']>, shape: DrainShape): DrainWork {
+  const { oneRecord, largeSection } = measured;
+  const moreRecords = largeSection.records - oneRecord.records;
+  if (!(moreRecords > 0)) throw new Error('the large drain must deliver more records than the small one');
+  const cpuPerRecord = Math.max(0, (largeSection.cpuMs - oneRecord.cpuMs) / moreRecords);
+  const cpuPerPartition = oneRecord.cpuMs - oneRecord.records * cpuPerRecord;
+  const furtherSections = Math.max(0, shape.sections - shape.partitions);
+  const cpuPerRequest = oneRecord.cpuMs / (oneRecord.dynamodbRequests + oneRecord.batches);
+  const s3Gets = shape.sections * shape.s3GetsPerSection;
+  return {
+    cpuMs:
+      shape.partitions * cpuPerPartition +
+      shape.records * cpuPerRecord +
+      furtherSections * (1 + shape.s3GetsPerSection) * cpuPerRequest,
+    dynamodbRequests:
+      shape.partitions * Math.max(oneRecord.dynamodbRequests, largeSection.dynamodbRequests) +
+      furtherSections,
+    s3Gets,
+    s3GetBytes: s3Gets * shape.sectionBytes,
+    handlerInvokes: shape.batches,
   };
 }
 

@@ -41,6 +41,12 @@ export interface BenchPlan {
   readonly triggerSamples: number;
   /** How long each trigger's consumer is left idle while its requests are counted. */
   readonly triggerIdleMs: number;
+  /**
+   * Measured drains of a stream-triggered group's function (bench/stream-drain.ts): of one
+   * record, and of one 2,000-record section.
+   */
+  readonly drainSamples: number;
+  readonly largeDrainSamples: number;
   /** Writer counts racing on one partition; rounds of each side per count, and their length. */
   readonly contentionProducers: readonly number[];
   readonly contentionRounds: number;
@@ -78,6 +84,8 @@ export const QUICK_PLAN: BenchPlan = {
   endToEndMaxMs: 8_000,
   triggerSamples: 15,
   triggerIdleMs: 6_000,
+  drainSamples: 30,
+  largeDrainSamples: 5,
   contentionRounds: 3,
   contentionRoundMs: 2_000,
   codecMs: 1_500,
@@ -103,6 +111,8 @@ export const FULL_PLAN: BenchPlan = {
   endToEndMaxMs: 40_000,
   triggerSamples: 60,
   triggerIdleMs: 30_000,
+  drainSamples: 100,
+  largeDrainSamples: 15,
   contentionRounds: 5,
   contentionRoundMs: 5_000,
   codecMs: 4_000,

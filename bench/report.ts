@@ -5,7 +5,7 @@ import type { CodecResult } from './codec';
 import type { EndToEndResult, FetchCostResult } from './consume';
 import type { ConsumerRequests, ConsumerTriggersResult } from './consumer-trigger';
 import type { ContentionResult } from './contention';
-import { ASSUMPTIONS, type CostRow, type MeasuredCosts, PRICES } from './cost';
+import { ASSUMPTIONS, type CostRow, drainOf, type MeasuredCosts, PRICES, streamDrainMs } from './cost';
 import type { BenchPlan } from './plan';
 import type { ProduceResult } from './produce';
 import type { Round } from './rounds';
@@ -218,6 +218,10 @@ export function toJson(r: BenchResults) {
         sweep: { ...r.measuredCosts.sweep, ms: round(r.measuredCosts.sweep.ms), calls: r.sweepCalls },
         shapes: r.measuredCosts.shapes.map((shape) => roundDeep(shape)),
         streamTrigger: r.measuredCosts.streamTrigger,
+        streamDrain: r.measuredCosts.streamDrain && {
+          ...roundDeep(r.measuredCosts.streamDrain),
+          what: "process.cpuUsage() user + system of the drain worker around each drain alone (a process that runs only a stream-triggered group's drains; the records produced through the server worker before each drain; the handler invoked through a real Lambda client at a stand-in in the benchmark process); requests per drain",
+        },
         sectionDelivery: r.measuredCosts.sectionDelivery,
       },
       costBreakdown: r.cost.map((row) => ({
@@ -436,6 +440,61 @@ export function renderReport(r: BenchResults): string {
         }),
       ),
   );
+  const drains = r.measuredCosts.streamDrain;
+  if (drains) {
+    const mb = ASSUMPTIONS.streamFunctionMemoryMb;
+    const row = (name: string, d: typeof drains.oneRecord, s3GetBytes: number) => {
+      const ms = streamDrainMs(
+        drainOf(drains, {
+          partitions: 1,
+          sections: 1,
+          records: d.records,
+          batches: d.batches,
+          s3GetsPerSection: d.s3Gets,
+          sectionBytes: s3GetBytes,
+        }),
+        mb,
+      );
+      return [
+        name,
+        fmt(d.drains, 0),
+        fmt(d.batches, 0),
+        fmt(d.cpuMs, 2),
+        fmt(d.cpuMs / d.batches, 2),
+        fmt(d.dynamodbRequests, 1),
+        fmt(d.s3Gets, 1),
+        fmt(ms, 0),
+        fmt(ms / d.batches, 0),
+      ];
+    };
+    const largeSectionBytes =
+      r.measuredCosts.shapes.find((s) => s.recordsPerRequest === drains.largeSection.records && !s.inline)
+        ?.sectionBytes ?? 0;
+    sections.push(
+      `Stream drain — the group function's own CPU (a process running only the drain, handler a no-op behind a real invoke) and requests; modelled time at ${mb} MB\n` +
+        renderTable(
+          [
+            '',
+            'drains',
+            'batches',
+            'CPU ms/drain',
+            'CPU ms/batch',
+            'DynamoDB req',
+            'S3 GETs',
+            `ms/drain @${mb}`,
+            'ms/batch',
+          ],
+          [
+            row('1 record', drains.oneRecord, 0),
+            row(
+              `${fmt(drains.largeSection.records, 0)}-record section`,
+              drains.largeSection,
+              largeSectionBytes,
+            ),
+          ],
+        ),
+    );
+  }
   sections.push(
     `Codec — ${r.codec.recordsPerBatch} records of ${fmt(r.codec.recordBytesPerBatch / r.codec.recordsPerBatch, 0)} B per batch, same process, MB/s of record bytes\n` +
       renderTable(

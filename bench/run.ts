@@ -22,6 +22,7 @@ import { measureProduce, sampleSegment } from './produce';
 import { quietSdkWarnings } from './quiet';
 import { renderReport, toJson, writeJson } from './report';
 import { nowMs } from './stats';
+import { measureStreamDrain } from './stream-drain';
 
 const RESULTS = join(__dirname, 'results', 'latest.json');
 
@@ -91,6 +92,10 @@ async function main(): Promise<void> {
       `consumer triggers: ${plan.triggerSamples} produce-to-handler samples and ${plan.triggerIdleMs / 1000} s idle, poller then stream`,
     );
     const triggers = await measureConsumerTriggers(harness, plan);
+    step(
+      `stream drain: CPU and requests of ${plan.drainSamples} one-record drains and ${plan.largeDrainSamples} drains of a 2,000-record section, in a process of their own`,
+    );
+    const streamDrain = await measureStreamDrain(harness, plan);
 
     step(
       'cost: AWS calls and DynamoDB capacity units per request shape of the cost table, on metered clusters',
@@ -104,6 +109,7 @@ async function main(): Promise<void> {
       shapes,
       produceMs: endToEnd.unloadedProduceMs.p50,
       streamTrigger: triggers.stream.perDeliveredBatch,
+      streamDrain,
       sectionDelivery: {
         poller: sectionDeliveryCosts(triggers.poller.perLargeSection),
         stream: sectionDeliveryCosts(triggers.stream.perLargeSection),

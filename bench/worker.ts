@@ -1,18 +1,23 @@
 /**
  * A benchmark worker process (see `bench/workers.ts` for the parent's side). The benchmark
- * runs two: the "server" worker serves the real HTTP API and also runs every raw-store
- * baseline and the contention writers, so Sluice's SDK calls and the baselines' run in the
- * same kind of process; the "load" worker is the HTTP load generator. Each process's CPU
- * time is therefore its own.
+ * runs two for the whole run: the "server" worker serves the real HTTP API and also runs
+ * every raw-store baseline and the contention writers, so Sluice's SDK calls and the
+ * baselines' run in the same kind of process; the "load" worker is the HTTP load generator.
+ * A third, the "drain" worker, is started for the stream drain's phase only
+ * (`bench/stream-drain.ts`) and runs nothing but a stream-triggered group's drains. Each
+ * process's CPU time is therefore its own.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Cluster, createCluster } from '../shared/cluster';
 import type { SluiceConfig } from '../shared/config';
 import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
 import { mapLimit } from '../shared/limit';
 import { createLog } from '../shared/log';
+import { createLambdaHandlerInvoker } from '../shared/poller/lambda-invoke';
+import { createStreamTrigger, type StreamTrigger } from '../shared/poller/stream-trigger';
 import { sweepTopic } from '../shared/retention';
 import { AwsRequestCounter } from '../shared/storage/aws';
 import type { LogIndex } from '../shared/storage/log-index';
@@ -51,6 +56,29 @@ interface WorkerState {
   readonly chains: Map<string, ChainPool>;
   readonly chainServers: Map<string, Server>;
   readonly contention: Map<string, ContentionPool>;
+  drain?: DrainState;
+}
+
+/** The drain worker's one stream-triggered group (see {@link DrainSample}). */
+interface DrainState {
+  readonly cluster: Cluster;
+  readonly counter: AwsRequestCounter;
+  readonly lambda: LambdaClient;
+  readonly trigger: StreamTrigger;
+  readonly topicId: string;
+  /** Synchronous handler invokes so far. */
+  invokes: number;
+}
+
+/** What one drain of partition 0 cost the drain worker's process. */
+export interface DrainSample {
+  /** CPU of this process (user + system) during the drain alone, µs. */
+  readonly cpuUs: number;
+  /** Synchronous invokes of the group's handler function: the batches delivered. */
+  readonly invokes: number;
+  readonly committedRecords: number;
+  /** The drain's AWS calls, by `Service.Command` (the handler's invokes not among them). */
+  readonly calls: Record<string, number>;
 }
 
 const state: WorkerState = {
@@ -185,6 +213,77 @@ const tasks = {
     const topics = (await cluster.topics.list()).filter((topic) => topic.name.startsWith(`${args.prefix}-`));
     await mapLimit(topics, 16, (topic) => sweepTopic(deps, topic, Date.now()));
     return performance.now() - t0;
+  },
+
+  /**
+   * Makes this worker a stream-triggered group's function (the drain worker): a stream
+   * trigger of `group` over `topic` on its own cluster, whose handler is invoked the way the
+   * deployed function invokes it — a synchronous `Invoke` through a real Lambda client — at
+   * `lambdaEndpoint`, a stand-in in another process that answers at once (a no-op handler).
+   */
+  async drainOpen(args: {
+    config: SluiceConfig;
+    topic: string;
+    group: string;
+    lambdaEndpoint: string;
+  }): Promise<void> {
+    const { config } = args;
+    const counter = new AwsRequestCounter();
+    const cluster = createCluster(config, { counter });
+    const lambda = new LambdaClient({
+      region: config.region,
+      endpoint: args.lambdaEndpoint,
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+      maxAttempts: 1,
+    });
+    const invoke = createLambdaHandlerInvoker(lambda);
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const topicId = (await cluster.topics.get(args.topic)).id;
+    const drain: DrainState = {
+      cluster,
+      counter,
+      lambda,
+      topicId,
+      invokes: 0,
+      trigger: createStreamTrigger({
+        cluster,
+        group: args.group,
+        topics: [args.topic],
+        logger: quiet,
+        handler: (event) => {
+          drain.invokes++;
+          return invoke(`${args.group}-handler`, event);
+        },
+      }),
+    };
+    state.drain = drain;
+  },
+
+  /**
+   * One drain of partition 0 of the drain worker's topic, as a stream batch that touched it
+   * starts one, with this process's CPU taken around the drain only: nothing else runs here
+   * meanwhile (the records were produced through another process before the call).
+   */
+  async drainOnce(): Promise<DrainSample> {
+    const drain = state.drain;
+    if (!drain) throw new Error('call "drainOpen" first');
+    drain.counter.reset();
+    const invokesBefore = drain.invokes;
+    const before = cpuMicros();
+    const summary = await drain.trigger.drain([{ topicId: drain.topicId, partition: 0 }]);
+    const cpuUs = cpuMicros() - before;
+    return {
+      cpuUs,
+      invokes: drain.invokes - invokesBefore,
+      committedRecords: summary.committedRecords,
+      calls: drain.counter.snapshot(),
+    };
+  },
+
+  async drainClose(): Promise<void> {
+    state.drain?.lambda.destroy();
+    state.drain?.cluster.close();
+    state.drain = undefined;
   },
 
   /** CPU time (user + system) this process has used, in µs. */

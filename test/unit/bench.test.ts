@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { checkOffsets } from '../../bench/contention';
 import {
   costTable,
+  drainOf,
   kinesisOnDemandCost,
   kinesisProvisionedCost,
   type MeasuredCosts,
@@ -12,6 +13,7 @@ import {
   recordsPerRequestWithDefaults,
   type ShapeCosts,
   shapesToMeasure,
+  streamDrainMs,
   triggerOf,
   WORKLOADS,
   type Workload,
@@ -21,6 +23,7 @@ import { planFromArgs } from '../../bench/plan';
 import { openRawConnection, rawPost } from '../../bench/raw-http';
 import { breakdownLabel } from '../../bench/report';
 import { cpuPerOp, interleave, medianRound, warmUntilSteady } from '../../bench/rounds';
+import { drainCosts } from '../../bench/stream-drain';
 
 /** The workload of the cost table with this name. */
 function workload(name: string): Workload {
@@ -37,6 +40,18 @@ const SECTION_READ_ONCE = {
   poller: { records: 2000, batches: 20, s3Get: 1 },
   stream: { records: 2000, batches: 20, s3Get: 1 },
 };
+
+/**
+ * The stream function's drains as a run measures them (`bench/stream-drain.ts`): one record
+ * (lease, log read, one invoke, release, end check), and a 2,000-record section in S3 (one
+ * GET more, 20 invokes).
+ */
+const STREAM_DRAIN = {
+  oneRecord: { drains: 30, cpuMs: 10, records: 1, batches: 1, dynamodbRequests: 5, s3Gets: 0 },
+  largeSection: { drains: 5, cpuMs: 70, records: 2000, batches: 20, dynamodbRequests: 5, s3Gets: 1 },
+};
+/** The one-record drain at 256 MB: its CPU at 256/1769 of a vCPU, 5 DynamoDB round trips, one invoke. */
+const ONE_RECORD_DRAIN_MS = (10 * 1769) / 256 + 5 * 10 + 30;
 
 /**
  * One 1 KB record per request, idempotent, stored inline: the 1 rec/s shape as a run measures it
@@ -77,6 +92,7 @@ function measuredWith(shapes: ShapeCosts[], overrides: Partial<MeasuredCosts> = 
     produceMs: 10,
     // A warm drain: group query, log query, the end read after the release; acquire, release.
     streamTrigger: { readUnits: 3, writeUnits: 2 },
+    streamDrain: STREAM_DRAIN,
     sweep: { topics: 1, readUnits: 1, writeUnits: 0, ms: 1 },
     sectionDelivery: SECTION_READ_ONCE,
     shapes,
@@ -324,10 +340,16 @@ describe('cost model', () => {
       9,
     );
     // The every-option row is the 1 rec/s row with a function URL, a 5 s window and a day's retention.
-    const [defaults, every] = costTable(measured, [workload(ONE_REC), workload(everyOption)]);
+    const [defaults, every, windowed] = costTable(measured, [
+      workload(ONE_REC),
+      workload(everyOption),
+      workload(`${ONE_REC}, maxBatchingWindow 5 s`),
+    ]);
     expect(every.sluiceBreakdown.apiGateway).toBe(0);
     expect(every.retentionDays).toBe(1);
-    expect(every.sluiceBreakdown.consumerLambda).toBeLessThan(defaults.sluiceBreakdown.consumerLambda / 4);
+    // Its consumer is the 5 s window's (priced in the test of the window).
+    expect(every.sluiceBreakdown.consumerLambda).toBe(windowed.sluiceBreakdown.consumerLambda);
+    expect(every.sluiceBreakdown.consumerLambda).toBeLessThan(defaults.sluiceBreakdown.consumerLambda);
     expect(every.sluiceBreakdown.lambdaProduce).toBe(defaults.sluiceBreakdown.lambdaProduce);
   });
 
@@ -361,6 +383,7 @@ describe('cost model', () => {
     const measured: MeasuredCosts = {
       produceMs: 10,
       streamTrigger: { readUnits: 2, writeUnits: 2 },
+      streamDrain: STREAM_DRAIN,
       sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
       sectionDelivery: SECTION_READ_ONCE,
       shapes: [
@@ -407,11 +430,11 @@ describe('cost model', () => {
       ((month * 3 + ticks * 4 + month / 30) * 0.125 + month * 2 * 0.625) / 1e6,
       6,
     );
-    // The group's invocations (80 ms at 256 MB) and ticks, and one dispatch per produce request
-    // (25 ms + 12 ms for its one group, at 128 MB).
+    // The group's invocations (the one-record drain at 256 MB) and ticks, and one dispatch per
+    // produce request (25 ms + 12 ms for its one group, at 128 MB).
     expect(streamed.consumerLambda).toBeCloseTo(
       ((month + ticks + month) * 0.2) / 1e6 +
-        (month * 0.08 + ticks * 0.1) * 0.25 * 0.0000133334 +
+        ((month * ONE_RECORD_DRAIN_MS) / 1000 + ticks * 0.1) * 0.25 * 0.0000133334 +
         month * 0.037 * 0.125 * 0.0000133334,
       6,
     );
@@ -424,7 +447,126 @@ describe('cost model', () => {
     expect(() => costTable({ ...measured, streamTrigger: undefined }, [workload(ONE_REC)])).toThrow(
       /needs the stream trigger's measured requests/,
     );
+    expect(() => costTable({ ...measured, streamDrain: undefined }, [workload(ONE_REC)])).toThrow(
+      /needs the stream drain's measured CPU/,
+    );
   });
+  it("prices a drain invocation as its CPU at the stream function's share of a vCPU plus its waits, one after another", () => {
+    const none = { cpuMs: 0, dynamodbRequests: 0, s3Gets: 0, s3GetBytes: 0, handlerInvokes: 0 };
+    expect(streamDrainMs(none, 256)).toBe(0);
+    // Each wait on its own: 10 ms a DynamoDB request, 50 ms to an S3 GET's first byte and its
+    // bytes at 50 MB/s, 30 ms a handler invoke.
+    expect(streamDrainMs({ ...none, dynamodbRequests: 3 }, 256)).toBe(30);
+    expect(streamDrainMs({ ...none, s3Gets: 2 }, 256)).toBe(100);
+    expect(streamDrainMs({ ...none, s3GetBytes: 2_100_000 }, 256)).toBe(42);
+    expect(streamDrainMs({ ...none, handlerInvokes: 20 }, 256)).toBe(600);
+    // The CPU at 256 MB runs at 256/1769 of a vCPU; at a whole vCPU or more as measured.
+    expect(streamDrainMs({ ...none, cpuMs: 10 }, 256)).toBeCloseTo((10 * 1769) / 256, 9);
+    expect(streamDrainMs({ ...none, cpuMs: 10 }, 1769)).toBe(10);
+    expect(streamDrainMs({ ...none, cpuMs: 10 }, 4096)).toBe(10);
+    // The one-record drain and the large section's drain, whole.
+    const one = { ...none, cpuMs: 10, dynamodbRequests: 5, handlerInvokes: 1 };
+    expect(streamDrainMs(one, 256)).toBeCloseTo(ONE_RECORD_DRAIN_MS, 9);
+    const large = { cpuMs: 70, dynamodbRequests: 5, s3Gets: 1, s3GetBytes: 2_100_000, handlerInvokes: 20 };
+    expect(streamDrainMs(large, 256)).toBeCloseTo((70 * 1769) / 256 + 50 + 50 + 42 + 600, 9);
+  });
+
+  it('derives a drain invocation from the two measured drains, each of which it gives back exactly', () => {
+    const single = {
+      partitions: 1,
+      sections: 1,
+      records: 1,
+      batches: 1,
+      s3GetsPerSection: 0,
+      sectionBytes: 1060,
+    };
+    expect(drainOf(STREAM_DRAIN, single)).toEqual({
+      cpuMs: 10,
+      dynamodbRequests: 5,
+      s3Gets: 0,
+      s3GetBytes: 0,
+      handlerInvokes: 1,
+    });
+    const section = { ...single, records: 2000, batches: 20, s3GetsPerSection: 1, sectionBytes: 2_100_000 };
+    const large = drainOf(STREAM_DRAIN, section);
+    expect(large.cpuMs).toBeCloseTo(70, 9);
+    expect(large).toEqual({
+      ...large,
+      dynamodbRequests: 5,
+      s3Gets: 1,
+      s3GetBytes: 2_100_000,
+      handlerInvokes: 20,
+    });
+    // Two partitions: the fixed part of a drain twice; each record's part once.
+    expect(drainOf(STREAM_DRAIN, { ...single, partitions: 2, sections: 2, records: 2, batches: 2 })).toEqual({
+      cpuMs: 20,
+      dynamodbRequests: 10,
+      s3Gets: 0,
+      s3GetBytes: 0,
+      handlerInvokes: 2,
+    });
+    // Three further sections of one partition: a log read each, and its CPU at 10 ms over the
+    // one-record drain's 6 requests; with S3 sections a GET each too, priced alike.
+    const cpuPerRecord = 60 / 1999;
+    const further = drainOf(STREAM_DRAIN, { ...single, sections: 4, records: 4 });
+    expect(further.cpuMs).toBeCloseTo(10 + 3 * cpuPerRecord + (3 * 10) / 6, 9);
+    expect(further.dynamodbRequests).toBe(8);
+    const inS3 = drainOf(STREAM_DRAIN, { ...single, sections: 4, records: 4, s3GetsPerSection: 1 });
+    expect(inS3.cpuMs).toBeCloseTo(10 + 3 * cpuPerRecord + (3 * 2 * 10) / 6, 9);
+    expect(inS3.s3Gets).toBe(4);
+    expect(inS3.s3GetBytes).toBe(4 * 1060);
+    // The larger of the two drains' requests counts for every partition.
+    const moreRequests = {
+      ...STREAM_DRAIN,
+      largeSection: { ...STREAM_DRAIN.largeSection, dynamodbRequests: 6 },
+    };
+    expect(drainOf(moreRequests, single).dynamodbRequests).toBe(6);
+    expect(() => drainOf({ ...STREAM_DRAIN, largeSection: STREAM_DRAIN.oneRecord }, single)).toThrow(
+      /more records/,
+    );
+  });
+
+  it('averages the measured drains: CPU in ms, invokes as batches, DynamoDB requests of every kind, GETs', () => {
+    const sample = (cpuUs: number, updates: number, gets: number) => ({
+      cpuUs,
+      invokes: 20,
+      committedRecords: 2000,
+      calls: {
+        'DynamoDB.Query': 3,
+        'DynamoDB.UpdateItem': updates,
+        ...(gets ? { 'S3.GetObject': gets } : {}),
+      },
+    });
+    expect(drainCosts([sample(60_000, 2, 1), sample(80_000, 3, 0)])).toEqual({
+      drains: 2,
+      cpuMs: 70,
+      records: 2000,
+      batches: 20,
+      dynamodbRequests: 5.5,
+      s3Gets: 0.5,
+    });
+    expect(() => drainCosts([])).toThrow(/no drain/);
+  });
+
+  it("prices the 1 MB/s stream group's invocations as the large section's measured drain", () => {
+    const [row] = costTable(
+      measuredWith([{ ...LARGE_SEGMENT, recordsPerRequest: recordsPerRequestWithDefaults(1_000, 1024) }]),
+      [workload(ONE_MB)],
+    );
+    const month = 730 * 3600;
+    const ticks = 60 * 730;
+    const gbSecond = 0.0000133334;
+    // A 2,000-record section every 2 s: one drain of it (one GET of 2.1 MB, 20 invokes), one
+    // dispatch, and the tick every minute.
+    const drainMs = (70 * 1769) / 256 + 5 * 10 + 50 + 2_100_000 / 50_000 + 20 * 30;
+    expect(row.sluiceBreakdown.consumerLambda).toBeCloseTo(
+      ((0.5 * month + ticks + 0.5 * month) * 0.2) / 1e6 +
+        ((0.5 * month * drainMs) / 1000 + ticks * 0.1) * 0.25 * gbSecond +
+        0.5 * month * 0.037 * 0.125 * gbSecond,
+      6,
+    );
+  });
+
   it('invokes the stream dispatcher once per stream read with new slots, whatever the number of stream groups', () => {
     const measured = measuredWith([SINGLE_INLINE], {
       sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
@@ -439,7 +581,7 @@ describe('cost model', () => {
     // but no more dispatches (their requests are counted once) and no more topic reads.
     expect(three.consumerLambda - one.consumerLambda).toBeCloseTo(
       (2 * (month + ticks) * 0.2) / 1e6 +
-        2 * (month * 0.08 + ticks * 0.1) * 0.25 * 0.0000133334 +
+        2 * ((month * ONE_RECORD_DRAIN_MS) / 1000 + ticks * 0.1) * 0.25 * 0.0000133334 +
         month * 2 * 0.012 * 0.125 * 0.0000133334,
       6,
     );
@@ -496,7 +638,19 @@ describe('cost model', () => {
       (perSecond - perWindow) / 1e6,
       6,
     );
-    expect(windowed.consumerLambda).toBeLessThan(perRecord.consumerLambda / 4);
+    // A fifth of the group's invocations and of the dispatches (37 ms at 128 MB each), each
+    // group invocation a drain of 5 records in 5 sections: the one-record drain's CPU, 4 more
+    // records' and 4 more log reads' (priced at its CPU per request, 10 ms over 6), 9 DynamoDB
+    // round trips and one invoke.
+    const gbSecond = 0.0000133334;
+    const cpuPerRecord = (70 - 10) / 1999;
+    const windowMs = (10 + 4 * cpuPerRecord + (4 * 10) / 6) * (1769 / 256) + 9 * 10 + 30;
+    expect(perRecord.consumerLambda - windowed.consumerLambda).toBeCloseTo(
+      ((month - month / 5) * 2 * 0.2) / 1e6 +
+        ((month * ONE_RECORD_DRAIN_MS - (month / 5) * windowMs) / 1000) * 0.25 * gbSecond +
+        (month - month / 5) * 0.037 * 0.125 * gbSecond,
+      6,
+    );
     expect(windowed.dynamodbProduce).toBe(perRecord.dynamodbProduce);
   });
   it("prices no API Gateway request behind endpoint: 'function-url', and the rest as the default endpoint", () => {
