@@ -240,7 +240,7 @@ export function toJson(r: BenchResults) {
       loadAverage1m: round(loadavg()[0], 3),
       emulators: 'DynamoDB Local (in memory) + s3rver behind one edge, all on 127.0.0.1, in this run',
       processes:
-        'benchmark process (local edge, orchestration), server worker (HTTP API, raw baselines, contention writers), load worker (HTTP load generator), DynamoDB Local (JVM), s3rver',
+        'benchmark process (local edge, orchestration, the Lambda Invoke stand-in of the stream drain phase), server worker (HTTP API, raw baselines, contention writers), load worker (HTTP load generator), drain worker (the stream drain phase only: a stream-triggered group drains), DynamoDB Local (JVM), s3rver',
       units: 'MB = 10^6 bytes; GB in cost = 2^30 bytes; latencies in ms',
       note: 'Emulators, load generator and server share this machine: absolute numbers are local, ratios are the point.',
     },
