@@ -9,14 +9,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Cluster, createCluster } from '../shared/cluster';
 import type { SluiceConfig } from '../shared/config';
 import { createNodeServer } from '../shared/http/node-server';
 import { createHttpApi } from '../shared/http/router';
 import { mapLimit } from '../shared/limit';
 import { createLog } from '../shared/log';
-import { createLambdaHandlerInvoker } from '../shared/poller/lambda-invoke';
+import { createLambdaClient, createLambdaHandlerInvoker } from '../shared/poller/lambda-invoke';
 import { createStreamTrigger, type StreamTrigger } from '../shared/poller/stream-trigger';
 import { sweepTopic } from '../shared/retention';
 import { AwsRequestCounter } from '../shared/storage/aws';
@@ -230,7 +230,7 @@ const tasks = {
     const { config } = args;
     const counter = new AwsRequestCounter();
     const cluster = createCluster(config, { counter });
-    const lambda = new LambdaClient({
+    const lambda = createLambdaClient({
       region: config.region,
       endpoint: args.lambdaEndpoint,
       credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },

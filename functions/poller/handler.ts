@@ -12,12 +12,12 @@
  * dispatcher existed) is still drained the same way, for the upgrade.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Cluster, createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { type Clock, createGroupService, newMemberId, type Sleep, systemClock } from '../../shared/groups';
 import type { Logger as SluiceLogger } from '../../shared/logger';
 import {
+  createLambdaClient,
   createLambdaHandlerInvoker,
   type HandlerInvoker,
   type KafkaEvent,
@@ -93,7 +93,7 @@ export function createPollerHandler(options: PollerHandlerOptions = {}) {
   const now = options.now ?? systemClock;
   const logger: SluiceLogger = options.logger ?? new Logger({ serviceName: 'sluice-poller' });
   const invoke =
-    options.invoke ?? createLambdaHandlerInvoker(new LambdaClient({ region: cluster.config.region }));
+    options.invoke ?? createLambdaHandlerInvoker(createLambdaClient({ region: cluster.config.region }));
   const metrics = options.metrics ?? createPollerMetrics(cluster.config.clusterId, consumer.group);
   const settings = runtimeSettingsFrom('env', consumer);
   const leaseDurationMs = options.leaseDurationMs ?? CONSUMER_DEFAULTS.leaseDurationMs;

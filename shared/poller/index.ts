@@ -16,6 +16,7 @@ export {
 export {
   type AsyncInvoker,
   createLambdaAsyncInvoker,
+  createLambdaClient,
   createLambdaHandlerInvoker,
   HandlerFunctionError,
   type HandlerInvoker,

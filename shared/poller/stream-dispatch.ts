@@ -7,11 +7,10 @@
  * group's function, locally a drain started in process). The design is in
  * `docs/design/stream-trigger.md`.
  */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Cluster } from '../cluster';
 import { NotFoundError } from '../errors';
 import type { Topic, TopicRegistry } from '../topics/registry';
-import { type AsyncInvoker, createLambdaAsyncInvoker } from './lambda-invoke';
+import { type AsyncInvoker, createLambdaAsyncInvoker, createLambdaClient } from './lambda-invoke';
 import { type LogStreamRecord, type TouchedPartition, touchedPartitions } from './stream-trigger';
 import { groupFunctionTargetsSchema } from './wake';
 
@@ -185,7 +184,7 @@ export function streamDispatcherFromEnv(
   const text = env.SLUICE_STREAM_GROUPS?.trim();
   const groups: StreamGroupTarget[] = text ? groupFunctionTargetsSchema.parse(JSON.parse(text)) : [];
   const invoke =
-    overrides.invoke ?? createLambdaAsyncInvoker(new LambdaClient({ region: cluster.config.region }));
+    overrides.invoke ?? createLambdaAsyncInvoker(createLambdaClient({ region: cluster.config.region }));
   return createStreamDispatcher({
     topics: cluster.topics,
     groups,

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Cluster } from '../cluster';
 import { type Clock, systemClock } from '../groups/clock';
 import type { GroupStore } from '../groups/store';
 import * as z from '../validation';
-import { type AsyncInvoker, createLambdaAsyncInvoker } from './lambda-invoke';
+import { type AsyncInvoker, createLambdaAsyncInvoker, createLambdaClient } from './lambda-invoke';
 
 /** A consumer group whose poller a produce may need to start. */
 export interface WakeTarget {
@@ -53,7 +52,7 @@ export interface Waker {
  *
  * @example
  * const wake = createWaker({ cluster, targets: [{ group: 'billing', topics: ['orders'], functionName: 'billing-poller' }],
- *   invoke: createLambdaAsyncInvoker(new LambdaClient({})) });
+ *   invoke: createLambdaAsyncInvoker(createLambdaClient({})) });
  * const api = createHttpApi(cluster, { onProduced: wake });
  */
 export function createWaker(options: WakerOptions): Waker {
@@ -129,6 +128,6 @@ export function wakerFromEnv(
   const targets = groupFunctionTargetsSchema.parse(JSON.parse(text));
   if (targets.length === 0) return undefined;
   const invoke =
-    overrides.invoke ?? createLambdaAsyncInvoker(new LambdaClient({ region: cluster.config.region }));
+    overrides.invoke ?? createLambdaAsyncInvoker(createLambdaClient({ region: cluster.config.region }));
   return createWaker({ cluster, targets, ...overrides, invoke });
 }

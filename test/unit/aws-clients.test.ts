@@ -1,8 +1,10 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import { configFromEnv } from '../../shared/config';
 import { UnavailableError } from '../../shared/errors';
+import { createLambdaClient } from '../../shared/poller/lambda-invoke';
 import { AwsRequestCounter, createAwsClients, isRetriableAwsError } from '../../shared/storage/aws';
 import { injectFaults } from '../support/faults';
 
@@ -82,6 +84,21 @@ describe('AWS clients', () => {
     expect(conditional).toBe(refused);
     s3.destroy();
     dynamodb.destroy();
+  });
+
+  it('gives the invoke ports a Lambda client that caches its middleware stack too', async () => {
+    const lambda = createLambdaClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    expect(lambda.config.cacheMiddleware).toBe(true);
+    const sent: Record<string, string>[] = [];
+    lambda.middlewareStack.add(capture(sent), { step: 'finalizeRequest', priority: 'low', name: 'capture' });
+    for (let i = 0; i < 2; i++) {
+      await lambda.send(new InvokeCommand({ FunctionName: 'f', Payload: Buffer.from('{}') }));
+    }
+    expect(sent).toHaveLength(2);
+    lambda.destroy();
   });
 
   it('counts throttling, 5xx and broken connections as retriable, never an abort or a refusal', () => {
