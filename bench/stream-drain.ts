@@ -29,9 +29,6 @@ export interface StreamDrainMeasurement {
   readonly largeSection: StreamDrainCosts;
 }
 
-/** Drains before the measured ones (the group's first lease, the caches, the JIT). */
-const WARM_UP_DRAINS = 5;
-
 /**
  * Measures a drain of one record ({@link BenchPlan.drainSamples} of them) and a drain of one
  * large section ({@link BenchPlan.largeDrainSamples}), each after its records were produced,
@@ -68,7 +65,8 @@ export async function measureStreamDrain(
     };
     const single = batchBody(1, plan.recordBytes, 0);
     // The group's first drain starts at the end of the log: nothing to check until it has a lease.
-    for (let i = 0; i < WARM_UP_DRAINS; i++) await drainAfter(single, 1, i > 0);
+    // The group's first lease, the caches and the JIT: see BenchPlan.drainWarmups.
+    for (let i = 0; i < plan.drainWarmups; i++) await drainAfter(single, 1, i > 0);
     const oneRecord: DrainSample[] = [];
     for (let i = 0; i < plan.drainSamples; i++) oneRecord.push(await drainAfter(single, 1, true));
     const section = batchBody(LARGE_SECTION_RECORDS, plan.recordBytes, 0);
