@@ -75,6 +75,23 @@ function at(id: string, sequence: number): ProducerIdentity {
   return { id, sequenceFor: () => sequence };
 }
 
+/**
+ * A counting writer that appended a producer's batch 0 (recorded in a history, so its memory
+ * holds that claim), beside a stalled writer for the same producer.
+ */
+async function afterBatchZero(topicPrefix: string) {
+  const a = countingWriter({ log: FAST });
+  const stalled = stalledWriter();
+  const topic = await newTopic(a.cluster, 1, topicPrefix);
+  const id = uniqueName('p');
+  const timestamp = Date.now();
+  const history = new AppendHistory();
+  const zero = history.begin(['s0']);
+  const [first] = await a.cluster.log.append(topic, batch(['s0'], timestamp), at(id, 0));
+  history.answer(zero, { kind: 'ok', offsets: [first.ok ? first.offset : -1] });
+  return { a, stalled, topic, id, timestamp, history };
+}
+
 /** Resolves once `condition` holds, checking every 20 ms (gives up after 10 s). */
 async function until(condition: () => Promise<boolean>): Promise<void> {
   for (let waited = 0; !(await condition()); waited += 20) {
@@ -139,15 +156,7 @@ describeEachSlotStorage('idempotent produce: a warm writer claims without readin
   });
 
   it('a stale memory where the other writer claimed the batch and is still committing it: the resend waits and answers its offsets; the log holds it once', async () => {
-    const a = countingWriter({ log: FAST });
-    const stalled = stalledWriter();
-    const topic = await newTopic(a.cluster, 1, 'idem-warm-open');
-    const id = uniqueName('p');
-    const timestamp = Date.now();
-    const history = new AppendHistory();
-    const zero = history.begin(['s0']);
-    const [first] = await a.cluster.log.append(topic, batch(['s0'], timestamp), at(id, 0));
-    history.answer(zero, { kind: 'ok', offsets: [first.ok ? first.offset : -1] });
+    const { a, stalled, topic, id, timestamp, history } = await afterBatchZero('idem-warm-open');
 
     const one = history.begin(['s1']);
     const slow = stalled.cluster.log.append(topic, batch(['s1'], timestamp), at(id, 1));
@@ -172,15 +181,7 @@ describeEachSlotStorage('idempotent produce: a warm writer claims without readin
   });
 
   it('a stale memory where the other writer claimed the batch and its range was voided: the resend appends it again, once; the late put is not acknowledged', async () => {
-    const a = countingWriter({ log: FAST });
-    const stalled = stalledWriter();
-    const topic = await newTopic(a.cluster, 1, 'idem-warm-void');
-    const id = uniqueName('p');
-    const timestamp = Date.now();
-    const history = new AppendHistory();
-    const zero = history.begin(['s0']);
-    const [first] = await a.cluster.log.append(topic, batch(['s0'], timestamp), at(id, 0));
-    history.answer(zero, { kind: 'ok', offsets: [first.ok ? first.offset : -1] });
+    const { a, stalled, topic, id, timestamp, history } = await afterBatchZero('idem-warm-void');
 
     const slow = stalled.cluster.log.append(topic, batch(['s1'], timestamp), at(id, 1));
     await until(async () => (await stateOf(a.cluster, topic, id))?.lastSequence === 1);
