@@ -483,17 +483,34 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     return { sequencer, slots, more };
   }
 
-  async function sequencer(topicId: string, partition: number): Promise<SequencerState | undefined> {
-    // A query of its one key, not GetItem: the same read unit, and the permission readers have.
-    const { Items = [] } = await dynamodb.send(
+  /**
+   * The log item at one key, read consistently; with `attribute`, only it and the sort key (so
+   * an item lacking it is still returned, and an inline slot's bytes are not read). A query of
+   * one key, not GetItem: the same read unit, and the permission readers and writers have.
+   */
+  async function itemAt(
+    topicId: string,
+    partition: number,
+    sortKey: string,
+    attribute?: string,
+  ): Promise<Record<string, AttributeValue> | undefined> {
+    const { Items } = await dynamodb.send(
       new QueryCommand({
         TableName: logTable,
         KeyConditionExpression: 'pk = :pk AND sk = :sk',
-        ExpressionAttributeValues: { ':pk': { S: partitionKey(topicId, partition) }, ':sk': { N: SEQ } },
+        ExpressionAttributeValues: { ':pk': { S: partitionKey(topicId, partition) }, ':sk': { N: sortKey } },
+        ...(attribute === undefined
+          ? {}
+          : { ProjectionExpression: 'sk, #a', ExpressionAttributeNames: { '#a': attribute } }),
         ConsistentRead: true,
       }),
     );
-    return Items[0] ? fromSequencerItem(Items[0]) : undefined;
+    return Items?.[0];
+  }
+
+  async function sequencer(topicId: string, partition: number): Promise<SequencerState | undefined> {
+    const item = await itemAt(topicId, partition, SEQ);
+    return item ? fromSequencerItem(item) : undefined;
   }
 
   async function slotsAfter(
@@ -620,29 +637,10 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     partition: number,
     range: Pick<Reservation, 'baseOffset' | 'count'>,
   ): Promise<RangeState> {
-    // Queries of one key, not GetItem: the same read unit, and the permission writers already have.
-    const one = async (sortKey: string, attribute: 'void' | 'st') => {
-      const { Items } = await dynamodb.send(
-        new QueryCommand({
-          TableName: logTable,
-          KeyConditionExpression: 'pk = :pk AND sk = :sk',
-          ExpressionAttributeValues: {
-            ':pk': { S: partitionKey(topicId, partition) },
-            ':sk': { N: sortKey },
-          },
-          // Only what is asked (an inline slot's bytes stay where they are), and the sort key,
-          // so that an item lacking the attribute is still returned.
-          ProjectionExpression: 'sk, #a',
-          ExpressionAttributeNames: { '#a': attribute },
-          ConsistentRead: true,
-        }),
-      );
-      return Items?.[0];
-    };
-    const slot = await one(String(slotEnd(range)), 'void');
+    const slot = await itemAt(topicId, partition, String(slotEnd(range)), 'void');
     if (slot) return slot.void ? { kind: 'void' } : { kind: 'data' };
     // Retention moves the log start before it deletes, so a missing slot below it was settled.
-    const sequencer = await one(SEQ, 'st');
+    const sequencer = await itemAt(topicId, partition, SEQ, 'st');
     if (!sequencer || Number(sequencer.st?.N ?? 0) >= slotEnd(range)) return { kind: 'removed' };
     return { kind: 'open' };
   }
