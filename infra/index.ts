@@ -19,6 +19,8 @@ export type {
   SluiceEndpoint,
   SluiceFunctionOptions,
   SluiceProps,
+  SluiceProvisionedCapacity,
   SluiceScheduledFunctionOptions,
+  TableCapacityRange,
 } from './sluice-props';
 export * from './stream-dispatcher';

@@ -42,6 +42,39 @@ export const DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS = 300_000;
  */
 export type SluiceEndpoint = 'http-api' | 'function-url';
 
+/**
+ * Auto-scaled provisioned capacity of one of Sluice's tables (see
+ * {@link SluiceProps.provisionedCapacity}). Capacity units as DynamoDB counts them: a write
+ * unit is one write per second of up to 1 KB, a read unit one consistent read per second of up
+ * to 4 KB (Sluice's reads are consistent).
+ */
+export interface TableCapacityRange {
+  /** Read units the table never scales below. @default 1 */
+  readonly minReadCapacity?: number;
+  /** Read units the table never scales above: what bounds the table's reads, and their price. */
+  readonly maxReadCapacity: number;
+  /** Write units the table never scales below. @default 1 */
+  readonly minWriteCapacity?: number;
+  /** Write units the table never scales above: what bounds the table's writes, and their price. */
+  readonly maxWriteCapacity: number;
+}
+
+/** Which of Sluice's tables run on provisioned capacity (see {@link SluiceProps.provisionedCapacity}). */
+export interface SluiceProvisionedCapacity {
+  /**
+   * The log table: each partition's sequencer and slots (appends, fetches, consumer reads).
+   * @default - on demand
+   */
+  readonly logTable?: TableCapacityRange;
+  /**
+   * The meta table: topics, idempotent producers' state, consumer groups' leases and offsets.
+   * @default - on demand
+   */
+  readonly metaTable?: TableCapacityRange;
+  /** The utilization DynamoDB's auto scaling keeps each provisioned table at (20 to 90). @default 70 */
+  readonly targetUtilizationPercent?: number;
+}
+
 /** Properties of the {@link Sluice} construct. Every one is optional. */
 export interface SluiceProps {
   /**
@@ -151,6 +184,18 @@ export interface SluiceProps {
    * @default 2048
    */
   readonly inlineSectionMaxBytes?: number;
+  /**
+   * Provisioned capacity, auto-scaled between the bounds given, for the log table, the meta
+   * table or both, instead of on-demand. For steady traffic, as a Kinesis shard is provisioned:
+   * a write unit provisioned all month costs less than a seventh of the same writes on demand
+   * (docs/deploy.md, "Provisioned tables", prices them). The price is a floor of at least one
+   * read and one write unit per table whatever the traffic, and requests beyond the capacity
+   * (a burst faster than auto scaling, which takes minutes, and DynamoDB's burst allowance)
+   * are throttled: Sluice answers them 503 with `error_code` 50003, retriable, and the
+   * tables' throttling alarms fire.
+   * @default - both tables on demand: nothing at idle, no throttling below DynamoDB's limits
+   */
+  readonly provisionedCapacity?: SluiceProvisionedCapacity;
   /**
    * What serves the HTTP API. `'http-api'` is an API Gateway HTTP API: one route per
    * operation, grants down to a topic and a consumer group, stage throttling and access logs,
@@ -357,7 +402,39 @@ export function validateProps(props: SluiceProps): void {
         "'function-url' does not have: cap the HTTP function with apiReservedConcurrency instead.",
     );
   }
+  validateProvisionedCapacity(props.provisionedCapacity, positiveInt);
   if (props.serverAccessLogsPrefix !== undefined && !props.serverAccessLogsBucket) {
     throw new Error('Sluice: serverAccessLogsPrefix needs serverAccessLogsBucket.');
+  }
+}
+
+/** The most units a table may be given here: DynamoDB's default per-table quota. */
+export const MAX_TABLE_CAPACITY_UNITS = 40_000;
+
+function validateProvisionedCapacity(
+  capacity: SluiceProvisionedCapacity | undefined,
+  integer: (name: string, value: number | undefined, min: number, max: number) => void,
+): void {
+  if (capacity === undefined) return;
+  integer('provisionedCapacity.targetUtilizationPercent', capacity.targetUtilizationPercent, 20, 90);
+  for (const table of ['logTable', 'metaTable'] as const) {
+    const range = capacity[table];
+    if (range === undefined) continue;
+    for (const kind of ['Read', 'Write'] as const) {
+      const min = range[`min${kind}Capacity`];
+      const max = range[`max${kind}Capacity`];
+      const name = `provisionedCapacity.${table}`;
+      integer(`${name}.min${kind}Capacity`, min, 1, MAX_TABLE_CAPACITY_UNITS);
+      if (max === undefined) throw new Error(`Sluice: ${name}.max${kind}Capacity is required.`);
+      integer(`${name}.max${kind}Capacity`, max, 1, MAX_TABLE_CAPACITY_UNITS);
+      if (max < (min ?? 1)) {
+        throw new Error(
+          `Sluice: ${name}.max${kind}Capacity (${max}) is below min${kind}Capacity (${min ?? 1}).`,
+        );
+      }
+    }
+  }
+  if (capacity.logTable === undefined && capacity.metaTable === undefined) {
+    throw new Error('Sluice: provisionedCapacity names no table: give logTable, metaTable or both.');
   }
 }

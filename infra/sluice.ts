@@ -40,6 +40,7 @@ import {
   type SluiceFunctionOptions,
   type SluiceProps,
   type SluiceScheduledFunctionOptions,
+  type TableCapacityRange,
   validateProps,
 } from './sluice-props';
 import { SluiceStreamDispatcher } from './stream-dispatcher';
@@ -201,7 +202,6 @@ export class Sluice extends SluiceBase {
     }
 
     const tableProps = {
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection,
       // AWS owned key by default: no KMS request charges on the hot path.
@@ -209,8 +209,10 @@ export class Sluice extends SluiceBase {
       encryptionKey: key,
       removalPolicy: this.removalPolicy,
     };
+    const capacity = props.provisionedCapacity;
     this.logTable = new dynamodb.Table(this, 'LogTable', {
       ...tableProps,
+      ...billing(capacity?.logTable),
       partitionKey: { name: LOG_TABLE_KEYS.partitionKey.name, type: dynamodb.AttributeType.STRING },
       sortKey: { name: LOG_TABLE_KEYS.sortKey.name, type: dynamodb.AttributeType.NUMBER },
       // Keys only: stream-triggered consumer groups read the log itself, since the slots of
@@ -222,11 +224,14 @@ export class Sluice extends SluiceBase {
     });
     this.metaTable = new dynamodb.Table(this, 'MetaTable', {
       ...tableProps,
+      ...billing(capacity?.metaTable),
       partitionKey: { name: META_TABLE_KEYS.partitionKey.name, type: dynamodb.AttributeType.STRING },
       sortKey: { name: META_TABLE_KEYS.sortKey.name, type: dynamodb.AttributeType.STRING },
       // Idle idempotent-producer state expires (shared/storage/log-index.ts).
       timeToLiveAttribute: META_TABLE_TTL_ATTRIBUTE,
     });
+    autoScale(this.logTable, capacity?.logTable, capacity?.targetUtilizationPercent);
+    autoScale(this.metaTable, capacity?.metaTable, capacity?.targetUtilizationPercent);
     // --- HTTP API --------------------------------------------------------------------------
     this.apiFunction = this.createFunction('ApiFunction', {
       entry: HTTP_HANDLER_ENTRY,
@@ -657,6 +662,27 @@ export class Sluice extends SluiceBase {
 }
 
 /** The state with a poller's group added: refusing HTTP members, or open to them for its topics. */
+/** A table's billing: on demand, or provisioned starting at the range's minimum. */
+function billing(range: TableCapacityRange | undefined) {
+  if (!range) return { billingMode: dynamodb.BillingMode.PAY_PER_REQUEST };
+  return {
+    billingMode: dynamodb.BillingMode.PROVISIONED,
+    readCapacity: range.minReadCapacity ?? 1,
+    writeCapacity: range.minWriteCapacity ?? 1,
+  };
+}
+
+/** Auto scaling of a provisioned table's reads and writes within its range, on utilization. */
+function autoScale(table: dynamodb.Table, range: TableCapacityRange | undefined, targetPercent = 70): void {
+  if (!range) return;
+  table
+    .autoScaleReadCapacity({ minCapacity: range.minReadCapacity ?? 1, maxCapacity: range.maxReadCapacity })
+    .scaleOnUtilization({ targetUtilizationPercent: targetPercent });
+  table
+    .autoScaleWriteCapacity({ minCapacity: range.minWriteCapacity ?? 1, maxCapacity: range.maxWriteCapacity })
+    .scaleOnUtilization({ targetUtilizationPercent: targetPercent });
+}
+
 function withPollerGroup(
   state: GroupAccessDeclarations,
   group: string,

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Sluice, type SluiceProps } from '../../infra';
 import {
   DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS,
@@ -37,7 +38,7 @@ describe('clusterId', () => {
 });
 
 describe('prop validation', () => {
-  it.each<[keyof SluiceProps, SluiceProps]>([
+  it.each<[keyof SluiceProps | `provisionedCapacity.${string}`, SluiceProps]>([
     ['apiMemorySize', { apiMemorySize: 64 }],
     ['pollerMemorySize', { pollerMemorySize: 20_000 }],
     ['maxRequestBytes', { maxRequestBytes: 4_669_440 + 1 }],
@@ -53,10 +54,106 @@ describe('prop validation', () => {
     ['consumerInstanceTimeout', { consumerInstanceTimeout: Duration.minutes(31) }],
     ['consumerInstanceTimeout', { consumerInstanceTimeout: Duration.millis(30_000.5) }],
     ['serverAccessLogsPrefix', { serverAccessLogsPrefix: 'x/' }],
+    ['provisionedCapacity', { provisionedCapacity: {} }],
+    [
+      'provisionedCapacity.targetUtilizationPercent',
+      {
+        provisionedCapacity: {
+          targetUtilizationPercent: 95,
+          logTable: { maxReadCapacity: 5, maxWriteCapacity: 5 },
+        },
+      },
+    ],
+    [
+      'provisionedCapacity.logTable.minReadCapacity',
+      { provisionedCapacity: { logTable: { minReadCapacity: 0, maxReadCapacity: 5, maxWriteCapacity: 5 } } },
+    ],
+    [
+      'provisionedCapacity.metaTable.maxWriteCapacity',
+      {
+        provisionedCapacity: { metaTable: { minWriteCapacity: 10, maxReadCapacity: 5, maxWriteCapacity: 5 } },
+      },
+    ],
+    [
+      'provisionedCapacity.metaTable.maxReadCapacity',
+      { provisionedCapacity: { metaTable: { maxWriteCapacity: 5 } as never } },
+    ],
+    [
+      'provisionedCapacity.logTable.maxWriteCapacity',
+      { provisionedCapacity: { logTable: { maxReadCapacity: 5, maxWriteCapacity: 40_001 } } },
+    ],
   ])('rejects a bad %s with a message naming it', (prop, props) => {
     expect(() => new Sluice(new Stack(newApp(), 'V'), 'Sluice', props)).toThrow(
       new RegExp(`Sluice: ${prop}`),
     );
+  });
+});
+
+describe('provisionedCapacity', () => {
+  const capacity = { minReadCapacity: 2, maxReadCapacity: 40, minWriteCapacity: 5, maxWriteCapacity: 50 };
+
+  it('provisions the named table, auto-scaled within its range on utilization, and leaves the other on demand', () => {
+    const { stack, sluice, template } = synthSluice({ provisionedCapacity: { logTable: capacity } });
+    const tables = template.toJSON().Resources;
+    const log = tables[stack.getLogicalId(sluice.logTable.node.defaultChild as never)].Properties;
+    const meta = tables[stack.getLogicalId(sluice.metaTable.node.defaultChild as never)].Properties;
+    // CloudFormation's default billing mode is provisioned, which the CDK leaves unsaid.
+    expect(log.BillingMode ?? 'PROVISIONED').toBe('PROVISIONED');
+    expect(log.ProvisionedThroughput).toEqual({ ReadCapacityUnits: 2, WriteCapacityUnits: 5 });
+    expect(meta.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(meta.ProvisionedThroughput).toBeUndefined();
+
+    const targets = Object.values(resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalableTarget'));
+    expect(
+      targets
+        .map((t) => [t.Properties.ScalableDimension, t.Properties.MinCapacity, t.Properties.MaxCapacity])
+        .sort(),
+    ).toEqual([
+      ['dynamodb:table:ReadCapacityUnits', 2, 40],
+      ['dynamodb:table:WriteCapacityUnits', 5, 50],
+    ]);
+    for (const target of targets)
+      expect(JSON.stringify(target.Properties.ResourceId)).toContain(
+        stack.getLogicalId(sluice.logTable.node.defaultChild as never),
+      );
+    const policies = Object.values(resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalingPolicy'));
+    expect(policies.map((p) => p.Properties.TargetTrackingScalingPolicyConfiguration.TargetValue)).toEqual([
+      70, 70,
+    ]);
+    expect(
+      policies
+        .map(
+          (p) =>
+            p.Properties.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification
+              .PredefinedMetricType,
+        )
+        .sort(),
+    ).toEqual(['DynamoDBReadCapacityUtilization', 'DynamoDBWriteCapacityUtilization']);
+  });
+
+  it('provisions both tables at one unit each by default, at the utilization given', () => {
+    const range = { maxReadCapacity: 10, maxWriteCapacity: 10 };
+    const { template } = synthSluice({
+      provisionedCapacity: { logTable: range, metaTable: range, targetUtilizationPercent: 50 },
+    });
+    for (const table of Object.values(resourcesOf(template, 'AWS::DynamoDB::Table'))) {
+      expect(table.Properties.BillingMode ?? 'PROVISIONED').toBe('PROVISIONED');
+      expect(table.Properties).toMatchObject({
+        ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    }
+    expect(Object.keys(resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalableTarget'))).toHaveLength(4);
+    for (const policy of Object.values(resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalingPolicy'))) {
+      expect(policy.Properties.TargetTrackingScalingPolicyConfiguration.TargetValue).toBe(50);
+    }
+  });
+
+  it('passes cdk-nag', () => {
+    const range = { maxReadCapacity: 10, maxWriteCapacity: 10 };
+    const { stack } = synthSluice({ provisionedCapacity: { logTable: range, metaTable: range } });
+    const report = new AwsSolutionsChecks(stack).validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
 
