@@ -18,6 +18,9 @@ export const PRICES = {
   dynamodbWritePerMillionUnits: 0.625,
   dynamodbReadPerMillionUnits: 0.125,
   dynamodbStoragePerGbMonth: 0.25,
+  /** Provisioned capacity (standard table class): one write unit, one read unit, per hour. */
+  dynamodbWriteCapacityUnitHour: 0.00065,
+  dynamodbReadCapacityUnitHour: 0.00013,
   lambdaArmPerGbSecond: 0.0000133334,
   lambdaPerMillionRequests: 0.2,
   apiGatewayHttpPerMillion: 1.0,
@@ -40,6 +43,11 @@ export const PRICES = {
 /** Model constants that are choices, not prices; each is stated in the report and docs. */
 export const ASSUMPTIONS = {
   hoursPerMonth: 730,
+  /**
+   * With `provisionedCapacity`: the utilization auto scaling keeps (the construct's default
+   * `targetUtilizationPercent`), so the capacity bought is the average units per second ÷ 0.7.
+   */
+  provisionedTargetUtilization: 0.7,
   retentionDays: 7,
   /** Deployed default memory of the HTTP function (infra/sluice.ts), arm64. */
   lambdaMemoryMb: 1024,
@@ -179,6 +187,12 @@ export interface Workload {
    * ({@link produceInvocationMs}). @default ASSUMPTIONS.lambdaMemoryMb (1024, the construct's default)
    */
   readonly apiMemorySize?: number;
+  /**
+   * Both tables on provisioned capacity (the construct's `provisionedCapacity`), auto-scaled to
+   * the workload's steady rate: the DynamoDB items become `dynamodbProvisioned`
+   * ({@link provisionedCapacityCost}). @default false (on demand, the construct's default)
+   */
+  readonly provisionedTables?: boolean;
 }
 
 /** The TypeScript producer's batching settings that decide its request size. */
@@ -367,6 +381,22 @@ export const WORKLOADS: readonly Workload[] = [
     name: "1 rec/s of 1 KB, single records (client defaults), endpoint: 'function-url', maxBatchingWindow 5 s, retention 1 day, apiMemorySize 512",
     ...EVERY_OPTION_ONE_REC_PER_SEC,
     apiMemorySize: 512,
+  },
+  {
+    name: '1 rec/s of 1 KB, single records (client defaults), provisionedCapacity on both tables',
+    ...ONE_REC_PER_SEC,
+    provisionedTables: true,
+  },
+  {
+    name: '1 MB/s from one producer, client defaults (1 KB records), provisionedCapacity on both tables',
+    ...ONE_MB_PER_SEC,
+    provisionedTables: true,
+  },
+  {
+    name: "1 rec/s of 1 KB, single records (client defaults), endpoint: 'function-url', maxBatchingWindow 5 s, retention 1 day, apiMemorySize 512, provisionedCapacity on both tables",
+    ...EVERY_OPTION_ONE_REC_PER_SEC,
+    apiMemorySize: 512,
+    provisionedTables: true,
   },
   {
     name: "idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'poller'",
@@ -673,18 +703,25 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
   const topics = w.topics ?? 1;
   const sweeps = ASSUMPTIONS.retentionSweepsPerHour * ASSUMPTIONS.hoursPerMonth;
   const perTopic = (x: number) => (x / m.sweep.topics) * topics * w.partitions;
-  const sweepItems = {
-    retentionSweeps:
-      sweeps * (perTopic(m.sweep.readUnits) * read + perTopic(m.sweep.writeUnits) * write) +
-      lambda(sweeps * lambdaGbSeconds(Math.max(perTopic(m.sweep.ms), ASSUMPTIONS.minSweepMs)), sweeps),
+  // DynamoDB capacity units per month, by item: priced on demand, or as provisioned capacity.
+  const sweepUnits = {
+    read: sweeps * perTopic(m.sweep.readUnits),
+    write: sweeps * perTopic(m.sweep.writeUnits),
   };
   const consumer = consumerUsage(w, m);
+  const consumerUnits = { read: consumer.readUnits, write: consumer.writeUnits };
+  const onDemand = (units: { read: number; write: number }) =>
+    w.provisionedTables ? 0 : units.read * read + units.write * write;
+  const sweepLambda = lambda(
+    sweeps * lambdaGbSeconds(Math.max(perTopic(m.sweep.ms), ASSUMPTIONS.minSweepMs)),
+    sweeps,
+  );
+  const topicItems = (topics * 2 * 1024 * PRICES.dynamodbStoragePerGbMonth) / GIB; // topic metadata
   const consumerItems = {
     consumerS3Get: (consumer.s3Gets * PRICES.s3GetPer1k) / 1000,
-    consumerDynamodb: consumer.readUnits * read + consumer.writeUnits * write,
+    consumerDynamodb: onDemand(consumerUnits),
     consumerLambda: lambda(consumer.gbSeconds, consumer.invocations),
   };
-  const topicItems = (topics * 2 * 1024 * PRICES.dynamodbStoragePerGbMonth) / GIB; // topic metadata
   if (w.recordsPerSec === 0) {
     return {
       s3Put: 0,
@@ -693,13 +730,19 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
       apiGateway: 0,
       storage: topicItems,
       retentionDeletes: 0,
-      ...sweepItems,
+      retentionSweeps: onDemand(sweepUnits) + sweepLambda,
       ...consumerItems,
+      dynamodbProvisioned: provisionedOf(w, [sweepUnits, consumerUnits]),
     };
   }
   const shape = shapeOf(w, m);
   const requestsPerSec = w.recordsPerSec / w.recordsPerRequest;
   const requests = requestsPerSec * s;
+  const produceUnits = {
+    read: requests * shape.perRequest.readUnits,
+    write: requests * shape.perRequest.writeUnits,
+  };
+  const deleteUnits = { read: 0, write: requests * shape.deleteWriteUnits };
   const apiMemoryMb = w.apiMemorySize ?? ASSUMPTIONS.lambdaMemoryMb;
   const produceMs = produceInvocationMs(shape, m, apiMemoryMb);
   // Inline slots are deleted by TTL (free), some time after retention moved past them.
@@ -711,7 +754,7 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
   const sectionOverhead = shape.sectionBytes / (w.recordsPerRequest * w.recordBytes);
   return {
     s3Put: (requests * shape.perRequest.s3Put * PRICES.s3PutPer1k) / 1000,
-    dynamodbProduce: requests * (shape.perRequest.writeUnits * write + shape.perRequest.readUnits * read),
+    dynamodbProduce: onDemand(produceUnits),
     lambdaProduce: lambda(requests * lambdaGbSeconds(produceMs, apiMemoryMb), requests),
     apiGateway:
       w.endpoint === 'function-url'
@@ -724,10 +767,39 @@ export function sluiceCost(w: Workload, m: MeasuredCosts): Record<string, number
       (shape.inline ? 0 : retainedGb(w) * sectionOverhead * PRICES.s3StoragePerGbMonth) +
       ((slots * slotBytes) / GIB) * PRICES.dynamodbStoragePerGbMonth +
       topicItems,
-    retentionDeletes: requests * shape.deleteWriteUnits * write,
-    ...sweepItems,
+    retentionDeletes: onDemand(deleteUnits),
+    retentionSweeps: onDemand(sweepUnits) + sweepLambda,
     ...consumerItems,
+    dynamodbProvisioned: provisionedOf(w, [produceUnits, deleteUnits, sweepUnits, consumerUnits]),
   };
+}
+
+function provisionedOf(w: Workload, items: readonly { read: number; write: number }[]): number {
+  if (!w.provisionedTables) return 0;
+  const s = seconds();
+  const sum = (key: 'read' | 'write') => items.reduce((total, units) => total + units[key], 0) / s;
+  return provisionedCapacityCost(sum('read'), sum('write'));
+}
+
+/**
+ * A month of the capacity that auto scaling buys both tables for a steady load, USD: the
+ * average units per second of all the workload's DynamoDB requests ÷ the target utilization,
+ * rounded up, plus one unit for rounding the two tables up separately (their split is not
+ * measured), and never below the two tables' minimum of one unit each. Bursts above the
+ * capacity draw on DynamoDB's burst allowance (up to 5 minutes of unused capacity), which a
+ * steady load keeps full; a load that is not steady is priced on demand instead.
+ *
+ * @example
+ * provisionedCapacityCost(5, 6); // 9 read and 10 write units: 9 × 0.00013 × 730 + 10 × 0.00065 × 730 ≈ $5.60
+ */
+export function provisionedCapacityCost(readUnitsPerSec: number, writeUnitsPerSec: number): number {
+  const units = (perSec: number) =>
+    Math.max(2, Math.ceil(perSec / ASSUMPTIONS.provisionedTargetUtilization) + 1);
+  return (
+    ASSUMPTIONS.hoursPerMonth *
+    (units(readUnitsPerSec) * PRICES.dynamodbReadCapacityUnitHour +
+      units(writeUnitsPerSec) * PRICES.dynamodbWriteCapacityUnitHour)
+  );
 }
 
 /**

@@ -634,14 +634,14 @@ export function renderReport(r: BenchResults): string {
 /**
  * A workload's short name in the by-item table: its name up to the first colon, with its
  * variants (`, trigger: 'poller'`, `, endpoint: 'function-url'`, `, retention 1 day`,
- * `, maxBatchingWindow 5 s`, `, apiMemorySize 512`) kept, so variant rows are told apart from the rows they vary.
+ * `, maxBatchingWindow 5 s`, `, apiMemorySize 512`, `, provisionedCapacity on both tables`) kept, so variant rows are told apart from the rows they vary.
  *
  * @example
  * breakdownLabel("idle: 1 topic, 1 partition, 1 group, no traffic, trigger: 'poller'"); // "idle, trigger: 'poller'"
  */
 export function breakdownLabel(workload: string): string {
   const variant =
-    /(, (trigger|endpoint): '[^']*'|, retention \d+ days?|, maxBatchingWindow \d+ s|, apiMemorySize \d+)+$/.exec(
+    /(, (trigger|endpoint): '[^']*'|, retention \d+ days?|, maxBatchingWindow \d+ s|, apiMemorySize \d+|, provisionedCapacity on both tables)+$/.exec(
       workload,
     )?.[0] ?? '';
   return workload.slice(0, workload.length - variant.length).split(':')[0] + variant;

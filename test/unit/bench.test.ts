@@ -10,6 +10,7 @@ import {
   pollerCommitsPerSecond,
   pollerMemoryFor,
   produceInvocationMs,
+  provisionedCapacityCost,
   recordsPerRequestWithDefaults,
   type ShapeCosts,
   shapesToMeasure,
@@ -412,6 +413,36 @@ describe('cost model', () => {
     expect(inline.consumerS3Get).toBe(0);
     expect(s3.s3Put).toBeCloseTo(730 * 3600 * 0.000005, 6);
     expect(inline.dynamodbProduce).toBeGreaterThan(s3.dynamodbProduce);
+  });
+
+  it('prices provisioned tables by the capacity a steady load needs at 70 % utilization, in place of every on-demand unit', () => {
+    // 9 read units (5 ÷ 0.7 rounded up, + 1 for the two tables' rounding) and 10 write units.
+    expect(provisionedCapacityCost(5, 6)).toBeCloseTo(730 * (9 * 0.00013 + 10 * 0.00065), 9);
+    // Never below one unit of each per table.
+    expect(provisionedCapacityCost(0, 0)).toBeCloseTo(730 * (2 * 0.00013 + 2 * 0.00065), 9);
+    const measured = measuredWith([SINGLE_INLINE], {
+      sweep: { topics: 10, readUnits: 10, writeUnits: 0, ms: 100 },
+    });
+    const [onDemand, provisioned] = costTable(measured, [
+      workload(ONE_REC),
+      workload(`${ONE_REC}, provisionedCapacity on both tables`),
+    ]).map((row) => row.sluiceBreakdown);
+    expect(onDemand.dynamodbProvisioned).toBe(0);
+    expect(provisioned.dynamodbProduce).toBe(0);
+    expect(provisioned.consumerDynamodb).toBe(0);
+    expect(provisioned.retentionDeletes).toBe(0);
+    // The units per second the on-demand row prices, bought as capacity: reads 3 per drain, the
+    // tick's 4 a minute, the dispatcher's topic read every 30 s and the sweep's 1 per 5 minutes
+    // (3.10/s: 5 units at 70 %, + 1); writes 4 per append, 2 per drain, 2 per retention delete
+    // (8/s: 12 units, + 1).
+    expect(provisioned.dynamodbProvisioned).toBeCloseTo(730 * (6 * 0.00013 + 13 * 0.00065), 9);
+    expect(provisioned.dynamodbProvisioned).toBeLessThan(
+      onDemand.dynamodbProduce + onDemand.consumerDynamodb + onDemand.retentionDeletes,
+    );
+    // Everything but DynamoDB is the same traffic either way.
+    for (const item of ['s3Put', 'lambdaProduce', 'apiGateway', 'storage', 'consumerLambda'] as const) {
+      expect(provisioned[item]).toBe(onDemand[item]);
+    }
   });
 
   it('prices a stream-triggered group per invocation from the measured requests, plus the scheduled tick', () => {
