@@ -388,6 +388,12 @@ export const WORKLOADS: readonly Workload[] = [
     provisionedTables: true,
   },
   {
+    name: "1 rec/s of 1 KB, single records (client defaults), endpoint: 'function-url', provisionedCapacity on both tables",
+    ...ONE_REC_PER_SEC,
+    endpoint: 'function-url',
+    provisionedTables: true,
+  },
+  {
     name: '1 MB/s from one producer, client defaults (1 KB records), provisionedCapacity on both tables',
     ...ONE_MB_PER_SEC,
     provisionedTables: true,
