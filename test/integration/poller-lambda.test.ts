@@ -22,6 +22,7 @@ import {
   produce,
   silentLogger,
   testGroupName,
+  waitFor,
 } from '../support/groups';
 
 const cluster = createCluster(configFromEnv());
@@ -93,7 +94,11 @@ describe('Lambda poller handler', () => {
     await produce(cluster, topic, [{ partition: 0, value: 'x' }]);
     const handle = pollerHandler(consumerEnv(group, topic), async () => undefined);
     const first = handle({}, contextWithin(2_500));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The second start comes once the first holds the group's marker, however long its claim took.
+    await waitFor(
+      async () => (await cluster.groups.readMarker(group)) !== undefined,
+      'the first start claims the marker',
+    );
     const second = await handle({}, contextWithin(2_500));
     expect(second.status).toBe('already-running');
     expect((await first).status).toBe('ran');
