@@ -18,7 +18,8 @@ type TableKeys = typeof LOG_TABLE_KEYS | typeof META_TABLE_KEYS;
 /**
  * Creates Sluice's bucket and two tables unless they exist, waits until both tables are
  * ACTIVE, turns on both tables' TTL (idle producer state expires; expired inline slots and
- * voids are deleted for free) and the log table's KEYS_ONLY change stream (what stream-triggered consumer groups read). Safe to run on every start: resources that already exist are left as they are.
+ * voids are deleted for free) and the log table's KEYS_ONLY change stream (what stream-triggered consumer groups read). Safe to run on every start: resources that already exist are left as they are, also when another start
+ * provisions them at the same time or an update's answer is lost and the SDK's retry finds it made.
  * For local endpoints and tests; on AWS the CDK construct owns these resources.
  *
  * @example
@@ -45,31 +46,55 @@ export async function provisionResources(config: SluiceConfig, clients: AwsClien
  * existed gets it on the next start). The local backbone's stream reader follows it.
  */
 async function enableKeysOnlyStream(clients: AwsClients, table: string): Promise<void> {
-  const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
-  if (Table?.StreamSpecification?.StreamEnabled) return;
-  await clients.dynamodb.send(
-    new UpdateTableCommand({
-      TableName: table,
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
-    }),
+  const streamOn = async () => {
+    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
+    return Table?.StreamSpecification?.StreamEnabled === true;
+  };
+  if (await streamOn()) return;
+  await updateUnlessDone(streamOn, () =>
+    clients.dynamodb.send(
+      new UpdateTableCommand({
+        TableName: table,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
+      }),
+    ),
   );
 }
 
 /** Turns on the table's TTL on `attribute` unless it is on already (enabling twice is an error). */
 async function enableTimeToLive(clients: AwsClients, table: string, attribute: string): Promise<void> {
-  const { TimeToLiveDescription } = await clients.dynamodb.send(
-    new DescribeTimeToLiveCommand({ TableName: table }),
+  const ttlOn = async () => {
+    const { TimeToLiveDescription } = await clients.dynamodb.send(
+      new DescribeTimeToLiveCommand({ TableName: table }),
+    );
+    const status = TimeToLiveDescription?.TimeToLiveStatus;
+    return (
+      (status === 'ENABLED' || status === 'ENABLING') && TimeToLiveDescription?.AttributeName === attribute
+    );
+  };
+  if (await ttlOn()) return;
+  await updateUnlessDone(ttlOn, () =>
+    clients.dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+      }),
+    ),
   );
-  const status = TimeToLiveDescription?.TimeToLiveStatus;
-  if ((status === 'ENABLED' || status === 'ENABLING') && TimeToLiveDescription?.AttributeName === attribute) {
-    return;
+}
+
+/**
+ * Sends an update that fails when its change is already made, and accepts that failure when
+ * `done` now holds: another start made the same change since we looked, or this update was
+ * applied and its answer lost, and the SDK's retry found it made (a ValidationException).
+ */
+async function updateUnlessDone(done: () => Promise<boolean>, update: () => Promise<unknown>): Promise<void> {
+  try {
+    await update();
+  } catch (error) {
+    if (await done()) return;
+    throw error;
   }
-  await clients.dynamodb.send(
-    new UpdateTimeToLiveCommand({
-      TableName: table,
-      TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
-    }),
-  );
 }
 
 async function createBucket(config: SluiceConfig, { s3 }: AwsClients): Promise<void> {

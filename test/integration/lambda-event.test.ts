@@ -3,7 +3,7 @@ import type { MSKEvent } from '@aws-lambda-powertools/kafka/types';
 import { KafkaSelfManagedEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import type { Context, SelfManagedKafkaEvent } from 'aws-lambda';
 import { handler as orderHandler } from '../../functions/examples/order-handler';
-import { createCluster } from '../../shared/cluster';
+import { type Cluster, createCluster } from '../../shared/cluster';
 import { configFromEnv } from '../../shared/config';
 import { createPoller, type KafkaEvent, type PollerOptions } from '../../shared/poller';
 import type { Topic } from '../../shared/topics/registry';
@@ -198,23 +198,52 @@ describe("events shaped like AWS Lambda's self-managed Kafka event", () => {
   it('waits up to maxBatchingWindowMs to fill a batch', async () => {
     const topic = await createTestTopic(cluster, 'event', 1);
     await produce(cluster, topic, [{ partition: 0, value: 'first' }]);
-    const events: { size: number; at: number }[] = [];
-    const started = Date.now();
-    const late = new Promise<void>((resolve) =>
-      setTimeout(
-        () => void produce(cluster, topic, [{ partition: 0, value: 'second' }]).then(() => resolve()),
-        400,
-      ),
-    );
-    await consume(
+    // The poller's clock stands still from its read of the first record until it has read the
+    // second, which is produced only after that first read: the window, not the pace of this
+    // machine, decides whether the two leave together.
+    let heldAt: number | undefined;
+    let heldFor = 0;
+    const now = () => (heldAt ?? Date.now()) - heldFor;
+    let firstRead!: () => void;
+    const readFirst = new Promise<void>((resolve) => {
+      firstRead = resolve;
+    });
+    const watched: Cluster = {
+      ...cluster,
+      log: {
+        ...cluster.log,
+        reader(options) {
+          const reader = cluster.log.reader(options);
+          return {
+            async fetch(request) {
+              const result = await reader.fetch(request);
+              const values = result.records.map((r) => r.value?.toString());
+              if (values.includes('first') && heldAt === undefined && heldFor === 0) {
+                heldAt = Date.now();
+                firstRead();
+              }
+              if (values.includes('second') && heldAt !== undefined) {
+                heldFor += Date.now() - heldAt;
+                heldAt = undefined;
+              }
+              return result;
+            },
+          };
+        },
+      },
+    };
+    const sizes: number[] = [];
+    const delivered = consume(
       topic,
       async (event) => {
-        events.push({ size: Object.values(event.records).flat().length, at: Date.now() - started });
+        sizes.push(Object.values(event.records).flat().length);
       },
-      () => events.length > 0,
-      { maxBatchingWindowMs: 1_500, pollIntervalMs: 50 },
+      () => sizes.length > 0,
+      { cluster: watched, now, maxBatchingWindowMs: 1_500, pollIntervalMs: 50 },
     );
-    await late;
-    expect(events[0].size).toBe(2);
+    await readFirst;
+    await produce(cluster, topic, [{ partition: 0, value: 'second' }]);
+    await delivered;
+    expect(sizes[0]).toBe(2);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConditionalCheckFailedException,
+  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   TransactionCanceledException,
@@ -14,6 +15,7 @@ import { startLocalAws } from '../../local/emulators';
 import { configFromEnv } from '../../shared/config';
 import { createAwsClients } from '../../shared/storage/aws';
 import { provisionResources } from '../../shared/storage/provision';
+import { injectFaults } from '../support/faults';
 import { destroyClients, integrationAws, javaAvailable, uniqueName } from '../support/local-aws';
 
 const { config, clients } = integrationAws();
@@ -151,6 +153,59 @@ describe('the edge', () => {
     );
     const got = await clients.s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: next }));
     expect((await bytesOf(got.Body)).toString()).toBe('ok');
+  });
+});
+
+describe('provisioning', () => {
+  /** Fresh table and bucket names on the shared emulators: provisioning starts from nothing. */
+  const freshConfig = () => ({
+    ...config,
+    logTable: uniqueName('prov-log'),
+    metaTable: uniqueName('prov-meta'),
+    bucket: uniqueName('prov').toLowerCase(),
+  });
+
+  it("succeeds when an update's answer is lost after it was applied and the SDK's retry finds it done", async () => {
+    const own = createAwsClients(config);
+    // The first attempt of each update loses its answer; the SDK's retry then meets a table
+    // that already has its stream (a ValidationException) or its TTL.
+    const lost = new Set<string>();
+    const faults = injectFaults(own, []);
+    faults.rules = ['UpdateTable', 'UpdateTimeToLive'].map((command) => ({
+      service: 'DynamoDB',
+      command,
+      kind: 'lose-response',
+      get probability() {
+        if (lost.has(command)) return 0;
+        lost.add(command);
+        return 1;
+      },
+    }));
+    const fresh = freshConfig();
+    try {
+      await provisionResources(fresh, own);
+      expect([...faults.counts.keys()].sort()).toEqual([
+        'DynamoDB.UpdateTable lose-response',
+        'DynamoDB.UpdateTimeToLive lose-response',
+      ]);
+      const log = await own.dynamodb.send(new DescribeTableCommand({ TableName: fresh.logTable }));
+      expect(log.Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'KEYS_ONLY' });
+    } finally {
+      destroyClients(own);
+    }
+  });
+
+  it('succeeds for two starts provisioning the same fresh resources at once', async () => {
+    const fresh = freshConfig();
+    const [a, b] = [createAwsClients(config), createAwsClients(config)];
+    try {
+      await Promise.all([provisionResources(fresh, a), provisionResources(fresh, b)]);
+      const log = await a.dynamodb.send(new DescribeTableCommand({ TableName: fresh.logTable }));
+      expect(log.Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'KEYS_ONLY' });
+    } finally {
+      destroyClients(a);
+      destroyClients(b);
+    }
   });
 });
 

@@ -155,11 +155,20 @@ describeEachSlotStorage('the sequenced log', (storage) => {
 
   it('makes a writer that stalls past the grace period lose its conditional put and answer a retriable error', async () => {
     const stall = { ms: 0 };
+    let reserved!: () => void;
+    const writerReserved = new Promise<void>((resolve) => {
+      reserved = resolve;
+    });
     const writer = newCluster({
       log: FAST,
       // A writer paused after its deadline check (a GC pause, a frozen host): its put goes out late.
       wrapIndex: (index) => ({
         ...index,
+        async reserve(topicId, partition, count, now) {
+          const reservation = await index.reserve(topicId, partition, count, now);
+          reserved();
+          return reservation;
+        },
         async commit(slot, guard) {
           await sleep(stall.ms);
           return index.commit(slot, guard);
@@ -172,7 +181,8 @@ describeEachSlotStorage('the sequenced log', (storage) => {
 
     stall.ms = 2_000;
     const late = recordedAppend(history, writer, topic, ['late']);
-    await sleep(100);
+    // The reader appends once the writer holds [0, 1), however long its reservation took.
+    await writerReserved;
     await recordedAppend(history, reader, topic, ['on-time']);
     let end = 0;
     for (let waited = 0; end < 2 && waited < 5_000; waited += 100) {

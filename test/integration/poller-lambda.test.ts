@@ -22,6 +22,7 @@ import {
   produce,
   silentLogger,
   testGroupName,
+  waitFor,
 } from '../support/groups';
 
 const cluster = createCluster(configFromEnv());
@@ -32,6 +33,7 @@ const quietMetrics: PollerMetrics = { observer: {}, lag: () => {}, publish: () =
 function pollerHandler(
   env: NodeJS.ProcessEnv,
   invoke: (name: string, event: KafkaEvent) => Promise<unknown>,
+  now?: () => number,
 ) {
   return createPollerHandler({
     cluster,
@@ -42,6 +44,7 @@ function pollerHandler(
     leaseDurationMs: FAST_POLLER.leaseDurationMs,
     heartbeatIntervalMs: FAST_POLLER.heartbeatIntervalMs,
     pollIntervalMs: FAST_POLLER.pollIntervalMs,
+    now,
   });
 }
 
@@ -52,7 +55,7 @@ function contextWithin(ms: number) {
 }
 
 describe('Lambda poller handler', () => {
-  it('invokes the function with the records, then exits before its deadline with its leases released', async () => {
+  it('invokes the function with the records until its deadline (the remaining time less the safety margin), then hands its leases back', async () => {
     const topic = await createTestTopic(cluster, 'lambda', 2);
     const group = testGroupName('lambda');
     await produce(
@@ -62,21 +65,42 @@ describe('Lambda poller handler', () => {
     );
     const invoked: string[] = [];
     let records = 0;
-    const handle = pollerHandler(consumerEnv(group, topic), async (name, event) => {
-      invoked.push(name);
-      records += Object.values(event.records).flat().length;
-      return { batchItemFailures: [] };
-    });
-
-    const started = Date.now();
-    const result = await handle(
-      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
-      contextWithin(3_000),
+    // The handler's clock moves only when the test moves it, so where the invocation stops
+    // depends on its deadline, not on how fast this machine delivers and hands back.
+    let clock = Date.now();
+    const handle = pollerHandler(
+      consumerEnv(group, topic),
+      async (name, event) => {
+        invoked.push(name);
+        records += Object.values(event.records).flat().length;
+        return { batchItemFailures: [] };
+      },
+      () => clock,
     );
-    const elapsed = Date.now() - started;
+    // Lambda's 3 s left; the safety margin is then 1 s, so the deadline is 2 s in.
+    const invocationEnd = clock + 3_000;
+    const deadline = invocationEnd - 1_000;
+    let settled = false;
+    const running = handle(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+      { getRemainingTimeInMillis: () => invocationEnd - clock },
+    ).finally(() => {
+      settled = true;
+    });
+    await waitFor(() => records === 30, 'every record delivered');
 
+    // Just before the deadline it still runs: a heartbeat at that time refreshes the group's marker.
+    clock = deadline - 1;
+    await waitFor(
+      async () =>
+        ((await cluster.groups.readMarker(group))?.expiresAt ?? 0) >= clock + FAST_POLLER.leaseDurationMs,
+      'a heartbeat just before the deadline',
+    );
+    expect(settled).toBe(false);
+
+    clock = deadline;
+    const result = await running;
     expect(result).toMatchObject({ status: 'ran', reason: 'deadline', committedRecords: 30 });
-    expect(elapsed).toBeLessThan(3_000);
     expect(records).toBe(30);
     expect(new Set(invoked)).toEqual(new Set(['order-handler']));
     const groups = createGroupService({ cluster });
@@ -93,7 +117,11 @@ describe('Lambda poller handler', () => {
     await produce(cluster, topic, [{ partition: 0, value: 'x' }]);
     const handle = pollerHandler(consumerEnv(group, topic), async () => undefined);
     const first = handle({}, contextWithin(2_500));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The second start comes once the first holds the group's marker, however long its claim took.
+    await waitFor(
+      async () => (await cluster.groups.readMarker(group)) !== undefined,
+      'the first start claims the marker',
+    );
     const second = await handle({}, contextWithin(2_500));
     expect(second.status).toBe('already-running');
     expect((await first).status).toBe('ran');
