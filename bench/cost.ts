@@ -45,7 +45,7 @@ export const ASSUMPTIONS = {
   hoursPerMonth: 730,
   /**
    * With `provisionedCapacity`: the utilization auto scaling keeps (the construct's default
-   * `targetUtilizationPercent`), so the capacity bought is the average units per second ÷ 0.7.
+   * `targetUtilizationPercent`, `DEFAULT_TARGET_UTILIZATION_PERCENT` in infra/sluice-props.ts), so the capacity bought is the average units per second ÷ 0.7.
    */
   provisionedTargetUtilization: 0.7,
   retentionDays: 7,

@@ -59,6 +59,9 @@ export interface TableCapacityRange {
   readonly maxWriteCapacity: number;
 }
 
+/** The utilization auto scaling keeps a provisioned table at unless told otherwise, in percent. */
+export const DEFAULT_TARGET_UTILIZATION_PERCENT = 70;
+
 /** Which of Sluice's tables run on provisioned capacity (see {@link SluiceProps.provisionedCapacity}). */
 export interface SluiceProvisionedCapacity {
   /**

@@ -34,6 +34,7 @@ import { METRICS_NAMESPACE, SluiceBase } from './sluice-base';
 import { HTTP_HANDLER_ENTRY, RETENTION_HANDLER_ENTRY, SluiceFunction } from './sluice-function';
 import {
   DEFAULT_CONSUMER_INSTANCE_TIMEOUT_MS,
+  DEFAULT_TARGET_UTILIZATION_PERCENT,
   MAX_REQUEST_BODY_BYTES,
   resolveClusterId,
   type SluiceEndpoint,
@@ -673,7 +674,11 @@ function billing(range: TableCapacityRange | undefined) {
 }
 
 /** Auto scaling of a provisioned table's reads and writes within its range, on utilization. */
-function autoScale(table: dynamodb.Table, range: TableCapacityRange | undefined, targetPercent = 70): void {
+function autoScale(
+  table: dynamodb.Table,
+  range: TableCapacityRange | undefined,
+  targetPercent = DEFAULT_TARGET_UTILIZATION_PERCENT,
+): void {
   if (!range) return;
   table
     .autoScaleReadCapacity({ minCapacity: range.minReadCapacity ?? 1, maxCapacity: range.maxReadCapacity })
