@@ -440,6 +440,62 @@ describe('formats and unknown instances', () => {
     expect(answer.body.error_code).toBe(40403);
   });
 
+  // kafka-rest's AbstractConsumerTest and ConsumerBinaryTest.testInvalidKafkaConsumerConfig send
+  // Confluent's Java request objects, which serialize every field, the unset ones as null.
+  it('takes the create and subscribe bodies of Confluent’s Java objects: a null field is absent', async () => {
+    const topic = await newTopic(1);
+    const group = uniqueName('v2-group');
+    const unset = {
+      id: null,
+      'auto.commit.enable': null,
+      'fetch.min.bytes': null,
+      'consumer.request.timeout.ms': null,
+    };
+    const created = await call(first, 'POST', `/consumers/${group}`, {
+      ...unset,
+      name: 'java',
+      format: 'binary',
+      'auto.offset.reset': null,
+    });
+    expect({ status: created.status, id: created.body.instance_id }).toEqual({ status: 200, id: 'java' });
+    const base = `/consumers/${group}/instances/java`;
+    const subscribed = await call(first, 'POST', `${base}/subscription`, {
+      topics: [topic],
+      topic_pattern: null,
+    });
+    expect(subscribed.status).toBe(204);
+    expect((await call(second, 'GET', `${base}/subscription`)).body).toEqual({ topics: [topic] });
+    expect((await call(second, 'DELETE', `${base}/subscription`)).status).toBe(204);
+    const byPattern = await call(first, 'POST', `${base}/subscription`, {
+      topics: null,
+      topic_pattern: topic,
+    });
+    expect(byPattern.status).toBe(204);
+    expect((await call(first, 'DELETE', base)).status).toBe(204);
+
+    const invalid = await call(first, 'POST', `/consumers/${group}`, {
+      ...unset,
+      id: 'id',
+      name: 'name',
+      format: 'binary',
+      'auto.offset.reset': 'bad-config',
+    });
+    expect({ status: invalid.status, type: invalid.type, code: invalid.body.error_code }).toEqual({
+      status: 422,
+      type: V2,
+      code: 42204,
+    });
+    // Confluent's other names of fetch.min.bytes and consumer.request.timeout.ms are read too.
+    for (const alias of ['responseMinBytes', 'requestWaitMs']) {
+      const refused = await call(first, 'POST', `/consumers/${group}`, { name: 'alias', [alias]: -5 });
+      expect({ alias, status: refused.status, code: refused.body.error_code }).toEqual({
+        alias,
+        status: 422,
+        code: 42204,
+      });
+    }
+  });
+
   it('names a created instance rest-consumer-… when the request names none', async () => {
     const group = uniqueName('v2-group');
     const created = await call(second, 'POST', `/consumers/${group}`);

@@ -25,14 +25,18 @@ export const V2_RECORDS_MEDIA_TYPES: Readonly<Record<EmbeddedFormat, string>> = 
 /** Formats Confluent serves that need a schema registry, which Sluice does not have. */
 const SCHEMA_FORMATS = ['avro', 'jsonschema', 'protobuf'];
 
+// Every field may be null, read as absent: Confluent's Java request object serializes each of
+// them, the unset ones as null. `responseMinBytes` and `requestWaitMs` are Confluent's aliases.
 const createSchema = z.looseObject({
-  name: z.optional(z.string().check(z.minLength(1))),
-  id: z.optional(z.string().check(z.minLength(1))),
-  format: z.optional(z.string()),
-  'auto.offset.reset': z.optional(z.string()),
-  'auto.commit.enable': z.optional(z.union([z.string(), z.boolean()])),
-  'fetch.min.bytes': z.optional(z.union([z.number(), z.string()])),
-  'consumer.request.timeout.ms': z.optional(z.union([z.number(), z.string()])),
+  name: z.nullish(z.string().check(z.minLength(1))),
+  id: z.nullish(z.string().check(z.minLength(1))),
+  format: z.nullish(z.string()),
+  'auto.offset.reset': z.nullish(z.string()),
+  'auto.commit.enable': z.nullish(z.union([z.string(), z.boolean()])),
+  'fetch.min.bytes': z.nullish(z.union([z.number(), z.string()])),
+  responseMinBytes: z.nullish(z.union([z.number(), z.string()])),
+  'consumer.request.timeout.ms': z.nullish(z.union([z.number(), z.string()])),
+  requestWaitMs: z.nullish(z.union([z.number(), z.string()])),
 });
 
 const partitionRef = z.object({
@@ -47,10 +51,11 @@ const offsetRef = z.object({
 });
 
 const subscriptionSchema = z.object({
-  topics: z.optional(
+  // Null is absent, as Confluent's Java subscription object sends the field it leaves unset.
+  topics: z.nullish(
     z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(MAX_JOIN_TOPICS)),
   ),
-  topic_pattern: z.optional(z.string().check(z.minLength(1))),
+  topic_pattern: z.nullish(z.string().check(z.minLength(1))),
 });
 const partitionsSchema = z.object({
   partitions: z.array(partitionRef).check(z.maxLength(MAX_COMMIT_OFFSETS)),
@@ -92,17 +97,23 @@ export function v2ConsumerRoutes(
   return {
     createConsumerV2: async (request, params) => {
       const body = validate(createSchema, optionalJson(request) ?? {}, 'Create consumer instance');
-      const format = embeddedFormat(body.format);
+      const format = embeddedFormat(body.format ?? undefined);
       checkHttpMembership(access, { group: params.group, action: 'join' });
       const instance = await instances.create({
         group: params.group,
         // Confluent: an explicit (deprecated) `id` overrides `name`.
-        name: body.id ?? body.name,
+        name: body.id ?? body.name ?? undefined,
         format,
-        autoOffsetReset: offsetReset(body['auto.offset.reset']),
-        autoCommit: autoCommit(body['auto.commit.enable']),
-        fetchMinBytes: optionalCount(body['fetch.min.bytes'], 'fetch.min.bytes'),
-        requestTimeoutMs: optionalCount(body['consumer.request.timeout.ms'], 'consumer.request.timeout.ms'),
+        autoOffsetReset: offsetReset(body['auto.offset.reset'] ?? undefined),
+        autoCommit: autoCommit(body['auto.commit.enable'] ?? undefined),
+        fetchMinBytes: optionalCount(
+          body['fetch.min.bytes'] ?? body.responseMinBytes ?? undefined,
+          'fetch.min.bytes',
+        ),
+        requestTimeoutMs: optionalCount(
+          body['consumer.request.timeout.ms'] ?? body.requestWaitMs ?? undefined,
+          'consumer.request.timeout.ms',
+        ),
       });
       const path = `/consumers/${encodeURIComponent(params.group)}/instances/${encodeURIComponent(instance.instanceId)}`;
       return v2Json(200, { instance_id: instance.instanceId, base_uri: `${request.origin ?? ''}${path}` });
@@ -115,16 +126,18 @@ export function v2ConsumerRoutes(
 
     subscribeV2: async (request, params) => {
       const body = validate(subscriptionSchema, parseJson(request), 'Subscribe');
-      if ((body.topics === undefined) === (body.topic_pattern === undefined)) {
+      const topics = body.topics ?? undefined;
+      const pattern = body.topic_pattern ?? undefined;
+      if ((topics === undefined) === (pattern === undefined)) {
         throw new InvalidRequestError(
           'A subscription names either "topics" (a list) or "topic_pattern", not both or neither.',
         );
       }
-      checkHttpMembership(access, { group: params.group, action: 'join', topics: body.topics ?? [] });
+      checkHttpMembership(access, { group: params.group, action: 'join', topics: topics ?? [] });
       await instances.subscribe(
         params.group,
         params.instance,
-        body.topics !== undefined ? { topics: body.topics } : { pattern: body.topic_pattern as string },
+        topics !== undefined ? { topics } : { pattern: pattern as string },
         // A pattern's topics are known only once matched: checked then, before anything is written.
         (topics) => checkHttpMembership(access, { group: params.group, action: 'join', topics }),
       );
