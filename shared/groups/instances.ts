@@ -62,7 +62,9 @@ export interface InstanceRecord extends StoredRecord {
 /** Where a seek moves an instance's position on a partition. */
 export type SeekTarget =
   | (TopicPartitionRef & { readonly to: 'offset'; readonly offset: number })
-  | (TopicPartitionRef & { readonly to: 'beginning' | 'end' });
+  | (TopicPartitionRef & { readonly to: 'beginning' | 'end' })
+  /** The first offset whose record timestamp (ms) is at or after it; the end when none is. */
+  | (TopicPartitionRef & { readonly to: 'timestamp'; readonly timestamp: number });
 
 /** How a subscription names its topics: a list, or a pattern (Java regex syntax, matched whole). */
 export type Subscription = { readonly topics: readonly string[] } | { readonly pattern: string };
@@ -528,7 +530,13 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
         kept.map(async (t): Promise<InstancePosition> => {
           let offset: number;
           if (t.to === 'offset') offset = t.offset;
-          else {
+          else if (t.to === 'timestamp') {
+            offset = await cluster.log.offsetForTimestamp(
+              await cluster.topics.get(t.topic),
+              t.partition,
+              t.timestamp,
+            );
+          } else {
             const topic = await cluster.topics.get(t.topic);
             const range = await cluster.log.offsets(topic, t.partition);
             offset = t.to === 'beginning' ? range.logStartOffset : range.logEndOffset;

@@ -114,7 +114,7 @@ export function parseV3Record(
       key: key?.bytes ?? null,
       value: value?.bytes ?? null,
       headers,
-      timestamp: input.timestamp ? parseTimestamp(input.timestamp, index) : now,
+      timestamp: input.timestamp ? parseDateTime(input.timestamp, `Record ${index} timestamp`) : now,
       ...(input.timestamp ? {} : { timestampAssigned: true }),
       partition: input.partition_id ?? undefined,
     },
@@ -235,17 +235,24 @@ function parseData(input: V3Record['key'], what: string): { type: DataType; byte
  */
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
-function parseTimestamp(text: string, index: number): number {
+/**
+ * Milliseconds since the epoch of a timestamp given as text (a record's, a v2 seek's), refusing
+ * with 400 what names no instant or lies outside Kafka's record timestamps.
+ *
+ * @example
+ * parseDateTime('1970-01-01T00:00:01Z', 'Record 0 timestamp'); // 1000
+ */
+export function parseDateTime(text: string, what: string): number {
   const ms = Date.parse(text);
   const date = DATE_TIME.exec(text);
   if (!date || Number.isNaN(ms) || !isCalendarDay(Number(date[1]), Number(date[2]), Number(date[3]))) {
     throw new InvalidRequestError(
-      `Record ${index} timestamp "${text}" is not an ISO-8601 date-time with a zone: use e.g. 2026-01-02T03:04:05Z.`,
+      `${what} "${text}" is not an ISO-8601 date-time with a zone: use e.g. 2026-01-02T03:04:05Z.`,
     );
   }
   if (ms < 0 || ms > MAX_RECORD_TIMESTAMP) {
     throw new InvalidRequestError(
-      `Record ${index} timestamp "${text}" is out of range: Kafka record timestamps start at 1970-01-01T00:00:00Z.`,
+      `${what} "${text}" is out of range: Kafka record timestamps start at 1970-01-01T00:00:00Z.`,
     );
   }
   return ms;

@@ -377,6 +377,44 @@ describe('manual assignment and seeks', () => {
   });
 });
 
+describe('a seek by timestamps (kafka-rest SeekToTimestampTest)', () => {
+  it('starts each partition at the first record at or after the time, and at the end past the last', async () => {
+    const topic = await newTopic(2);
+    const atSecond = (s: number) => `1970-01-01T00:00:0${s}Z`;
+    for (const s of [1, 2, 3]) {
+      const produced = await call(first, 'POST', `/v3/clusters/local/topics/${topic}/records`, {
+        partition_id: 0,
+        value: { type: 'STRING', data: `at-${s}` },
+        timestamp: atSecond(s),
+      });
+      expect(produced.body.error_code).toBe(200);
+    }
+    const group = uniqueName('v2-group');
+    await call(first, 'POST', `/consumers/${group}`, { name: 'clock', format: 'binary' });
+    const base = `/consumers/${group}/instances/clock`;
+    const both = { partitions: [0, 1].map((partition) => ({ topic, partition })) };
+    expect((await call(first, 'POST', `${base}/assignments`, both)).status).toBe(204);
+    const seek = await call(second, 'POST', `${base}/positions`, {
+      offsets: null,
+      timestamps: [{ topic, partition: 0, timestamp: '1970-01-01T00:00:01.500Z', metadata: null }],
+    });
+    expect(seek.status).toBe(204);
+    const read = await readRecords([first], base, 2, BINARY_RECORDS);
+    expect(read.map((r) => [r.offset, Buffer.from(r.value, 'base64').toString()])).toEqual([
+      [1, 'at-2'],
+      [2, 'at-3'],
+    ]);
+    await call(first, 'POST', `${base}/positions/beginning`, { partitions: [{ topic, partition: 0 }] });
+    const past = await call(first, 'POST', `${base}/positions`, {
+      timestamps: [{ topic, partition: 0, timestamp: atSecond(9) }],
+    });
+    expect(past.status).toBe(204);
+    const none = await call(first, 'GET', `${base}/records?timeout=0`, undefined, { accept: BINARY_RECORDS });
+    expect(none.body).toEqual([]);
+    await call(first, 'DELETE', base);
+  });
+});
+
 describe('a manually assigned instance committing where a member holds a partition', () => {
   it('is refused 409 / 40901 whole: the free partition named with it is not committed either', async () => {
     const [held, free] = [await newTopic(1), await newTopic(1)];

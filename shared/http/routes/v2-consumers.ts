@@ -11,6 +11,7 @@ import { createGroupService, type GroupService } from '../../groups/service';
 import type { EmbeddedFormat, OffsetReset, TopicPartitionRef } from '../../groups/types';
 import * as z from '../../validation';
 import { parseJson, parseNonNegativeInteger, validate } from '../body';
+import { parseDateTime } from '../records';
 import type { HttpRequest, HttpResponse, RouteHandlers } from '../types';
 import { MAX_FETCH_BYTES } from './consume';
 import { MAX_COMMIT_OFFSETS, MAX_JOIN_TOPICS } from './groups';
@@ -62,6 +63,17 @@ const partitionsSchema = z.object({
 });
 const offsetsSchema = z.object({
   offsets: z.array(offsetRef).check(z.maxLength(MAX_COMMIT_OFFSETS)),
+});
+const timestampRef = z.object({
+  topic: z.string().check(z.minLength(1)),
+  partition: z.union([z.number(), z.string()]),
+  timestamp: z.string(),
+  metadata: z.optional(z.nullable(z.string())),
+});
+/** Confluent's seek: by offsets, by timestamps, or both; a list that is absent or null is empty. */
+const seekSchema = z.object({
+  offsets: z.nullish(z.array(offsetRef).check(z.maxLength(MAX_COMMIT_OFFSETS))),
+  timestamps: z.nullish(z.array(timestampRef).check(z.maxLength(MAX_COMMIT_OFFSETS))),
 });
 
 /** No content, as Confluent answers a v2 action (`204`). */
@@ -168,13 +180,25 @@ export function v2ConsumerRoutes(
       v2Json(200, { partitions: await instances.assignment(params.group, params.instance) }),
 
     seekV2: async (request, params) => {
-      const body = validate(offsetsSchema, parseJson(request), 'Seek');
-      const targets: SeekTarget[] = body.offsets.map((o, i) => ({
-        topic: o.topic,
-        partition: parseNonNegativeInteger(o.partition, `offsets[${i}].partition`),
-        to: 'offset',
-        offset: parseNonNegativeInteger(o.offset, `offsets[${i}].offset`),
-      }));
+      const body = validate(seekSchema, parseJson(request), 'Seek');
+      const targets: SeekTarget[] = [
+        ...(body.offsets ?? []).map(
+          (o, i): SeekTarget => ({
+            topic: o.topic,
+            partition: parseNonNegativeInteger(o.partition, `offsets[${i}].partition`),
+            to: 'offset',
+            offset: parseNonNegativeInteger(o.offset, `offsets[${i}].offset`),
+          }),
+        ),
+        ...(body.timestamps ?? []).map(
+          (t, i): SeekTarget => ({
+            topic: t.topic,
+            partition: parseNonNegativeInteger(t.partition, `timestamps[${i}].partition`),
+            to: 'timestamp',
+            timestamp: parseDateTime(t.timestamp, `timestamps[${i}].timestamp`),
+          }),
+        ),
+      ];
       await instances.seek(params.group, params.instance, targets);
       return done();
     },
