@@ -25,7 +25,9 @@ export function parseJson(request: HttpRequest): unknown {
 
 /**
  * Parses a body of one or more concatenated JSON documents (Confluent's streaming produce),
- * by scanning for the end of each top-level value.
+ * by scanning for the end of each top-level value. Every document counts, whatever its type:
+ * a string or a number is a document too (its record is then refused on its own), so the
+ * answer has exactly one report per document sent.
  */
 export function parseJsonStream(request: HttpRequest): unknown[] {
   const text = request.body.toString('utf8');
@@ -39,11 +41,17 @@ export function parseJsonStream(request: HttpRequest): unknown[] {
     if (inString) {
       if (escaped) escaped = false;
       else if (c === '\\') escaped = true;
-      else if (c === '"') inString = false;
+      else if (c === '"') {
+        inString = false;
+        // A string at the top level is a document of its own.
+        if (depth === 0) values.push(parseDocument(text.slice(start, i + 1), values.length));
+      }
       continue;
     }
-    if (c === '"') inString = true;
-    else if (c === '{' || c === '[') {
+    if (c === '"') {
+      if (depth === 0) start = i;
+      inString = true;
+    } else if (c === '{' || c === '[') {
       if (depth === 0) start = i;
       depth++;
     } else if (c === '}' || c === ']') {
@@ -51,11 +59,17 @@ export function parseJsonStream(request: HttpRequest): unknown[] {
       if (depth === 0) {
         values.push(parseDocument(text.slice(start, i + 1), values.length));
         start = -1;
-      } else if (depth < 0) break;
+      } else if (depth < 0) {
+        throw new InvalidRequestError(
+          `The request body is not valid JSON: unexpected "${c}" at position ${i}, which closes no document.`,
+        );
+      }
     } else if (depth === 0 && !/\s/.test(c)) {
-      throw new InvalidRequestError(
-        `The request body is not valid JSON: unexpected "${c}" at position ${i}; send JSON objects, one after another.`,
-      );
+      // A number, true, false or null: it runs to the next space or structural character.
+      const end = text.slice(i).search(/[\s{}[\]"]/);
+      const token = end === -1 ? text.slice(i) : text.slice(i, i + end);
+      values.push(parseScalar(token, i));
+      i += token.length - 1;
     }
   }
   if (depth !== 0 || inString) {
@@ -66,6 +80,16 @@ export function parseJsonStream(request: HttpRequest): unknown[] {
   if (values.length === 0)
     throw new InvalidRequestError('The request body is empty: send at least one JSON record.');
   return values;
+}
+
+function parseScalar(token: string, position: number): unknown {
+  try {
+    return JSON.parse(token);
+  } catch {
+    throw new InvalidRequestError(
+      `The request body is not valid JSON: unexpected "${token.slice(0, 20)}" at position ${position}; send JSON objects, one after another.`,
+    );
+  }
 }
 
 function parseDocument(text: string, index: number): unknown {

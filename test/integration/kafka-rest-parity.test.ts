@@ -141,6 +141,26 @@ describe('ProduceActionNoSchemaIntegrationTest', () => {
   });
 });
 
+describe('ProduceActionIntegrationTest', () => {
+  // produceJsonBatch, produceBinaryBatchWithInvalidData_throwsMultipleBadRequests: a streamed body
+  // gets one delivery report per document, in order, a document that is no record included.
+  it('reports every document of a stream in order, a string or number document failing on its own', async () => {
+    const topic = await newTopic(1);
+    const body = '{"value":{"type":"STRING","data":"a"}} "junk" 7 {"value":{"type":"STRING","data":"b"}}';
+    const response = await call('POST', `/v3/clusters/local/topics/${topic}/records`, body);
+    expect(response.status).toBe(200);
+    const reports = response.text.split('\n').map((line) => JSON.parse(line));
+    expect(reports.map((r: Json) => [r.error_code, r.offset])).toEqual([
+      [200, 0],
+      [400, undefined],
+      [400, undefined],
+      [200, 1],
+    ]);
+    const fetched = await call('GET', `/v3/clusters/local/topics/${topic}/partitions/0/records?offset=0`);
+    expect(fetched.body.records.map((r: Json) => text(r.value))).toEqual(['a', 'b']);
+  });
+});
+
 describe('TopicsResourceIntegrationTest', () => {
   // listTopics_nonExistingCluster_returnsNotFound, getTopic_nonExistingCluster_returnsNotFound,
   // createTopic_nonExistingCluster_returnsNotFound

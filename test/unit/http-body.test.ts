@@ -18,7 +18,20 @@ describe('concatenated JSON bodies', () => {
     ]);
   });
 
-  it.each(['{"a":1', '{"a":1} x', '', '   ', '{"a":}'])('refuses %j', (body) => {
+  it('counts a string, number or literal at the top level as a document of its own', () => {
+    expect(parseJsonStream(request('{"a":1} "x}{" 12 -1.5e3 true null{"b":2}'))).toEqual([
+      { a: 1 },
+      'x}{',
+      12,
+      -1500,
+      true,
+      null,
+      { b: 2 },
+    ]);
+    expect(parseJsonStream(request('"only"'))).toEqual(['only']);
+  });
+
+  it.each(['{"a":1', '{"a":1} x', '', '   ', '{"a":}', '{"a":1}}', '"open', '12x'])('refuses %j', (body) => {
     expect(() => parseJsonStream(request(body))).toThrow();
   });
 });
