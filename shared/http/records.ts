@@ -28,7 +28,7 @@ const SCHEMA_FIELDS = DATA_FIELDS.slice(2);
 const data = z.optional(
   z.nullable(
     z.strictObject({
-      type: z.optional(z.enum(['BINARY', 'STRING', 'JSON'])),
+      type: z.optional(z.nullable(z.enum(['BINARY', 'STRING', 'JSON']))),
       data: z.optional(z.unknown()),
       subject: z.optional(z.unknown()),
       subject_name_strategy: z.optional(z.unknown()),
@@ -206,7 +206,11 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 function parseData(input: V3Record['key'], what: string): { type: DataType; bytes: Buffer } | null {
   if (input === null || input === undefined) return null;
-  const schemaField = SCHEMA_FIELDS.find((field) => input[field as keyof typeof input] !== undefined);
+  // A schema field that is null names no schema (Confluent's document makes each of them nullable).
+  const schemaField = SCHEMA_FIELDS.find((field) => {
+    const value = input[field as keyof typeof input];
+    return value !== undefined && value !== null;
+  });
   if (schemaField !== undefined) {
     throw new InvalidRequestError(
       `${what} names a schema (${schemaField}), but Sluice has no schema registry: send type BINARY, STRING or JSON.`,

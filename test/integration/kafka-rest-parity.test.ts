@@ -132,6 +132,28 @@ describe('ProduceActionNoSchemaIntegrationTest', () => {
     ]);
   });
 
+  // Confluent's ProduceRequestData takes every schema field and `type` as nullable (null is
+  // absent); produceBinaryWithSchemaSubject_returnsBadRequest & co. refuse only a set one.
+  it('reads a null type or schema field as absent, and still fails a record that sets one', async () => {
+    const nulls = {
+      subject: null,
+      subject_name_strategy: null,
+      schema_id: null,
+      schema_version: null,
+      schema: null,
+    };
+    const { report, stored } = await produceAndRead(topic, {
+      key: { type: null, data: 'k', ...nulls },
+      value: { type: 'STRING', data: 'v', ...nulls },
+    });
+    expect([report.key.type, report.value.type]).toEqual(['JSON', 'STRING']);
+    expect([text(stored.key), text(stored.value)]).toEqual(['"k"', 'v']);
+    const named = await call('POST', `/v3/clusters/local/topics/${topic}/records`, {
+      value: { type: 'BINARY', data: null, ...nulls, schema_id: 1 },
+    });
+    expect({ status: named.status, code: named.body.error_code }).toEqual({ status: 200, code: 400 });
+  });
+
   // produceBinaryKeyOnly, produceBinaryValueOnly
   it('stores a record with only a key, or only a value', async () => {
     const keyOnly = await produceAndRead(topic, { key: { type: 'BINARY', data: b64('foo') } });
