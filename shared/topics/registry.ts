@@ -54,6 +54,12 @@ export interface TopicRegistryOptions {
   readonly cacheTtlMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * Runs once a topic is deleted, before {@link TopicRegistry.delete} returns: the cluster
+   * closes the topic's partition logs here, so that processes still holding it in their
+   * cache learn of the deletion at their next append or read instead of after `cacheTtlMs`.
+   */
+  readonly onDeleted?: (topic: Topic) => Promise<void>;
 }
 
 export interface TopicRegistry {
@@ -92,6 +98,12 @@ export interface TopicRegistry {
   list(options?: { cached?: boolean }): Promise<Topic[]>;
   /** Deletes the topic; its data stays until the retention sweeper purges it. */
   delete(name: string): Promise<void>;
+  /**
+   * Drops this process's cached copy of a topic (and listing), so that the next
+   * {@link TopicRegistry.get} reads it: for a caller that learned the copy is stale
+   * (a {@link StaleTopicError} from the log).
+   */
+  evict(name: string): void;
   /** Topics deleted whose data has not been purged yet. */
   deleted(): Promise<DeletedTopic[]>;
   /** Drops the record of a deleted topic once its data is gone. */
@@ -283,14 +295,21 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
   }
 
   async function remove(name: string): Promise<void> {
-    const topic = await get(name);
     cache.delete(name);
     listing = undefined;
+    // Read, not the cache: the partitions to close are those of the topic as it is now.
+    const topic = fromRecord(await readRecord(name));
     if ((await store.remove(toRecord(topic), collisionKey(name), now())) === 'gone') {
       throw new NotFoundError(`Topic "${name}" does not exist (it was deleted concurrently).`, {
         topic: name,
       });
     }
+    await options.onDeleted?.(topic);
+  }
+
+  function evict(name: string): void {
+    cache.delete(name);
+    listing = undefined;
   }
 
   const deleted = () => store.deleted();
@@ -311,6 +330,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     get,
     list,
     delete: remove,
+    evict,
     deleted,
     forget,
     settleExpiryFloor,

@@ -1,0 +1,94 @@
+/**
+ * Two servers over one storage, as two warm Lambda functions of one deployment (or two
+ * `npm start`s, the second with `AWS_ENDPOINT_URL` at the first's emulators): a topic one of
+ * them deletes, or deletes and re-creates, while the other holds it in its warm cache. The
+ * other may answer a retriable 503 once (its cached copy was stale), but never acknowledges a
+ * record that the topic as it now is does not hold, and never serves the deleted topic's
+ * records under its name. Every answer is checked against docs/openapi.yaml.
+ */
+import { startTestServer, type TestServer } from '../support/client-server';
+import { callOverWire as call, createTopicOverWire, type WireAnswer } from '../support/wire';
+
+let first: TestServer;
+let second: TestServer;
+
+beforeAll(async () => {
+  [first, second] = await Promise.all([startTestServer(), startTestServer()]);
+});
+afterAll(async () => {
+  await Promise.all([first.close(), second.close()]);
+});
+
+const topicPath = (topic: string) => `/v3/clusters/local/topics/${topic}`;
+
+/** Sends the request again after a retriable 503, as clients do: at most once more. */
+async function withOneRetry(send: () => Promise<WireAnswer>): Promise<WireAnswer> {
+  const answer = await send();
+  if (answer.status !== 503) return answer;
+  expect(answer.body.error_code).toBe(50003);
+  return send();
+}
+
+const produceValue = (server: TestServer, topic: string, value: string) =>
+  withOneRetry(() =>
+    call(server, 'POST', `${topicPath(topic)}/records`, {
+      partition_id: 0,
+      value: { type: 'STRING', data: value },
+    }),
+  );
+
+const readPartition = (server: TestServer, topic: string) =>
+  withOneRetry(() =>
+    call(server, 'GET', `${topicPath(topic)}/partitions/0/records?offset=0&max_records=100`),
+  );
+
+async function values(server: TestServer, topic: string): Promise<string[]> {
+  const answer = await readPartition(server, topic);
+  expect(answer.status).toBe(200);
+  return answer.body.records.map((r: { value: string }) => Buffer.from(r.value, 'base64').toString());
+}
+
+/** A topic with one record, read through `first` so that `first` holds it warm. */
+async function warmTopic(): Promise<string> {
+  const topic = await createTopicOverWire(first, 'twice', 1);
+  expect((await produceValue(first, topic, 'old')).status).toBe(200);
+  expect(await values(first, topic)).toEqual(['old']);
+  return topic;
+}
+
+describe('a topic deleted on one server while the other holds it warm', () => {
+  it('re-created: the other server appends to and reads the new topic, never the deleted one', async () => {
+    const topic = await warmTopic();
+    expect((await call(second, 'DELETE', topicPath(topic))).status).toBe(204);
+    const again = await call(second, 'POST', '/v3/clusters/local/topics', {
+      topic_name: topic,
+      partitions_count: 1,
+    });
+    expect(again.status).toBe(201);
+
+    const acked = await produceValue(first, topic, 'new');
+    expect(acked.status).toBe(200);
+    expect(acked.body.offset).toBe(0);
+    expect(await values(second, topic)).toEqual(['new']);
+    expect(await values(first, topic)).toEqual(['new']);
+  });
+
+  it('re-created: a read on the other server serves the new topic', async () => {
+    const topic = await warmTopic();
+    expect((await call(second, 'DELETE', topicPath(topic))).status).toBe(204);
+    expect(
+      (await call(second, 'POST', '/v3/clusters/local/topics', { topic_name: topic, partitions_count: 1 }))
+        .status,
+    ).toBe(201);
+    expect(await values(first, topic)).toEqual([]);
+  });
+
+  it('gone: the other server answers 404 to appends and reads, and acknowledges nothing', async () => {
+    const topic = await warmTopic();
+    expect((await call(second, 'DELETE', topicPath(topic))).status).toBe(204);
+    const produced = await produceValue(first, topic, 'lost?');
+    expect([produced.status, produced.body.error_code]).toEqual([404, 40401]);
+    const read = await readPartition(first, topic);
+    expect([read.status, read.body.error_code]).toEqual([404, 40401]);
+  });
+});
