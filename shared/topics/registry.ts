@@ -87,8 +87,13 @@ export interface TopicRegistry {
    * nothing is written. Returns the topic as changed.
    */
   addPartitions(name: string, partitionCount: number, options?: { validateOnly?: boolean }): Promise<Topic>;
-  /** The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. */
-  get(name: string): Promise<Topic>;
+  /**
+   * The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. With
+   * `partition`, a cached copy that lacks that partition is read again before it is believed:
+   * a partition added by another process is served at once, not once the cache expires (a
+   * request naming a partition the topic does not have costs one read).
+   */
+  get(name: string, options?: { partition?: number }): Promise<Topic>;
   /**
    * Every topic. With `cached`, a listing younger than `cacheTtlMs` taken in this process is
    * answered instead of reading again, as a Kafka client matches a pattern subscription against
@@ -268,9 +273,13 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     }
   }
 
-  async function get(name: string): Promise<Topic> {
+  async function get(name: string, options: { partition?: number } = {}): Promise<Topic> {
     const cached = cache.get(name);
-    if (cached && cached.until > now()) return cached.topic;
+    const lacksPartition =
+      options.partition !== undefined &&
+      cached !== undefined &&
+      options.partition >= cached.topic.partitionCount;
+    if (cached && cached.until > now() && !lacksPartition) return cached.topic;
     const topic = fromRecord(await readRecord(name));
     cache.set(name, { topic, until: now() + ttl });
     return topic;

@@ -92,3 +92,39 @@ describe('a topic deleted on one server while the other holds it warm', () => {
     expect([read.status, read.body.error_code]).toEqual([404, 40401]);
   });
 });
+
+describe('partitions added on one server while the other holds the topic warm', () => {
+  it('are served by the other at once: produce, fetch and describe the new partition', async () => {
+    const topic = await createTopicOverWire(first, 'grown', 2);
+    const base = topicPath(topic);
+    expect((await call(first, 'GET', `${base}/partitions/1`)).status).toBe(200); // warm on first
+    expect((await call(second, 'PATCH', base, { partitions_count: 4 })).status).toBe(200);
+
+    const single = await call(first, 'POST', `${base}/records`, {
+      partition_id: 3,
+      value: { type: 'STRING', data: 'v3' },
+    });
+    expect([single.status, single.body.error_code, single.body.partition_id]).toEqual([200, 200, 3]);
+    const batch = await call(first, 'POST', `${base}/records:batch`, {
+      entries: [{ id: '1', partition_id: 2, value: { type: 'STRING', data: 'batch' } }],
+    });
+    expect(batch.body.successes.map((s: { partition_id: number }) => s.partition_id)).toEqual([2]);
+    const v2 = await call(
+      first,
+      'POST',
+      `/topics/${topic}/partitions/3`,
+      { records: [{ value: 'v2' }] },
+      { 'content-type': 'application/vnd.kafka.json.v2+json' },
+    );
+    expect([v2.status, v2.body.offsets[0].offset]).toEqual([200, 1]);
+
+    const fetched = await call(first, 'GET', `${base}/partitions/3/records?offset=0`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body.records.map((r: { offset: number }) => r.offset)).toEqual([0, 1]);
+    const described = await call(first, 'GET', `${base}/partitions/2`);
+    expect(described.status).toBe(200);
+    // A partition the topic does not have is still refused, after that one read.
+    const beyond = await call(first, 'GET', `${base}/partitions/4/records?offset=0`);
+    expect([beyond.status, beyond.body.error_code]).toEqual([404, 40402]);
+  });
+});

@@ -118,9 +118,10 @@ export function partitionResource(
  * a missing topic, 404 / 40402 for a partition it does not have.
  */
 export async function partitionInPath(cluster: Cluster, params: Readonly<Record<string, string>>) {
-  const topic = await cluster.topics.get(params.topic);
+  const numeric = /^\d+$/.test(params.partition);
   const partition = Number(params.partition);
-  if (!/^\d+$/.test(params.partition) || partition >= topic.partitionCount) {
+  const topic = await cluster.topics.get(params.topic, numeric ? { partition } : {});
+  if (!numeric || partition >= topic.partitionCount) {
     throw new NotFoundError(
       `Partition ${params.partition} of topic "${topic.name}" does not exist: it has partitions 0 to ${topic.partitionCount - 1}.`,
       { errorCode: 40402, topic: topic.name },
