@@ -91,9 +91,11 @@ export interface TopicRegistry {
    * The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. With
    * `partition`, a cached copy that lacks that partition is read again before it is believed:
    * a partition added by another process is served at once, not once the cache expires (a
-   * request naming a partition the topic does not have costs one read).
+   * request naming a partition the topic does not have costs one read). With `fresh`, it is
+   * read whatever the cache holds: for answers that describe the topic (an admin's describe,
+   * its configs, its partitions), which must show what another process changed.
    */
-  get(name: string, options?: { partition?: number }): Promise<Topic>;
+  get(name: string, options?: { partition?: number; fresh?: boolean }): Promise<Topic>;
   /**
    * Every topic. With `cached`, a listing younger than `cacheTtlMs` taken in this process is
    * answered instead of reading again, as a Kafka client matches a pattern subscription against
@@ -273,13 +275,13 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     }
   }
 
-  async function get(name: string, options: { partition?: number } = {}): Promise<Topic> {
+  async function get(name: string, options: { partition?: number; fresh?: boolean } = {}): Promise<Topic> {
     const cached = cache.get(name);
     const lacksPartition =
       options.partition !== undefined &&
       cached !== undefined &&
       options.partition >= cached.topic.partitionCount;
-    if (cached && cached.until > now() && !lacksPartition) return cached.topic;
+    if (cached && cached.until > now() && !lacksPartition && !options.fresh) return cached.topic;
     const topic = fromRecord(await readRecord(name));
     cache.set(name, { topic, until: now() + ttl });
     return topic;

@@ -132,6 +132,13 @@ export async function partitionInPath(cluster: Cluster, params: Readonly<Record<
 
 const CONFIG_NAMES = Object.keys(DEFAULT_TOPIC_CONFIGS) as TopicConfigName[];
 
+/**
+ * How the describing routes read a topic: from the table, not the warm cache, as Kafka's admin
+ * client asks the controller, so that they show at once what another process changed (one
+ * read; the listing reads the table too).
+ */
+export const FRESH = { fresh: true } as const;
+
 /** Topic administration routes: create, list, describe, delete, configs, partitions. */
 export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
   const clusterId = cluster.config.clusterId;
@@ -183,7 +190,7 @@ export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
       );
     },
     getTopic: async (_request, params) =>
-      json(200, topicResource(clusterId, await cluster.topics.get(params.topic))),
+      json(200, topicResource(clusterId, await cluster.topics.get(params.topic, FRESH))),
     updatePartitionCount: async (request, params) => {
       const body = validate(updatePartitionCountSchema, parseJson(request), 'Update partition count');
       const topic = await cluster.topics.addPartitions(params.topic, body.partitions_count);
@@ -197,11 +204,11 @@ export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
     listAllTopicConfigs: async () =>
       json(200, configList(`/v3/clusters/${clusterId}/topics/-/configs`, await cluster.topics.list())),
     listTopicConfigs: async (_request, params) => {
-      const topic = await cluster.topics.get(params.topic);
+      const topic = await cluster.topics.get(params.topic, FRESH);
       return json(200, configList(`${topicPath(topic.name)}/configs`, [topic]));
     },
     getTopicConfig: async (_request, params) => {
-      const topic = await cluster.topics.get(params.topic);
+      const topic = await cluster.topics.get(params.topic, FRESH);
       return json(200, topicConfigResource(clusterId, topic, configName(topic, params.name)));
     },
     updateTopicConfig: async (request, params) => {
@@ -222,7 +229,7 @@ export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
       return setConfig(params.topic, changes, body.validate_only === true);
     },
     listPartitions: async (_request, params) => {
-      const topic = await cluster.topics.get(params.topic);
+      const topic = await cluster.topics.get(params.topic, FRESH);
       const partitions = await Promise.all(
         Array.from({ length: topic.partitionCount }, async (_, partition) =>
           partitionResource(clusterId, topic.name, partition, await cluster.log.offsets(topic, partition)),
