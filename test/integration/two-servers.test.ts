@@ -6,7 +6,18 @@
  * a record that topic does not hold, never serves the deleted topic's records under its name,
  * and serves partitions added elsewhere. Every answer is checked against docs/openapi.yaml.
  */
+import { type Cluster, createCluster } from '../../shared/cluster';
+import { configFromEnv } from '../../shared/config';
+import { createPoller, type KafkaEvent } from '../../shared/poller';
 import { startTestServer, type TestServer } from '../support/client-server';
+import {
+  createTestTopic,
+  FAST_POLLER,
+  produce,
+  silentLogger,
+  testGroupName,
+  waitFor,
+} from '../support/groups';
 import { callOverWire as call, createTopicOverWire } from '../support/wire';
 
 let first: TestServer;
@@ -142,5 +153,43 @@ describe('a topic changed on one server while the other holds it warm', () => {
       (await call(first, 'GET', `/topics/${topic}`, undefined, { accept: 'application/vnd.kafka.v2+json' }))
         .body.partitions,
     ).toHaveLength(3);
+  });
+});
+
+describe('a topic deleted and re-created by another process while a poller consumes it', () => {
+  it("is consumed on: the poller delivers the re-created topic's records", async () => {
+    const pollers: Cluster = createCluster(configFromEnv());
+    const admin: Cluster = createCluster(configFromEnv());
+    try {
+      const old = await createTestTopic(admin, 'renewed', 1);
+      await produce(admin, old, [{ partition: 0, value: 'old' }]);
+      const seen: string[] = [];
+      const poller = createPoller({
+        cluster: pollers,
+        group: testGroupName('renewed'),
+        topics: [old.name],
+        handler: async (event: KafkaEvent) => {
+          for (const record of Object.values(event.records).flat())
+            seen.push(Buffer.from(record.value ?? '', 'base64').toString());
+        },
+        logger: silentLogger,
+        ...FAST_POLLER,
+      });
+      const run = poller.run();
+      try {
+        await waitFor(() => seen.length === 1, 'the old topic consumed');
+        await admin.topics.delete(old.name);
+        const renewed = await admin.topics.create({ name: old.name, partitionCount: 1 });
+        await produce(admin, renewed, [{ partition: 0, value: 'new' }]);
+        await waitFor(() => seen.includes('new'), "the re-created topic's record delivered");
+        expect(seen).toEqual(['old', 'new']);
+      } finally {
+        await poller.stop();
+        await run;
+      }
+    } finally {
+      pollers.close();
+      admin.close();
+    }
   });
 });
