@@ -1,11 +1,15 @@
 import type { SluiceConfig } from './config';
 import { createDynamoGroupStore, type GroupStore } from './groups/store';
+import { createLimiter } from './limit';
 import { createLog, type Log, type LogOptions } from './log';
 import { type AwsClients, type AwsRequestCounter, createAwsClients } from './storage/aws';
 import { createDynamoLogIndex, type LogIndex } from './storage/log-index';
 import { createS3SegmentStore, type SegmentStore } from './storage/segment-store';
 import { createDynamoTopicStore } from './storage/topic-store';
 import { createTopicRegistry, type TopicRegistry } from './topics/registry';
+
+/** How many partition logs a topic's deletion closes at once. */
+const CLOSE_CONCURRENCY = 16;
 
 /**
  * Everything one process needs to serve a Sluice cluster, as ports: the log (and the two
@@ -62,15 +66,27 @@ export function createCluster(config: SluiceConfig, options: ClusterOptions = {}
   });
   const segments = options.wrapSegments ? options.wrapSegments(rawSegments) : rawSegments;
   const index = options.wrapIndex ? options.wrapIndex(rawIndex) : rawIndex;
+  const topics = createTopicRegistry({
+    store: createDynamoTopicStore({ dynamodb: clients.dynamodb, table: config.metaTable }),
+    cacheTtlMs: options.topicCacheTtlMs,
+    // Other processes may hold the deleted topic warm: its closed logs tell them at their next
+    // append or read (docs/design/sequenced-log.md, "A deleted topic's log is closed").
+    onDeleted: async (topic) => {
+      const limit = createLimiter(CLOSE_CONCURRENCY);
+      await Promise.all(
+        Array.from({ length: topic.partitionCount }, (_, partition) =>
+          limit(() => index.close(topic.id, partition)),
+        ),
+      );
+    },
+  });
   return {
     config,
-    topics: createTopicRegistry({
-      store: createDynamoTopicStore({ dynamodb: clients.dynamodb, table: config.metaTable }),
-      cacheTtlMs: options.topicCacheTtlMs,
-    }),
+    topics,
     log: createLog({
       segments,
       index,
+      onStaleTopic: (topic) => topics.evict(topic.name),
       ...(config.inlineSectionMaxBytes === undefined
         ? {}
         : { inlineSectionMaxBytes: config.inlineSectionMaxBytes }),

@@ -323,6 +323,25 @@ export class UnavailableError extends SluiceError {
   }
 }
 
+/**
+ * The topic a warm process held was deleted by another process: the log of that creation of
+ * the topic is closed (its sequencer carries the mark `delete` left). Retriable (50003): the
+ * process drops its cached copy of the topic, and the retry meets the topic as it is now, a
+ * re-created one or none (404). Thrown by storage, so that no writer acknowledges a record
+ * nobody can read and no reader serves a deleted topic's records under a new one's name.
+ */
+export class StaleTopicError extends UnavailableError {
+  /** The id of the deleted creation of the topic. */
+  readonly topicId: string;
+  constructor(topicId: string, details: SluiceErrorDetails = {}) {
+    super(
+      `The topic${details.topic ? ` "${details.topic}"` : ''} was deleted (it may have been re-created) since this server read it: retry the request.`,
+      details,
+    );
+    this.topicId = topicId;
+  }
+}
+
 /** Stored bytes fail their checksum or do not parse: never decoded silently (50002). */
 export class CorruptDataError extends SluiceError {
   constructor(message: string, details: SluiceErrorDetails = {}) {

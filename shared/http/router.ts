@@ -1,6 +1,6 @@
 import FindMyWay from 'find-my-way';
 import type { Cluster } from '../cluster';
-import { InvalidRequestError, NotFoundError, RecordTooLargeError } from '../errors';
+import { InvalidRequestError, NotFoundError, RecordTooLargeError, StaleTopicError } from '../errors';
 import { createGroupService, type GroupService } from '../groups/service';
 import { API_ROUTES, type ApiArea, type ApiRouteName } from './api-routes';
 import { mediaType } from './body';
@@ -193,7 +193,15 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
       }
       if (!v2 && request.body.length > 0) requireJsonBody(request);
       const handler = (match.handler as unknown as () => RouteHandler)();
-      return await handler(request, params);
+      try {
+        return await handler(request, params);
+      } catch (error) {
+        // The topic was deleted (perhaps re-created) by another process since this one cached
+        // it: the log acknowledged and served nothing of it, and dropped the cached copy, so
+        // the request runs once more against the topic as it now is (or answers 404).
+        if (!(error instanceof StaleTopicError)) throw error;
+        return await handler(request, params);
+      }
     } catch (error) {
       const response = errorResponse(error);
       if (response.status >= 500) options.onError?.(error, request);

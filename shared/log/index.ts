@@ -1,3 +1,4 @@
+import { StaleTopicError } from '../errors';
 import type { Partitioner } from '../partitioner';
 import type { LogIndex } from '../storage/log-index';
 import { DEFAULT_INLINE_SECTION_MAX_BYTES, MAX_INLINE_SECTION_BYTES } from '../storage/schema';
@@ -89,6 +90,12 @@ export interface LogOptions {
   /** @default Date.now */
   readonly now?: () => number;
   readonly observer?: LogObserver;
+  /**
+   * Told when an append or a read met the closed log of a topic deleted elsewhere (the
+   * {@link StaleTopicError} it then throws): the cluster drops its cached copy of the topic
+   * here, so that the retry reads the topic as it is now.
+   */
+  readonly onStaleTopic?: (topic: Topic) => void;
 }
 
 /**
@@ -130,16 +137,30 @@ export function createLog(options: LogOptions): Log {
     observer: options.observer,
     warmProducers: createWarmProducerStates(),
   };
+  /** Runs `work` on `topic`; a closed log makes the topic stale for this process, named in the error. */
+  const onTopic = async <T>(topic: Topic, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof StaleTopicError) || error.topicId !== topic.id) throw error;
+      options.onStaleTopic?.(topic);
+      throw new StaleTopicError(topic.id, { topic: topic.name, partition: error.partition, cause: error });
+    }
+  };
   return {
-    append: (topic, records, producer) => appendRecords(deps, { topic, records, producer }),
-    fetch: (request) => fetchRecords(deps, request),
-    reader: (readerOptions) => createLogReader(deps, readerOptions),
-    offsets: (topic, partition) => partitionOffsets(deps, topic, partition),
+    append: (topic, records, producer) =>
+      onTopic(topic, () => appendRecords(deps, { topic, records, producer })),
+    fetch: (request) => onTopic(request.topic, () => fetchRecords(deps, request)),
+    reader: (readerOptions) => {
+      const reader = createLogReader(deps, readerOptions);
+      return { fetch: (request) => onTopic(request.topic, () => reader.fetch(request)) };
+    },
+    offsets: (topic, partition) => onTopic(topic, () => partitionOffsets(deps, topic, partition)),
     readableEndAbove: (topic, partition, offset) => {
       checkPartition(topic, partition);
-      return readableEndAbove(deps, topic, partition, offset);
+      return onTopic(topic, () => readableEndAbove(deps, topic, partition, offset));
     },
     offsetForTimestamp: (topic, partition, timestamp) =>
-      offsetForTimestamp(deps, topic, partition, timestamp),
+      onTopic(topic, () => offsetForTimestamp(deps, topic, partition, timestamp)),
   };
 }

@@ -6,7 +6,7 @@
  * with retries and dead letters, the client's consumer hands a batch to `eachMessage` or
  * `eachBatch`.
  */
-import { FencedError, NotFoundError } from '../errors';
+import { FencedError, NotFoundError, StaleTopicError } from '../errors';
 import { type Clock, type Sleep, sleepUnlessAborted } from '../groups/clock';
 import type { Assignment, LeaseClaim } from '../groups/types';
 import { UNKNOWN_MEMBER_ERROR_CODE } from '../groups/types';
@@ -68,8 +68,12 @@ export interface MemberWorkerOptions {
   round(worker: MemberWorker): Promise<void>;
   /** A round failed with an error worth retrying; the worker waits its backoff, then runs the next round. */
   onRoundFailed(error: unknown, failures: number): void;
-  /** The group fenced a commit, or no longer knows the member: the worker is `lost`. */
-  onLost(error: FencedError | NotFoundError): void;
+  /**
+   * The group fenced a commit, or no longer knows the member, or the topic the worker reads
+   * was deleted (perhaps re-created) since it was resolved: the worker is `lost`, and the
+   * member starts the partition's worker again at its next heartbeat if it still holds it.
+   */
+  onLost(error: FencedError | NotFoundError | StaleTopicError): void;
   /** A programmer error ended the worker (state `failed`); it is not retried. */
   onFailed(error: unknown): void;
   /** Runs once the loop ended (stopped, lost or failed), before `done` settles: a last commit, say. */
@@ -166,6 +170,13 @@ export function startMemberWorker(options: MemberWorkerOptions): MemberWorker {
       } catch (error) {
         if (life.state === 'lost' || error instanceof FencedError) {
           life.tryTo('lost');
+          break;
+        }
+        // The worker's topic is gone from under it: retrying the same topic id can only fail
+        // again. Its lease may well still be ours; a new worker resolves the topic afresh.
+        if (error instanceof StaleTopicError) {
+          life.tryTo('lost');
+          options.onLost(error);
           break;
         }
         const wait = failures.failed(error); // a programmer error ends the loop here

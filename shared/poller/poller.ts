@@ -1,3 +1,4 @@
+import { NotFoundError, StaleTopicError } from '../errors';
 import { createGroupService, type GroupService } from '../groups/service';
 import { directGroupPort } from '../member/direct';
 import type { MemberRuntimeState } from '../member/lifecycle';
@@ -115,6 +116,19 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
     startWorker(assignment, context) {
       const topic = topics.get(assignment.topic);
       if (!topic) return undefined;
+      const lost = (error: unknown) => {
+        if (!(error instanceof StaleTopicError)) return context.lost(error);
+        // Resolve the topic again (the log dropped the cached copy) before the heartbeat the
+        // loss asks for restarts the worker: on the re-created topic, or not at all.
+        void cluster.topics
+          .get(assignment.topic)
+          .then(
+            (fresh) => void topics.set(assignment.topic, fresh),
+            // Gone for good: no worker for it. Another failure: the next worker tries again.
+            (failure) => void (failure instanceof NotFoundError && topics.delete(assignment.topic)),
+          )
+          .finally(() => context.lost(error));
+      };
       return startPartitionWorker(
         {
           options: workerOptions,
@@ -125,7 +139,7 @@ export function createPoller(input: PollerOptions & { readonly groups?: GroupSer
           activity: () => (lastActivity = now()),
           failed: context.failed,
           after: context.after,
-          lost: context.lost,
+          lost,
         },
         assignment,
       );

@@ -1,5 +1,5 @@
 import type { StoredRecord } from '../codec/types';
-import { FencedError } from '../errors';
+import { FencedError, StaleTopicError } from '../errors';
 import { leaseRenewalDue } from '../groups/clock';
 import type { GroupService } from '../groups/service';
 import type { Assignment } from '../groups/types';
@@ -221,7 +221,9 @@ export function startPartitionWorker(deps: WorkerDeps, assignment: Assignment): 
       });
     },
     onLost(error) {
-      logger.info('lease lost: stopping the partition', where);
+      if (error instanceof StaleTopicError) {
+        logger.info('topic deleted or re-created: the partition restarts on the topic as it now is', where);
+      } else logger.info('lease lost: stopping the partition', where);
       deps.lost?.(error);
     },
     onFailed(error) {

@@ -9,6 +9,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { StaleTopicError } from '../errors';
 import { LOG_TABLE_TTL_ATTRIBUTE, META_TABLE_TTL_ATTRIBUTE, SEQUENCER_SORT_KEY } from './schema';
 
 /**
@@ -322,6 +323,17 @@ export interface LogIndex {
   /** Deletes the partition's sequencer: only for a deleted topic, once its slots are gone. */
   deleteSequencer(topicId: string, partition: number): Promise<void>;
   /**
+   * Closes the partition's log for good: marks its sequencer (creating a bare one if the
+   * partition was never written) so that every later reservation and every read of the
+   * sequencer ({@link LogIndex.reserve}, {@link LogIndex.tail}, {@link LogIndex.sequencer})
+   * throws {@link StaleTopicError}. Only for a deleted topic: a warm process elsewhere may
+   * still hold its metadata, and must neither append to it nor read it as the topic's log.
+   *
+   * @example
+   * await index.close(deletedTopic.id, 0);
+   */
+  close(topicId: string, partition: number): Promise<void>;
+  /**
    * Whether a slot of the partition still points at `segmentKey`, read consistently from the
    * partition's first slot. The walk stops at the first slot appended after `lateAfter` (the
    * segment's append time plus the longest a commit can take): that slot's range was reserved
@@ -394,7 +406,7 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
             // The token makes an SDK retry of a reservation that did apply fail the condition,
             // which then returns the range it got instead of reserving a second one.
             UpdateExpression: 'ADD nx :n SET #at = :now, tok = :tok',
-            ConditionExpression: 'attribute_exists(nx) AND tok <> :tok',
+            ConditionExpression: `attribute_exists(nx) AND attribute_not_exists(${CLOSED}) AND tok <> :tok`,
             ExpressionAttributeNames: { '#at': 'at' },
             ExpressionAttributeValues: {
               ':n': { N: String(count) },
@@ -412,6 +424,7 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
         if (error.Item?.tok?.S === token) {
           return { baseOffset: Number(error.Item.nx.N) - count, count, reservedAt: now };
         }
+        if (error.Item?.[CLOSED]) throw new StaleTopicError(topicId, { partition });
         if (error.Item) throw error; // cannot happen: the token is fresh
         await seed(topicId, partition, now);
       }
@@ -798,6 +811,17 @@ export function createDynamoLogIndex(options: DynamoLogIndexOptions): LogIndex {
     async deleteSequencer(topicId, partition) {
       await dynamodb.send(new DeleteItemCommand({ TableName: logTable, Key: key(topicId, partition, SEQ) }));
     },
+    async close(topicId, partition) {
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: logTable,
+          Key: key(topicId, partition, SEQ),
+          UpdateExpression: 'SET #closed = :true',
+          ExpressionAttributeNames: { '#closed': CLOSED },
+          ExpressionAttributeValues: { ':true': { BOOL: true } },
+        }),
+      );
+    },
     holdsSegment,
     async producerState(producerId, topicId, partition, now) {
       const { Item } = await dynamodb.send(
@@ -993,7 +1017,18 @@ function fromItem(item: Record<string, AttributeValue>): Slot {
   };
 }
 
+/**
+ * The sequencer's attribute that closes a deleted topic's log ({@link LogIndex.close}). A
+ * reservation's condition refuses it, so the check costs a warm writer nothing.
+ */
+const CLOSED = 'closed';
+
 function fromSequencerItem(item: Record<string, AttributeValue>): SequencerState {
+  if (item[CLOSED]) {
+    const pk = item.pk.S as string;
+    const cut = pk.lastIndexOf('#');
+    throw new StaleTopicError(pk.slice(0, cut), { partition: Number(pk.slice(cut + 1)) });
+  }
   const nextOffset = Number(item.nx.N);
   return {
     nextOffset,

@@ -54,6 +54,12 @@ export interface TopicRegistryOptions {
   readonly cacheTtlMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * Runs once a topic is deleted, before {@link TopicRegistry.delete} returns: the cluster
+   * closes the topic's partition logs here, so that processes still holding it in their
+   * cache learn of the deletion at their next append or read instead of after `cacheTtlMs`.
+   */
+  readonly onDeleted?: (topic: Topic) => Promise<void>;
 }
 
 export interface TopicRegistry {
@@ -81,8 +87,15 @@ export interface TopicRegistry {
    * nothing is written. Returns the topic as changed.
    */
   addPartitions(name: string, partitionCount: number, options?: { validateOnly?: boolean }): Promise<Topic>;
-  /** The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. */
-  get(name: string): Promise<Topic>;
+  /**
+   * The topic, from the warm cache when fresh; throws {@link NotFoundError} when absent. With
+   * `partition`, a cached copy that lacks that partition is read again before it is believed:
+   * a partition added by another process is served at once, not once the cache expires (a
+   * request naming a partition the topic does not have costs one read). With `fresh`, it is
+   * read whatever the cache holds: for answers that describe the topic (an admin's describe,
+   * its configs, its partitions), which must show what another process changed.
+   */
+  get(name: string, options?: { partition?: number; fresh?: boolean }): Promise<Topic>;
   /**
    * Every topic. With `cached`, a listing younger than `cacheTtlMs` taken in this process is
    * answered instead of reading again, as a Kafka client matches a pattern subscription against
@@ -92,6 +105,12 @@ export interface TopicRegistry {
   list(options?: { cached?: boolean }): Promise<Topic[]>;
   /** Deletes the topic; its data stays until the retention sweeper purges it. */
   delete(name: string): Promise<void>;
+  /**
+   * Drops this process's cached copy of a topic (and listing), so that the next
+   * {@link TopicRegistry.get} reads it: for a caller that learned the copy is stale
+   * (a {@link StaleTopicError} from the log).
+   */
+  evict(name: string): void;
   /** Topics deleted whose data has not been purged yet. */
   deleted(): Promise<DeletedTopic[]>;
   /** Drops the record of a deleted topic once its data is gone. */
@@ -256,9 +275,13 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     }
   }
 
-  async function get(name: string): Promise<Topic> {
+  async function get(name: string, options: { partition?: number; fresh?: boolean } = {}): Promise<Topic> {
     const cached = cache.get(name);
-    if (cached && cached.until > now()) return cached.topic;
+    const lacksPartition =
+      options.partition !== undefined &&
+      cached !== undefined &&
+      options.partition >= cached.topic.partitionCount;
+    if (cached && cached.until > now() && !lacksPartition && !options.fresh) return cached.topic;
     const topic = fromRecord(await readRecord(name));
     cache.set(name, { topic, until: now() + ttl });
     return topic;
@@ -283,14 +306,21 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
   }
 
   async function remove(name: string): Promise<void> {
-    const topic = await get(name);
     cache.delete(name);
     listing = undefined;
+    // Read, not the cache: the partitions to close are those of the topic as it is now.
+    const topic = fromRecord(await readRecord(name));
     if ((await store.remove(toRecord(topic), collisionKey(name), now())) === 'gone') {
       throw new NotFoundError(`Topic "${name}" does not exist (it was deleted concurrently).`, {
         topic: name,
       });
     }
+    await options.onDeleted?.(topic);
+  }
+
+  function evict(name: string): void {
+    cache.delete(name);
+    listing = undefined;
   }
 
   const deleted = () => store.deleted();
@@ -311,6 +341,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
     get,
     list,
     delete: remove,
+    evict,
     deleted,
     forget,
     settleExpiryFloor,

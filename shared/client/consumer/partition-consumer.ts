@@ -10,7 +10,7 @@
  * makes the worker commit what was resolved, stop and call `onCrash`, because retrying a bug
  * only hides it.
  */
-import type { FencedError, NotFoundError } from '../../errors';
+import type { FencedError, NotFoundError, StaleTopicError } from '../../errors';
 import { realSleep, systemClock } from '../../groups/clock';
 import { type MemberWorker, startMemberWorker } from '../../member/worker';
 import type { RetryOptions } from '../retry';
@@ -56,7 +56,7 @@ export interface WorkerOptions {
   readonly commit: (offset: string) => Promise<void>;
   readonly heartbeat: () => Promise<void>;
   /** Told when a commit was fenced or the member is unknown: the assignment must be refreshed. */
-  readonly onLost: (error: FencedError | NotFoundError) => void;
+  readonly onLost: (error: FencedError | NotFoundError | StaleTopicError) => void;
   readonly isRunning: () => boolean;
   readonly onError: (error: unknown, context: ConsumerErrorContext) => void;
   /** A programmer error stopped the worker (it is not retried); the consumer must stop. */

@@ -21,7 +21,9 @@ export const MAX_FETCH_BYTES = 4 * 1024 * 1024;
 export function consumeRoutes(cluster: Cluster): RouteHandlers<'consume'> {
   return {
     fetchRecords: async (request, params) => {
-      const topic = await cluster.topics.get(params.topic);
+      // A partition added elsewhere is read afresh rather than refused (registry `get`).
+      const named = /^\d+$/.test(params.partition) ? { partition: Number(params.partition) } : {};
+      const topic = await cluster.topics.get(params.topic, named);
       const partition = parseNonNegativeInteger(params.partition, 'partition');
       const { query } = request;
       const reset = (query.auto_offset_reset ?? 'none') as AutoOffsetReset;

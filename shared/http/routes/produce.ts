@@ -164,25 +164,34 @@ export function produceRoutes(cluster: Cluster, options: ProduceRouteOptions = {
     raws: readonly unknown[],
     parse: (raw: unknown, index: number, at: number) => Parsed,
   ): Promise<RecordOutcomes<Parsed>> {
-    const topic = await cluster.topics.get(topicName);
+    let topic = await cluster.topics.get(topicName);
     const producer = producerFromHeaders(request);
     checkRecordCount(topic, raws.length);
     const at = now();
     const parsed = new Array<Parsed | undefined>(raws.length);
     const records: AppendRecord[] = [];
     let refused: (SluiceError | undefined)[] | undefined;
-    for (let i = 0; i < raws.length; i++) {
-      let problem: SluiceError | undefined;
+    const outcomes = raws.map((raw, i): Parsed | SluiceError => {
       try {
-        const record = parse(raws[i], i, at);
-        problem = recordProblem(topic, record.record, i);
-        if (!problem) {
-          parsed[i] = record;
-          records.push(record.record);
-        }
+        return parse(raw, i, at);
       } catch (error) {
         if (!isRecordRefusal(error)) throw error;
-        problem = error;
+        return error;
+      }
+    });
+    // A partition this process does not know yet may have been added elsewhere: read the topic
+    // afresh (registry `get`) before refusing records for it.
+    const highest = outcomes.reduce(
+      (most, o) => (o instanceof SluiceError ? most : Math.max(most, o.record.partition ?? -1)),
+      -1,
+    );
+    if (highest >= topic.partitionCount) topic = await cluster.topics.get(topicName, { partition: highest });
+    for (let i = 0; i < raws.length; i++) {
+      const outcome = outcomes[i];
+      const problem = outcome instanceof SluiceError ? outcome : recordProblem(topic, outcome.record, i);
+      if (!problem && !(outcome instanceof SluiceError)) {
+        parsed[i] = outcome;
+        records.push(outcome.record);
       }
       if (problem) {
         refused ??= new Array<SluiceError | undefined>(raws.length);

@@ -118,9 +118,10 @@ export function partitionResource(
  * a missing topic, 404 / 40402 for a partition it does not have.
  */
 export async function partitionInPath(cluster: Cluster, params: Readonly<Record<string, string>>) {
-  const topic = await cluster.topics.get(params.topic);
+  const numeric = /^\d+$/.test(params.partition);
   const partition = Number(params.partition);
-  if (!/^\d+$/.test(params.partition) || partition >= topic.partitionCount) {
+  const topic = await cluster.topics.get(params.topic, numeric ? { partition } : {});
+  if (!numeric || partition >= topic.partitionCount) {
     throw new NotFoundError(
       `Partition ${params.partition} of topic "${topic.name}" does not exist: it has partitions 0 to ${topic.partitionCount - 1}.`,
       { errorCode: 40402, topic: topic.name },
@@ -130,6 +131,13 @@ export async function partitionInPath(cluster: Cluster, params: Readonly<Record<
 }
 
 const CONFIG_NAMES = Object.keys(DEFAULT_TOPIC_CONFIGS) as TopicConfigName[];
+
+/**
+ * How the describing routes read a topic: from the table, not the warm cache, as Kafka's admin
+ * client asks the controller, so that they show at once what another process changed (one
+ * read; the listing reads the table too).
+ */
+export const FRESH = { fresh: true } as const;
 
 /** Topic administration routes: create, list, describe, delete, configs, partitions. */
 export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
@@ -182,7 +190,7 @@ export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
       );
     },
     getTopic: async (_request, params) =>
-      json(200, topicResource(clusterId, await cluster.topics.get(params.topic))),
+      json(200, topicResource(clusterId, await cluster.topics.get(params.topic, FRESH))),
     updatePartitionCount: async (request, params) => {
       const body = validate(updatePartitionCountSchema, parseJson(request), 'Update partition count');
       const topic = await cluster.topics.addPartitions(params.topic, body.partitions_count);
@@ -196,11 +204,11 @@ export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
     listAllTopicConfigs: async () =>
       json(200, configList(`/v3/clusters/${clusterId}/topics/-/configs`, await cluster.topics.list())),
     listTopicConfigs: async (_request, params) => {
-      const topic = await cluster.topics.get(params.topic);
+      const topic = await cluster.topics.get(params.topic, FRESH);
       return json(200, configList(`${topicPath(topic.name)}/configs`, [topic]));
     },
     getTopicConfig: async (_request, params) => {
-      const topic = await cluster.topics.get(params.topic);
+      const topic = await cluster.topics.get(params.topic, FRESH);
       return json(200, topicConfigResource(clusterId, topic, configName(topic, params.name)));
     },
     updateTopicConfig: async (request, params) => {
@@ -221,7 +229,7 @@ export function topicRoutes(cluster: Cluster): RouteHandlers<'topics'> {
       return setConfig(params.topic, changes, body.validate_only === true);
     },
     listPartitions: async (_request, params) => {
-      const topic = await cluster.topics.get(params.topic);
+      const topic = await cluster.topics.get(params.topic, FRESH);
       const partitions = await Promise.all(
         Array.from({ length: topic.partitionCount }, async (_, partition) =>
           partitionResource(clusterId, topic.name, partition, await cluster.log.offsets(topic, partition)),

@@ -3,7 +3,7 @@ import { DEFAULT_TOPIC_CONFIGS, type TopicConfigName } from '../../topics/config
 import type { Topic } from '../../topics/registry';
 import { BROKER_ID } from '../api-routes';
 import { type HttpResponse, json, type RouteHandlers } from '../types';
-import { partitionInPath } from './topics';
+import { FRESH, partitionInPath } from './topics';
 
 /** The media type of every Confluent v2 answer, errors included. */
 export const V2_MEDIA_TYPE = 'application/vnd.kafka.v2+json';
@@ -56,9 +56,10 @@ export function v2Routes(cluster: Cluster): RouteHandlers<'v2'> {
         200,
         (await cluster.topics.list()).map((topic) => topic.name),
       ),
-    getTopicV2: async (_request, params) => v2Json(200, v2Topic(await cluster.topics.get(params.topic))),
+    getTopicV2: async (_request, params) =>
+      v2Json(200, v2Topic(await cluster.topics.get(params.topic, FRESH))),
     listPartitionsV2: async (_request, params) => {
-      const topic = await cluster.topics.get(params.topic);
+      const topic = await cluster.topics.get(params.topic, FRESH);
       return v2Json(
         200,
         Array.from({ length: topic.partitionCount }, (_, partition) => v2Partition(partition)),
