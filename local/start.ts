@@ -3,7 +3,8 @@
  * AWS_ENDPOINT_URL points elsewhere) behind one endpoint on 127.0.0.1:${SLUICE_AWS_PORT:-4577},
  * creates the bucket and tables, serves the HTTP API and the web console (`/console/`) on
  * 127.0.0.1:${PORT:-8080} and runs the consumer groups declared in sluice.config.json. Data lives under ${SLUICE_DATA_DIR:-.sluice}
- * and survives restarts. Ctrl-C, SIGTERM or SIGHUP stop it in order: pollers hand their
+ * and survives restarts. Ctrl-C, SIGTERM or SIGHUP (or the end of the process that started it,
+ * such as npm on a SIGTERM) stop it in order: pollers hand their
  * leases back, the server closes, then the emulators (in their own process group, so the
  * terminal's Ctrl-C does not reach them first) stop.
  */
@@ -78,9 +79,26 @@ function awsPortFromEnv(raw = process.env.SLUICE_AWS_PORT): number {
   return port;
 }
 
+/**
+ * Starts the orderly stop once the process that started this one has gone. Under `npm start`
+ * that is a shell that passes no signal on: a SIGTERM to npm (how a supervisor or a test
+ * harness stops the child it spawned) ends npm and the shell at once, and this process, left
+ * running on its own, would keep its ports and its emulators. Polled: Node has no event for it.
+ */
+function stopWhenOrphaned(pollMs = 250): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    void stop('the process that started this one exited');
+  }, pollMs);
+  timer.unref();
+}
+
 async function main(): Promise<void> {
   // Handlers first, so Ctrl-C during start-up still stops the emulators it started.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  stopWhenOrphaned();
 
   const port = Number(process.env.PORT ?? 8080);
   const retentionIntervalMs = Number(process.env.SLUICE_RETENTION_INTERVAL_MS ?? 60_000);
