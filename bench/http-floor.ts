@@ -109,11 +109,14 @@ async function main(): Promise<void> {
         sluice: [],
       };
       const loads: number[] = [];
+      const gcs: Record<Kind, number> = { chain: 0, 'http-chain': 0, 'api-chain': 0, sluice: 0 };
       for (let r = 0; r < rounds; r++) {
         for (const kind of ORDERS[r % ORDERS.length]) {
           const before = await server.call('cpu');
+          const gcBefore = await server.call('gcMicros');
           const round = await run[kind]();
           const cpuUs = (await server.call('cpu')) - before;
+          gcs[kind] += (await server.call('gcMicros')) - gcBefore;
           if (round.failed > 0) throw new Error(`${kind}: ${round.failed} failed: ${round.firstError}`);
           results[kind].push({ opsPerSec: round.opsPerSec, ok: round.ok, cpuUs });
         }
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
       for (const kind of KINDS) {
         const median = medianRound(results[kind]).opsPerSec;
         console.log(
-          `${kind.padEnd(10)} median ${median.toFixed(1)}/s  ÷ chain ${(median / chain).toFixed(2)}  ÷ http-chain ${(median / httpChain).toFixed(2)}  server CPU ${cpu(kind).toFixed(0)} µs/op (÷ chain ${(cpu(kind) / cpu('chain')).toFixed(2)})  rounds ${results[kind].map((x) => x.opsPerSec.toFixed(0)).join(' ')}`,
+          `${kind.padEnd(10)} median ${median.toFixed(1)}/s  ÷ chain ${(median / chain).toFixed(2)}  ÷ http-chain ${(median / httpChain).toFixed(2)}  server CPU ${cpu(kind).toFixed(0)} µs/op (÷ chain ${(cpu(kind) / cpu('chain')).toFixed(2)})  gc ${(gcs[kind] / results[kind].reduce((s, x) => s + x.ok, 0)).toFixed(0)} µs/op  rounds ${results[kind].map((x) => x.opsPerSec.toFixed(0)).join(' ')}`,
         );
       }
       console.log(`load average (1 min) after each rotation: ${loads.map((l) => l.toFixed(1)).join(' ')}`);

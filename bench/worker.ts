@@ -9,6 +9,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Cluster, createCluster } from '../shared/cluster';
 import type { SluiceConfig } from '../shared/config';
@@ -288,6 +289,8 @@ const tasks = {
 
   /** CPU time (user + system) this process has used, in µs. */
   cpu: async (): Promise<number> => cpuMicros(),
+  /** Garbage-collection pause time since the first call of this task, in µs (`bench/http-floor.ts`). */
+  gcMicros: async (): Promise<number> => observedGcMicros(),
 
   /** The server cluster's AWS calls so far; `reset` starts counting from zero again. */
   async counts(reset: boolean): Promise<Record<string, number>> {
@@ -435,6 +438,20 @@ const tasks = {
     }
   },
 };
+
+/** GC pauses seen so far; observed only once asked for, so that `npm run bench` pays nothing for it. */
+let gcSeen: { micros: number } | undefined;
+
+function observedGcMicros(): number {
+  if (!gcSeen) {
+    const seen = { micros: 0 };
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) seen.micros += entry.duration * 1000;
+    }).observe({ entryTypes: ['gc'] });
+    gcSeen = seen;
+  }
+  return gcSeen.micros;
+}
 
 const STUB_TOPIC: Topic = {
   name: 'bench-api-chain',

@@ -38,7 +38,8 @@ interface Reply {
 export async function startWorker(name: string): Promise<Worker> {
   const child: ChildProcess = fork(join(__dirname, 'worker.ts'), [name], {
     cwd: join(__dirname, '..'),
-    execArgv: ['--import', 'tsx'],
+    // BENCH_NODE_FLAGS: node flags for the workers, for experiments (e.g. GC sizes); none by default.
+    execArgv: [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -61,7 +61,7 @@ describe('strict base64', () => {
 
   it('accepts and refuses exactly what the strict regular expression does', () => {
     const strict = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-    const chars = fc.constantFrom(...'AQgwz09+/=-_ !\n'.split(''));
+    const chars = fc.constantFrom(...'AQgwz09+/=-_ !\né'.split(''));
     fc.assert(
       fc.property(fc.string({ unit: chars, maxLength: 24 }), (text) => {
         const compact = text.replace(/\s+/g, '');
