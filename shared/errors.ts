@@ -62,6 +62,13 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'this record of a produce was refused (the other records were appended)',
   },
+  // Confluent (Jersey) answers a method a path does not take with the status as the code.
+  405: {
+    kind: 'invalid-request',
+    status: 405,
+    meaning:
+      'method not allowed: the path exists, but not with this method (the Allow header lists those it takes)',
+  },
   41501: { kind: 'invalid-request', status: 415, meaning: 'unsupported Content-Type' },
   40301: {
     kind: 'invalid-request',
@@ -230,13 +237,13 @@ export class SluiceError extends Error {
   }
 }
 
-/** The request is malformed or breaks a rule; sending it again will not help (40003, 40301, 42201, 41501). */
+/** The request is malformed or breaks a rule; sending it again will not help (40003, 40301, 405, 42201, 41501). */
 export class InvalidRequestError extends SluiceError {
   constructor(message: string, details: CodedDetails<'invalid-request'> = {}) {
     super(message, 'invalid-request', details);
   }
 
-  /** The HTTP status of the code (400, 403, 415 or 422). */
+  /** The HTTP status of the code (400, 403, 405, 415 or 422). */
   get status(): number {
     return errorCodeInfo(this.errorCode)?.status ?? 400;
   }

@@ -85,6 +85,42 @@ export function createRouter(handlers: ApiHandlers): FindMyWay.Instance<FindMyWa
   return router;
 }
 
+/** Every method some route of {@link API_ROUTES} takes, in the order a 405's `Allow` lists them. */
+const ROUTE_METHODS: readonly FindMyWay.HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
+  (method) => Object.values(API_ROUTES).some((route) => route.method === method),
+) as FindMyWay.HTTPMethod[];
+
+/**
+ * The methods the router takes on a path, each with whether its route is a v2 one: empty when
+ * no route has the path at all. HEAD and OPTIONS are not routes, so they are never listed.
+ *
+ * @example
+ * allowedMethods(router, '/v3/clusters/local/topics'); // [{ method: 'GET', v2: false }, { method: 'POST', v2: false }]
+ */
+export function allowedMethods(
+  router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>,
+  path: string,
+): { method: FindMyWay.HTTPMethod; v2: boolean }[] {
+  return ROUTE_METHODS.flatMap((method) => {
+    const match = router.find(method, path);
+    return match ? [{ method, v2: (match.store as { v2: boolean }).v2 }] : [];
+  });
+}
+
+/**
+ * The 405 answer to a method a path does not take, as Confluent's REST Proxy gives it (its
+ * `error_code` is the status, 405): an `Allow` header lists the methods the path takes, so a
+ * client can tell a wrong method from a wrong path (which answers 404 / 40400).
+ */
+function methodNotAllowed(request: HttpRequest, allowed: readonly string[]): HttpResponse {
+  const error = new InvalidRequestError(
+    `${request.method} is not allowed on ${request.path}: this path takes ${allowed.join(', ')} (see the API reference in docs/http-api.md).`,
+    { errorCode: 405 },
+  );
+  const response = errorResponse(error);
+  return { ...response, headers: { ...response.headers, allow: allowed.join(', ') } };
+}
+
 /**
  * True for a route of Confluent's REST Proxy v2 — every route outside `/v3/` (Sluice's own
  * routes live under `/v3/` too) — whose answers, errors included, carry the v2 media type.
@@ -171,6 +207,14 @@ export function createHttpApi(cluster: Cluster, options: HttpApiOptions = {}): H
     try {
       const match = router.find(request.method as FindMyWay.HTTPMethod, request.path);
       if (!match) {
+        const allowed = allowedMethods(router, request.path);
+        if (allowed.length > 0) {
+          const response = methodNotAllowed(
+            request,
+            allowed.map(({ method }) => method),
+          );
+          return allowed.some((route) => route.v2) ? withV2MediaType(response) : response;
+        }
         throw new NotFoundError(
           `No route for ${request.method} ${request.path}: see the API reference in docs/http-api.md.`,
           { errorCode: 40400 },

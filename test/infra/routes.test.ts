@@ -111,4 +111,19 @@ describe('the HTTP API', () => {
     expect(await call('GET', '/v3/clusters/c/topics/t/leaders')).toBe(40400);
     expect(await call('POST', '/v3/clusters/c/topics/t/records:other')).toBe(40400);
   });
+
+  it('answers a method a served path does not take 405, its Allow naming the methods it takes', async () => {
+    const answer = (method: string, path: string) =>
+      api({ method, path, query: {}, headers: {}, body: Buffer.alloc(0) });
+    const topic = await answer('POST', '/v3/clusters/c/topics/t');
+    expect(topic.status).toBe(405);
+    expect(topic.headers.allow).toBe('GET, PATCH, DELETE');
+    expect(JSON.parse(topic.body).error_code).toBe(405);
+    const v2 = await answer('PUT', '/topics/t');
+    expect([v2.status, v2.headers.allow, v2.headers['content-type']]).toEqual([
+      405,
+      'GET, POST',
+      'application/vnd.kafka.v2+json',
+    ]);
+  });
 });

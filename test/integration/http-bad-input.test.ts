@@ -210,6 +210,27 @@ const cases: Case[] = [
     40003,
   ],
   ['an unknown route', 'GET', '/v3/nowhere', undefined, {}, 404, 40400],
+  // A path that exists, with a method it does not take: 405 as Confluent's, not "no route".
+  [
+    'a topic create sent with PUT',
+    'PUT',
+    '/v3/clusters/local/topics',
+    { topic_name: `${topic}-put`, partitions_count: 1 },
+    {},
+    405,
+    405,
+  ],
+  ['a DELETE of the records path', 'DELETE', records, undefined, {}, 405, 405],
+  [
+    'a v2 produce sent with PUT',
+    'PUT',
+    `/topics/${topic}`,
+    { records: [{ value: 1 }] },
+    { 'content-type': 'application/vnd.kafka.json.v2+json' },
+    405,
+    405,
+  ],
+  ['a DELETE of the v2 partitions list', 'DELETE', `/topics/${topic}/partitions`, undefined, {}, 405, 405],
   // v2 consumer instances: refused before anything is written, the instance unchanged
   ['a v2 consumer of a schema format', 'POST', consumers, { format: 'avro' }, {}, 422, 42200],
   ['a v2 consumer of an unknown format', 'POST', consumers, { format: 'xml' }, {}, 422, 42200],

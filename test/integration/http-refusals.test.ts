@@ -2,12 +2,13 @@
  * The refusals a request meets before any route handler, provoked one by one over the wire and
  * judged by docs/openapi.yaml: the local server's own (a foreign Host or Origin, a body that is
  * not JSON, a target that is not a path), which the document describes once in
- * `x-sluice-before-routing`, and the router's body limit, which every operation lists (with the
- * v2 media type on a v2 route).
+ * `x-sluice-before-routing`, the router's body limit, which every operation lists (with the
+ * v2 media type on a v2 route), and the router's answer to a method a path does not take.
  */
 import { request } from 'node:http';
 import { startTestServer, type TestServer } from '../support/client-server';
 import { assertConforms, beforeRoutingProblems, type Exchange } from '../support/openapi';
+import { uniqueName } from './support/core';
 
 const LIMIT = 2048;
 let server: TestServer;
@@ -19,8 +20,16 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** An exchange with the answer's `Allow` header, which a 405 carries. */
+type WireExchange = Exchange & { allow: string | undefined };
+
 /** Sends one raw request (node:http, so the Host header and the target go as written) and reads the answer. */
-function send(method: string, target: string, headers: Record<string, string>, body = ''): Promise<Exchange> {
+function send(
+  method: string,
+  target: string,
+  headers: Record<string, string>,
+  body = '',
+): Promise<WireExchange> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path: target, headers, setHost: false }, (res) => {
       const parts: Buffer[] = [];
@@ -33,6 +42,7 @@ function send(method: string, target: string, headers: Record<string, string>, b
           status: res.statusCode ?? 0,
           contentType: res.headers['content-type'],
           body: Buffer.concat(parts).toString(),
+          allow: res.headers.allow,
         }),
       );
     });
@@ -128,6 +138,45 @@ describe('the body limit, checked by the router for every route', () => {
     expect(exchange.status).toBe(413);
     expect(exchange.contentType).toBe('application/json');
     expect(JSON.parse(exchange.body).error_code).toBe(41302);
+    assertConforms(exchange);
+  });
+});
+
+describe('a method the path does not take', () => {
+  it('answers 405 / 405 with Allow on a v3 path, and creates nothing', async () => {
+    const name = uniqueName('put');
+    const exchange = await send(
+      'PUT',
+      '/v3/clusters/local/topics',
+      { host: here(), 'content-type': 'application/json' },
+      JSON.stringify({ topic_name: name, partitions_count: 1 }),
+    );
+    expect(exchange.status).toBe(405);
+    expect(exchange.allow).toBe('GET, POST');
+    expect(exchange.contentType).toBe('application/json');
+    expect(JSON.parse(exchange.body)).toEqual({
+      error_code: 405,
+      message: expect.stringContaining('GET, POST'),
+    });
+    assertConforms(exchange);
+    const topic = await send('GET', `/v3/clusters/local/topics/${name}`, { host: here() });
+    expect(topic.status).toBe(404);
+  });
+
+  it('answers 405 / 405 with Allow in the v2 media type on a v2 path', async () => {
+    const exchange = await send('DELETE', '/topics/anything/partitions', { host: here() });
+    expect(exchange.status).toBe(405);
+    expect(exchange.allow).toBe('GET');
+    expect(exchange.contentType).toBe('application/vnd.kafka.v2+json');
+    expect(JSON.parse(exchange.body).error_code).toBe(405);
+    assertConforms(exchange);
+  });
+
+  it('still answers a path no route has 404 / 40400, without Allow', async () => {
+    const exchange = await send('PUT', '/v3/clusters/local/nowhere', { host: here() });
+    expect(exchange.status).toBe(404);
+    expect(exchange.allow).toBeUndefined();
+    expect(JSON.parse(exchange.body).error_code).toBe(40400);
     assertConforms(exchange);
   });
 });

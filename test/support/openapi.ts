@@ -60,7 +60,8 @@ export function documentedOperations(): readonly DocumentedOperation[] {
 
 /**
  * What is wrong with an exchange by the document: `[]` when it conforms. A request path that
- * matches no route must answer the document's `x-sluice-unmatched-route`.
+ * matches no route must answer the document's `x-sluice-unmatched-route`; one that matches a
+ * route of another method, its `x-sluice-wrong-method` (v2 or v3 by the path).
  *
  * @example
  * conformanceProblems({ method: 'GET', path: '/v3/clusters', request: { contentType: undefined, body: '' }, status: 200, contentType: 'application/json', body: '{"kind":"KafkaClusterList"}' });
@@ -69,13 +70,20 @@ export function documentedOperations(): readonly DocumentedOperation[] {
 export function conformanceProblems(exchange: Exchange): string[] {
   const { document } = loaded();
   const operation = operationFor(exchange.method, exchange.path);
-  const what = `${exchange.method} ${exchange.path} (${operation?.operationId ?? 'no route'})`;
-  if (!operation && exchange.status !== 404) {
+  const wrongMethod = !operation && METHODS.some((method) => operationFor(method, exchange.path));
+  const what = `${exchange.method} ${exchange.path} (${operation?.operationId ?? (wrongMethod ? 'wrong method' : 'no route')})`;
+  if (wrongMethod && exchange.status !== 405) {
+    return [`${what} answered ${exchange.status}: a request whose path takes other methods answers 405.`];
+  }
+  if (!operation && !wrongMethod && exchange.status !== 404) {
     return [`${what} answered ${exchange.status}: a request that matches no route answers 404.`];
   }
+  const wrongMethodResponses = document['x-sluice-wrong-method'] as Record<string, unknown>;
   const response = operation
     ? responseFor(operation.responses, exchange.status)
-    : resolve(document, document['x-sluice-unmatched-route']);
+    : wrongMethod
+      ? resolve(document, wrongMethodResponses[exchange.path.startsWith('/v3/') ? 'v3' : 'v2'])
+      : resolve(document, document['x-sluice-unmatched-route']);
   if (!response) {
     const listed = Object.keys(operation?.responses ?? {}).join(', ');
     return [`${what} answered ${exchange.status}, a status the document does not list (it lists ${listed}).`];

@@ -65,8 +65,17 @@ describe('docs/openapi.yaml', () => {
   it('lists, for each error status, exactly the error codes of that status in ERROR_CODES', () => {
     const components = openApiDocument().components as Json;
     const documented = new Map<string, number[]>();
-    for (const op of documentedOperations()) {
-      for (const [status, response] of Object.entries(op.responses) as [string, Json][]) {
+    // A method a path does not take is no operation's: the document answers it once, v2 and v3.
+    const wrongMethod = openApiDocument()['x-sluice-wrong-method'] as Json;
+    const answers: [string, Json][][] = [
+      ...documentedOperations().map((op) => Object.entries(op.responses) as [string, Json][]),
+      [
+        ['405', wrongMethod.v3],
+        ['405', wrongMethod.v2],
+      ],
+    ];
+    for (const responses of answers) {
+      for (const [status, response] of responses) {
         if (!/^[45]/.test(status)) continue;
         const named = components.responses[String(response.$ref).split('/').pop() as string];
         // One media type each: application/json, or the v2 one for a v2 route.
@@ -206,6 +215,26 @@ describe('the conformance check', () => {
     expect(conformanceProblems({ ...cluster, path: '/nowhere', status: 200, body })).toEqual([
       expect.stringContaining('a request that matches no route answers 404'),
     ]);
+  });
+
+  it('expects 405, in the media type of the path, for a method the path does not take', () => {
+    const body = JSON.stringify({ error_code: 405, message: 'PUT is not allowed here.' });
+    const v3 = { ...cluster, method: 'PUT', path: '/v3/clusters/local/topics', status: 405, body };
+    const v2 = {
+      ...v3,
+      method: 'DELETE',
+      path: '/topics/t/partitions',
+      contentType: 'application/vnd.kafka.v2+json',
+    };
+    expect(conformanceProblems(v3)).toEqual([]);
+    expect(conformanceProblems(v2)).toEqual([]);
+    expect(conformanceProblems({ ...v3, status: 404, body: '{"error_code":40400,"message":"m"}' })).toEqual([
+      expect.stringContaining('a request whose path takes other methods answers 405'),
+    ]);
+    expect(conformanceProblems({ ...v2, contentType: JSON_TYPE })).toEqual([
+      expect.stringContaining('a media type the document does not give this status'),
+    ]);
+    expect(conformanceProblems({ ...v3, body: '{"error_code":40400,"message":"m"}' })).toHaveLength(1);
   });
 
   it('checks each report of a streaming produce', () => {
