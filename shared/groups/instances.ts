@@ -520,6 +520,13 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
     }),
 
     seek: again(async (group: string, instanceId: string, targets: readonly SeekTarget[]): Promise<void> => {
+      /** The offset a seek that names no offset moves to: the log's start or end, or a time's first record. */
+      const seekOffset = async (t: Exclude<SeekTarget, { to: 'offset' }>): Promise<number> => {
+        const topic = await cluster.topics.get(t.topic);
+        if (t.to === 'timestamp') return cluster.log.offsetForTimestamp(topic, t.partition, t.timestamp);
+        const range = await cluster.log.offsets(topic, t.partition);
+        return t.to === 'beginning' ? range.logStartOffset : range.logEndOffset;
+      };
       const instance = await load(group, instanceId);
       requireHeld(await heldWithoutHeartbeat(instance), targets, 'seek');
       const { partitions } = await readable(instance);
@@ -528,19 +535,7 @@ export function createConsumerInstanceService(options: ConsumerInstanceServiceOp
       const kept = targets.filter((t) => epochs.has(key(t)));
       const moved = await Promise.all(
         kept.map(async (t): Promise<InstancePosition> => {
-          let offset: number;
-          if (t.to === 'offset') offset = t.offset;
-          else if (t.to === 'timestamp') {
-            offset = await cluster.log.offsetForTimestamp(
-              await cluster.topics.get(t.topic),
-              t.partition,
-              t.timestamp,
-            );
-          } else {
-            const topic = await cluster.topics.get(t.topic);
-            const range = await cluster.log.offsets(topic, t.partition);
-            offset = t.to === 'beginning' ? range.logStartOffset : range.logEndOffset;
-          }
+          const offset = t.to === 'offset' ? t.offset : await seekOffset(t);
           return { topic: t.topic, partition: t.partition, offset, epoch: epochs.get(key(t)) as number };
         }),
       );

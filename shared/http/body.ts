@@ -66,10 +66,10 @@ export function parseJsonStream(request: HttpRequest): unknown[] {
       }
     } else if (depth === 0 && !/\s/.test(c)) {
       // A number, true, false or null: it runs to the next space or structural character.
-      const end = text.slice(i).search(/[\s{}[\]"]/);
-      const token = end === -1 ? text.slice(i) : text.slice(i, i + end);
-      values.push(parseScalar(token, i));
-      i += token.length - 1;
+      SCALAR_END.lastIndex = i;
+      const end = SCALAR_END.exec(text)?.index ?? text.length;
+      values.push(parseScalar(text.slice(i, end), i));
+      i = end - 1;
     }
   }
   if (depth !== 0 || inString) {
@@ -81,6 +81,9 @@ export function parseJsonStream(request: HttpRequest): unknown[] {
     throw new InvalidRequestError('The request body is empty: send at least one JSON record.');
   return values;
 }
+
+/** Where a top-level scalar ends; searched from its start (`lastIndex`), not over a copy of the rest. */
+const SCALAR_END = /[\s{}[\]"]/g;
 
 function parseScalar(token: string, position: number): unknown {
   try {

@@ -306,8 +306,7 @@ export function createTopicRegistry(options: TopicRegistryOptions): TopicRegistr
   }
 
   async function remove(name: string): Promise<void> {
-    cache.delete(name);
-    listing = undefined;
+    evict(name);
     // Read, not the cache: the partitions to close are those of the topic as it is now.
     const topic = fromRecord(await readRecord(name));
     if ((await store.remove(toRecord(topic), collisionKey(name), now())) === 'gone') {
